@@ -1,0 +1,71 @@
+import { Construct } from "constructs";
+import { CloudBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
+import { CloudflareProvider } from "@cdktf/provider-cloudflare/lib/provider";
+import { DataCloudflareZone } from "@cdktf/provider-cloudflare/lib/data-cloudflare-zone";
+import type { Backend, Zone } from "../src/config/model";
+import type { DesiredRecord } from "../src/records";
+import { Route53DkimRecords } from "./route53-dkim-records";
+import { CloudflareDkimRecords } from "./cloudflare-dkim-records";
+
+export interface DkimZoneStackProps {
+  /** The zone the stack manages. */
+  readonly zone: Zone;
+  /** The zone's desired records (may be empty: the stack then removes what it had). */
+  readonly records: readonly DesiredRecord[];
+  /** Where the stack keeps state. @default local file terraform.<stack>.tfstate */
+  readonly backend?: Backend;
+}
+
+/** The region the AWS provider talks to: Route53 is a global service served from us-east-1. */
+export const ROUTE53_REGION = "us-east-1";
+
+/**
+ * One Terraform stack per DNS zone, so a pull request plans only the zones
+ * it touches and each zone's state stays small. Providers take credentials
+ * from the environment the standard way (AWS_* / CLOUDFLARE_API_TOKEN).
+ */
+export class DkimZoneStack extends TerraformStack {
+  constructor(scope: Construct, id: string, props: DkimZoneStackProps) {
+    super(scope, id);
+    configureBackend(this, id, props.backend ?? { kind: "local" });
+    const { zone, records } = props;
+    if (zone.provider === "route53") {
+      new AwsProvider(this, "aws", { region: ROUTE53_REGION });
+      if (records.length === 0) return;
+      const zoneId = zone.zoneId ?? new DataAwsRoute53Zone(this, "zone", { name: zone.name, privateZone: false }).zoneId;
+      new Route53DkimRecords(this, "records", { zoneId, records });
+    } else {
+      new CloudflareProvider(this, "cloudflare", {});
+      if (records.length === 0) return;
+      const zoneId = zone.zoneId ?? new DataCloudflareZone(this, "zone", { filter: { name: zone.name } }).zoneId;
+      new CloudflareDkimRecords(this, "records", { zoneId, records });
+    }
+  }
+}
+
+function configureBackend(stack: TerraformStack, stackName: string, backend: Backend): void {
+  switch (backend.kind) {
+    case "local":
+      return; // cdktf's default: terraform.<stack>.tfstate in the project directory
+    case "s3":
+      new S3Backend(stack, {
+        bucket: backend.bucket,
+        region: backend.region,
+        key: `${backend.keyPrefix}${stackName}.tfstate`,
+        encrypt: true,
+        ...(backend.dynamodbTable ? { dynamodbTable: backend.dynamodbTable } : {}),
+      });
+      // Terraform >= 1.10 locks with a lock object next to the state.
+      if (!backend.dynamodbTable) stack.addOverride("terraform.backend.s3.use_lockfile", true);
+      return;
+    case "cloud":
+      new CloudBackend(stack, {
+        organization: backend.organization,
+        ...(backend.hostname ? { hostname: backend.hostname } : {}),
+        workspaces: new NamedCloudWorkspace(`${backend.workspacePrefix}${stackName}`),
+      });
+      return;
+  }
+}

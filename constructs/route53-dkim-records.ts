@@ -1,0 +1,38 @@
+import { Construct } from "constructs";
+import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
+import type { DesiredRecord } from "../src/records";
+import { logicalId } from "./logical-id";
+
+export interface Route53DkimRecordsProps {
+  /** Hosted zone id (a literal or a token from a data source). */
+  readonly zoneId: string;
+  /** The zone's records, all with provider 'route53'. */
+  readonly records: readonly DesiredRecord[];
+}
+
+/**
+ * One `aws_route53_record` per DKIM record. A TXT value longer than 255
+ * bytes goes in as one record value whose strings are joined with `""`:
+ * the provider adds the outer quotes, so Route53 stores `"a""b"` (two
+ * character-strings) and reads back exactly what Terraform wrote.
+ */
+export class Route53DkimRecords extends Construct {
+  constructor(scope: Construct, id: string, props: Route53DkimRecordsProps) {
+    super(scope, id);
+    for (const r of props.records) {
+      const record = new Route53Record(this, r.name, {
+        zoneId: props.zoneId,
+        name: r.name,
+        type: r.type,
+        ttl: r.ttl,
+        records: [route53Value(r)],
+      });
+      record.overrideLogicalId(logicalId(r.name));
+    }
+  }
+}
+
+/** The single `records` element for a desired record. */
+export function route53Value(r: DesiredRecord): string {
+  return r.type === "TXT" ? r.strings.join('""') : r.value;
+}

@@ -1,0 +1,53 @@
+/** The output formats of `dkimctl records`. */
+import type { DesiredRecord } from "../records";
+import { quoteTxt } from "../dkim/txt";
+
+export const RECORD_FORMATS = ["table", "zone", "json", "markdown"] as const;
+export type RecordFormat = (typeof RECORD_FORMATS)[number];
+
+export function formatRecords(records: readonly DesiredRecord[], format: RecordFormat): string {
+  switch (format) {
+    case "json":
+      return JSON.stringify(records.map(({ zone, provider, name, type, ttl, value, strings }) => ({ zone, provider, name, type, ttl, value, strings })), null, 2) + "\n";
+    case "zone":
+      return zoneFormat(records);
+    case "markdown":
+      return markdownFormat(records);
+    case "table":
+      return tableFormat(records);
+  }
+}
+
+/** Shortens the p= of a record for human eyes: the lock and json/zone output hold it whole. */
+export function abbreviate(value: string, keep = 12): string {
+  return value.replace(/p=([A-Za-z0-9+/=]{40,})/, (_, p: string) => `p=${p.slice(0, keep)}...${p.slice(-keep)}`);
+}
+
+function zoneFormat(records: readonly DesiredRecord[]): string {
+  const out: string[] = [];
+  for (const zone of unique(records.map((r) => r.zone))) {
+    out.push(`; zone ${zone} (${records.find((r) => r.zone === zone)!.provider}), written by dkimctl`, `$ORIGIN ${zone}.`);
+    for (const r of records.filter((x) => x.zone === zone)) {
+      const rdata = r.type === "TXT" ? quoteTxt(r.strings) : `${r.value}.`;
+      out.push(`${r.name}. ${r.ttl} IN ${r.type} ${rdata}`);
+    }
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+function markdownFormat(records: readonly DesiredRecord[]): string {
+  const out = ["| Zone | Name | Type | TTL | Value |", "| --- | --- | --- | --- | --- |"];
+  for (const r of records) out.push(`| ${r.zone} (${r.provider}) | \`${r.name}\` | ${r.type} | ${r.ttl} | \`${abbreviate(r.value)}\` |`);
+  return out.join("\n") + "\n";
+}
+
+function tableFormat(records: readonly DesiredRecord[]): string {
+  const rows = [["ZONE", "NAME", "TYPE", "TTL", "VALUE"], ...records.map((r) => [r.zone, r.name, r.type, String(r.ttl), abbreviate(r.value)])];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join("  ")).join("\n") + "\n";
+}
+
+function unique<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}

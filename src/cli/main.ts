@@ -1,0 +1,154 @@
+/**
+ * dkimctl: the key work around `cdktf plan` / `cdktf deploy`. Thin over
+ * src/config, src/keys and src/records.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs, ParseArgsConfig } from "node:util";
+import { configPath, loadConfig } from "../config/load";
+import type { Config } from "../config/model";
+import { EXPORT_FORMATS, ExportFormat, collectKeys, writeExport } from "../keys/export";
+import { Lock } from "../keys/lock";
+import { ensureKeys, importKey } from "../keys/manage";
+import { keyStoreDir, LocalKeyStore } from "../keys/store";
+import { desiredRecords } from "../records";
+import { formatRecords, RECORD_FORMATS, RecordFormat } from "./formats";
+import { exitCodeFor, formatFailure, UsageError } from "./report";
+
+export const USAGE = `dkimctl: DKIM keys as infrastructure code
+
+Usage:
+  dkimctl validate [--config FILE]
+  dkimctl keys [--config FILE] [--key-store DIR]
+  dkimctl keys import --domain D --selector S --key FILE.pem [--config FILE] [--key-store DIR]
+  dkimctl records [--config FILE] [--format table|zone|json|markdown]
+  dkimctl export --format pem|opendkim|json --out DIR [--config FILE] [--key-store DIR]
+
+--config defaults to $DKIMCTL_CONFIG, else domains.yaml; dkim.lock.yaml sits beside it.
+--key-store defaults to $DKIMCTL_KEY_STORE, else .dkim/keys/ beside the config.
+Exit status: 0 success, 1 invalid input or a failed check, 2 usage error.
+`;
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processIo: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+const COMMON = { config: { type: "string" }, "key-store": { type: "string" }, help: { type: "boolean", short: "h" } } as const;
+
+function parse<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: O, positionals = 0) {
+  try {
+    const parsed = parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: positionals > 0, strict: true });
+    if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument '${parsed.positionals[positionals]}'`);
+    return parsed;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback?: T): T {
+  if (value === undefined) {
+    if (fallback !== undefined) return fallback;
+    throw new UsageError(`--${name} is required: one of ${allowed.join(", ")}`);
+  }
+  if (!allowed.includes(value as T)) throw new UsageError(`--${name} must be one of ${allowed.join(", ")}, not '${value}'`);
+  return value as T;
+}
+
+function required(name: string, value: string | undefined): string {
+  if (value === undefined || value === "") throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function load(io: Io, file: string | undefined): Config {
+  const config = loadConfig(configPath(file));
+  for (const w of config.warnings) io.err(`warning: ${w}\n`);
+  return config;
+}
+
+type Command = (args: string[], io: Io) => number | Promise<number>;
+
+const commands: Record<string, Command> = {
+  validate(args, io) {
+    const { values } = parse(args, {});
+    const config = load(io, values.config);
+    const records = desiredRecords(config, Lock.read(config.lockFile));
+    io.out(`${config.file}: ok (${config.zones.length} zones, ${config.domains.length} domains, ${records.length} records)\n`);
+    return 0;
+  },
+
+  keys(args, io) {
+    if (args[0] === "import") return importCommand(args.slice(1), io);
+    const { values } = parse(args, {});
+    const config = load(io, values.config);
+    const lock = Lock.read(config.lockFile);
+    const store = new LocalKeyStore(keyStoreDir(config.file, values["key-store"]));
+    const changes = ensureKeys(config, lock, store);
+    if (changes.length) lock.write(config.lockFile);
+    for (const c of changes) io.out(`${c.action} ${c.algorithm} key for ${c.domain}/${c.selector} (${c.fingerprint})\n`);
+    io.out(changes.length ? `wrote ${config.lockFile}: commit it; the private keys are in ${store.dir}\n` : "every generated selector has a key; nothing to do\n");
+    return 0;
+  },
+
+  records(args, io) {
+    const { values } = parse(args, { format: { type: "string", short: "f" } });
+    const format = oneOf<RecordFormat>("format", values.format, RECORD_FORMATS, "table");
+    const config = load(io, values.config);
+    io.out(formatRecords(desiredRecords(config, Lock.read(config.lockFile)), format));
+    return 0;
+  },
+
+  export(args, io) {
+    const { values } = parse(args, { format: { type: "string", short: "f" }, out: { type: "string", short: "o" } });
+    const format = oneOf<ExportFormat>("format", values.format, EXPORT_FORMATS);
+    const out = required("out", values.out);
+    const config = load(io, values.config);
+    const store = new LocalKeyStore(keyStoreDir(config.file, values["key-store"]));
+    const keys = collectKeys(config, Lock.read(config.lockFile), store);
+    const files = writeExport(keys, format, out);
+    io.out(`exported ${keys.length} private keys as ${format} to ${out} (${files.length} files, mode 0600): hand them to the signer and keep them out of git\n`);
+    return 0;
+  },
+};
+
+function importCommand(args: string[], io: Io): number {
+  const { values } = parse(args, { domain: { type: "string" }, selector: { type: "string" }, key: { type: "string" } });
+  const domain = required("domain", values.domain).toLowerCase().replace(/\.$/, "");
+  const selector = required("selector", values.selector).toLowerCase();
+  const keyFile = required("key", values.key);
+  const config = load(io, values.config);
+  let pem: string;
+  try {
+    pem = readFileSync(keyFile, "utf8");
+  } catch (e) {
+    throw new Error(`cannot read ${keyFile}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  const lock = Lock.read(config.lockFile);
+  const store = new LocalKeyStore(keyStoreDir(config.file, values["key-store"]));
+  const c = importKey(config, lock, store, domain, selector, pem);
+  lock.write(config.lockFile);
+  io.out(`imported ${c.algorithm} key for ${c.domain}/${c.selector} (${c.fingerprint}); wrote ${config.lockFile}: commit it\n`);
+  return 0;
+}
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    (name === undefined ? io.err : io.out)(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
+  try {
+    if (!command) throw new UsageError(`unknown command '${name}'`);
+    if (args.includes("--help") || args.includes("-h")) {
+      io.out(USAGE);
+      return 0;
+    }
+    return await command(args, io);
+  } catch (e) {
+    io.err(formatFailure(e));
+    return exitCodeFor(e);
+  }
+}

@@ -1,0 +1,36 @@
+/** How dkimctl and the cdktf app end: clear messages, exit codes, no stack traces. */
+import { InputError, formatProblem } from "../config/problems";
+
+export class UsageError extends Error {}
+
+/** Exit status: 0 success, 1 invalid input or a failed check, 2 usage error. */
+export function exitCodeFor(e: unknown): number {
+  return e instanceof UsageError ? 2 : 1;
+}
+
+export function describeError(e: unknown): string {
+  if (e instanceof InputError) {
+    const n = e.problems.length;
+    return `${e.problems.map(formatProblem).join("\n")}\n${n} problem${n === 1 ? "" : "s"} found; nothing was changed.`;
+  }
+  if (e instanceof UsageError) return `${e.message}\nRun 'dkimctl --help' for usage.`;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+/** Runs `fn`; on failure prints the message (never a stack trace) and exits. */
+export function runOrExit(fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    process.stderr.write(formatFailure(e));
+    process.exit(exitCodeFor(e));
+  }
+}
+
+/** The text printed for a failure: problems start with FILE:LINE:COL so editors can jump to them. */
+export function formatFailure(e: unknown): string {
+  const text = e instanceof InputError ? describeError(e) : `error: ${describeError(e)}`;
+  const stack = process.env.DKIMCTL_DEBUG && e instanceof Error && !(e instanceof InputError) ? `\n${e.stack}` : "";
+  return `${text}${stack}\n`;
+}

@@ -1,0 +1,345 @@
+/**
+ * Loads domains.yaml: parse with positions, check the shape (zod), then the
+ * rules that span fields, collecting every problem before reporting.
+ */
+import { dirname, join } from "node:path";
+import type { z } from "zod";
+import { algorithmWarning, KeyAlgorithm } from "../dkim/keys";
+import { isInZone, MAX_NAME_OCTETS, normaliseDomain, normaliseHostName, normaliseSelector, recordName } from "../dkim/names";
+import { formatTags, noteProblem, parseKeyRecord, withTag } from "../dkim/record";
+import { joinTxt, parseQuotedTxt } from "../dkim/txt";
+import type { Backend, Config, Domain, Selector, SelectorSource, Zone } from "./model";
+import { didYouMean, formatProblem, InputError, Problem } from "./problems";
+import { configSchema, knownFields, ProviderName, PROVIDERS } from "./schema";
+import { PathKey, YamlSource } from "./yaml-source";
+
+export const DEFAULT_TTL = 3600;
+export const DEFAULT_KEY: KeyAlgorithm = "rsa-2048";
+export const LOCK_FILE_NAME = "dkim.lock.yaml";
+
+/** The config path from an explicit option, `$DKIMCTL_CONFIG`, or `domains.yaml`. */
+export function configPath(explicit?: string): string {
+  return explicit ?? process.env.DKIMCTL_CONFIG ?? "domains.yaml";
+}
+
+/** Reads and validates a config file. Throws InputError listing every problem. */
+export function loadConfig(file: string): Config {
+  const { source, problems } = YamlSource.read(file);
+  if (problems.length) throw new InputError(problems);
+  return validateSource(source);
+}
+
+/** Validates YAML text (for tests and tools that already hold the text). */
+export function parseConfig(file: string, text: string): Config {
+  const { source, problems } = YamlSource.parse(file, text);
+  if (problems.length) throw new InputError(problems);
+  return validateSource(source);
+}
+
+const ZONE_ID_RULES: Record<ProviderName, { pattern: RegExp; hint: string }> = {
+  route53: { pattern: /^Z[A-Z0-9]{1,31}$/, hint: "a Route53 hosted zone id is 'Z' and upper-case letters and digits, e.g. Z0123456789ABCDEFGHIJ (without '/hostedzone/')" },
+  cloudflare: { pattern: /^[0-9a-f]{32}$/, hint: "a Cloudflare zone id is 32 lower-case hex digits (Overview page of the zone, 'Zone ID')" },
+};
+
+/** TTL limits per provider: Route53 accepts 0..2^31-1; Cloudflare 1 (automatic) or 60..86400. */
+export function ttlProblem(provider: ProviderName, ttl: number): string | undefined {
+  if (provider === "cloudflare" && ttl !== 1 && (ttl < 60 || ttl > 86400))
+    return `TTL ${ttl} is not allowed in a Cloudflare zone: use 1 (automatic) or 60..86400`;
+  return undefined;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function validateSource(source: YamlSource): Config {
+  const problems: Problem[] = [];
+  const warnings: string[] = [];
+  const at = (path: PathKey[], message: string, where: "value" | "key" = "value") => problems.push(source.problem(path, message, where));
+  const data = source.toJS();
+
+  if (data === null || data === undefined) {
+    throw new InputError([source.problem([], "the file is empty: start it with 'version: 1', then 'zones:' and 'domains:' (see README)")]);
+  }
+  if (!isObj(data)) {
+    throw new InputError([source.problem([], `the file must be a mapping with 'version', 'zones' and 'domains', not ${describe(data)}`)]);
+  }
+  if (!("version" in data)) {
+    throw new InputError([source.problem([], "'version' is missing: add 'version: 1' as the first line after the modeline")]);
+  }
+  if (data.version !== 1) {
+    throw new InputError([
+      source.problem(["version"], `version ${JSON.stringify(data.version)} is not one this dkimctl reads (it reads version 1): ${typeof data.version === "number" && data.version > 1 ? "upgrade dkimctl" : "set 'version: 1'"}`),
+    ]);
+  }
+
+  const parsed = configSchema.safeParse(data, { reportInput: true });
+  if (!parsed.success) for (const issue of parsed.error.issues) problems.push(...zodProblems(source, issue));
+
+  // Cross-field rules, run on the raw data defensively so that every problem
+  // is found even when the shape check failed somewhere else.
+  const defaults = isObj(data.defaults) ? data.defaults : {};
+  const defaultTtl = typeof defaults.ttl === "number" ? defaults.ttl : DEFAULT_TTL;
+  const defaultKey = (typeof defaults.key === "string" ? defaults.key : DEFAULT_KEY) as KeyAlgorithm;
+
+  const zones: Zone[] = [];
+  const zoneKeys = new Map<string, string>();
+  for (const [key, raw] of Object.entries(isObj(data.zones) ? data.zones : {})) {
+    const name = normaliseDomain(key);
+    if (!name.ok) {
+      at(["zones", key], `zone name '${key}' ${name.reason}`, "key");
+      continue;
+    }
+    if (zoneKeys.has(name.value)) {
+      at(["zones", key], `zone ${name.value} is declared twice (also as '${zoneKeys.get(name.value)}'); keep one`, "key");
+      continue;
+    }
+    zoneKeys.set(name.value, key);
+    if (!isObj(raw) || !PROVIDERS.includes(raw.provider as ProviderName)) continue;
+    const provider = raw.provider as ProviderName;
+    const zoneId = typeof raw.zoneId === "string" ? raw.zoneId.trim() : undefined;
+    if (zoneId !== undefined && !ZONE_ID_RULES[provider].pattern.test(zoneId))
+      at(["zones", key, "zoneId"], `'${raw.zoneId}' is not a ${provider} zone id: ${ZONE_ID_RULES[provider].hint}`);
+    zones.push({ name: name.value, provider, ...(zoneId !== undefined ? { zoneId } : {}) });
+  }
+  checkStackNames(zones, (zone, message) => at(["zones", zoneKeys.get(zone)!], message, "key"));
+
+  // A default TTL must suit every provider it ends up used with.
+  const defaultTtlUsers = new Set<ProviderName>();
+
+  const domains: Domain[] = [];
+  const domainKeys = new Map<string, string>();
+  for (const [key, raw] of Object.entries(isObj(data.domains) ? data.domains : {})) {
+    const name = normaliseDomain(key);
+    if (!name.ok) {
+      at(["domains", key], `domain name '${key}' ${name.reason}`, "key");
+      continue;
+    }
+    if (domainKeys.has(name.value)) {
+      at(["domains", key], `domain ${name.value} is listed twice (also as '${domainKeys.get(name.value)}'); merge their selectors into one entry`, "key");
+      continue;
+    }
+    domainKeys.set(name.value, key);
+    const zone = zones.filter((z) => isInZone(name.value, z.name)).sort((a, b) => b.name.length - a.name.length)[0];
+    if (!zone) {
+      const hint = zones.length ? ` (zones: ${zones.map((z) => z.name).join(", ")})` : "";
+      at(["domains", key], `${name.value} is under no zone in 'zones'${hint}: add the zone that holds ${name.value} to 'zones', or fix the name`, "key");
+      continue;
+    }
+    const selectorsRaw = isObj(raw) && isObj(raw.selectors) ? raw.selectors : {};
+    if (Object.keys(selectorsRaw).length === 0 && (raw === null || (isObj(raw) && (raw.selectors === undefined || isObj(raw.selectors))))) {
+      at(["domains", key], `${name.value} has no selectors: add one under 'selectors:', e.g. 's2026a: {}' for a generated ${defaultKey} key`, "key");
+    }
+    const selectors: Selector[] = [];
+    const selectorKeys = new Map<string, string>();
+    for (const [selKey, selRaw] of Object.entries(selectorsRaw)) {
+      const path = ["domains", key, "selectors", selKey];
+      const sel = normaliseSelector(selKey);
+      if (!sel.ok) {
+        at(path, `selector '${selKey}' ${sel.reason}`, "key");
+        continue;
+      }
+      if (selectorKeys.has(sel.value)) {
+        at(path, `selector ${sel.value} is listed twice (also as '${selectorKeys.get(sel.value)}'); keep one`, "key");
+        continue;
+      }
+      selectorKeys.set(sel.value, selKey);
+      const fqdn = recordName(sel.value, name.value);
+      if (fqdn.length > MAX_NAME_OCTETS) {
+        at(path, `the record name ${fqdn} is ${fqdn.length} octets; DNS allows ${MAX_NAME_OCTETS}: use a shorter selector`, "key");
+        continue;
+      }
+      const s = selRaw === null ? {} : isObj(selRaw) ? selRaw : undefined;
+      if (s === undefined) continue; // the shape check reported it
+      const built = buildSelector(s, path, at, { defaultKey, zone, warnings: (m) => warnings.push(formatProblem(source.problem([...path, "key"], m))) });
+      if (built === undefined) continue;
+      const ttl = typeof s.ttl === "number" ? s.ttl : defaultTtl;
+      const ttlWhy = ttlProblem(zone.provider, ttl);
+      if (ttlWhy) {
+        if (typeof s.ttl === "number") at([...path, "ttl"], ttlWhy);
+        else defaultTtlUsers.add(zone.provider);
+      }
+      selectors.push({
+        name: sel.value,
+        domain: name.value,
+        ttl,
+        testing: s.testing === true,
+        ...(typeof s.note === "string" && s.note !== "" ? { note: s.note } : {}),
+        source: built,
+        position: positionOf(source, path),
+      });
+    }
+    domains.push({ name: name.value, zone: zone.name, selectors: selectors.sort((a, b) => a.name.localeCompare(b.name)) });
+  }
+  for (const provider of defaultTtlUsers) {
+    at(["defaults", "ttl"], `${ttlProblem(provider, defaultTtl)} (the default applies to selectors in ${provider} zones): change defaults.ttl or set ttl on those selectors`);
+  }
+  if (typeof defaults.key === "string") {
+    const w = algorithmWarning(defaults.key as KeyAlgorithm);
+    if (w) warnings.push(formatProblem(source.problem(["defaults", "key"], w)));
+  }
+
+  const backend = buildBackend(data.backend, at);
+  if (problems.length) throw new InputError(problems);
+  return {
+    file: source.file,
+    lockFile: join(dirname(source.file), LOCK_FILE_NAME),
+    backend,
+    zones: zones.sort((a, b) => a.name.localeCompare(b.name)),
+    domains: domains.sort((a, b) => a.name.localeCompare(b.name)),
+    warnings,
+  };
+}
+
+function buildSelector(
+  s: Obj,
+  path: PathKey[],
+  at: (path: PathKey[], message: string) => void,
+  ctx: { defaultKey: KeyAlgorithm; zone: Zone; warnings: (m: string) => void },
+): SelectorSource | undefined {
+  const given = (["key", "txt", "cname"] as const).filter((k) => s[k] !== undefined);
+  if (given.length > 1) {
+    at([...path, given[1]], `a selector is published one way, but this one has ${given.join(" and ")}: keep exactly one of key (generated), txt (provided) or cname (delegated)`);
+    return undefined;
+  }
+  if (typeof s.note === "string") {
+    const why = noteProblem(s.note);
+    if (why) at([...path, "note"], `the note ${why}`);
+  }
+  if (s.cname !== undefined) {
+    for (const tag of ["testing", "note"] as const)
+      if (s[tag] !== undefined) at([...path, tag], `'${tag}' does not apply to a delegated (cname) selector: the signing provider publishes its record; remove '${tag}'`);
+    if (typeof s.cname !== "string") return undefined;
+    const target = normaliseHostName(s.cname);
+    if (!target.ok) {
+      at([...path, "cname"], `the CNAME target '${s.cname}' ${target.reason}: give the host name from the signing provider, e.g. s1.domainkey.u1234.wl.sendgrid.net`);
+      return undefined;
+    }
+    return { kind: "delegated", cname: target.value };
+  }
+  if (s.txt !== undefined) {
+    if (typeof s.txt !== "string") return undefined;
+    const parsed = parseKeyRecord(joinQuoted(s.txt));
+    if (!parsed.ok) {
+      at([...path, "txt"], `the txt value is not a DKIM key record: it ${parsed.reason}`);
+      return undefined;
+    }
+    let tags = parsed.tags;
+    if (s.testing === true) tags = withTag(tags, "t", "y");
+    if (typeof s.note === "string" && s.note !== "") tags = withTag(tags, "n", s.note);
+    return { kind: "provided", txt: formatTags(tags) };
+  }
+  const algorithm = (typeof s.key === "string" ? s.key : ctx.defaultKey) as KeyAlgorithm;
+  if (typeof s.key === "string") {
+    const w = algorithmWarning(algorithm);
+    if (w) ctx.warnings(w);
+  }
+  return { kind: "generated", algorithm };
+}
+
+/**
+ * Signing providers often show a key record already split and quoted
+ * (`"v=DKIM1; k=rsa; " "p=MIIB..."`); accept that and join the strings.
+ */
+function joinQuoted(txt: string): string {
+  const t = txt.trim();
+  if (!t.startsWith('"')) return t;
+  try {
+    return joinTxt(parseQuotedTxt(t));
+  } catch {
+    return t; // unterminated quote: parseKeyRecord reports the stray quote
+  }
+}
+
+/** One stack per zone, named from the zone: the names must not collide. */
+export function stackName(zone: string): string {
+  return zone.replace(/\./g, "-");
+}
+
+function checkStackNames(zones: readonly Zone[], report: (zone: string, message: string) => void) {
+  const seen = new Map<string, string>();
+  for (const z of zones) {
+    const s = stackName(z.name);
+    const other = seen.get(s);
+    if (other) report(z.name, `zones ${other} and ${z.name} would both be stack '${s}'; dkimctl names stacks after zones with dots as hyphens`);
+    else seen.set(s, z.name);
+  }
+}
+
+function buildBackend(raw: unknown, at: (path: PathKey[], message: string) => void): Backend {
+  if (!isObj(raw)) return { kind: "local" };
+  const kinds = Object.keys(raw).filter((k) => raw[k] !== undefined);
+  if (kinds.length === 0) {
+    at(["backend"], "backend is empty: give 's3: {bucket, region}' or 'cloud: {organization}', or remove 'backend' for local state");
+    return { kind: "local" };
+  }
+  if (kinds.length > 1) {
+    at(["backend", kinds[1]], `choose one backend, not ${kinds.join(" and ")}`);
+    return { kind: "local" };
+  }
+  if (isObj(raw.s3)) {
+    const s3 = raw.s3;
+    return {
+      kind: "s3",
+      bucket: String(s3.bucket),
+      region: String(s3.region),
+      keyPrefix: typeof s3.keyPrefix === "string" ? s3.keyPrefix : "dkimctl/",
+      ...(typeof s3.dynamodbTable === "string" ? { dynamodbTable: s3.dynamodbTable } : {}),
+    };
+  }
+  if (isObj(raw.cloud)) {
+    const c = raw.cloud;
+    return {
+      kind: "cloud",
+      organization: String(c.organization),
+      workspacePrefix: typeof c.workspacePrefix === "string" ? c.workspacePrefix : "dkimctl-",
+      ...(typeof c.hostname === "string" ? { hostname: c.hostname } : {}),
+    };
+  }
+  return { kind: "local" };
+}
+
+function zodProblems(source: YamlSource, issue: z.core.$ZodIssue): Problem[] {
+  const path = issue.path as PathKey[];
+  const input = (issue as { input?: unknown }).input;
+  switch (issue.code) {
+    case "unrecognized_keys": {
+      const fields = knownFields(path);
+      return issue.keys.map((k) => {
+        const guess = didYouMean(k, fields);
+        const hint = guess ? `did you mean '${guess}'?` : `known fields here: ${fields.join(", ")}`;
+        return source.problem([...path, k], `unknown field '${k}': ${hint}`, "key");
+      });
+    }
+    case "invalid_type":
+      if (input === undefined) return [source.problem(path, `'${path[path.length - 1]}' is missing: add it (${issue.expected === "record" ? "a mapping" : issue.expected})`, "key")];
+      return [source.problem(path, `expected ${expectedName(issue.expected)}, found ${describe(input)}`)];
+    case "invalid_value":
+      return [source.problem(path, `${JSON.stringify(input)} is not allowed: use one of ${issue.values.map((v) => String(v)).join(", ")}`)];
+    case "too_small":
+      return [source.problem(path, issue.origin === "string" ? "must not be empty" : `${String(input)} is too small: the minimum is ${String(issue.minimum)}`)];
+    case "too_big":
+      return [source.problem(path, `${String(input)} is too large: the maximum is ${String(issue.maximum)}`)];
+    default:
+      return [source.problem(path, issue.message)];
+  }
+}
+
+function expectedName(expected: string): string {
+  if (expected === "int") return "a whole number";
+  if (expected === "record" || expected === "object") return "a mapping";
+  return `a ${expected}`;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "nothing (null)";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a mapping";
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "..." : v)}`;
+  if (typeof v === "number" && !Number.isInteger(v)) return `the number ${v}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+function positionOf(source: YamlSource, path: PathKey[]) {
+  const p = source.problem(path, "", "key");
+  return { file: p.file, line: p.line, col: p.col };
+}

@@ -1,0 +1,57 @@
+/** The validated, normalised configuration that the rest of dkimctl reads. */
+import type { KeyAlgorithm } from "../dkim/keys";
+import type { ProviderName } from "./schema";
+
+export interface Position {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+export interface Zone {
+  /** Published form: lower-case A-labels, no trailing dot. */
+  readonly name: string;
+  readonly provider: ProviderName;
+  /** Looked up by name when absent. */
+  readonly zoneId?: string;
+}
+
+export type SelectorSource =
+  | { readonly kind: "generated"; readonly algorithm: KeyAlgorithm }
+  | { readonly kind: "provided"; /** normalised DKIM key record */ readonly txt: string }
+  | { readonly kind: "delegated"; /** host name, no trailing dot */ readonly cname: string };
+
+export interface Selector {
+  readonly name: string;
+  readonly domain: string;
+  readonly ttl: number;
+  readonly testing: boolean;
+  readonly note?: string;
+  readonly source: SelectorSource;
+  /** Where the selector is declared, for later messages. */
+  readonly position: Position;
+}
+
+export interface Domain {
+  readonly name: string;
+  /** Name of the zone the domain's records go into. */
+  readonly zone: string;
+  readonly selectors: readonly Selector[];
+}
+
+export type Backend =
+  | { readonly kind: "local" }
+  | { readonly kind: "s3"; readonly bucket: string; readonly region: string; readonly keyPrefix: string; readonly dynamodbTable?: string }
+  | { readonly kind: "cloud"; readonly organization: string; readonly workspacePrefix: string; readonly hostname?: string };
+
+export interface Config {
+  /** Path of domains.yaml as given. */
+  readonly file: string;
+  /** Path of dkim.lock.yaml: beside the config. */
+  readonly lockFile: string;
+  readonly backend: Backend;
+  readonly zones: readonly Zone[];
+  readonly domains: readonly Domain[];
+  /** Non-fatal notes (e.g. key sizes), already formatted with file:line:col. */
+  readonly warnings: readonly string[];
+}

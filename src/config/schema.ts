@@ -1,0 +1,101 @@
+/**
+ * The shape of domains.yaml version 1, as a zod schema. It checks structure
+ * and types; the rules that need more than one field (zones, providers,
+ * record syntax) live in validate.ts. The editor JSON Schema
+ * (domains.schema.json) is generated from this schema by
+ * `npm run schema`.
+ */
+import { z } from "zod";
+import { KEY_ALGORITHMS } from "../dkim/keys";
+
+export const PROVIDERS = ["route53", "cloudflare"] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+const ttl = z.int().min(0).max(2147483647).describe("Record TTL in seconds (Cloudflare: 1 for automatic, or 60..86400).");
+const keyAlgorithm = z.enum(KEY_ALGORITHMS).describe("Algorithm of a generated key. RSA other than 2048 bits is allowed with a warning.");
+
+export const selectorSchema = z
+  .strictObject({
+    key: keyAlgorithm.optional().describe("Generate a key of this algorithm (the default: defaults.key)."),
+    txt: z.string().optional().describe("Publish this DKIM key record as given by the signing provider (v=DKIM1; k=...; p=...)."),
+    cname: z.string().optional().describe("Delegate the selector to the signing provider with a CNAME to this host."),
+    ttl: ttl.optional(),
+    testing: z.boolean().optional().describe("Publish t=y: receivers treat failures as if unsigned (RFC 6376 3.6.1)."),
+    note: z.string().optional().describe("Publish n=<note>, a note for humans. Printable ASCII without ; \" or \\."),
+  })
+  .describe("A selector: exactly one of key (generated, the default), txt (provided) or cname (delegated).");
+
+export const domainSchema = z
+  .strictObject({
+    selectors: z.record(z.string(), selectorSchema.nullable()).describe("Selectors of this sender domain, keyed by name."),
+  })
+  .describe("A sender domain (the d= of the signature).");
+
+export const zoneSchema = z
+  .strictObject({
+    provider: z.enum(PROVIDERS).describe("Where the zone is hosted."),
+    zoneId: z.string().optional().describe("The provider's zone id; looked up by name when absent."),
+  })
+  .describe("A DNS zone that records are written into.");
+
+const s3Backend = z
+  .strictObject({
+    bucket: z.string().min(1),
+    region: z.string().min(1),
+    keyPrefix: z.string().optional().describe("Prefix of each stack's state key. @default 'dkimctl/'"),
+    dynamodbTable: z.string().optional().describe("Lock with DynamoDB instead of S3 lock files."),
+  })
+  .describe("Terraform S3 backend: one state object per stack, with locking.");
+
+const cloudBackend = z
+  .strictObject({
+    organization: z.string().min(1),
+    workspacePrefix: z.string().optional().describe("Prefix of each stack's workspace name. @default 'dkimctl-'"),
+    hostname: z.string().optional().describe("@default 'app.terraform.io'"),
+  })
+  .describe("HCP Terraform / Terraform Cloud: one workspace per stack.");
+
+export const configSchema = z
+  .strictObject({
+    version: z.literal(1).describe("Format version of this file."),
+    defaults: z
+      .strictObject({
+        ttl: ttl.optional().describe("@default 3600"),
+        key: keyAlgorithm.optional().describe("@default 'rsa-2048'"),
+      })
+      .optional(),
+    backend: z.strictObject({ s3: s3Backend.optional(), cloud: cloudBackend.optional() }).optional().describe("Where Terraform keeps state. @default local files"),
+    zones: z.record(z.string(), zoneSchema).describe("The DNS zones records are written into, keyed by zone name."),
+    domains: z.record(z.string(), domainSchema.nullable()).describe("Sender domains, keyed by name."),
+  })
+  .describe("dkimctl domains.yaml: DKIM keys as infrastructure code.");
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+/** The JSON Schema for editors (yaml-language-server). */
+export function jsonSchema(): object {
+  return {
+    ...z.toJSONSchema(configSchema, { target: "draft-7" }),
+    $id: "https://dkimctl.dev/domains.schema.json",
+    title: "dkimctl domains.yaml",
+  };
+}
+
+/** Field names of the object schema reached by `path` (records skip a key), for "did you mean". */
+export function knownFields(path: readonly (string | number)[]): string[] {
+  let schema: z.ZodType = configSchema;
+  for (const key of path) {
+    schema = unwrap(schema);
+    if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[String(key)];
+    else if (schema instanceof z.ZodRecord) schema = schema.valueType as z.ZodType;
+    else return [];
+    if (schema === undefined) return [];
+  }
+  schema = unwrap(schema);
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  while (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) schema = schema.unwrap() as z.ZodType;
+  return schema;
+}

@@ -1,0 +1,101 @@
+/**
+ * DKIM key records (RFC 6376 3.6.1): building the TXT value of a key, and
+ * parsing and normalising a value someone else provided.
+ */
+import { createPublicKey } from "node:crypto";
+import type { KeyType } from "./keys";
+
+export interface KeyRecordOptions {
+  /** `t=y`: the domain is testing DKIM (RFC 6376 3.6.1). @default false */
+  readonly testing?: boolean;
+  /** `n=`: a note for humans. @default none */
+  readonly note?: string;
+}
+
+/** Characters allowed in a note: printable ASCII except `;` (tag separator), `"` and `\` (quoting). */
+export const NOTE_PATTERN = /^[\x20-\x7e]*$/;
+const NOTE_FORBIDDEN = /[;"\\]/;
+
+export function noteProblem(note: string): string | undefined {
+  if (!NOTE_PATTERN.test(note)) return "may hold printable ASCII only";
+  if (NOTE_FORBIDDEN.test(note)) return "may not contain ';', '\"' or '\\'";
+  if (note.length > 200) return "is longer than 200 characters; keep notes short, they are published in DNS";
+  return undefined;
+}
+
+/** `v=DKIM1; k=<type>; [t=y; ][n=<note>; ]p=<key>` */
+export function keyRecordValue(type: KeyType, publicKey: string, opts: KeyRecordOptions = {}): string {
+  const tags: [string, string][] = [["v", "DKIM1"], ["k", type]];
+  if (opts.testing) tags.push(["t", "y"]);
+  if (opts.note !== undefined && opts.note !== "") tags.push(["n", opts.note]);
+  tags.push(["p", publicKey]);
+  return tags.map(([k, v]) => `${k}=${v}`).join("; ");
+}
+
+export type ParsedKeyRecord =
+  | { ok: true; tags: [string, string][]; keyType: KeyType; publicKey: string }
+  | { ok: false; reason: string };
+
+/**
+ * Parses a DKIM key record. Whitespace inside `p=` is removed (it is folding
+ * whitespace per RFC 6376 3.6.1). Checks the key really is an RSA SPKI or a
+ * 32-byte Ed25519 key; an empty `p=` (a revoked key) is accepted.
+ */
+export function parseKeyRecord(value: string): ParsedKeyRecord {
+  if (!/^[\x20-\x7e\t\r\n]*$/.test(value)) return { ok: false, reason: "may hold printable ASCII only" };
+  if (/["\\]/.test(value)) return { ok: false, reason: "contains a quote or backslash; give the record's text without DNS quoting" };
+  const tags: [string, string][] = [];
+  const seen = new Set<string>();
+  for (const raw of value.split(";")) {
+    if (raw.trim() === "") continue;
+    const eq = raw.indexOf("=");
+    if (eq < 0) return { ok: false, reason: `has '${raw.trim()}' where a tag=value pair belongs` };
+    const tag = raw.slice(0, eq).trim();
+    let val = raw.slice(eq + 1).trim();
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(tag)) return { ok: false, reason: `has an invalid tag name '${tag}'` };
+    if (seen.has(tag)) return { ok: false, reason: `has the tag '${tag}=' twice (RFC 6376 3.2 forbids duplicates)` };
+    seen.add(tag);
+    if (tag === "p") val = val.replace(/\s+/g, "");
+    tags.push([tag, val]);
+  }
+  const get = (t: string) => tags.find(([k]) => k === t)?.[1];
+  const v = get("v");
+  if (v !== undefined && (tags[0][0] !== "v" || v !== "DKIM1")) return { ok: false, reason: "must start with v=DKIM1 when it has a v= tag" };
+  const k = get("k") ?? "rsa";
+  if (k !== "rsa" && k !== "ed25519") return { ok: false, reason: `has k=${k}; DKIM keys are k=rsa or k=ed25519` };
+  const p = get("p");
+  if (p === undefined) return { ok: false, reason: "has no p= tag (the public key)" };
+  if (p !== "") {
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(p) || p.length % 4 !== 0) return { ok: false, reason: "has a p= value that is not valid base64" };
+    const bytes = Buffer.from(p, "base64");
+    if (k === "ed25519") {
+      if (bytes.length !== 32) return { ok: false, reason: `has an Ed25519 p= of ${bytes.length} bytes; RFC 8463 keys are 32 raw bytes` };
+    } else {
+      try {
+        const key = createPublicKey({ key: bytes, format: "der", type: "spki" });
+        if (key.asymmetricKeyType !== "rsa") return { ok: false, reason: `has k=rsa but p= holds a ${key.asymmetricKeyType} key` };
+        const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+        if (bits < 1024) return { ok: false, reason: `holds a ${bits}-bit RSA key; RFC 8301 requires at least 1024 bits` };
+      } catch {
+        return { ok: false, reason: "has a p= value that is not an RSA public key (base64 of a SubjectPublicKeyInfo)" };
+      }
+    }
+  }
+  const t = get("t");
+  if (t !== undefined && !/^[ys](:[ys])*$/.test(t.replace(/\s/g, ""))) return { ok: false, reason: `has t=${t}; flags are y and s, separated by ':'` };
+  return { ok: true, tags, keyType: k, publicKey: p };
+}
+
+/** Normalised text of parsed tags: `tag=value` joined by `; `. */
+export function formatTags(tags: readonly [string, string][]): string {
+  return tags.map(([k, v]) => `${k}=${v}`).join("; ");
+}
+
+/** Sets or removes a tag, keeping `p=` last and `v=` first. */
+export function withTag(tags: readonly [string, string][], tag: string, value: string | undefined): [string, string][] {
+  const rest = tags.filter(([k]) => k !== tag);
+  if (value === undefined) return rest;
+  const pIndex = rest.findIndex(([k]) => k === "p");
+  const at = pIndex < 0 ? rest.length : pIndex;
+  return [...rest.slice(0, at), [tag, value], ...rest.slice(at)];
+}

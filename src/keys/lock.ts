@@ -1,0 +1,111 @@
+/**
+ * dkim.lock.yaml: the public half of every generated or imported key,
+ * committed and reviewed like a package lock. Never holds private keys.
+ */
+import { existsSync } from "node:fs";
+import { stringify } from "yaml";
+import { fingerprint, KEY_ALGORITHMS, KeyAlgorithm } from "../dkim/keys";
+import { InputError, Problem } from "../config/problems";
+import { YamlSource } from "../config/yaml-source";
+import { writeFileAtomic } from "./atomic";
+
+export interface LockEntry {
+  readonly algorithm: KeyAlgorithm;
+  /** Exactly the `p=` value. */
+  readonly publicKey: string;
+  /** `sha256:<hex>` of the `p=` bytes. */
+  readonly fingerprint: string;
+  /** ISO 8601, UTC, seconds. */
+  readonly created: string;
+  /** How the key came to be. @default 'generated' */
+  readonly origin?: "generated" | "imported";
+}
+
+const HEADER = "# Written by dkimctl. Commit it: it holds public keys only.\n";
+const ENTRY_FIELDS = ["algorithm", "publicKey", "fingerprint", "created", "origin"];
+
+export class Lock {
+  private readonly keys = new Map<string, Map<string, LockEntry>>();
+
+  get(domain: string, selector: string): LockEntry | undefined {
+    return this.keys.get(domain)?.get(selector);
+  }
+
+  set(domain: string, selector: string, entry: LockEntry): void {
+    if (!this.keys.has(domain)) this.keys.set(domain, new Map());
+    this.keys.get(domain)!.set(selector, entry);
+  }
+
+  delete(domain: string, selector: string): void {
+    this.keys.get(domain)?.delete(selector);
+    if (this.keys.get(domain)?.size === 0) this.keys.delete(domain);
+  }
+
+  entries(): { domain: string; selector: string; entry: LockEntry }[] {
+    const out: { domain: string; selector: string; entry: LockEntry }[] = [];
+    for (const [domain, sels] of this.keys) for (const [selector, entry] of sels) out.push({ domain, selector, entry });
+    return out.sort((a, b) => a.domain.localeCompare(b.domain) || a.selector.localeCompare(b.selector));
+  }
+
+  /** Reads a lock file; a missing file is an empty lock. Throws InputError for a damaged one. */
+  static read(file: string): Lock {
+    const lock = new Lock();
+    if (!existsSync(file)) return lock;
+    const { source, problems } = YamlSource.read(file);
+    if (problems.length) {
+      throw new InputError(problems.map((p) => ({ ...p, message: `${p.message} (if this is a merge conflict, take one side and run 'dkimctl keys' again)` })));
+    }
+    const data = source.toJS() as Record<string, unknown> | null;
+    if (data === null) return lock;
+    const bad: Problem[] = [];
+    if (typeof data !== "object" || data.version !== 1) {
+      throw new InputError([source.problem(["version"], "not a dkimctl version 1 lock file: restore it from git")]);
+    }
+    const keys = (data.keys ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
+    for (const [domain, sels] of Object.entries(keys)) {
+      for (const [selector, raw] of Object.entries(sels ?? {})) {
+        const path = ["keys", domain, selector];
+        const e = raw ?? {};
+        const extra = Object.keys(e).filter((k) => !ENTRY_FIELDS.includes(k));
+        for (const k of extra) bad.push(source.problem([...path, k], `unknown field '${k}' in the lock: restore the file from git`, "key"));
+        if (!KEY_ALGORITHMS.includes(e.algorithm as KeyAlgorithm)) bad.push(source.problem([...path, "algorithm"], `algorithm must be one of ${KEY_ALGORITHMS.join(", ")}`));
+        if (typeof e.publicKey !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(e.publicKey)) bad.push(source.problem([...path, "publicKey"], "publicKey must be the base64 p= value"));
+        else if (e.fingerprint !== fingerprint(e.publicKey))
+          bad.push(source.problem([...path, "fingerprint"], "fingerprint does not match publicKey: the lock was edited by hand; restore it from git"));
+        const created = e.created instanceof Date ? e.created.toISOString() : e.created;
+        if (typeof created !== "string" || Number.isNaN(Date.parse(created))) bad.push(source.problem([...path, "created"], "created must be an ISO 8601 time"));
+        if (e.origin !== undefined && e.origin !== "generated" && e.origin !== "imported") bad.push(source.problem([...path, "origin"], "origin must be generated or imported"));
+        if (bad.length) continue;
+        lock.set(domain, selector, {
+          algorithm: e.algorithm as KeyAlgorithm,
+          publicKey: e.publicKey as string,
+          fingerprint: e.fingerprint as string,
+          created: created as string,
+          ...(e.origin === "imported" ? { origin: "imported" as const } : {}),
+        });
+      }
+    }
+    if (bad.length) throw new InputError(bad);
+    return lock;
+  }
+
+  /** The file's text: sorted, so the diff of a change shows only that change. */
+  toString(): string {
+    const keys: Record<string, Record<string, LockEntry>> = {};
+    for (const { domain, selector, entry } of this.entries()) {
+      keys[domain] ??= {};
+      keys[domain][selector] = {
+        algorithm: entry.algorithm,
+        publicKey: entry.publicKey,
+        fingerprint: entry.fingerprint,
+        created: entry.created,
+        ...(entry.origin ? { origin: entry.origin } : {}),
+      };
+    }
+    return HEADER + stringify({ version: 1, keys }, { lineWidth: 0 });
+  }
+
+  write(file: string): void {
+    writeFileAtomic(file, this.toString());
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Config + lock -> the DNS records dkimctl publishes. The single source of
+ * truth for synth, `dkimctl records`, `dkimctl verify` and the tests.
+ */
+import type { Config, Selector } from "./config/model";
+import { InputError, Problem } from "./config/problems";
+import type { ProviderName } from "./config/schema";
+import { keyType } from "./dkim/keys";
+import { recordName } from "./dkim/names";
+import { keyRecordValue } from "./dkim/record";
+import { splitTxt } from "./dkim/txt";
+import type { Lock } from "./keys/lock";
+
+export interface DesiredRecord {
+  /** The zone the record is written into. */
+  readonly zone: string;
+  readonly provider: ProviderName;
+  /** The zone's id when configured; otherwise it is looked up by name. */
+  readonly zoneId?: string;
+  /** Sender domain (d=). */
+  readonly domain: string;
+  readonly selector: string;
+  /** FQDN, no trailing dot: `<selector>._domainkey.<domain>`. */
+  readonly name: string;
+  readonly type: "TXT" | "CNAME";
+  readonly ttl: number;
+  /** TXT: the logical record (strings joined). CNAME: the target host. */
+  readonly value: string;
+  /** TXT: the character-strings as published, each at most 255 bytes. CNAME: empty. */
+  readonly strings: readonly string[];
+}
+
+/**
+ * Every desired record, sorted by zone then name. Throws InputError naming
+ * each generated selector that has no key in the lock, or whose lock entry
+ * disagrees with the config.
+ */
+export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
+  const zones = new Map(config.zones.map((z) => [z.name, z]));
+  const problems: Problem[] = [];
+  const records: DesiredRecord[] = [];
+  for (const domain of config.domains) {
+    const zone = zones.get(domain.zone)!;
+    for (const sel of domain.selectors) {
+      const value = selectorValue(sel, lock, config, problems);
+      if (value === undefined) continue;
+      const base = {
+        zone: zone.name,
+        provider: zone.provider,
+        ...(zone.zoneId !== undefined ? { zoneId: zone.zoneId } : {}),
+        domain: domain.name,
+        selector: sel.name,
+        name: recordName(sel.name, domain.name),
+        ttl: sel.ttl,
+      };
+      records.push(
+        sel.source.kind === "delegated"
+          ? { ...base, type: "CNAME", value, strings: [] }
+          : { ...base, type: "TXT", value, strings: splitTxt(value) },
+      );
+    }
+  }
+  if (problems.length) throw new InputError(problems);
+  return records.sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name));
+}
+
+function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Problem[]): string | undefined {
+  const at = (message: string) => problems.push({ ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}`, message });
+  const entry = lock.get(sel.domain, sel.name);
+  switch (sel.source.kind) {
+    case "delegated":
+    case "provided":
+      if (entry)
+        at(`has a ${entry.algorithm} key in ${config.lockFile}, but domains.yaml now ${sel.source.kind === "delegated" ? "delegates it (cname)" : "gives its txt"}: a selector never gets a second key; use a new selector name for the new record`);
+      return sel.source.kind === "delegated" ? sel.source.cname : sel.source.txt;
+    case "generated":
+      if (!entry) {
+        at(`has no key in ${config.lockFile}: run 'npx dkimctl keys' and commit ${config.lockFile}`);
+        return undefined;
+      }
+      if (entry.algorithm !== sel.source.algorithm) {
+        at(`has a ${entry.algorithm} key in ${config.lockFile} but domains.yaml asks for ${sel.source.algorithm}: a selector never gets a second key; add a new selector for the new algorithm`);
+        return undefined;
+      }
+      return keyRecordValue(keyType(entry.algorithm), entry.publicKey, { testing: sel.testing, note: sel.note });
+  }
+}
