@@ -40,6 +40,8 @@ export interface VerifyResult {
 export interface VerifyOptions {
   /** Signing domain (d=) whose signature must pass. Default: the domain of the From: header. */
   domain?: string;
+  /** Per-lookup DNS timeout for `{ dns }` lookups (default 5000 ms, dkimpy's own default). */
+  dnsTimeoutMs?: number;
 }
 
 const CRLF = '\r\n';
@@ -137,7 +139,7 @@ function dnsError(code: string, message: string): Error {
 // mailauth
 // ---------------------------------------------------------------------------------------------
 
-function mailauthResolver(lookup: TxtLookup): (name: string, rrtype: string) => Promise<string[][]> {
+function mailauthResolver(lookup: TxtLookup, timeoutMs: number): (name: string, rrtype: string) => Promise<string[][]> {
   if ('txt' in lookup) {
     return async (name, rrtype) => {
       if (rrtype.toUpperCase() !== 'TXT') throw dnsError('ENODATA', `queryTxt ENODATA ${name} (${rrtype})`);
@@ -149,7 +151,7 @@ function mailauthResolver(lookup: TxtLookup): (name: string, rrtype: string) => 
   const { host, port } = lookup.dns;
   return async (name, rrtype) => {
     if (rrtype.toUpperCase() !== 'TXT') throw dnsError('ENODATA', `queryTxt ENODATA ${name} (${rrtype})`);
-    const r = new dnsPromises.Resolver({ timeout: 2000, tries: 2 });
+    const r = new dnsPromises.Resolver({ timeout: Math.max(1, Math.floor(timeoutMs / 2)), tries: 2 });
     r.setServers([`${host}:${port}`]);
     try {
       return await r.resolveTxt(name);
@@ -161,12 +163,15 @@ function mailauthResolver(lookup: TxtLookup): (name: string, rrtype: string) => 
 
 export async function mailauthVerify(message: string, lookup: TxtLookup, opts?: VerifyOptions): Promise<VerifyResult> {
   const domain = targetDomain(message, opts);
-  const res = await dkimVerify(message, { resolver: mailauthResolver(lookup) });
+  const res = await dkimVerify(message, { resolver: mailauthResolver(lookup, opts?.dnsTimeoutMs ?? 5000) });
   const results = res.results ?? [];
   const relevant = domain ? results.filter((r) => (r.signingDomain ?? '').toLowerCase() === domain) : results;
   const describe = (r: (typeof results)[number]) => {
     const st = r.status ?? { result: 'none' };
-    return `d=${r.signingDomain} s=${r.selector} a=${r.algorithm}: ${st.result}${st.comment ? ` (${st.comment})` : ''}`;
+    // At run time the result carries `algo` and `modulusLength` (index.d.ts says `algorithm`).
+    const extra = r as { algo?: string; modulusLength?: number };
+    const bits = extra.modulusLength ? ` (${extra.modulusLength} bits)` : '';
+    return `d=${r.signingDomain} s=${r.selector} a=${extra.algo ?? r.algorithm}${bits}: ${st.result}${st.comment ? ` (${st.comment})` : ''}`;
   };
   const temp = relevant.find((r) => r.status?.result === 'temperror');
   if (temp) throw new Error(`mailauth could not verify (DNS/temporary error): ${describe(temp)}`);
@@ -260,7 +265,7 @@ logger.setLevel(logging.DEBUG)
 logger.addHandler(Collect())
 
 try:
-    d = dkim.DKIM(msg, logger=logger, minkey=1024)
+    d = dkim.DKIM(msg, logger=logger, minkey=1024, timeout=float(req.get("timeout", 5)))
     sigheaders = [v for k, v in d.headers if k.lower() == b"dkim-signature"]
     sigs = []
     for idx, value in enumerate(sigheaders):
@@ -346,6 +351,7 @@ export async function dkimpyVerify(message: string, lookup: TxtLookup, opts?: Ve
   const input: Record<string, unknown> = {
     message_b64: Buffer.from(message, 'utf8').toString('base64'),
     domain: domain ?? null,
+    timeout: (opts?.dnsTimeoutMs ?? 5000) / 1000,
   };
   if ('txt' in lookup) {
     const txt: Record<string, string[][]> = {};
@@ -363,6 +369,6 @@ export async function dkimpyVerify(message: string, lookup: TxtLookup, opts?: Ve
     `d=${s.d} s=${s.s} a=${s.a}: ${s.ok ? 'pass' : 'fail'}` +
     (s.error ? ` (${s.error})` : '') +
     (s.log.length ? ` [${s.log.join(' | ')}]` : '') +
-    (s.lookups.length ? ` {dns: ${s.lookups.join(', ')}}` : '');
+    (s.lookups.length ? ` {lookups: ${s.lookups.join(', ')}}` : '');
   return { ok: sigs.some((s) => s.ok), detail: `dkimpy: ${sigs.map(describe).join('; ')}` };
 }
