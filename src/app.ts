@@ -8,9 +8,14 @@ import { loadConfig, stackName } from "./config/load";
 import { Lock } from "./keys/lock";
 import { desiredRecords } from "./records";
 
-export function buildApp(configFile: string, app: App = new App()): App {
+/**
+ * Validates everything before the App exists, so invalid input writes
+ * nothing to the output directory.
+ */
+export function buildApp(configFile: string, makeApp: () => App = () => new App()): App {
   const config = loadConfig(configFile);
   const records = desiredRecords(config, Lock.read(config.lockFile));
+  const app = makeApp();
   for (const zone of config.zones) {
     new DkimZoneStack(app, stackName(zone.name), {
       zone,

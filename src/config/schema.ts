@@ -27,7 +27,7 @@ export const selectorSchema = z
 
 export const domainSchema = z
   .strictObject({
-    selectors: z.record(z.string(), selectorSchema.nullable()).describe("Selectors of this sender domain, keyed by name."),
+    selectors: z.record(z.string(), selectorSchema.nullable()).optional().describe("Selectors of this sender domain, keyed by name."),
   })
   .describe("A sender domain (the d= of the signature).");
 

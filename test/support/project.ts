@@ -1,0 +1,48 @@
+/** Helpers shared by tests: temp projects and the dkimctl CLI run in-process or as a child. */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { main } from "../../src/cli/main";
+
+export const ROOT = join(__dirname, "..", "..");
+
+export function tempDir(prefix = "dkimctl-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A temp project holding `domains.yaml` with `text`; returns its paths. */
+export function tempProject(text: string): { dir: string; config: string; lock: string; store: string } {
+  const dir = tempDir();
+  const config = join(dir, "domains.yaml");
+  writeFileSync(config, text);
+  return { dir, config, lock: join(dir, "dkim.lock.yaml"), store: join(dir, ".dkim", "keys") };
+}
+
+/** Runs dkimctl in-process, capturing output. */
+export async function dkimctl(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
+  return { code, out, err };
+}
+
+/** Runs the real bin (a child process), as users do. */
+export function dkimctlBin(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const r = spawnSync(process.execPath, [join(ROOT, "bin", "dkimctl.js"), ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, ...opts.env },
+    encoding: "utf8",
+  });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+/** Runs the cdktf app (what `cdktf synth` runs) for a config into `outdir`. */
+export function synthApp(config: string, outdir: string) {
+  const r = spawnSync(process.execPath, ["-r", join(ROOT, "bin", "register.js"), join(ROOT, "main.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, DKIMCTL_CONFIG: config, CDKTF_OUTDIR: outdir },
+    encoding: "utf8",
+  });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
