@@ -119,7 +119,7 @@ describe("dkimctl keys import", () => {
     const r = await dkimctl("keys", "import", "--domain", "Example.ORG.", "--selector", "imp", "--key", keyFile, "--config", p.config);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    expect(readFileSync(join(p.store, "example.org", "imp.pem"), "utf8")).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(readFileSync(join(p.store, "example.org", "imp.pem"), "utf8")).toMatch(/^-----BEGIN PRIVATE KEY-{5}\n/);
     expect(parse(readFileSync(p.lock, "utf8")).keys["example.org"].imp.origin).toBe("imported");
     // keys then fills in the rest without touching the import.
     const k = await dkimctl("keys", "--config", p.config);

@@ -83,10 +83,10 @@ export function importPrivateKey(pem: string): KeyPair {
   try {
     key = createPrivateKey({ key: pem, format: "pem" });
   } catch {
-    if (/-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/.test(pem) && pem.includes("ENCRYPTED"))
+    if (/BEGIN ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(pem))
       throw new Error("the key is encrypted; decrypt it first (openssl pkey -in KEY -out PLAIN.pem)");
     if (/PUBLIC KEY/.test(pem)) throw new Error("this is a public key; import needs the private key the signer uses");
-    throw new Error("not a PEM private key (expected -----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)");
+    throw new Error("not a PEM private key (expected a PKCS#8 'PRIVATE KEY' or PKCS#1 'RSA PRIVATE KEY' PEM block)");
   }
   return keyPairFromPrivate(key);
 }
