@@ -255,3 +255,11 @@ describe("usage and exit status", () => {
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 });
+
+test("keys warns when the lock has keys whose private halves the store lacks (a fresh clone)", async () => {
+  const p = tempProject(YAML);
+  await dkimctl("keys", "--config", p.config);
+  const r = await dkimctl("keys", "--config", p.config, "--key-store", tempDir());
+  expect(r.code).toBe(0);
+  expect(r.err).toMatch(/^warning: example.com\/e1: .*dkim.lock.yaml has its public key but the key store .* has no private key: restore the key store from its backup/m);
+});

@@ -8,7 +8,7 @@ import { configPath, loadConfig } from "../config/load";
 import type { Config } from "../config/model";
 import { EXPORT_FORMATS, ExportFormat, collectKeys, writeExport } from "../keys/export";
 import { Lock } from "../keys/lock";
-import { ensureKeys, importKey } from "../keys/manage";
+import { checkStore, ensureKeys, importKey } from "../keys/manage";
 import { keyStoreDir, LocalKeyStore } from "../keys/store";
 import { desiredRecords } from "../records";
 import { formatRecords, RECORD_FORMATS, RecordFormat } from "./formats";
@@ -87,6 +87,7 @@ const commands: Record<string, Command> = {
     const store = new LocalKeyStore(keyStoreDir(config.file, values["key-store"]));
     const changes = ensureKeys(config, lock, store);
     if (changes.length) lock.write(config.lockFile);
+    for (const missing of checkStore(lock, store, { requirePrivate: true, lockFile: config.lockFile })) io.err(`warning: ${missing}\n`);
     for (const c of changes) io.out(`${c.action} ${c.algorithm} key for ${c.domain}/${c.selector} (${c.fingerprint})\n`);
     io.out(changes.length ? `wrote ${config.lockFile}: commit it; the private keys are in ${store.dir}\n` : "every generated selector has a key; nothing to do\n");
     return 0;
