@@ -9,7 +9,8 @@ import { keyType } from "./dkim/keys";
 import { recordName } from "./dkim/names";
 import { keyRecordValue } from "./dkim/record";
 import { splitTxt } from "./dkim/txt";
-import type { Lock } from "./keys/lock";
+import type { Lock, LockEntry } from "./keys/lock";
+import { PUBLISHED } from "./rotation/machine";
 
 export interface DesiredRecord {
   /** The zone the record is written into. */
@@ -41,22 +42,33 @@ export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
   const records: DesiredRecord[] = [];
   for (const domain of config.domains) {
     const zone = zones.get(domain.zone)!;
+    const base = (selector: string, ttl: number) => ({
+      zone: zone.name,
+      provider: zone.provider,
+      ...(zone.zoneId !== undefined ? { zoneId: zone.zoneId } : {}),
+      domain: domain.name,
+      selector,
+      name: recordName(selector, domain.name),
+      ttl,
+    });
+    if (domain.rotation) {
+      const rotated = rotatedKeys(lock, domain.name);
+      if (rotated.length === 0)
+        problems.push({ ...domain.position, path: `domains/${domain.name}`, message: `has a rotation policy but no keys in ${config.lockFile} yet: run 'npx dkimctl rotate' and commit ${config.lockFile}` });
+      for (const { selector, entry } of rotated) {
+        if (!PUBLISHED.includes(entry.state!)) continue;
+        // A revoked key is published with an empty p= (RFC 6376 3.6.1) until it is removed.
+        const value = keyRecordValue(keyType(entry.algorithm), entry.state === "revoked" ? "" : entry.publicKey);
+        records.push({ ...base(selector, domain.ttl), type: "TXT", value, strings: splitTxt(value) });
+      }
+    }
     for (const sel of domain.selectors) {
       const value = selectorValue(sel, lock, config, problems);
       if (value === undefined) continue;
-      const base = {
-        zone: zone.name,
-        provider: zone.provider,
-        ...(zone.zoneId !== undefined ? { zoneId: zone.zoneId } : {}),
-        domain: domain.name,
-        selector: sel.name,
-        name: recordName(sel.name, domain.name),
-        ttl: sel.ttl,
-      };
       records.push(
         sel.source.kind === "delegated"
-          ? { ...base, type: "CNAME", value, strings: [] }
-          : { ...base, type: "TXT", value, strings: splitTxt(value) },
+          ? { ...base(sel.name, sel.ttl), type: "CNAME", value, strings: [] }
+          : { ...base(sel.name, sel.ttl), type: "TXT", value, strings: splitTxt(value) },
       );
     }
   }
@@ -84,4 +96,9 @@ function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Prob
       }
       return keyRecordValue(keyType(entry.algorithm), entry.publicKey, { testing: sel.testing, note: sel.note });
   }
+}
+
+/** The lock's rotated selectors of a domain (those with a lifecycle state). */
+export function rotatedKeys(lock: Lock, domain: string): { selector: string; entry: LockEntry }[] {
+  return lock.entries().filter((e) => e.domain === domain && e.entry.state !== undefined);
 }

@@ -10,7 +10,8 @@ import { EXPORT_FORMATS, ExportFormat, collectKeys, writeExport } from "../keys/
 import { Lock } from "../keys/lock";
 import { checkStore, ensureKeys, importKey } from "../keys/manage";
 import { keyStoreDir, LocalKeyStore } from "../keys/store";
-import { desiredRecords } from "../records";
+import { desiredRecords, rotatedKeys } from "../records";
+import { rotate } from "../rotation/rotate";
 import { formatRecords, RECORD_FORMATS, RecordFormat } from "./formats";
 import { exitCodeFor, formatFailure, UsageError } from "./report";
 
@@ -20,6 +21,7 @@ Usage:
   dkimctl validate [--config FILE]
   dkimctl keys [--config FILE] [--key-store DIR]
   dkimctl keys import --domain D --selector S --key FILE.pem [--config FILE] [--key-store DIR]
+  dkimctl rotate [--now TIME] [--domain D]... [--force] [--config FILE] [--key-store DIR]
   dkimctl records [--config FILE] [--format table|zone|json|markdown]
   dkimctl export --format pem|opendkim|json --out DIR [--config FILE] [--key-store DIR]
 
@@ -93,6 +95,8 @@ const commands: Record<string, Command> = {
     return 0;
   },
 
+  rotate: rotateCommand,
+
   records(args, io) {
     const { values } = parse(args, { format: { type: "string", short: "f" } });
     const format = oneOf<RecordFormat>("format", values.format, RECORD_FORMATS, "table");
@@ -113,6 +117,37 @@ const commands: Record<string, Command> = {
     return 0;
   },
 };
+
+/** `--now`: an ISO 8601 date-time with a zone (e.g. 2026-11-26T04:00:00Z), default the current time. */
+export function parseNow(text: string | undefined): Date {
+  if (text === undefined) return new Date();
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(text) || Number.isNaN(Date.parse(text)))
+    throw new UsageError(`--now must be an ISO 8601 time such as 2026-11-26T04:00:00Z, not '${text}'`);
+  return new Date(text);
+}
+
+async function rotateCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, { now: { type: "string" }, domain: { type: "string", multiple: true }, force: { type: "boolean" } });
+  const now = parseNow(values.now);
+  const config = load(io, values.config);
+  const rotated = config.domains.filter((d) => d.rotation).map((d) => d.name);
+  const wanted = values.domain?.map((d) => d.toLowerCase().replace(/\.$/, ""));
+  for (const d of wanted ?? []) if (!rotated.includes(d)) throw new UsageError(`--domain ${d} is not a rotated domain in ${config.file}${rotated.length ? ` (rotated: ${rotated.join(", ")})` : ": no domain has a rotation policy"}`);
+  const lock = Lock.read(config.lockFile);
+  const store = new LocalKeyStore(keyStoreDir(config.file, values["key-store"]));
+  const results = rotate(config, lock, store, { now, force: values.force, ...(wanted ? { domains: wanted } : {}) });
+  const changed = results.some((r) => r.events.length > 0);
+  for (const r of results) {
+    for (const e of r.events) io.out(`${r.domain}: ${e.selector} (${e.algorithm}) ${e.from ?? "new"} -> ${e.to}: ${e.why}\n`);
+    const signing = rotatedKeys(lock, r.domain).filter((k) => k.entry.state === "active").map((k) => `${k.selector} (${k.entry.algorithm})`);
+    io.out(`${r.domain}: signs with ${signing.length ? signing.join(", ") : "nothing yet"}${r.next ? `; next change due ${r.next.toISOString()}` : ""}\n`);
+  }
+  if (changed) {
+    lock.write(config.lockFile);
+    io.out(`wrote ${config.lockFile}: commit it and deploy; after the deploy, give the signer the new export (dkimctl export)\n`);
+  } else io.out("nothing to rotate\n");
+  return 0;
+}
 
 function importCommand(args: string[], io: Io): number {
   const { values } = parse(args, { domain: { type: "string" }, selector: { type: "string" }, key: { type: "string" } });

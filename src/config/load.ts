@@ -4,7 +4,9 @@
  */
 import { dirname, join } from "node:path";
 import type { z } from "zod";
-import { algorithmWarning, KeyAlgorithm } from "../dkim/keys";
+import { algorithmWarning, KEY_ALGORITHMS, KeyAlgorithm } from "../dkim/keys";
+import { parseDuration } from "../rotation/duration";
+import { DEFAULT_POLICY, policyProblems, RotationPolicy } from "../rotation/policy";
 import { isInZone, MAX_NAME_OCTETS, normaliseDomain, normaliseHostName, normaliseSelector, recordName } from "../dkim/names";
 import { formatTags, noteProblem, parseKeyRecord, withTag } from "../dkim/record";
 import { joinTxt, parseQuotedTxt } from "../dkim/txt";
@@ -126,8 +128,13 @@ function validateSource(source: YamlSource): Config {
       continue;
     }
     const selectorsRaw = isObj(raw) && isObj(raw.selectors) ? raw.selectors : {};
-    if (Object.keys(selectorsRaw).length === 0 && (raw === null || (isObj(raw) && (raw.selectors === undefined || isObj(raw.selectors))))) {
-      at(["domains", key], `${name.value} has no selectors: add one under 'selectors:', e.g. 's2026a: {}' for a generated ${defaultKey} key`, "key");
+    const rotation = rotationPolicy(raw, defaults, defaultKey, ["domains", key], at);
+    if (Object.keys(selectorsRaw).length === 0 && rotation === undefined && (raw === null || (isObj(raw) && (raw.selectors === undefined || isObj(raw.selectors))))) {
+      at(["domains", key], `${name.value} has no selectors: add one under 'selectors:', e.g. 's2026a: {}' for a generated ${defaultKey} key, or give it a rotation policy`, "key");
+    }
+    if (rotation) {
+      const ttlWhy = ttlProblem(zone.provider, defaultTtl);
+      if (ttlWhy) defaultTtlUsers.add(zone.provider);
     }
     const selectors: Selector[] = [];
     const selectorKeys = new Map<string, string>();
@@ -168,7 +175,14 @@ function validateSource(source: YamlSource): Config {
         position: positionOf(source, path),
       });
     }
-    domains.push({ name: name.value, zone: zone.name, selectors: selectors.sort((a, b) => a.name.localeCompare(b.name)) });
+    domains.push({
+      name: name.value,
+      zone: zone.name,
+      selectors: selectors.sort((a, b) => a.name.localeCompare(b.name)),
+      ...(rotation ? { rotation } : {}),
+      ttl: defaultTtl,
+      position: positionOf(source, ["domains", key]),
+    });
   }
   for (const provider of defaultTtlUsers) {
     at(["defaults", "ttl"], `${ttlProblem(provider, defaultTtl)} (the default applies to selectors in ${provider} zones): change defaults.ttl or set ttl on those selectors`);
@@ -188,6 +202,45 @@ function validateSource(source: YamlSource): Config {
     domains: domains.sort((a, b) => a.name.localeCompare(b.name)),
     warnings,
   };
+}
+
+/**
+ * A domain rotates when it sets `rotation`, or when it declares no selectors
+ * and `defaults.rotation` exists. Fields fall back to defaults.rotation, then
+ * to DEFAULT_POLICY (keys: [defaults.key]).
+ */
+function rotationPolicy(raw: unknown, defaults: Obj, defaultKey: KeyAlgorithm, path: PathKey[], at: (path: PathKey[], message: string) => void): RotationPolicy | undefined {
+  const own = isObj(raw) && isObj(raw.rotation) ? raw.rotation : undefined;
+  const base = isObj(defaults.rotation) ? defaults.rotation : undefined;
+  const noSelectors = raw === null || (isObj(raw) && raw.selectors === undefined);
+  if (own === undefined && !(base !== undefined && noSelectors)) return undefined;
+  const where = (field: string): PathKey[] => (own && own[field] !== undefined ? [...path, "rotation", field] : base && base[field] !== undefined ? ["defaults", "rotation", field] : own ? [...path, "rotation"] : path);
+  const pick = (field: string): unknown => (own && own[field] !== undefined ? own[field] : base?.[field]);
+  const durationOf = (field: "every" | "publishAhead" | "retireAfter" | "revokeFor"): number | undefined => {
+    const v = pick(field);
+    if (v === undefined) return DEFAULT_POLICY[field];
+    return typeof v === "string" ? parseDuration(v) : undefined; // the shape check reports the rest
+  };
+  const every = durationOf("every");
+  const publishAhead = durationOf("publishAhead");
+  const retireAfter = durationOf("retireAfter");
+  const revokeFor = durationOf("revokeFor");
+  const keys = pick("keys");
+  const selector = pick("selector");
+  if (every === undefined || publishAhead === undefined || retireAfter === undefined || revokeFor === undefined) return undefined;
+  if (keys !== undefined && (!Array.isArray(keys) || !keys.every((k) => KEY_ALGORITHMS.includes(k)))) return undefined;
+  if (selector !== undefined && typeof selector !== "string") return undefined;
+  const policy: RotationPolicy = {
+    every,
+    publishAhead,
+    retireAfter,
+    revokeFor,
+    keys: (keys as KeyAlgorithm[] | undefined) ?? [defaultKey],
+    selector: (selector as string | undefined) ?? DEFAULT_POLICY.selector,
+  };
+  const problems = policyProblems(policy);
+  for (const p of problems) at(where(p.field), `rotation ${p.field} ${p.message}`);
+  return problems.length ? undefined : policy;
 }
 
 function buildSelector(

@@ -1,6 +1,7 @@
 /** The validated, normalised configuration that the rest of dkimctl reads. */
 import type { KeyAlgorithm } from "../dkim/keys";
 import type { ProviderName } from "./schema";
+import type { RotationPolicy } from "../rotation/policy";
 
 export interface Position {
   readonly file: string;
@@ -36,7 +37,14 @@ export interface Domain {
   readonly name: string;
   /** Name of the zone the domain's records go into. */
   readonly zone: string;
+  /** Selectors written in domains.yaml. */
   readonly selectors: readonly Selector[];
+  /** Present when dkimctl rotates the domain's keys; its selectors then live in the lock. */
+  readonly rotation?: RotationPolicy;
+  /** TTL of the records of rotated selectors. */
+  readonly ttl: number;
+  /** Where the domain is declared, for later messages. */
+  readonly position: Position;
 }
 
 export type Backend =

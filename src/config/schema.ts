@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { KEY_ALGORITHMS } from "../dkim/keys";
+import { DURATION_PATTERN } from "../rotation/duration";
 
 export const PROVIDERS = ["route53", "cloudflare"] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
@@ -25,8 +26,22 @@ export const selectorSchema = z
   })
   .describe("A selector: exactly one of key (generated, the default), txt (provided) or cname (delegated).");
 
+const duration = z.string().regex(new RegExp(DURATION_PATTERN), { error: "a duration like 90s, 15m, 12h, 3d or 2w" });
+
+export const rotationSchema = z
+  .strictObject({
+    every: duration.optional().describe("Time between rotations. @default '180d'"),
+    publishAhead: duration.optional().describe("How long a new key is published before it signs. @default '3d'"),
+    retireAfter: duration.optional().describe("How long an old key stays published after it stops signing. @default '7d'"),
+    revokeFor: duration.optional().describe("How long the revoked (empty p=) record stays before removal. @default '30d'"),
+    keys: z.array(keyAlgorithm).optional().describe("Algorithms signed with, one active key each. @default [defaults.key]"),
+    selector: z.string().optional().describe("Selector name template: {k} (s for RSA, e for Ed25519), {yyyy}, {mm}, {dd}, {seq}. @default '{k}{yyyy}{mm}{seq}'"),
+  })
+  .describe("Key rotation policy: dkimctl names, creates and retires this domain's selectors in the lock (dkimctl rotate).");
+
 export const domainSchema = z
   .strictObject({
+    rotation: rotationSchema.optional().describe("Rotate this domain's keys (fields default to defaults.rotation)."),
     selectors: z.record(z.string(), selectorSchema.nullable()).optional().describe("Selectors of this sender domain, keyed by name."),
   })
   .describe("A sender domain (the d= of the signature).");
@@ -62,6 +77,7 @@ export const configSchema = z
       .strictObject({
         ttl: ttl.optional().describe("@default 3600"),
         key: keyAlgorithm.optional().describe("@default 'rsa-2048'"),
+        rotation: rotationSchema.optional().describe("Rotation policy of domains that declare no selectors (or set rotation)."),
       })
       .optional(),
     backend: z.strictObject({ s3: s3Backend.optional(), cloud: cloudBackend.optional() }).optional().describe("Where Terraform keeps state. @default local files"),

@@ -9,7 +9,8 @@ import type { Config } from "../config/model";
 import type { KeyAlgorithm } from "../dkim/keys";
 import { recordName } from "../dkim/names";
 import { mkdirPrivate, writeFileAtomic } from "./atomic";
-import type { Lock } from "./lock";
+import type { Lock, LockEntry } from "./lock";
+import { rotatedKeys } from "../records";
 import { checkStore } from "./manage";
 import type { KeyStore } from "./store";
 
@@ -21,14 +22,28 @@ export interface ExportedKey {
   readonly selector: string;
   readonly algorithm: KeyAlgorithm;
   readonly fingerprint: string;
+  /** `active` signs; `pending` and `retiring` keys of rotated domains are exported so the signer can switch at once. */
+  readonly state: "pending" | "active" | "retiring";
   readonly privateKeyPem: string;
 }
+
+const EXPORTED_STATES: readonly string[] = ["pending", "active", "retiring"];
 
 /** The private key of every generated selector in the config; fails unless lock and store agree. */
 export function collectKeys(config: Config, lock: Lock, store: KeyStore): ExportedKey[] {
   const problems = checkStore(lock, store, { requirePrivate: false, lockFile: config.lockFile });
   const keys: ExportedKey[] = [];
+  const add = (domain: string, selector: string, entry: LockEntry, state: ExportedKey["state"]) => {
+    const pem = store.get(domain, selector);
+    if (pem === undefined)
+      problems.push(`${domain}/${selector}: the key store ${store.description} has no private key for it: restore the key store from its backup (or point --key-store at it), or publish a new selector`);
+    else keys.push({ domain, selector, algorithm: entry.algorithm, fingerprint: entry.fingerprint, state, privateKeyPem: pem });
+  };
   for (const domain of config.domains) {
+    if (domain.rotation) {
+      for (const { selector, entry } of rotatedKeys(lock, domain.name))
+        if (EXPORTED_STATES.includes(entry.state!)) add(domain.name, selector, entry, entry.state as ExportedKey["state"]);
+    }
     for (const sel of domain.selectors) {
       if (sel.source.kind !== "generated") continue;
       const entry = lock.get(domain.name, sel.name);
@@ -36,12 +51,7 @@ export function collectKeys(config: Config, lock: Lock, store: KeyStore): Export
         problems.push(`${domain.name}/${sel.name}: no key in ${config.lockFile}: run 'dkimctl keys' first`);
         continue;
       }
-      const pem = store.get(domain.name, sel.name);
-      if (pem === undefined) {
-        problems.push(`${domain.name}/${sel.name}: the key store ${store.description} has no private key for it: restore the key store from its backup (or point --key-store at it), or publish a new selector`);
-        continue;
-      }
-      keys.push({ domain: domain.name, selector: sel.name, algorithm: entry.algorithm, fingerprint: entry.fingerprint, privateKeyPem: pem });
+      add(domain.name, sel.name, entry, "active");
     }
   }
   if (problems.length) throw new Error([...new Set(problems)].join("\n"));
@@ -66,18 +76,18 @@ export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, 
     case "json":
       put(
         "keys.json",
-        JSON.stringify(keys.map((k) => ({ domain: k.domain, selector: k.selector, algorithm: k.algorithm, fingerprint: k.fingerprint, privateKeyPem: k.privateKeyPem })), null, 2) + "\n",
+        JSON.stringify(keys.map((k) => ({ domain: k.domain, selector: k.selector, algorithm: k.algorithm, fingerprint: k.fingerprint, state: k.state, privateKeyPem: k.privateKeyPem })), null, 2) + "\n",
       );
       break;
     case "opendkim": {
       const keyTable: string[] = ["# dkimctl export: <key name> <domain>:<selector>:<private key file>"];
-      const signingTable: string[] = ["# dkimctl export: <signing domain> <key name> (use with 'MultipleSignatures yes' when a domain has several keys)"];
+      const signingTable: string[] = ["# dkimctl export: <signing domain> <key name>, active keys only (use with 'MultipleSignatures yes' when a domain has several)"];
       for (const k of keys) {
         const keyFile = join(dir, "keys", k.domain, `${k.selector}.private`);
         put(join("keys", k.domain, `${k.selector}.private`), k.privateKeyPem);
         const name = recordName(k.selector, k.domain);
         keyTable.push(`${name} ${k.domain}:${k.selector}:${keyFile}`);
-        signingTable.push(`${k.domain} ${name}`);
+        if (k.state === "active") signingTable.push(`${k.domain} ${name}`);
       }
       put("KeyTable", keyTable.join("\n") + "\n");
       put("SigningTable", signingTable.join("\n") + "\n");

@@ -8,6 +8,7 @@ import { fingerprint, KEY_ALGORITHMS, KeyAlgorithm } from "../dkim/keys";
 import { InputError, Problem } from "../config/problems";
 import { YamlSource } from "../config/yaml-source";
 import { writeFileAtomic } from "./atomic";
+import { KeyState, STATES } from "../rotation/machine";
 
 export interface LockEntry {
   readonly algorithm: KeyAlgorithm;
@@ -19,10 +20,19 @@ export interface LockEntry {
   readonly created: string;
   /** How the key came to be. @default 'generated' */
   readonly origin?: "generated" | "imported";
+  /** Lifecycle of a rotated selector (absent for selectors written in domains.yaml). */
+  readonly state?: KeyState;
+  readonly activated?: string;
+  readonly retired?: string;
+  readonly revoked?: string;
+  readonly removed?: string;
 }
 
+const LIFECYCLE_TIMES = ["activated", "retired", "revoked", "removed"] as const;
+
 const HEADER = "# Written by dkimctl. Commit it: it holds public keys only.\n";
-const ENTRY_FIELDS = ["algorithm", "publicKey", "fingerprint", "created", "origin"];
+const ENTRY_FIELDS = ["algorithm", "publicKey", "fingerprint", "created", "origin", "state", ...LIFECYCLE_TIMES];
+const time = (v: unknown): string | undefined => (v instanceof Date ? v.toISOString().replace(/\.\d{3}Z$/, "Z") : typeof v === "string" ? v : undefined);
 
 export class Lock {
   private readonly keys = new Map<string, Map<string, LockEntry>>();
@@ -72,8 +82,12 @@ export class Lock {
         if (typeof e.publicKey !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(e.publicKey)) bad.push(source.problem([...path, "publicKey"], "publicKey must be the base64 p= value"));
         else if (e.fingerprint !== fingerprint(e.publicKey))
           bad.push(source.problem([...path, "fingerprint"], "fingerprint does not match publicKey: the lock was edited by hand; restore it from git"));
-        const created = e.created instanceof Date ? e.created.toISOString() : e.created;
-        if (typeof created !== "string" || Number.isNaN(Date.parse(created))) bad.push(source.problem([...path, "created"], "created must be an ISO 8601 time"));
+        const created = time(e.created);
+        for (const field of ["created", ...LIFECYCLE_TIMES]) {
+          const v = time(e[field]);
+          if ((field === "created" || e[field] !== undefined) && (v === undefined || Number.isNaN(Date.parse(v)))) bad.push(source.problem([...path, field], `${field} must be an ISO 8601 time`));
+        }
+        if (e.state !== undefined && !STATES.includes(e.state as KeyState)) bad.push(source.problem([...path, "state"], `state must be one of ${STATES.join(", ")}`));
         if (e.origin !== undefined && e.origin !== "generated" && e.origin !== "imported") bad.push(source.problem([...path, "origin"], "origin must be generated or imported"));
         if (bad.length) continue;
         lock.set(domain, selector, {
@@ -82,6 +96,8 @@ export class Lock {
           fingerprint: e.fingerprint as string,
           created: created as string,
           ...(e.origin === "imported" ? { origin: "imported" as const } : {}),
+          ...(e.state !== undefined ? { state: e.state as KeyState } : {}),
+          ...Object.fromEntries(LIFECYCLE_TIMES.filter((f) => e[f] !== undefined).map((f) => [f, time(e[f])])),
         });
       }
     }
@@ -100,6 +116,8 @@ export class Lock {
         fingerprint: entry.fingerprint,
         created: entry.created,
         ...(entry.origin ? { origin: entry.origin } : {}),
+        ...(entry.state ? { state: entry.state } : {}),
+        ...Object.fromEntries(LIFECYCLE_TIMES.filter((f) => entry[f] !== undefined).map((f) => [f, entry[f]])),
       };
     }
     return HEADER + stringify({ version: 1, keys }, { lineWidth: 0 });
