@@ -129,7 +129,7 @@ function validateSource(source: YamlSource): Config {
     }
     const selectorsRaw = isObj(raw) && isObj(raw.selectors) ? raw.selectors : {};
     const rotation = rotationPolicy(raw, defaults, defaultKey, ["domains", key], at);
-    if (Object.keys(selectorsRaw).length === 0 && rotation === undefined && (raw === null || (isObj(raw) && (raw.selectors === undefined || isObj(raw.selectors))))) {
+    if (Object.keys(selectorsRaw).length === 0 && !wantsRotation(raw, defaults) && (raw === null || (isObj(raw) && (raw.selectors === undefined || isObj(raw.selectors))))) {
       at(["domains", key], `${name.value} has no selectors: add one under 'selectors:', e.g. 's2026a: {}' for a generated ${defaultKey} key, or give it a rotation policy`, "key");
     }
     if (rotation) {
@@ -209,11 +209,17 @@ function validateSource(source: YamlSource): Config {
  * and `defaults.rotation` exists. Fields fall back to defaults.rotation, then
  * to DEFAULT_POLICY (keys: [defaults.key]).
  */
+/** Whether a domain is meant to rotate (whether or not its policy is valid). */
+function wantsRotation(raw: unknown, defaults: Obj): boolean {
+  const own = isObj(raw) && isObj(raw.rotation);
+  const noSelectors = raw === null || (isObj(raw) && raw.selectors === undefined);
+  return own || (isObj(defaults.rotation) && noSelectors);
+}
+
 function rotationPolicy(raw: unknown, defaults: Obj, defaultKey: KeyAlgorithm, path: PathKey[], at: (path: PathKey[], message: string) => void): RotationPolicy | undefined {
+  if (!wantsRotation(raw, defaults)) return undefined;
   const own = isObj(raw) && isObj(raw.rotation) ? raw.rotation : undefined;
   const base = isObj(defaults.rotation) ? defaults.rotation : undefined;
-  const noSelectors = raw === null || (isObj(raw) && raw.selectors === undefined);
-  if (own === undefined && !(base !== undefined && noSelectors)) return undefined;
   const where = (field: string): PathKey[] => (own && own[field] !== undefined ? [...path, "rotation", field] : base && base[field] !== undefined ? ["defaults", "rotation", field] : own ? [...path, "rotation"] : path);
   const pick = (field: string): unknown => (own && own[field] !== undefined ? own[field] : base?.[field]);
   const durationOf = (field: "every" | "publishAhead" | "retireAfter" | "revokeFor"): number | undefined => {
