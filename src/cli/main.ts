@@ -11,9 +11,11 @@ import { Lock } from "../keys/lock";
 import { checkStore, ensureKeys, importKey } from "../keys/manage";
 import { keyStoreDir, LocalKeyStore } from "../keys/store";
 import { desiredRecords, rotatedKeys } from "../records";
+import { checkPlan } from "../plan/check-plan";
 import { rotate } from "../rotation/rotate";
 import { formatRecords, RECORD_FORMATS, RecordFormat } from "./formats";
 import { exitCodeFor, formatFailure, UsageError } from "./report";
+import { VERIFY_HELP, VERIFY_USAGE_LINES, verifyCommand } from "./verify-command";
 
 export const USAGE = `dkimctl: DKIM keys as infrastructure code
 
@@ -24,6 +26,8 @@ Usage:
   dkimctl rotate [--now TIME] [--domain D]... [--force] [--config FILE] [--key-store DIR]
   dkimctl records [--config FILE] [--format table|zone|json|markdown]
   dkimctl export --format pem|opendkim|json --out DIR [--config FILE] [--key-store DIR]
+${VERIFY_USAGE_LINES.join("\n")}
+  dkimctl check-plan PLAN.json [--config FILE]
 
 --config defaults to $DKIMCTL_CONFIG, else domains.yaml; dkim.lock.yaml sits beside it.
 --key-store defaults to $DKIMCTL_KEY_STORE, else .dkim/keys/ beside the config.
@@ -96,6 +100,25 @@ const commands: Record<string, Command> = {
   },
 
   rotate: rotateCommand,
+
+  "check-plan"(args, io) {
+    const { values, positionals } = parse(args, {}, 1);
+    const file = positionals[0];
+    if (file === undefined) throw new UsageError("give the plan: dkimctl check-plan PLAN.json (from 'terraform show -json PLANFILE')");
+    let plan: unknown;
+    try {
+      plan = JSON.parse(readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new Error(`cannot read ${file} as JSON (${(e as Error).message}): make it with 'terraform show -json PLANFILE > ${file}'`);
+    }
+    const config = load(io, values.config);
+    const findings = checkPlan(plan, config, Lock.read(config.lockFile));
+    for (const f of findings) io.err(`${f.severity}: ${f.address}${f.name ? ` (${f.name})` : ""}: ${f.message}\n`);
+    const errors = findings.filter((f) => f.severity === "error").length;
+    io.out(errors ? `${file}: ${errors} change${errors === 1 ? "" : "s"} refused; do not apply this plan\n` : `${file}: ok, nothing in it breaks signing\n`);
+    return errors ? 1 : 0;
+  },
+  verify: (args, io) => verifyCommand(args, io),
 
   records(args, io) {
     const { values } = parse(args, { format: { type: "string", short: "f" } });
@@ -179,7 +202,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   try {
     if (!command) throw new UsageError(`unknown command '${name}'`);
     if (args.includes("--help") || args.includes("-h")) {
-      io.out(USAGE);
+      io.out(name === "verify" ? VERIFY_HELP : USAGE);
       return 0;
     }
     return await command(args, io);

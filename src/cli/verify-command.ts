@@ -1,0 +1,153 @@
+/**
+ * `dkimctl verify`: asks DNS for every desired record and reports what is
+ * missing or different. Thin over src/verify.ts and src/dns/client.ts.
+ */
+import { parseArgs } from "node:util";
+import { configPath, loadConfig } from "../config/load";
+import { normaliseDomain } from "../dkim/names";
+import { addressOf, authoritativeLookup, canonicalName, parseHostPort, ResolverLookup, ResolverOptions, Server } from "../dns/client";
+import { Lock } from "../keys/lock";
+import { desiredRecords, DesiredRecord } from "../records";
+import { AskServer, Checker, Clock, formatChecks, parseDuration, pollUntilOk, systemClock, VERIFY_FORMATS, viaAuthoritative, viaResolver } from "../verify";
+import type { Io } from "./main";
+import { UsageError } from "./report";
+
+/** Lines for the USAGE text of main.ts. */
+export const VERIFY_USAGE_LINES = [
+  "  dkimctl verify [--config FILE] [--resolver HOST[:PORT]] [--authoritative] [--ns-address NS=HOST[:PORT]]...",
+  "                 [--wait DURATION] [--format text|json|markdown] [--domain D]... [--zone Z]...",
+];
+
+export const VERIFY_HELP = `Usage:
+${VERIFY_USAGE_LINES.join("\n")}
+
+Asks DNS for every record dkimctl publishes and compares it with domains.yaml and dkim.lock.yaml.
+Exit status 0 when every selected record is ok, 1 when one is missing, different, duplicated or
+could not be checked, 2 for a usage error.
+
+  --resolver HOST[:PORT]   the recursive resolver to ask (IPv4, [IPv6]:PORT or a host name);
+                           default: the system resolver
+  --authoritative          ask every name server of each zone directly (RD=0) instead; the NS
+                           names and their addresses are looked up through the resolver
+  --ns-address NS=HOST[:PORT]
+                           with --authoritative: reach the name server NS at HOST:PORT instead of
+                           its A/AAAA records on port 53 (repeatable; e.g. a server not yet
+                           delegated to, or a test server on another port)
+  --wait DURATION          keep checking until every record is ok or DURATION (90s, 10m, 1h30m)
+                           has passed; progress goes to stderr
+  --format FORMAT          text (default), json or markdown (for pull-request comments)
+  --domain D, --zone Z     check only these sender domains / zones (repeatable)
+`;
+
+export interface VerifyDeps {
+  /** @default the real clock */
+  readonly clock?: Clock;
+  /** Timeouts of DNS questions. @default 3000 ms, 2 tries */
+  readonly dns?: ResolverOptions;
+}
+
+export async function verifyCommand(args: string[], io: Io, deps: VerifyDeps = {}): Promise<number> {
+  const values = parse(args);
+  if (values.help) {
+    io.out(VERIFY_HELP);
+    return 0;
+  }
+  const format = oneOf("format", values.format, VERIFY_FORMATS, "text");
+  const waitMs = values.wait === undefined ? 0 : parseDuration(values.wait);
+  if (waitMs === undefined) throw new UsageError(`--wait must be a duration such as 90s, 10m, 1h or 1h30m (at most a week), not '${values.wait}'`);
+  const resolverSpec = values.resolver === undefined ? undefined : hostPort("resolver", values.resolver);
+  const nsPins = (values["ns-address"] ?? []).map(parseNsAddress);
+  if (nsPins.length && !values.authoritative) throw new UsageError("--ns-address applies only with --authoritative");
+
+  const config = loadConfig(configPath(values.config));
+  for (const w of config.warnings) io.err(`warning: ${w}\n`);
+  const records = select(desiredRecords(config, Lock.read(config.lockFile)), config.domains.map((d) => d.name), config.zones.map((z) => z.name), values.domain ?? [], values.zone ?? []);
+
+  if (records.length === 0) {
+    io.out("no records to verify\n");
+    return 0;
+  }
+
+  const dnsOpts = deps.dns ?? {};
+  const servers: Server[] = resolverSpec ? [{ host: await addressOf(resolverSpec.host), port: resolverSpec.port }] : [];
+  const shown = new ResolverLookup(servers).servers().join(", ");
+  const asked = resolverSpec ? `resolver ${shown}` : `the system resolver (${shown || "none configured"})`;
+  const nsAddresses = new Map<string, Server>();
+  for (const pin of nsPins) nsAddresses.set(pin.name, { host: await addressOf(pin.host), port: pin.port });
+  const ask: AskServer = (server, name, type) => authoritativeLookup(server, name, type, { timeoutMs: dnsOpts.timeoutMs, tries: dnsOpts.tries });
+  // A fresh resolver (c-ares channel) each round, so that no answer is reused from its query cache while waiting.
+  const check: Checker = async (selected) => {
+    const resolver = new ResolverLookup(servers, dnsOpts);
+    try {
+      return await (values.authoritative ? viaAuthoritative(resolver, ask, { nsAddresses }) : viaResolver(resolver))(selected);
+    } finally {
+      resolver.cancel();
+    }
+  };
+  const via = values.authoritative ? `the authoritative servers; NS looked up through ${asked}` : asked;
+  const checks = await pollUntilOk(records, check, { waitMs, clock: deps.clock ?? systemClock, progress: (line) => io.err(`${line}\n`) });
+  io.out(formatChecks(checks, format, via));
+  return checks.every((c) => c.status === "ok") ? 0 : 1;
+}
+
+function parse(args: string[]) {
+  try {
+    const { values } = parseArgs({
+      args,
+      options: {
+        config: { type: "string" },
+        resolver: { type: "string" },
+        authoritative: { type: "boolean" },
+        "ns-address": { type: "string", multiple: true },
+        wait: { type: "string" },
+        format: { type: "string", short: "f" },
+        domain: { type: "string", multiple: true },
+        zone: { type: "string", multiple: true },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: false,
+      strict: true,
+    });
+    return values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) throw new UsageError(`--${name} must be one of ${allowed.join(", ")}, not '${value}'`);
+  return value as T;
+}
+
+function hostPort(option: string, text: string): { host: string; port: number } {
+  const parsed = parseHostPort(text);
+  if (!parsed) throw new UsageError(`--${option} must be HOST or HOST:PORT (an IPv4 address, [IPv6]:PORT or a host name; port 1-65535), not '${text}'`);
+  return parsed;
+}
+
+function parseNsAddress(text: string): { name: string; host: string; port: number } {
+  const eq = text.indexOf("=");
+  const name = eq > 0 ? canonicalName(text.slice(0, eq).trim()) : "";
+  if (eq <= 0 || name === "") throw new UsageError(`--ns-address must be NS=HOST[:PORT], e.g. ns1.example.com=192.0.2.1:5353, not '${text}'`);
+  return { name, ...hostPort("ns-address", text.slice(eq + 1)) };
+}
+
+/** Applies --domain and --zone (each repeatable; both given: a record must match both). */
+function select(records: DesiredRecord[], domains: string[], zones: string[], wantDomains: string[], wantZones: string[]): DesiredRecord[] {
+  const pick = (option: string, given: string[], known: string[]) =>
+    new Set(
+      given.map((g) => {
+        const n = normaliseDomain(g);
+        if (!n.ok || !known.includes(n.value))
+          throw new UsageError(`--${option} '${g}' is not a ${option} in the config; ${option === "domain" ? "domains" : "zones"}: ${known.join(", ") || "none"}`);
+        return n.value;
+      }),
+    );
+  const d = pick("domain", wantDomains, domains);
+  const z = pick("zone", wantZones, zones);
+  const selected = records.filter((r) => (d.size === 0 || d.has(r.domain)) && (z.size === 0 || z.has(r.zone)));
+  if (selected.length === 0 && (d.size || z.size))
+    throw new UsageError(`no records match ${[...[...d].map((x) => `--domain ${x}`), ...[...z].map((x) => `--zone ${x}`)].join(" ")}: a record must match one --domain and one --zone`);
+  return selected;
+}

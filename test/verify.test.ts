@@ -1,0 +1,728 @@
+/**
+ * `dkimctl verify` against a real authoritative server (knotd, test/support/dns-server.ts) serving
+ * zones built from the desired records of a temp project, and unit tests of the DNS client's
+ * wire format with hand-built packets.
+ */
+import { generateKeyPairSync } from "node:crypto";
+import * as dgram from "node:dgram";
+import * as net from "node:net";
+import { verifyCommand, VerifyDeps } from "../src/cli/verify-command";
+import { exitCodeFor, formatFailure } from "../src/cli/report";
+import { loadConfig } from "../src/config/load";
+import {
+  authoritativeLookup,
+  buildQuery,
+  DnsFormatError,
+  encodeName,
+  interpretAuthoritative,
+  parseHostPort,
+  parseMessage,
+  query,
+  ResolverLookup,
+  TYPES,
+} from "../src/dns/client";
+import { Lock } from "../src/keys/lock";
+import { desiredRecords, DesiredRecord } from "../src/records";
+import { CheckJson, Clock, describeTxtDifference, formatDuration, parseDuration } from "../src/verify";
+import { DnsServer, ServedZone, startDnsServer, ZoneRecord, zoneFile } from "./support/dns-server";
+import { keyedProject } from "./support/keyed-project";
+
+const SENDGRID = "s1.domainkey.u1234.wl.sendgrid.net";
+
+const YAML = `version: 1
+defaults: { ttl: 300 }
+zones:
+  example.com: { provider: route53 }
+  example.org: { provider: cloudflare }
+domains:
+  example.com:
+    selectors:
+      s1: {}
+      e1: { key: ed25519 }
+  bücher.example.com:
+    selectors:
+      e1: { key: ed25519 }
+  example.org:
+    selectors:
+      s1: { key: rsa-2048 }
+      sg: { cname: ${SENDGRID} }
+`;
+
+const FAST: VerifyDeps = { dns: { timeoutMs: 1000, tries: 1 } };
+
+type Zones = Record<string, ZoneRecord[]>;
+
+/** The desired records as zone-file records, per zone; `edit` changes them before serving. */
+function zonesOf(records: readonly DesiredRecord[], edit?: (zones: Zones) => void, extra?: (zone: string) => ZoneRecord[]): ServedZone[] {
+  const zones: Zones = {};
+  for (const r of records) {
+    (zones[r.zone] ??= []).push(
+      r.type === "TXT" ? { name: `${r.name}.`, type: "TXT", ttl: r.ttl, strings: [...r.strings] } : { name: `${r.name}.`, type: "CNAME", ttl: r.ttl, value: r.value },
+    );
+  }
+  edit?.(zones);
+  return Object.entries(zones).map(([name, rrs]) => ({ name, zoneFile: zoneFile(name, [...rrs, ...(extra?.(name) ?? [])]) }));
+}
+
+/** Replaces (or with no `by`, removes) the records at `name`. */
+function at(zones: Zones, name: string, by?: (old: ZoneRecord) => ZoneRecord | ZoneRecord[]): void {
+  for (const zone of Object.keys(zones)) {
+    zones[zone] = zones[zone].flatMap((r) => (r.name === `${name}.` ? (by ? by(r) : []) : [r]));
+  }
+}
+
+/** Runs verify as main.ts does: usage errors and failures become messages and exit codes. */
+async function verify(args: string[], deps: VerifyDeps = FAST): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io = { out: (t: string) => void (out += t), err: (t: string) => void (err += t) };
+  try {
+    return { code: await verifyCommand(args, io, deps), out, err };
+  } catch (e) {
+    err += formatFailure(e);
+    return { code: exitCodeFor(e), out, err };
+  }
+}
+
+const json = (out: string) => JSON.parse(out) as CheckJson[];
+const byName = (checks: CheckJson[], name: string) => checks.find((c) => c.name === name)!;
+
+function otherRsaRecord(): string {
+  const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return `v=DKIM1; k=rsa; p=${publicKey.export({ type: "spki", format: "der" }).toString("base64")}`;
+}
+
+describe("dkimctl verify against knotd", () => {
+  let project: { config: string };
+  let records: DesiredRecord[];
+  let server: DnsServer;
+  let base: string[];
+
+  const S1_COM = "s1._domainkey.example.com";
+  const E1_COM = "e1._domainkey.example.com";
+  const E1_IDN = "e1._domainkey.xn--bcher-kva.example.com";
+  const S1_ORG = "s1._domainkey.example.org";
+  const SG_ORG = "sg._domainkey.example.org";
+
+  beforeAll(async () => {
+    project = await keyedProject(YAML);
+    const config = loadConfig(project.config);
+    records = desiredRecords(config, Lock.read(config.lockFile));
+    server = await startDnsServer(zonesOf(records));
+    base = ["--config", project.config, "--resolver", server.address];
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const serve = (edit?: (zones: Zones) => void) => server.reload(zonesOf(records, edit));
+
+  test("the project has the records the cases below rely on", () => {
+    expect(records.map((r) => `${r.name} ${r.type} ${r.strings.length}`)).toEqual([
+      `${E1_COM} TXT 1`,
+      `${E1_IDN} TXT 1`,
+      `${S1_COM} TXT 2`,
+      `${S1_ORG} TXT 2`,
+      `${SG_ORG} CNAME 0`,
+    ]);
+  });
+
+  test("every record published as desired: exit 0 and a text table", async () => {
+    await serve();
+    const r = await verify(base);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    for (const rec of records) expect(r.out).toMatch(new RegExp(`^ok +${rec.type} +${rec.name.replace(/\./g, "\\.")}`, "m"));
+    expect(r.out).toContain(`all 5 records ok (asked resolver ${server.address})`);
+  });
+
+  test("a missing record: status missing, exit 1", async () => {
+    await serve((z) => at(z, E1_COM));
+    const r = await verify([...base, "--format", "json"]);
+    expect(r.code).toBe(1);
+    const checks = json(r.out);
+    expect(byName(checks, E1_COM)).toMatchObject({ status: "missing", found: [], detail: expect.stringContaining("NXDOMAIN") });
+    expect(checks.filter((c) => c.status === "ok")).toHaveLength(4);
+  });
+
+  test("a changed key (the record of another key): status different, p= abbreviated in text, whole in json", async () => {
+    const other = otherRsaRecord();
+    await serve((z) => at(z, S1_COM, (old) => ({ ...old, strings: undefined, value: other })));
+    const text = await verify(base);
+    expect(text.code).toBe(1);
+    expect(text.out).toMatch(/^different +TXT +s1\._domainkey\.example\.com +a different key: p= differs$/m);
+    const desired = records.find((x) => x.name === S1_COM)!;
+    const p = (v: string) => /p=(.*)$/.exec(v)![1];
+    expect(text.out).toContain(`expected: "v=DKIM1; k=rsa; p=${p(desired.value).slice(0, 12)}...${p(desired.value).slice(-12)}" (2 strings)`);
+    expect(text.out).toContain(`found:    "v=DKIM1; k=rsa; p=${p(other).slice(0, 12)}...${p(other).slice(-12)}" (2 strings)`);
+    expect(text.out).not.toContain(p(other));
+    expect(text.out).toContain("1 of 5 records not ok: 1 different");
+
+    const j = await verify([...base, "--format", "json"]);
+    expect(j.code).toBe(1);
+    const c = byName(json(j.out), S1_COM);
+    expect(c).toMatchObject({ status: "different", expected: desired.value, type: "TXT", zone: "example.com", domain: "example.com", selector: "s1" });
+    expect((c.found as string[][]).map((s) => s.join(""))).toEqual([other]);
+  });
+
+  test("a second TXT record at the selector name: status duplicate, every record shown", async () => {
+    await serve((z) => at(z, S1_ORG, (old) => [old, { name: old.name, type: "TXT", ttl: 300, strings: ["v=DKIM1; k=rsa; p=OLDKEY"] }]));
+    const r = await verify([...base, "--format", "json"]);
+    expect(r.code).toBe(1);
+    const c = byName(json(r.out), S1_ORG);
+    const desired = records.find((x) => x.name === S1_ORG)!;
+    expect(c.status).toBe("duplicate");
+    expect(c.detail).toMatch(/2 TXT records .*one of them is the expected record/);
+    expect(c.found as string[][]).toHaveLength(2);
+    expect((c.found as string[][]).map((s) => s.join("")).sort()).toEqual([desired.value, "v=DKIM1; k=rsa; p=OLDKEY"].sort());
+    const text = await verify(base);
+    expect(text.out.match(/^ {4}found: {4}/gm)).toHaveLength(2);
+  });
+
+  test("a truncated string (the last string of a 2-string RSA record cut short): status different, said to be truncated", async () => {
+    await serve((z) => at(z, S1_COM, (old) => ({ ...old, strings: [old.strings![0], old.strings![1].slice(0, -20)] })));
+    const r = await verify([...base, "--format", "json"]);
+    expect(r.code).toBe(1);
+    const c = byName(json(r.out), S1_COM);
+    expect(c.status).toBe("different");
+    expect(c.detail).toMatch(/^truncated: the published value is the first \d+ of \d+ bytes/);
+  });
+
+  test("a wrong CNAME target: status different, expected vs found", async () => {
+    await serve((z) => at(z, SG_ORG, (old) => ({ ...old, value: "s1.domainkey.u9999.wl.sendgrid.net" })));
+    const r = await verify(base);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^different +CNAME +sg\._domainkey\.example\.org +points to s1\.domainkey\.u9999\.wl\.sendgrid\.net, expected s1\.domainkey\.u1234\.wl\.sendgrid\.net$/m);
+    const j = byName(json((await verify([...base, "-f", "json"])).out), SG_ORG);
+    expect(j).toMatchObject({ status: "different", expected: SENDGRID, found: ["s1.domainkey.u9999.wl.sendgrid.net"] });
+  });
+
+  test("a CNAME target in other case with a trailing dot is ok; a TXT split differently is ok with info", async () => {
+    await serve((z) => {
+      at(z, SG_ORG, (old) => ({ ...old, value: `${SENDGRID.toUpperCase()}.` }));
+      at(z, S1_ORG, (old) => {
+        const v = old.strings!.join("");
+        return { ...old, strings: [v.slice(0, 100), v.slice(100, 300), v.slice(300)] };
+      });
+    });
+    const r = await verify([...base, "--format", "json"]);
+    expect(r.code).toBe(0);
+    const checks = json(r.out);
+    expect(byName(checks, SG_ORG)).toMatchObject({ status: "ok", detail: "" });
+    expect(byName(checks, S1_ORG).status).toBe("ok");
+    expect(byName(checks, S1_ORG).detail).toMatch(/^info: same value, split differently: published as 3 strings of 100, 200, \d+ bytes; dkimctl writes 2 of 255, \d+$/);
+  });
+
+  test("DNS errors are not ok: a zone the server does not serve (REFUSED), a resolver that is not there", async () => {
+    await server.reload(zonesOf(records).filter((z) => z.name === "example.com"));
+    try {
+      const r = await verify([...base, "--format", "json"]);
+      expect(r.code).toBe(1);
+      const checks = json(r.out);
+      for (const n of [S1_ORG, SG_ORG]) expect(byName(checks, n)).toMatchObject({ status: "error", detail: "the resolver REFUSED the query" });
+      expect(checks.filter((c) => c.status === "ok")).toHaveLength(3);
+    } finally {
+      await serve();
+    }
+    const port = await deadUdpPort();
+    const dead = await verify(["--config", project.config, "--resolver", `127.0.0.1:${port}`, "--zone", "example.org"]);
+    expect(dead.code).toBe(1);
+    expect(dead.out).toMatch(/^error +TXT +s1\._domainkey\.example\.org +(connection to the resolver refused|timed out)/m);
+    expect(dead.out).toContain("2 of 2 records not ok: 2 error");
+  });
+
+  test("--format markdown: a table for pull-request comments", async () => {
+    await serve((z) => at(z, E1_COM));
+    const r = await verify([...base, "--format", "markdown"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`**dkimctl verify**: 1 of 5 records not ok: 1 missing (asked resolver ${server.address})`);
+    expect(r.out).toContain("| Status | Name | Type | Detail |\n| --- | --- | --- | --- |");
+    expect(r.out).toContain(`| ❌ missing | \`${E1_COM}\` | TXT | no such name (NXDOMAIN)<br>\`expected: "v=DKIM1; k=ed25519; p=`);
+    expect(r.out).toContain(`| ✅ ok | \`${SG_ORG}\` | CNAME |  |`);
+  });
+
+  test("--domain and --zone select records in published form; unknown values are usage errors listing the valid ones", async () => {
+    await serve((z) => at(z, E1_COM));
+    const names = async (...args: string[]) => {
+      const r = await verify([...base, "-f", "json", ...args]);
+      return { code: r.code, names: json(r.out).map((c) => c.name) };
+    };
+    expect(await names("--domain", "EXAMPLE.ORG.")).toEqual({ code: 0, names: [S1_ORG, SG_ORG] });
+    expect(await names("--domain", "bücher.example.com")).toEqual({ code: 0, names: [E1_IDN] });
+    expect(await names("--zone", "example.com")).toEqual({ code: 1, names: [E1_COM, E1_IDN, S1_COM] });
+    expect(await names("--domain", "example.com", "--domain", "example.org")).toEqual({ code: 1, names: [E1_COM, S1_COM, S1_ORG, SG_ORG] });
+    expect(await names("--zone", "example.com", "--domain", "xn--bcher-kva.example.com")).toEqual({ code: 0, names: [E1_IDN] });
+
+    const unknown = await verify([...base, "--domain", "nope.example"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain("--domain 'nope.example' is not a domain in the config; domains: example.com, example.org, xn--bcher-kva.example.com");
+    const zone = await verify([...base, "--zone", "example.net"]);
+    expect(zone.code).toBe(2);
+    expect(zone.err).toContain("--zone 'example.net' is not a zone in the config; zones: example.com, example.org");
+    const none = await verify([...base, "--domain", "example.org", "--zone", "example.com"]);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain("no records match --domain example.org --zone example.com");
+  });
+
+  test("usage errors exit 2 before any DNS question", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--format", "yaml"], /--format must be one of text, json, markdown, not 'yaml'/],
+      [["--wait", "90"], /--wait must be a duration such as 90s/],
+      [["--wait", "1.5m"], /--wait must be a duration/],
+      [["--wait", "10m1h"], /--wait must be a duration/],
+      [["--wait=-5s"], /--wait must be a duration/],
+      [["--resolver", "127.0.0.1:70000"], /--resolver must be HOST or HOST:PORT/],
+      [["--resolver", "[127.0.0.1]:53"], /--resolver must be HOST or HOST:PORT/],
+      [["--ns-address", "ns1.example.com=127.0.0.1"], /--ns-address applies only with --authoritative/],
+      [["--authoritative", "--ns-address", "127.0.0.1:53"], /--ns-address must be NS=HOST\[:PORT\]/],
+      [["--bogus"], /Unknown option '--bogus'/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await verify(["--config", project.config, ...args]);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.err).toMatch(message);
+    }
+  });
+
+  test("--wait: polls with a growing interval, prints progress, and succeeds once the record appears (fake clock, real reload)", async () => {
+    await serve((z) => at(z, E1_COM));
+    let now = 1_000_000;
+    const sleeps: number[] = [];
+    const clock: Clock = {
+      now: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+        if (sleeps.length === 2) await serve(); // the record is deployed while we wait
+      },
+    };
+    const r = await verify([...base, "--wait", "90s"], { ...FAST, clock });
+    expect(r.code).toBe(0);
+    expect(sleeps).toEqual([2000, 4000]);
+    expect(r.err.split("\n").filter(Boolean)).toEqual([
+      `verify: 4/5 ok, waiting for ${E1_COM} (missing); 1m 30s left`,
+      `verify: 4/5 ok, waiting for ${E1_COM} (missing); 1m 28s left`,
+    ]);
+    expect(r.out).toContain("all 5 records ok");
+  });
+
+  test("--wait: gives up when time runs out, with the final report", async () => {
+    await serve((z) => {
+      at(z, E1_COM);
+      at(z, SG_ORG);
+    });
+    let now = 0;
+    const sleeps: number[] = [];
+    const clock: Clock = { now: () => now, sleep: async (ms) => void (sleeps.push(ms), (now += ms)) };
+    const r = await verify([...base, "--wait", "30s"], { ...FAST, clock });
+    expect(r.code).toBe(1);
+    expect(sleeps).toEqual([2000, 4000, 8000, 10000, 6000]);
+    expect(r.err.split("\n")[0]).toBe(`verify: 3/5 ok, waiting for ${E1_COM} (missing), ${SG_ORG} (missing); 30s left`);
+    expect(r.err.split("\n")[4]).toMatch(/; 6s left$/);
+    expect(r.out).toContain("2 of 5 records not ok: 2 missing");
+  });
+
+  describe("--authoritative", () => {
+    const pins = (port: number, ns = "ns1") => ["example.com", "example.org"].flatMap((z) => ["--ns-address", `${ns}.${z}=127.0.0.1:${port}`]);
+
+    test("asks the zone's NS (found through the resolver, pinned to the test port) with RD=0", async () => {
+      await serve();
+      const r = await verify([...base, "--authoritative", ...pins(server.port), "--format", "json"]);
+      expect(r.err).toBe("");
+      expect(r.code).toBe(0);
+      const checks = json(r.out);
+      expect(checks.every((c) => c.status === "ok")).toBe(true);
+      expect(byName(checks, S1_COM).servers).toEqual([{ server: `ns1.example.com (127.0.0.1:${server.port})`, status: "ok", found: expect.any(Array), detail: "" }]);
+      expect(byName(checks, SG_ORG).servers![0]).toMatchObject({ server: `ns1.example.org (127.0.0.1:${server.port})`, found: [SENDGRID] });
+
+      await serve((z) => at(z, S1_COM, (old) => ({ ...old, strings: [old.strings![0]] })));
+      const text = await verify([...base, "--authoritative", ...pins(server.port)]);
+      expect(text.code).toBe(1);
+      expect(text.out).toMatch(/^different +TXT +s1\._domainkey\.example\.com +truncated/m);
+      expect(text.out).toContain(`(asked the authoritative servers; NS looked up through resolver ${server.address})`);
+    });
+
+    test("an NS that is not pinned is asked on port 53 of its address: an error there is not ok", async () => {
+      await serve();
+      const r = await verify([...base, "--authoritative", "--ns-address", `ns1.example.org=127.0.0.1:${server.port}`, "--format", "json"]);
+      expect(r.code).toBe(1);
+      const checks = json(r.out);
+      expect(byName(checks, S1_COM)).toMatchObject({ status: "error", servers: [{ server: "ns1.example.com (127.0.0.1:53)", status: "error" }] });
+      expect(byName(checks, S1_ORG).status).toBe("ok");
+    });
+
+    test("two authoritative servers that disagree: not ok, reported per server", async () => {
+      const ns2 = (zone: string): ZoneRecord[] => [
+        { name: "@", type: "NS", ttl: 300, value: `ns2.${zone}` },
+        { name: "ns2", type: "A", ttl: 300, value: "127.0.0.1" },
+      ];
+      const other = otherRsaRecord();
+      await server.reload(zonesOf(records, undefined, ns2));
+      const second = await startDnsServer(
+        zonesOf(
+          records,
+          (z) => {
+            at(z, E1_COM);
+            at(z, S1_ORG, (old) => ({ ...old, strings: undefined, value: other }));
+          },
+          ns2,
+        ),
+      );
+      try {
+        const args = [...base, "--authoritative", ...pins(server.port), ...pins(second.port, "ns2")];
+        const r = await verify([...args, "--format", "json"]);
+        expect(r.code).toBe(1);
+        const checks = json(r.out);
+        const one = `ns1.example.com (127.0.0.1:${server.port})`;
+        const two = `ns2.example.com (127.0.0.1:${second.port})`;
+        expect(byName(checks, E1_COM)).toMatchObject({
+          status: "missing",
+          detail: `the authoritative servers disagree (${one}: ok, ${two}: missing)`,
+          servers: [
+            { server: one, status: "ok" },
+            { server: two, status: "missing", found: [], detail: "no such name (NXDOMAIN)" },
+          ],
+        });
+        expect(byName(checks, S1_ORG)).toMatchObject({ status: "different", servers: [{ status: "ok" }, { status: "different", detail: "a different key: p= differs" }] });
+        expect(byName(checks, S1_COM)).toMatchObject({ status: "ok", servers: [{ status: "ok" }, { status: "ok" }] });
+
+        const text = await verify(args);
+        expect(text.out).toContain(`    ${one}: ok\n    ${two}: missing: no such name (NXDOMAIN)\n      found:    nothing\n`);
+        expect(text.out).toContain("2 of 5 records not ok: 1 different, 1 missing");
+      } finally {
+        await second.stop();
+      }
+    });
+  });
+
+  describe("the DNS client against knotd", () => {
+    const BIG = ["a".repeat(255), "b".repeat(255), "c".repeat(255)];
+    beforeAll(async () => {
+      await serve((z) =>
+        z["example.com"].push(
+          { name: "big.example.com.", type: "TXT", ttl: 60, strings: BIG },
+          { name: "two.example.com.", type: "TXT", ttl: 60, strings: ["first"] },
+          { name: "two.example.com.", type: "TXT", ttl: 60, strings: ["second", "part"] },
+          { name: "alias.example.com.", type: "CNAME", ttl: 60, value: S1_COM },
+        ),
+      );
+    });
+    const srv = () => ({ host: "127.0.0.1", port: server.port });
+
+    test("query with RD=0: an authoritative answer with TXT strings; SOA in the authority section of NXDOMAIN", async () => {
+      const m = await query(srv(), S1_COM, "TXT");
+      expect(m).toMatchObject({ rcode: 0, authoritative: true, recursionDesired: false, truncated: false, transport: "udp" });
+      expect(m.answers).toEqual([{ name: S1_COM, type: "TXT", ttl: 300, data: [...records.find((r) => r.name === S1_COM)!.strings] }]);
+      const nx = await query(srv(), "nope._domainkey.example.com", "TXT");
+      expect(nx.rcode).toBe(3);
+      expect(nx.authority[0]).toMatchObject({ name: "example.com", type: "SOA", data: { mname: "ns1.example.com", rname: "hostmaster.example.com", serial: 1, minimum: 60 } });
+    });
+
+    test("a truncated UDP answer is retried over TCP (no EDNS: 512-byte limit)", async () => {
+      const udpOnly = await query(srv(), "big.example.com", "TXT", { edns: false, tcpFallback: false });
+      expect(udpOnly.truncated).toBe(true);
+      const m = await query(srv(), "big.example.com", "TXT", { edns: false });
+      expect(m).toMatchObject({ transport: "tcp", truncated: false });
+      expect(m.answers[0].data).toEqual(BIG);
+    });
+
+    test("authoritativeLookup and ResolverLookup agree: several records, CNAME, NXDOMAIN, NODATA", async () => {
+      const resolver = new ResolverLookup([srv()], { timeoutMs: 1000, tries: 1 });
+      try {
+        for (const lookup of [(n: string, t: "TXT" | "CNAME") => authoritativeLookup(srv(), n, t), (n: string, t: "TXT" | "CNAME") => resolver.lookup(n, t)]) {
+          const two = await lookup("two.example.com", "TXT");
+          expect(two.kind === "answer" && two.values.map((v) => v.join("+")).sort()).toEqual(["first", "second+part"]);
+          expect(await lookup(SG_ORG, "CNAME")).toEqual({ kind: "answer", values: [[SENDGRID]] });
+          expect(await lookup("nope.example.com", "TXT")).toEqual({ kind: "nxdomain" });
+          expect(await lookup("example.com", "CNAME")).toEqual({ kind: "nodata" });
+        }
+        // At the authoritative server a CNAME is not a TXT record; knot adds the in-zone target, which is followed.
+        expect(await authoritativeLookup(srv(), "alias.example.com", "TXT")).toEqual({ kind: "answer", values: [[...records.find((r) => r.name === S1_COM)!.strings]] });
+        expect(await authoritativeLookup(srv(), SG_ORG, "TXT")).toEqual({ kind: "nodata", cname: SENDGRID });
+        expect(await authoritativeLookup(srv(), "x.example.net", "TXT")).toEqual({ kind: "error", reason: "REFUSED from the server" });
+        expect(await resolver.nameservers("example.org")).toEqual(["ns1.example.org"]);
+        expect(await resolver.addresses("ns1.example.org")).toEqual(["127.0.0.1"]);
+      } finally {
+        resolver.cancel();
+      }
+    });
+  });
+});
+
+/** A UDP port nothing listens on (bound, then closed): datagrams to it are refused. */
+async function deadUdpPort(): Promise<number> {
+  const s = dgram.createSocket("udp4");
+  await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+// ---------------------------------------------------------------------------
+// Wire format with hand-built packets
+// ---------------------------------------------------------------------------
+
+/** Builds messages byte by byte, remembering where names start so that tests can point at them. */
+class Packet {
+  private bytes: number[] = [];
+  get offset() {
+    return this.bytes.length;
+  }
+  u8(...v: number[]) {
+    this.bytes.push(...v);
+    return this;
+  }
+  u16(v: number) {
+    return this.u8(v >> 8, v & 0xff);
+  }
+  u32(v: number) {
+    return this.u16(v >>> 16).u16(v & 0xffff);
+  }
+  labels(...labels: string[]) {
+    for (const l of labels) this.u8(l.length, ...Buffer.from(l, "latin1"));
+    return this;
+  }
+  pointer(to: number) {
+    return this.u16(0xc000 | to);
+  }
+  header(id: number, flags: number, qd: number, an: number, ns = 0, ar = 0) {
+    return this.u16(id).u16(flags).u16(qd).u16(an).u16(ns).u16(ar);
+  }
+  /** RR header after the owner name, then `rdata` written by `fill` (its length patched in). */
+  rr(type: number, ttl: number, fill: (p: Packet) => void) {
+    this.u16(type).u16(1).u32(ttl);
+    const lenAt = this.offset;
+    this.u16(0);
+    const start = this.offset;
+    fill(this);
+    const len = this.offset - start;
+    this.bytes[lenAt] = len >> 8;
+    this.bytes[lenAt + 1] = len & 0xff;
+    return this;
+  }
+  txt(...strings: (string | Buffer)[]) {
+    for (const s of strings) {
+      const b = typeof s === "string" ? Buffer.from(s, "utf8") : s;
+      this.u8(b.length, ...b);
+    }
+    return this;
+  }
+  buffer() {
+    return Buffer.from(this.bytes);
+  }
+}
+
+/** A response to `name`/TXT with the question at offset 12; `answers` writes the answer section. */
+function response(id: number, flags: number, name: string[], ancount: number, answers: (p: Packet) => void, nscount = 0): Buffer {
+  const p = new Packet().header(id, flags, 1, ancount, nscount);
+  p.labels(...name).u8(0).u16(TYPES.TXT).u16(1);
+  answers(p);
+  return p.buffer();
+}
+
+describe("DNS wire format", () => {
+  test("buildQuery: header flags, the question, an EDNS(0) OPT record", () => {
+    const q = buildQuery(0xbeef, "S1._domainkey.Example.com.", TYPES.TXT, { recursionDesired: false });
+    expect(q.subarray(0, 12).toString("hex")).toBe("beef" + "0000" + "0001" + "0000" + "0000" + "0001");
+    const m = parseMessage(q);
+    expect(m).toMatchObject({ id: 0xbeef, response: false, recursionDesired: false, question: [{ name: "S1._domainkey.Example.com", type: 16 }] });
+    expect(m.additional).toEqual([{ name: "", ttl: 0, type: "OPT", data: "" }]);
+    expect(q.readUInt16BE(q.length - 8)).toBe(1232); // the OPT CLASS: UDP payload size
+    const rd = buildQuery(1, "example.com", TYPES.CNAME, { recursionDesired: true, edns: false });
+    expect(rd.readUInt16BE(2)).toBe(0x0100);
+    expect(rd.readUInt16BE(10)).toBe(0);
+    expect(() => encodeName(`${"a".repeat(64)}.example`)).toThrow(/1\.\.63 octets/);
+    expect(() => encodeName("a..b")).toThrow(/1\.\.63 octets/);
+    expect(() => encodeName(Array(130).fill("ab").join("."))).toThrow(/255 octets/);
+    expect(encodeName(".")).toEqual(Buffer.from([0]));
+  });
+
+  test("parses compressed names (whole-name and suffix pointers), several strings, empty and non-UTF-8 strings", () => {
+    const buf = response(7, 0x8400, ["s1", "_domainkey", "example", "com"], 3, (p) => {
+      p.pointer(12).rr(TYPES.TXT, 300, (r) => r.txt("v=DKIM1; k=rsa; ", "p=MIIB", ""));
+      // "x" + pointer to "example.com" inside the question (offset 12 + 3 + 11 = 26)
+      p.labels("x").pointer(26).rr(TYPES.CNAME, 60, (r) => r.labels("target").pointer(12));
+      p.pointer(26).rr(TYPES.TXT, 60, (r) => r.txt(Buffer.from([0x63, 0x61, 0x66, 0xe9]), "caf\u00e9"));
+    });
+    const m = parseMessage(buf);
+    expect(m).toMatchObject({ id: 7, response: true, authoritative: true, truncated: false, rcode: 0 });
+    expect(m.question).toEqual([{ name: "s1._domainkey.example.com", type: 16 }]);
+    expect(m.answers).toEqual([
+      { name: "s1._domainkey.example.com", type: "TXT", ttl: 300, data: ["v=DKIM1; k=rsa; ", "p=MIIB", ""] },
+      { name: "x.example.com", type: "CNAME", ttl: 60, data: "target.s1._domainkey.example.com" },
+      { name: "example.com", type: "TXT", ttl: 60, data: ["caf\u00e9", "café"] }, // latin1 fallback for invalid UTF-8, UTF-8 when valid
+    ]);
+  });
+
+  test("SOA and NS in the authority section; unknown types as hex; escaped label bytes; TC and RCODE flags", () => {
+    const buf = response(9, 0x8203, ["a.b", "example"], 1, (p) => {
+      p.pointer(12).rr(99, 5, (r) => r.u8(1, 2, 3));
+      p.pointer(16).rr(TYPES.SOA, 60, (r) => r.labels("ns1").pointer(16).labels("host").pointer(16).u32(2026).u32(1).u32(2).u32(3).u32(4));
+      p.pointer(16).rr(TYPES.NS, 60, (r) => r.labels("ns2").pointer(16));
+    }, 2);
+    const m = parseMessage(buf);
+    expect(m).toMatchObject({ truncated: true, authoritative: false, rcode: 3 });
+    expect(m.question[0].name).toBe("a\\.b.example");
+    expect(m.answers).toEqual([{ name: "a\\.b.example", type: "TYPE99", ttl: 5, data: "010203" }]);
+    expect(m.authority).toEqual([
+      { name: "example", type: "SOA", ttl: 60, data: { mname: "ns1.example", rname: "host.example", serial: 2026, refresh: 1, retry: 2, expire: 3, minimum: 4 } },
+      { name: "example", type: "NS", ttl: 60, data: "ns2.example" },
+    ]);
+  });
+
+  test("rejects pointer loops, forward pointers, overrunning strings and short messages", () => {
+    const loop = new Packet().header(1, 0x8000, 1, 0).pointer(12).u16(16).u16(1).buffer(); // the name points at itself
+    expect(() => parseMessage(loop)).toThrow(DnsFormatError);
+    expect(() => parseMessage(loop)).toThrow(/bad compression pointer at offset 12/);
+    const forward = new Packet().header(1, 0x8000, 1, 0).pointer(20).u16(16).u16(1).u8(0, 0, 0, 0).buffer();
+    expect(() => parseMessage(forward)).toThrow(/bad compression pointer/);
+    const overrun = response(1, 0x8000, ["x"], 1, (p) => p.pointer(12).rr(TYPES.TXT, 1, (r) => r.u8(10, 0x61, 0x62)));
+    expect(() => parseMessage(overrun)).toThrow(/character-string of 10 bytes overruns/);
+    const cut = response(1, 0x8000, ["x"], 1, (p) => p.pointer(12).rr(TYPES.TXT, 1, (r) => r.txt("hello"))).subarray(0, -2);
+    expect(() => parseMessage(cut)).toThrow(/message ends inside a record data/);
+    expect(() => parseMessage(Buffer.alloc(5))).toThrow(/shorter than a DNS header/);
+    const badA = response(1, 0x8000, ["x"], 1, (p) => p.pointer(12).rr(TYPES.A, 1, (r) => r.u8(1, 2, 3)));
+    expect(() => parseMessage(badA)).toThrow(/A record for x: 3 bytes of data, expected 4/);
+  });
+
+  test("interpretAuthoritative: a referral or a missing AA bit is an error, SERVFAIL is an error, CNAME chains are followed", () => {
+    const referral = parseMessage(
+      response(1, 0x8000, ["s1", "example", "com"], 0, (p) => p.pointer(15).rr(TYPES.NS, 60, (r) => r.labels("ns", "other").u8(0)), 1),
+    );
+    expect(interpretAuthoritative(referral, "s1.example.com", "TXT")).toEqual({ kind: "error", reason: "not authoritative: referral to ns.other (lame delegation?)" });
+    const noAa = parseMessage(response(1, 0x8000, ["s1", "example", "com"], 0, () => undefined));
+    expect(interpretAuthoritative(noAa, "s1.example.com", "TXT")).toEqual({ kind: "error", reason: "not authoritative for the name (AA not set)" });
+    const servfail = parseMessage(response(1, 0x8402, ["s1", "example", "com"], 0, () => undefined));
+    expect(interpretAuthoritative(servfail, "s1.example.com", "TXT")).toEqual({ kind: "error", reason: "SERVFAIL from the server" });
+    const chain = parseMessage(
+      response(1, 0x8400, ["s1", "example", "com"], 2, (p) => {
+        p.pointer(12).rr(TYPES.CNAME, 60, (r) => r.labels("t").pointer(15));
+        p.labels("T").pointer(15).rr(TYPES.TXT, 60, (r) => r.txt("v=DKIM1; p=x"));
+      }),
+    );
+    expect(interpretAuthoritative(chain, "S1.example.com.", "TXT")).toEqual({ kind: "answer", values: [["v=DKIM1; p=x"]] });
+    expect(interpretAuthoritative(chain, "s1.example.com", "CNAME")).toEqual({ kind: "answer", values: [["t.example.com"]] });
+  });
+});
+
+describe("UDP/TCP exchange with a scripted server", () => {
+  /** A UDP and a TCP server on one port of 127.0.0.1, answering with `udp(query)` and `tcp(query)`. */
+  async function scripted(udp: (q: Buffer, send: (b: Buffer) => void) => void, tcp?: (q: Buffer) => Buffer) {
+    for (let attempt = 0; ; attempt++) {
+      const u = dgram.createSocket("udp4");
+      await new Promise<void>((r) => u.bind(0, "127.0.0.1", () => r()));
+      const port = u.address().port;
+      const t = net.createServer((sock) => {
+        let data = Buffer.alloc(0);
+        sock.on("data", (c) => {
+          data = Buffer.concat([data, c]);
+          if (data.length >= 2 && data.length >= 2 + data.readUInt16BE(0)) {
+            const out = tcp!(data.subarray(2, 2 + data.readUInt16BE(0)));
+            const len = Buffer.alloc(2);
+            len.writeUInt16BE(out.length);
+            sock.end(Buffer.concat([len, out]));
+          }
+        });
+      });
+      const ok = await new Promise<boolean>((r) => {
+        t.once("error", () => r(false));
+        t.listen(port, "127.0.0.1", () => r(true));
+      });
+      if (!ok) {
+        u.close();
+        if (attempt > 10) throw new Error("no port free for UDP and TCP");
+        continue;
+      }
+      u.on("message", (msg, rinfo) => udp(msg, (b) => u.send(b, rinfo.port, rinfo.address)));
+      return { port, close: () => Promise.all([new Promise<void>((r) => u.close(() => r())), new Promise<void>((r) => t.close(() => r()))]) };
+    }
+  }
+
+  /** An answer to query `q` (its id and question copied), with `flags` and TXT `strings` in the answer. */
+  function answer(q: Buffer, flags: number, strings?: string[]): Buffer {
+    const question = q.subarray(12, q.length - (q.readUInt16BE(10) ? 11 : 0));
+    const p = new Packet().header(q.readUInt16BE(0), flags, 1, strings ? 1 : 0).u8(...question);
+    if (strings) p.pointer(12).rr(TYPES.TXT, 60, (r) => r.txt(...strings));
+    return p.buffer();
+  }
+
+  test("TC=1 over UDP: the question is asked again over TCP; without fallback the truncated answer is returned", async () => {
+    const strings = ["x".repeat(255), "y".repeat(255)];
+    let tcpQueries = 0;
+    const s = await scripted(
+      (q, send) => send(answer(q, 0x8600)), // QR AA TC, no answers
+      (q) => {
+        tcpQueries++;
+        return answer(q, 0x8400, strings);
+      },
+    );
+    try {
+      const m = await query({ host: "127.0.0.1", port: s.port }, "big.example", "TXT");
+      expect(m).toMatchObject({ transport: "tcp", truncated: false, authoritative: true });
+      expect(m.answers[0].data).toEqual(strings);
+      const t = await query({ host: "127.0.0.1", port: s.port }, "big.example", "TXT", { tcpFallback: false });
+      expect(t).toMatchObject({ transport: "udp", truncated: true, answers: [] });
+      expect(tcpQueries).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("datagrams with another id or question are ignored; silence is a timeout; a malformed answer with our id is an error", async () => {
+    let mode: "stray" | "silent" | "garbage" = "stray";
+    const s = await scripted((q, send) => {
+      if (mode === "silent") return;
+      if (mode === "garbage") return send(Buffer.concat([q.subarray(0, 2), Buffer.from([0x80, 0, 0, 1])]));
+      const wrongId = Buffer.from(answer(q, 0x8400, ["spoofed"]));
+      wrongId.writeUInt16BE((q.readUInt16BE(0) + 1) & 0xffff, 0);
+      send(wrongId);
+      setTimeout(() => send(answer(q, 0x8400, ["real"])), 20);
+    });
+    const server = { host: "127.0.0.1", port: s.port };
+    try {
+      expect((await query(server, "a.example", "TXT")).answers[0].data).toEqual(["real"]);
+      mode = "silent";
+      const started = Date.now();
+      await expect(query(server, "a.example", "TXT", { timeoutMs: 200, tries: 2 })).rejects.toMatchObject({ code: "ETIMEOUT", message: expect.stringMatching(/no answer from 127\.0\.0\.1:\d+ within 200 ms/) });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(380);
+      mode = "garbage";
+      await expect(query(server, "a.example", "TXT")).rejects.toMatchObject({ code: "EBADRESP" });
+    } finally {
+      await s.close();
+    }
+    await expect(query({ host: "127.0.0.1", port: await deadUdpPort() }, "a.example", "TXT")).rejects.toMatchObject({ code: "ECONNREFUSED" });
+  });
+});
+
+describe("small parsers and descriptions", () => {
+  test("parseHostPort", () => {
+    expect(parseHostPort("192.0.2.1")).toEqual({ host: "192.0.2.1", port: 53 });
+    expect(parseHostPort("192.0.2.1:5353")).toEqual({ host: "192.0.2.1", port: 5353 });
+    expect(parseHostPort("[2001:db8::1]:5353")).toEqual({ host: "2001:db8::1", port: 5353 });
+    expect(parseHostPort("2001:db8::1")).toEqual({ host: "2001:db8::1", port: 53 });
+    expect(parseHostPort("dns.example.")).toEqual({ host: "dns.example.", port: 53 });
+    expect(parseHostPort("dns.example:853")).toEqual({ host: "dns.example", port: 853 });
+    for (const bad of ["", "1.2.3.4:", "1.2.3.4:0", "1.2.3.4:65536", "[1.2.3.4]:53", "[::1", "a b", "host:port", "-bad.example", "1.2.3.4:+53"])
+      expect({ bad, parsed: parseHostPort(bad) }).toEqual({ bad, parsed: undefined });
+  });
+
+  test("parseDuration is strict; formatDuration", () => {
+    expect(parseDuration("90s")).toBe(90_000);
+    expect(parseDuration("10m")).toBe(600_000);
+    expect(parseDuration("1h")).toBe(3_600_000);
+    expect(parseDuration("1h30m")).toBe(5_400_000);
+    expect(parseDuration("0s")).toBe(0);
+    for (const bad of ["", "90", "1.5m", "10m1h", "5 s", "-5s", "1d", "s", "169h"]) expect({ bad, ms: parseDuration(bad) }).toEqual({ bad, ms: undefined });
+    expect([0, 999, 42_000, 90_000, 3_600_000, 3_661_000].map(formatDuration)).toEqual(["0s", "1s", "42s", "1m 30s", "1h", "1h 1m 1s"]);
+  });
+
+  test("describeTxtDifference", () => {
+    const v = "v=DKIM1; k=rsa; p=ABCDEF";
+    expect(describeTxtDifference(v, "v=DKIM1; k=rsa; p=ABC")).toMatch(/^truncated: the published value is the first 21 of 24 bytes/);
+    expect(describeTxtDifference(v, "v=DKIM1; k=rsa; p=")).toMatch(/^truncated/);
+    expect(describeTxtDifference(v, "v=DKIM1; k=rsa; t=y; p=")).toBe("the published record revokes the key (empty p=)");
+    expect(describeTxtDifference(v, "v=DKIM1; k=rsa; p=XYZ")).toBe("a different key: p= differs");
+    expect(describeTxtDifference(v, "v=DKIM1; k=rsa; t=y; p=ABCDEF")).toBe("the tags differ (same p=)");
+    expect(describeTxtDifference(v, "google-site-verification=abc")).toBe("the published value is not a DKIM key record (no p=)");
+  });
+});
