@@ -7,6 +7,7 @@ import { DataCloudflareZone } from "@cdktf/provider-cloudflare/lib/data-cloudfla
 import type { Backend, Zone } from "../src/config/model";
 import type { DesiredRecord } from "../src/records";
 import { Route53DkimRecords } from "./route53-dkim-records";
+import { ExistingDkimRecords } from "./existing-dkim-records";
 import { CloudflareDkimRecords } from "./cloudflare-dkim-records";
 
 export interface DkimZoneStackProps {
@@ -35,6 +36,7 @@ export class DkimZoneStack extends TerraformStack {
       new AwsProvider(this, "aws", { region: ROUTE53_REGION });
       if (records.length === 0) return;
       const zoneId = zone.zoneId ?? new DataAwsRoute53Zone(this, "zone", { name: zone.name, privateZone: false }).zoneId;
+      new ExistingDkimRecords(this, "existing", { zoneId });
       new Route53DkimRecords(this, "records", { zoneId, records });
     } else {
       new CloudflareProvider(this, "cloudflare", {});

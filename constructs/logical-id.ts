@@ -7,3 +7,7 @@
 export function logicalId(recordName: string): string {
   return `dkim_${recordName.replace(/\./g, "_")}`;
 }
+
+/** Logical id of the zone's `_domainkey` listing (constructs/existing-dkim-records.ts), read by check-plan. */
+export const EXISTING_RECORDS_ID = "dkimctl_existing";
+export const EXISTING_RECORDS_ADDRESS = `data.aws_route53_records.${EXISTING_RECORDS_ID}`;

@@ -13,8 +13,9 @@ export interface Route53DkimRecordsProps {
 /**
  * One `aws_route53_record` per DKIM record. A TXT value longer than 255
  * bytes goes in as one record value whose strings are joined with `""`:
- * the provider adds the outer quotes, so Route53 stores `"a""b"` (two
- * character-strings) and reads back exactly what Terraform wrote.
+ * the provider wraps every TXT value in quotes, so Route53 stores `"a""b"`
+ * (two character-strings) and reads back exactly what Terraform wrote.
+ * A record with `adopt` is imported (Terraform import block) instead.
  */
 export class Route53DkimRecords extends Construct {
   constructor(scope: Construct, id: string, props: Route53DkimRecordsProps) {
@@ -28,11 +29,13 @@ export class Route53DkimRecords extends Construct {
         records: [route53Value(r)],
       });
       record.overrideLogicalId(logicalId(r.name));
+      // Route53's import id: <zone id>_<name>_<type>.
+      if (r.adopt) record.importFrom(`${props.zoneId}_${r.name}_${r.type}`);
     }
   }
 }
 
 /** The single `records` element for a desired record. */
 export function route53Value(r: DesiredRecord): string {
-  return r.type === "TXT" ? r.strings.join('""') : r.value;
+  return r.type === "TXT" ? r.strings.map((s) => s.replace(/[\\"]/g, (c) => `\\${c}`)).join('""') : r.value;
 }

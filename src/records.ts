@@ -29,6 +29,8 @@ export interface DesiredRecord {
   readonly value: string;
   /** TXT: the character-strings as published, each at most 255 bytes. CNAME: empty. */
   readonly strings: readonly string[];
+  /** Take over a record of this name that already exists in the zone. */
+  readonly adopt?: boolean;
 }
 
 /**
@@ -65,11 +67,8 @@ export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
     for (const sel of domain.selectors) {
       const value = selectorValue(sel, lock, config, problems);
       if (value === undefined) continue;
-      records.push(
-        sel.source.kind === "delegated"
-          ? { ...base(sel.name, sel.ttl), type: "CNAME", value, strings: [] }
-          : { ...base(sel.name, sel.ttl), type: "TXT", value, strings: splitTxt(value) },
-      );
+      const common = { ...base(sel.name, sel.ttl), ...(sel.adopt ? { adopt: true } : {}) };
+      records.push(sel.source.kind === "delegated" ? { ...common, type: "CNAME", value, strings: [] } : { ...common, type: "TXT", value, strings: splitTxt(value) });
     }
   }
   if (problems.length) throw new InputError(problems);

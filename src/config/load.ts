@@ -160,6 +160,8 @@ function validateSource(source: YamlSource): Config {
       const built = buildSelector(s, path, at, { defaultKey, zone, warnings: (m) => warnings.push(formatProblem(source.problem([...path, "key"], m))) });
       if (built === undefined) continue;
       const ttl = typeof s.ttl === "number" ? s.ttl : defaultTtl;
+      if (s.adopt === true && zone.provider !== "route53")
+        at([...path, "adopt"], `'adopt' works in Route53 zones only; in Cloudflare, import the record with 'cdktf' import blocks or delete it first`);
       const ttlWhy = ttlProblem(zone.provider, ttl);
       if (ttlWhy) {
         if (typeof s.ttl === "number") at([...path, "ttl"], ttlWhy);
@@ -170,6 +172,7 @@ function validateSource(source: YamlSource): Config {
         domain: name.value,
         ttl,
         testing: s.testing === true,
+        adopt: s.adopt === true,
         ...(typeof s.note === "string" && s.note !== "" ? { note: s.note } : {}),
         source: built,
         position: positionOf(source, path),

@@ -29,6 +29,8 @@ export interface Selector {
   readonly testing: boolean;
   readonly note?: string;
   readonly source: SelectorSource;
+  /** Take over a record that already exists in the zone instead of refusing to overwrite it. */
+  readonly adopt: boolean;
   /** Where the selector is declared, for later messages. */
   readonly position: Position;
 }

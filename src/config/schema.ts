@@ -23,6 +23,7 @@ export const selectorSchema = z
     ttl: ttl.optional(),
     testing: z.boolean().optional().describe("Publish t=y: receivers treat failures as if unsigned (RFC 6376 3.6.1)."),
     note: z.string().optional().describe("Publish n=<note>, a note for humans. Printable ASCII without ; \" or \\."),
+    adopt: z.boolean().optional().describe("Take over a record that already exists in the zone (Route53): the plan shows the change to it."),
   })
   .describe("A selector: exactly one of key (generated, the default), txt (provided) or cname (delegated).");
 

@@ -8,6 +8,7 @@ import type { Config } from "../config/model";
 import { parseQuotedTxt, joinTxt } from "../dkim/txt";
 import type { Lock } from "../keys/lock";
 import { DesiredRecord, desiredRecords } from "../records";
+import { EXISTING_RECORDS_ADDRESS } from "../../constructs/logical-id";
 
 /** Resource types dkimctl creates. */
 const RECORD_TYPES = ["aws_route53_record", "cloudflare_dns_record"] as const;
@@ -53,6 +54,7 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
   const changes = ((plan as { resource_changes?: ResourceChange[] }).resource_changes ?? []).filter((c) => c.mode === "managed");
   const desired = new Map<string, DesiredRecord>(desiredRecords(config, lock).map((r) => [r.name, r]));
   const handWritten = new Set(config.domains.flatMap((d) => d.selectors.map((s) => `${s.name}._domainkey.${d.name}`)));
+  const existing = existingNames(plan);
   const findings: PlanFinding[] = [];
   const error = (address: string, name: string | undefined, message: string) => findings.push({ address, ...(name ? { name } : {}), severity: "error", message });
   const warn = (address: string, name: string | undefined, message: string) => findings.push({ address, ...(name ? { name } : {}), severity: "warning", message });
@@ -94,6 +96,14 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
       else if (!after && entry?.state === undefined && !wanted)
         warn(c.address, name, `the plan deletes ${name}, a selector no longer in domains.yaml: make sure no signer still uses it`);
     }
+    if (after && actions.length === 1 && actions[0] === "create" && existing.has(name)) {
+      error(
+        c.address,
+        name,
+        `the plan creates ${name}, but the zone already has a record there that this stack did not create, and Route53 refuses to overwrite it. To take it over (its value becomes the one dkimctl publishes), set 'adopt: true' on selector ${selector} of ${domain} in domains.yaml and plan again; or delete the record from the zone`,
+      );
+      continue;
+    }
     if (after) {
       if (!wanted) {
         error(c.address, name, `the plan ${actions.join("+")}s ${name}, which domains.yaml and the lock do not produce: run 'dkimctl records' to see what they do`);
@@ -110,4 +120,16 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
     }
   }
   return findings;
+}
+
+/** Names in the zone's `_domainkey` listing that the plan read (see constructs/existing-dkim-records.ts). */
+function existingNames(plan: object): Set<string> {
+  const names = new Set<string>();
+  const visit = (module: { resources?: { address: string; values?: { resource_record_sets?: { name?: string }[] } }[]; child_modules?: unknown[] } | undefined) => {
+    for (const r of module?.resources ?? [])
+      if (r.address === EXISTING_RECORDS_ADDRESS) for (const set of r.values?.resource_record_sets ?? []) if (set.name) names.add(set.name.toLowerCase().replace(/\.$/, ""));
+    for (const child of module?.child_modules ?? []) visit(child as typeof module);
+  };
+  visit((plan as { prior_state?: { values?: { root_module?: Parameters<typeof visit>[0] } } }).prior_state?.values?.root_module);
+  return names;
 }
