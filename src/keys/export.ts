@@ -80,27 +80,38 @@ export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, 
       );
       break;
     case "opendkim": {
-      const keyTable: string[] = ["# dkimctl export: <key name> <domain>:<selector>:<private key file>"];
-      const signingTable: string[] = ["# dkimctl export: <signing domain> <key name>, active keys only (use with 'MultipleSignatures yes' when a domain has several)"];
-      for (const k of keys) {
-        const keyFile = join(dir, "keys", k.domain, `${k.selector}.private`);
-        put(join("keys", k.domain, `${k.selector}.private`), k.privateKeyPem);
-        const name = recordName(k.selector, k.domain);
-        keyTable.push(`${name} ${k.domain}:${k.selector}:${keyFile}`);
-        if (k.state === "active") signingTable.push(`${k.domain} ${name}`);
+      // OpenDKIM signs with one algorithm per instance (SignatureAlgorithm), so
+      // RSA keys go in the top-level tables and Ed25519 keys in ed25519/, each
+      // with its own opendkim.conf lines.
+      const groups: [string, readonly ExportedKey[], string[]][] = [
+        ["", keys.filter((k) => k.algorithm !== "ed25519"), []],
+        ["ed25519", keys.filter((k) => k.algorithm === "ed25519"), ["SignatureAlgorithm ed25519-sha256"]],
+      ];
+      for (const [sub, group, extra] of groups) {
+        if (sub !== "" && group.length === 0) continue;
+        const keyTable: string[] = ["# dkimctl export: <key name> <domain>:<selector>:<private key file>"];
+        const signingTable: string[] = ["# dkimctl export: <signing domain> <key name>, active keys only (use with 'MultipleSignatures yes' when a domain has several)"];
+        for (const k of group) {
+          const rel = join("keys", k.domain, `${k.selector}.private`);
+          put(rel, k.privateKeyPem);
+          const name = recordName(k.selector, k.domain);
+          keyTable.push(`${name} ${k.domain}:${k.selector}:${join(dir, rel)}`);
+          if (k.state === "active") signingTable.push(`${k.domain} ${name}`);
+        }
+        put(join(sub, "KeyTable"), keyTable.join("\n") + "\n");
+        put(join(sub, "SigningTable"), signingTable.join("\n") + "\n");
+        put(
+          join(sub, "opendkim.conf"),
+          [
+            `# Lines for opendkim.conf, written by dkimctl export${sub ? " (an OpenDKIM instance signing with Ed25519, RFC 8463)" : ""}`,
+            `KeyTable file:${join(dir, sub, "KeyTable")}`,
+            `SigningTable file:${join(dir, sub, "SigningTable")}`,
+            "MultipleSignatures yes",
+            ...extra,
+            "",
+          ].join("\n"),
+        );
       }
-      put("KeyTable", keyTable.join("\n") + "\n");
-      put("SigningTable", signingTable.join("\n") + "\n");
-      put(
-        "opendkim.conf",
-        [
-          "# Lines for opendkim.conf, written by dkimctl export",
-          `KeyTable file:${join(dir, "KeyTable")}`,
-          `SigningTable file:${join(dir, "SigningTable")}`,
-          "MultipleSignatures yes",
-          "",
-        ].join("\n"),
-      );
       break;
     }
   }
