@@ -13,6 +13,9 @@ import { keyStoreDir, LocalKeyStore } from "../keys/store";
 import { desiredRecords, rotatedKeys } from "../records";
 import { checkPlan } from "../plan/check-plan";
 import { rotate } from "../rotation/rotate";
+import { recordName } from "../dkim/names";
+import { addressOf, parseHostPort, ResolverLookup } from "../dns/client";
+import { viaResolver } from "../verify";
 import { formatRecords, RECORD_FORMATS, RecordFormat } from "./formats";
 import { exitCodeFor, formatFailure, UsageError } from "./report";
 import { VERIFY_HELP, VERIFY_USAGE_LINES, verifyCommand } from "./verify-command";
@@ -23,7 +26,7 @@ Usage:
   dkimctl validate [--config FILE]
   dkimctl keys [--config FILE] [--key-store DIR]
   dkimctl keys import --domain D --selector S --key FILE.pem [--config FILE] [--key-store DIR]
-  dkimctl rotate [--now TIME] [--domain D]... [--force] [--config FILE] [--key-store DIR]
+  dkimctl rotate [--now TIME] [--domain D]... [--force] [--verify [--resolver HOST[:PORT]]] [--config FILE] [--key-store DIR]
   dkimctl records [--config FILE] [--format table|zone|json|markdown]
   dkimctl export --format pem|opendkim|json --out DIR [--config FILE] [--key-store DIR]
 ${VERIFY_USAGE_LINES.join("\n")}
@@ -150,7 +153,8 @@ export function parseNow(text: string | undefined): Date {
 }
 
 async function rotateCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { now: { type: "string" }, domain: { type: "string", multiple: true }, force: { type: "boolean" } });
+  const { values } = parse(args, { now: { type: "string" }, domain: { type: "string", multiple: true }, force: { type: "boolean" }, verify: { type: "boolean" }, resolver: { type: "string" } });
+  if (values.resolver !== undefined && !values.verify) throw new UsageError("--resolver applies only with --verify");
   const now = parseNow(values.now);
   const config = load(io, values.config);
   const rotated = config.domains.filter((d) => d.rotation).map((d) => d.name);
@@ -158,7 +162,13 @@ async function rotateCommand(args: string[], io: Io): Promise<number> {
   for (const d of wanted ?? []) if (!rotated.includes(d)) throw new UsageError(`--domain ${d} is not a rotated domain in ${config.file}${rotated.length ? ` (rotated: ${rotated.join(", ")})` : ": no domain has a rotation policy"}`);
   const lock = Lock.read(config.lockFile);
   const store = new LocalKeyStore(keyStoreDir(config.file, values["key-store"]));
-  const results = rotate(config, lock, store, { now, force: values.force, ...(wanted ? { domains: wanted } : {}) });
+  const seen = values.verify ? await pendingSeenInDns(config, lock, values.resolver, io) : undefined;
+  const results = rotate(config, lock, store, {
+    now,
+    force: values.force,
+    ...(wanted ? { domains: wanted } : {}),
+    ...(seen ? { isPublished: (domain: string, selector: string) => seen.has(recordName(selector, domain)) } : {}),
+  });
   const changed = results.some((r) => r.events.length > 0);
   for (const r of results) {
     for (const e of r.events) io.out(`${r.domain}: ${e.selector} (${e.algorithm}) ${e.from ?? "new"} -> ${e.to}: ${e.why}\n`);
@@ -170,6 +180,22 @@ async function rotateCommand(args: string[], io: Io): Promise<number> {
     io.out(`wrote ${config.lockFile}: commit it and deploy; after the deploy, give the signer the new export (dkimctl export)\n`);
   } else io.out("nothing to rotate\n");
   return 0;
+}
+
+/** Names of pending selectors whose record DNS already serves exactly (rotate --verify). */
+async function pendingSeenInDns(config: Config, lock: Lock, resolver: string | undefined, io: Io): Promise<Set<string>> {
+  const pending = desiredRecords(config, lock).filter((r) => lock.get(r.domain, r.selector)?.state === "pending");
+  if (pending.length === 0) return new Set();
+  const spec = resolver === undefined ? undefined : parseHostPort(resolver);
+  if (resolver !== undefined && !spec) throw new UsageError(`--resolver must be HOST or HOST:PORT, not '${resolver}'`);
+  const lookup = new ResolverLookup(spec ? [{ host: await addressOf(spec.host), port: spec.port }] : []);
+  try {
+    const checks = await viaResolver(lookup)(pending);
+    for (const c of checks) if (c.status !== "ok") io.err(`verify: ${c.record.name} is ${c.status} in DNS: it stays pending until DNS serves it\n`);
+    return new Set(checks.filter((c) => c.status === "ok").map((c) => c.record.name));
+  } finally {
+    lookup.cancel();
+  }
 }
 
 function importCommand(args: string[], io: Io): number {
