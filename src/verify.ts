@@ -11,6 +11,7 @@
 import { abbreviate } from "./cli/formats";
 import { canonicalName, formatServer, LookupResult, LookupType, Server } from "./dns/client";
 import type { DesiredRecord } from "./records";
+import { formatDuration } from "./duration";
 
 export type Status = "ok" | "missing" | "different" | "duplicate" | "error";
 
@@ -268,24 +269,6 @@ export function progressLine(checks: readonly Check[], leftMs: number, show = 3)
   const named = pending.slice(0, show).map((c) => `${c.record.name} (${c.status})`);
   if (pending.length > show) named.push(`and ${pending.length - show} more`);
   return `verify: ${ok}/${checks.length} ok, waiting for ${named.join(", ")}; ${formatDuration(leftMs)} left`;
-}
-
-export function formatDuration(ms: number): string {
-  const total = Math.max(0, Math.ceil(ms / 1000));
-  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
-  return [h ? `${h}h` : "", m ? `${m}m` : "", s || total === 0 ? `${s}s` : ""].filter(Boolean).join(" ");
-}
-
-/**
- * Parses a duration strictly: one or more of `<n>h`, `<n>m`, `<n>s` in that
- * order (`90s`, `10m`, `1h`, `1h30m`). Returns ms, or undefined when malformed.
- */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(?:(\d{1,4})h)?(?:(\d{1,5})m)?(?:(\d{1,6})s)?$/.exec(text);
-  if (!m || text === "") return undefined;
-  const [h, min, s] = [m[1], m[2], m[3]].map((x) => (x === undefined ? 0 : Number(x)));
-  const ms = ((h * 60 + min) * 60 + s) * 1000;
-  return ms <= 7 * 24 * 3600 * 1000 ? ms : undefined;
 }
 
 // ---------------------------------------------------------------------------

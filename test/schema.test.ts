@@ -8,10 +8,10 @@ test("the committed domains.schema.json matches the zod schema (run 'npm run sch
   expect(readFileSync(SCHEMA_FILE, "utf8")).toBe(schemaText());
 });
 
-test("the schema describes the format: selectors take key, txt, cname, ttl, testing, note; unknown fields are refused", () => {
+test("the schema describes the format: selectors take key, txt, cname, ttl, testing, note, adopt; unknown fields are refused", () => {
   const schema = JSON.parse(schemaText());
   const selector = schema.properties.domains.additionalProperties.anyOf[0].properties.selectors.additionalProperties.anyOf[0];
-  expect(Object.keys(selector.properties)).toEqual(["key", "txt", "cname", "ttl", "testing", "note"]);
+  expect(Object.keys(selector.properties)).toEqual(["key", "txt", "cname", "ttl", "testing", "note", "adopt"]);
   expect(selector.additionalProperties).toBe(false);
   expect(schema.required).toEqual(["version", "zones", "domains"]);
 });

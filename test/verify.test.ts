@@ -23,7 +23,8 @@ import {
 } from "../src/dns/client";
 import { Lock } from "../src/keys/lock";
 import { desiredRecords, DesiredRecord } from "../src/records";
-import { CheckJson, Clock, describeTxtDifference, formatDuration, parseDuration } from "../src/verify";
+import { CheckJson, Clock, describeTxtDifference } from "../src/verify";
+import { formatDuration, parseDuration } from "../src/duration";
 import { DnsServer, ServedZone, startDnsServer, ZoneRecord, zoneFile } from "./support/dns-server";
 import { keyedProject } from "./support/keyed-project";
 
@@ -270,6 +271,8 @@ describe("dkimctl verify against knotd", () => {
       [["--wait", "90"], /--wait must be a duration such as 90s/],
       [["--wait", "1.5m"], /--wait must be a duration/],
       [["--wait", "10m1h"], /--wait must be a duration/],
+      [["--wait", "169h"], /at most a week/],
+      [["--wait", "8d"], /at most a week/],
       [["--wait=-5s"], /--wait must be a duration/],
       [["--resolver", "127.0.0.1:70000"], /--resolver must be HOST or HOST:PORT/],
       [["--resolver", "[127.0.0.1]:53"], /--resolver must be HOST or HOST:PORT/],
@@ -712,7 +715,9 @@ describe("small parsers and descriptions", () => {
     expect(parseDuration("1h")).toBe(3_600_000);
     expect(parseDuration("1h30m")).toBe(5_400_000);
     expect(parseDuration("0s")).toBe(0);
-    for (const bad of ["", "90", "1.5m", "10m1h", "5 s", "-5s", "1d", "s", "169h"]) expect({ bad, ms: parseDuration(bad) }).toEqual({ bad, ms: undefined });
+    expect(parseDuration("1d")).toBe(86_400_000);
+    expect(parseDuration("2w3d")).toBe(17 * 86_400_000);
+    for (const bad of ["", "90", "1.5m", "10m1h", "5 s", "-5s", "1y", "s", "3d2w"]) expect({ bad, ms: parseDuration(bad) }).toEqual({ bad, ms: undefined });
     expect([0, 999, 42_000, 90_000, 3_600_000, 3_661_000].map(formatDuration)).toEqual(["0s", "1s", "42s", "1m 30s", "1h", "1h 1m 1s"]);
   });
 

@@ -8,7 +8,8 @@ import { normaliseDomain } from "../dkim/names";
 import { addressOf, authoritativeLookup, canonicalName, parseHostPort, ResolverLookup, ResolverOptions, Server } from "../dns/client";
 import { Lock } from "../keys/lock";
 import { desiredRecords, DesiredRecord } from "../records";
-import { AskServer, Checker, Clock, formatChecks, parseDuration, pollUntilOk, systemClock, VERIFY_FORMATS, viaAuthoritative, viaResolver } from "../verify";
+import { AskServer, Checker, Clock, formatChecks, pollUntilOk, systemClock, VERIFY_FORMATS, viaAuthoritative, viaResolver } from "../verify";
+import { parseDuration } from "../duration";
 import type { Io } from "./main";
 import { UsageError } from "./report";
 
@@ -39,6 +40,9 @@ could not be checked, 2 for a usage error.
   --domain D, --zone Z     check only these sender domains / zones (repeatable)
 `;
 
+/** The longest --wait: a week. */
+const MAX_WAIT_MS = 7 * 24 * 3_600_000;
+
 export interface VerifyDeps {
   /** @default the real clock */
   readonly clock?: Clock;
@@ -54,7 +58,7 @@ export async function verifyCommand(args: string[], io: Io, deps: VerifyDeps = {
   }
   const format = oneOf("format", values.format, VERIFY_FORMATS, "text");
   const waitMs = values.wait === undefined ? 0 : parseDuration(values.wait);
-  if (waitMs === undefined) throw new UsageError(`--wait must be a duration such as 90s, 10m, 1h or 1h30m (at most a week), not '${values.wait}'`);
+  if (waitMs === undefined || waitMs > MAX_WAIT_MS) throw new UsageError(`--wait must be a duration such as 90s, 10m, 1h or 1h30m (at most a week), not '${values.wait}'`);
   const resolverSpec = values.resolver === undefined ? undefined : hostPort("resolver", values.resolver);
   const nsPins = (values["ns-address"] ?? []).map(parseNsAddress);
   if (nsPins.length && !values.authoritative) throw new UsageError("--ns-address applies only with --authoritative");

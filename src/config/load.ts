@@ -5,7 +5,7 @@
 import { dirname, join } from "node:path";
 import type { z } from "zod";
 import { algorithmWarning, KEY_ALGORITHMS, KeyAlgorithm } from "../dkim/keys";
-import { parseDuration } from "../rotation/duration";
+import { parseDuration } from "../duration";
 import { DEFAULT_POLICY, policyProblems, RotationPolicy } from "../rotation/policy";
 import { isInZone, MAX_NAME_OCTETS, normaliseDomain, normaliseHostName, normaliseSelector, recordName } from "../dkim/names";
 import { formatTags, noteProblem, parseKeyRecord, withTag } from "../dkim/record";

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { KEY_ALGORITHMS } from "../dkim/keys";
-import { DURATION_PATTERN } from "../rotation/duration";
+import { DURATION_PATTERN } from "../duration";
 
 export const PROVIDERS = ["route53", "cloudflare"] as const;
 export type ProviderName = (typeof PROVIDERS)[number];

@@ -10,7 +10,7 @@
  * `every` old, so it has been published long enough when its turn comes.
  */
 import type { KeyAlgorithm } from "../dkim/keys";
-import { formatDuration } from "./duration";
+import { formatDuration } from "../duration";
 import { nextSelector, RotationPolicy } from "./policy";
 
 export const STATES = ["pending", "active", "retiring", "revoked", "removed"] as const;
