@@ -5,3 +5,12 @@ require("ts-node").register({
   project: require("node:path").join(__dirname, "..", "tsconfig.json"),
   compilerOptions: { noEmit: false, incremental: false },
 });
+
+// cdktf records a stack trace for every token it creates (into plain objects,
+// not Errors); mapping each of those through the source maps doubled synth
+// time at 10,000 domains. Real errors keep their TypeScript positions.
+const sourceMapped = Error.prepareStackTrace;
+if (sourceMapped) {
+  Error.prepareStackTrace = (error, frames) =>
+    error instanceof Error ? sourceMapped(error, frames) : `${error}\n${frames.map((f) => `    at ${f}`).join("\n")}`;
+}

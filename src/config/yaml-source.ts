@@ -3,7 +3,7 @@
  * column.
  */
 import { readFileSync } from "node:fs";
-import { Document, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument } from "yaml";
+import { Document, isMap, isScalar, isSeq, LineCounter, Node, Pair, parseDocument, visit, YAMLMap } from "yaml";
 import { Problem } from "./problems";
 
 export type PathKey = string | number;
@@ -18,12 +18,17 @@ export class YamlSource {
   /** Parses `text`; YAML syntax errors (duplicate keys among them) become problems. */
   static parse(file: string, text: string): { source: YamlSource; problems: Problem[] } {
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
+    // yaml's own duplicate-key check compares each key with every earlier one
+    // (quadratic in a 10,000-domain file); duplicateKeys() does it with a Set.
+    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, strict: true });
     const source = new YamlSource(file, doc, lines);
-    const problems = doc.errors.map((e) => {
-      const pos = lines.linePos(e.pos[0]);
-      return { file, line: pos.line, col: pos.col, path: "", message: yamlMessage(e.code, e.message) };
-    });
+    const found = [...doc.errors.map((e) => ({ offset: e.pos[0], message: yamlMessage(e.code, e.message) })), ...duplicateKeys(doc)];
+    const problems = found
+      .sort((a, b) => a.offset - b.offset)
+      .map(({ offset, message }) => {
+        const pos = lines.linePos(offset);
+        return { file, line: pos.line, col: pos.col, path: "", message };
+      });
     return { source, problems };
   }
 
@@ -57,12 +62,28 @@ export class YamlSource {
     return { file: this.file, line: pos.line, col: pos.col, path: path.join("/"), message };
   }
 
+  /** Per mapping, its pairs by key (first occurrence), so a lookup is not a scan of 10,000 domains. */
+  private readonly index = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+  private pairOf(map: YAMLMap, key: string): Pair | undefined {
+    let byKey = this.index.get(map);
+    if (!byKey) {
+      byKey = new Map();
+      for (const p of map.items) {
+        const k = keyText(p);
+        if (!byKey.has(k)) byKey.set(k, p);
+      }
+      this.index.set(map, byKey);
+    }
+    return byKey.get(key);
+  }
+
   private locate(path: readonly PathKey[], at: "value" | "key"): number | undefined {
     let node: unknown = this.doc.contents;
     let keyNode: unknown = undefined;
     for (const key of path) {
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && String(isScalar(p.key) ? p.key.value : p.key) === String(key));
+        const pair = this.pairOf(node, String(key));
         if (!pair) return undefined;
         keyNode = pair.key;
         node = pair.value;
@@ -74,6 +95,24 @@ export class YamlSource {
     const target = (at === "key" ? keyNode : node ?? keyNode) as Node | undefined;
     return target?.range?.[0];
   }
+}
+
+const keyText = (p: Pair): string => String(isScalar(p.key) ? p.key.value : p.key);
+
+/** Keys that appear twice in one mapping: the second occurrence of each. */
+function duplicateKeys(doc: Document.Parsed): { offset: number; message: string }[] {
+  const out: { offset: number; message: string }[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const p of map.items) {
+        const k = keyText(p);
+        if (seen.has(k)) out.push({ offset: (p.key as Node | null)?.range?.[0] ?? 0, message: yamlMessage("DUPLICATE_KEY", "") });
+        seen.add(k);
+      }
+    },
+  });
+  return out;
 }
 
 function yamlMessage(code: string, message: string): string {

@@ -71,14 +71,8 @@ export function parseKeyRecord(value: string): ParsedKeyRecord {
     if (k === "ed25519") {
       if (bytes.length !== 32) return { ok: false, reason: `has an Ed25519 p= of ${bytes.length} bytes; RFC 8463 keys are 32 raw bytes` };
     } else {
-      try {
-        const key = createPublicKey({ key: bytes, format: "der", type: "spki" });
-        if (key.asymmetricKeyType !== "rsa") return { ok: false, reason: `has k=rsa but p= holds a ${key.asymmetricKeyType} key` };
-        const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-        if (bits < 1024) return { ok: false, reason: `holds a ${bits}-bit RSA key; RFC 8301 requires at least 1024 bits` };
-      } catch {
-        return { ok: false, reason: "has a p= value that is not an RSA public key (base64 of a SubjectPublicKeyInfo)" };
-      }
+      const why = rsaKeyProblem(p, bytes);
+      if (why) return { ok: false, reason: why };
     }
   }
   const t = get("t");
@@ -98,4 +92,22 @@ export function withTag(tags: readonly [string, string][], tag: string, value: s
   const pIndex = rest.findIndex(([k]) => k === "p");
   const at = pIndex < 0 ? rest.length : pIndex;
   return [...rest.slice(0, at), [tag, value], ...rest.slice(at)];
+}
+
+/** Providers often publish one key for many domains: check each distinct p= once. */
+const rsaChecked = new Map<string, string | undefined>();
+
+function rsaKeyProblem(p: string, bytes: Buffer): string | undefined {
+  if (rsaChecked.has(p)) return rsaChecked.get(p);
+  let why: string | undefined;
+  try {
+    const key = createPublicKey({ key: bytes, format: "der", type: "spki" });
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (key.asymmetricKeyType !== "rsa") why = `has k=rsa but p= holds a ${key.asymmetricKeyType} key`;
+    else if (bits < 1024) why = `holds a ${bits}-bit RSA key; RFC 8301 requires at least 1024 bits`;
+  } catch {
+    why = "has a p= value that is not an RSA public key (base64 of a SubjectPublicKeyInfo)";
+  }
+  rsaChecked.set(p, why);
+  return why;
 }
