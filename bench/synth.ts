@@ -1,0 +1,488 @@
+/**
+ * `npm run bench`: how long `cdktf synth` of dkimctl takes, and how that
+ * compares with the floor (the same resources built directly with cdktf).
+ * Prints numbers; asserts nothing about timing.
+ *
+ *   npm run bench [-- --sizes=10,1000 --runs=5 --large-runs=3 --cli-runs=3
+ *                    --profile=auto|always|never --profile-floor --no-example --keep]
+ *
+ * Environment equivalents: BENCH_SIZES, BENCH_RUNS, BENCH_RUNS_LARGE,
+ * BENCH_CLI_RUNS, BENCH_PROFILE, BENCH_PROFILE_FLOOR=1, BENCH_EXAMPLE=0,
+ * BENCH_KEEP=1.
+ *
+ * --profile=auto (the default) profiles the app (node --cpu-prof) at the
+ * largest size >= 10,000 when it is slower than 1.5x the floor there;
+ * --profile-floor also profiles the floor, for a side-by-side breakdown
+ * (it costs one more large floor run).
+ *
+ * Every measurement is a fresh child process (module loading included, as
+ * in `cdktf synth`): wall time measured here, peak memory (max RSS) from
+ * `/usr/bin/time -f %M` or, without it, reported by the child itself.
+ * Progress goes to stderr, results to stdout. Everything is written under
+ * a temp dir, removed at the end (unless --keep).
+ */
+import { spawnSync, SpawnSyncReturns } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { BENCH_ZONES, generateConfig, GeneratedConfig, makeKeyMaterial } from "./generate";
+import { formatProfile, ProfileSummary, readProfile } from "./profile";
+
+const ROOT = resolve(__dirname, "..");
+const REGISTER = "./bin/register.js";
+const TIME = "/usr/bin/time";
+const HAVE_TIME = existsSync(TIME) && spawnSync(TIME, ["-f", "%M", "true"], { stdio: "ignore" }).status === 0;
+const LARGE = 10_000;
+const TARGET_RATIO = 1.5;
+const TARGET_EXAMPLE_MS = 3000;
+
+interface Options {
+  sizes: number[];
+  runs: number;
+  largeRuns: number;
+  cliRuns: number;
+  profile: "auto" | "always" | "never";
+  profileFloor: boolean;
+  example: boolean;
+  keep: boolean;
+}
+
+function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
+  const flags = new Map<string, string>();
+  for (const a of argv) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    if (!m) throw new Error(`unknown argument '${a}' (expected --name or --name=value)`);
+    flags.set(m[1], m[2] ?? "true");
+  }
+  const known = ["sizes", "runs", "large-runs", "cli-runs", "profile", "profile-floor", "no-example", "keep"];
+  for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (known: ${known.map((x) => `--${x}`).join(", ")})`);
+  const int = (flag: string, envName: string, dflt: number) => {
+    const raw = flags.get(flag) ?? env[envName];
+    if (raw === undefined || raw === "") return dflt;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} / ${envName} must be a positive whole number, got '${raw}'`);
+    return n;
+  };
+  const sizesRaw = flags.get("sizes") ?? env.BENCH_SIZES ?? "10,1000,10000";
+  const sizes = sizesRaw.split(",").map((s) => Number(s.trim().replace(/_/g, "")));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--sizes / BENCH_SIZES must be positive whole numbers separated by commas, got '${sizesRaw}'`);
+  const profile = (flags.get("profile") ?? env.BENCH_PROFILE ?? "auto") as Options["profile"];
+  if (!["auto", "always", "never"].includes(profile)) throw new Error(`--profile / BENCH_PROFILE must be auto, always or never, got '${profile}'`);
+  return {
+    sizes: [...new Set(sizes)].sort((a, b) => a - b),
+    runs: int("runs", "BENCH_RUNS", 5),
+    largeRuns: int("large-runs", "BENCH_RUNS_LARGE", 3),
+    cliRuns: int("cli-runs", "BENCH_CLI_RUNS", 3),
+    profile,
+    profileFloor: flags.has("profile-floor") || env.BENCH_PROFILE_FLOOR === "1",
+    example: !flags.has("no-example") && env.BENCH_EXAMPLE !== "0",
+    keep: flags.has("keep") || env.BENCH_KEEP === "1",
+  };
+}
+
+const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+const out = (m = "") => process.stdout.write(`${m}\n`);
+
+/** The environment of every child: the parent's, minus anything that would redirect the app. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of ["DKIMCTL_CONFIG", "DKIMCTL_KEY_STORE", "DKIMCTL_DEBUG", "CDKTF_OUTDIR", "CDKTF_CONTEXT_JSON", "CDKTF_TARGET_STACK_ID", "SYNTH_HCL_OUTPUT"]) delete env[k];
+  return { ...env, CHECKPOINT_DISABLE: "1", ...extra };
+}
+
+interface Measurement {
+  readonly ms: number;
+  /** Max RSS in KB, when measured. */
+  readonly rssKb?: number;
+}
+
+let tmp = "";
+let seq = 0;
+
+/** Runs a command once, timed. `node: true` means argv[0] is node (so the RSS fallback can preload its probe). */
+function measure(label: string, argv: string[], env: NodeJS.ProcessEnv, opts: { node: boolean; rss: boolean }): Measurement {
+  const rssFile = join(tmp, `rss-${++seq}.txt`);
+  let cmd = argv[0];
+  let args = argv.slice(1);
+  if (opts.rss && HAVE_TIME) {
+    args = ["-f", "%M", "-o", rssFile, cmd, ...args];
+    cmd = TIME;
+  } else if (opts.rss && opts.node) {
+    args = ["-r", join(__dirname, "report-rss.js"), ...args];
+    env = { ...env, BENCH_RSS_FILE: rssFile };
+  }
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 256 * 1024 * 1024, encoding: "utf8" });
+  const ms = performance.now() - t0;
+  check(label, r);
+  let rssKb: number | undefined;
+  if (opts.rss && existsSync(rssFile)) {
+    const lines = readFileSync(rssFile, "utf8").trim().split("\n");
+    const n = Number(lines[lines.length - 1]);
+    if (Number.isFinite(n) && n > 0) rssKb = n;
+    rmSync(rssFile, { force: true });
+  }
+  return { ms, ...(rssKb !== undefined ? { rssKb } : {}) };
+}
+
+function check(label: string, r: SpawnSyncReturns<string>): void {
+  if (r.error) throw new Error(`${label}: ${r.error.message}`);
+  if (r.status !== 0) {
+    const tail = (s: string) => s.trim().split("\n").slice(-20).join("\n");
+    throw new Error(`${label} failed (exit ${r.status ?? r.signal}):\n${tail(r.stderr ?? "")}\n${tail(r.stdout ?? "")}`);
+  }
+}
+
+const appArgv = () => [process.execPath, "-r", REGISTER, "main.ts"];
+const floorArgv = (g: GeneratedConfig, outdir: string) => [process.execPath, "-r", REGISTER, "bench/floor.ts", g.floorFile, outdir];
+
+function runApp(label: string, configFile: string, outdir: string): Measurement {
+  return measure(label, appArgv(), childEnv({ DKIMCTL_CONFIG: configFile, CDKTF_OUTDIR: outdir }), { node: true, rss: true });
+}
+
+function runFloor(label: string, g: GeneratedConfig, outdir: string): Measurement {
+  return measure(label, floorArgv(g, outdir), childEnv({}), { node: true, rss: true });
+}
+
+interface Synthesized {
+  /** Stack name -> parsed cdk.tf.json. */
+  readonly stacks: Map<string, Record<string, unknown>>;
+  readonly resources: number;
+}
+
+/** Reads what a synth wrote (stack files parsed only with `parse`); throws when the manifest or a stack file is missing. */
+function readSynth(outdir: string, label: string, parse = true): Synthesized {
+  const manifestFile = join(outdir, "manifest.json");
+  if (!existsSync(manifestFile)) throw new Error(`${label}: no ${manifestFile}: nothing was synthesized`);
+  const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as { stacks: Record<string, { synthesizedStackPath: string }> };
+  const stacks = new Map<string, Record<string, unknown>>();
+  let resources = 0;
+  for (const [name, s] of Object.entries(manifest.stacks)) {
+    const file = join(outdir, s.synthesizedStackPath);
+    if (!existsSync(file)) throw new Error(`${label}: stack ${name} has no ${file}`);
+    if (!parse) {
+      stacks.set(name, {});
+      continue;
+    }
+    const json = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    stacks.set(name, json);
+    for (const byType of Object.values((json.resource ?? {}) as Record<string, Record<string, unknown>>)) resources += Object.keys(byType).length;
+  }
+  return { stacks, resources };
+}
+
+/** JSON text with sorted keys and without cdktf's "//" metadata (construct paths differ by design). */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => k !== "//")
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** Undefined when the app and the floor synthesized the same Terraform; otherwise what differs. */
+function compareSynth(app: Synthesized, floor: Synthesized): string | undefined {
+  const a = [...app.stacks.keys()].sort().join(",");
+  const f = [...floor.stacks.keys()].sort().join(",");
+  if (a !== f) return `stacks differ: app [${a}] floor [${f}]`;
+  for (const [name, json] of app.stacks) {
+    const x = canonical(json);
+    const y = canonical(floor.stacks.get(name));
+    if (x !== y) {
+      let i = 0;
+      while (i < x.length && x[i] === y[i]) i++;
+      return `stack ${name} differs at char ${i}: app ...${x.slice(Math.max(0, i - 60), i + 60)}... floor ...${y.slice(Math.max(0, i - 60), i + 60)}...`;
+    }
+  }
+  return undefined;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const fmtMs = (ms: number) => `${Math.round(ms).toLocaleString("en-US")} ms`;
+const fmtMb = (kb: number | undefined) => (kb === undefined ? "n/a" : `${Math.round(kb / 1024)} MB`);
+const maxOf = (xs: (number | undefined)[]) => {
+  const ns = xs.filter((x): x is number => x !== undefined);
+  return ns.length ? Math.max(...ns) : undefined;
+};
+
+interface SizeResult {
+  readonly size: number;
+  readonly records: number;
+  readonly runs: number;
+  readonly app: Measurement[];
+  readonly floor: Measurement[];
+  readonly resources: number;
+  readonly mismatch?: string;
+  readonly generated: GeneratedConfig;
+}
+
+function benchSize(g: GeneratedConfig, runs: number): SizeResult {
+  const app: Measurement[] = [];
+  const floor: Measurement[] = [];
+  let resources = 0;
+  let mismatch: string | undefined;
+  for (let i = 1; i <= runs; i++) {
+    const appOut = join(tmp, `out-app-${g.size}-${i}`);
+    const floorOut = join(tmp, `out-floor-${g.size}-${i}`);
+    // Interleaved, so a slow phase of the machine hits both sides.
+    const a = runApp(`app (${g.size} domains)`, g.configFile, appOut);
+    log(`  ${g.size} domains, run ${i}/${runs}: app   ${fmtMs(a.ms)}, ${fmtMb(a.rssKb)}`);
+    const f = runFloor(`floor (${g.size} domains)`, g, floorOut);
+    log(`  ${g.size} domains, run ${i}/${runs}: floor ${fmtMs(f.ms)}, ${fmtMb(f.rssKb)}`);
+    app.push(a);
+    floor.push(f);
+    const appSynth = readSynth(appOut, `app (${g.size} domains)`, i === 1);
+    if (appSynth.stacks.size !== g.zones) throw new Error(`app (${g.size} domains) wrote ${appSynth.stacks.size} stacks, expected ${g.zones}`);
+    if (i === 1) {
+      const floorSynth = readSynth(floorOut, `floor (${g.size} domains)`);
+      if (appSynth.resources !== g.records) throw new Error(`app (${g.size} domains) wrote ${appSynth.resources} resources, expected ${g.records}`);
+      resources = appSynth.resources;
+      mismatch = compareSynth(appSynth, floorSynth);
+      log(mismatch ? `  WARNING: the floor's Terraform differs from the app's: ${mismatch}` : `  checked: ${appSynth.stacks.size} stacks, ${resources} resources; app and floor Terraform identical`);
+    }
+    rmSync(appOut, { recursive: true, force: true });
+    rmSync(floorOut, { recursive: true, force: true });
+  }
+  return { size: g.size, records: g.records, runs, app, floor, resources, ...(mismatch ? { mismatch } : {}), generated: g };
+}
+
+interface ExampleResult {
+  readonly stacks: number;
+  readonly resources: number;
+  readonly app: Measurement[];
+  readonly cli: Measurement[];
+  readonly strayFiles: string[];
+}
+
+function benchExample(opts: Options): ExampleResult {
+  const dir = join(tmp, "example");
+  mkdirSync(dir);
+  const config = join(dir, "domains.yaml");
+  copyFileSync(join(ROOT, "domains.yaml"), config);
+  log("example: generating its keys in a temp copy (node bin/dkimctl.js keys)");
+  const keys = spawnSync(process.execPath, ["bin/dkimctl.js", "keys", "--config", config, "--key-store", join(dir, ".dkim", "keys")], {
+    cwd: ROOT,
+    env: childEnv({}),
+    encoding: "utf8",
+  });
+  check("dkimctl keys (example)", keys);
+
+  const app: Measurement[] = [];
+  let stacks = 0;
+  let resources = 0;
+  for (let i = 1; i <= opts.runs; i++) {
+    const outdir = join(tmp, `out-example-app-${i}`);
+    const m = runApp("app (example)", config, outdir);
+    const s = readSynth(outdir, "app (example)");
+    stacks = s.stacks.size;
+    resources = s.resources;
+    rmSync(outdir, { recursive: true, force: true });
+    log(`  example, run ${i}/${opts.runs}: app ${fmtMs(m.ms)}, ${fmtMb(m.rssKb)}`);
+    app.push(m);
+  }
+
+  const before = new Set(readdirSync(ROOT));
+  const cli: Measurement[] = [];
+  for (let i = 1; i <= opts.cliRuns; i++) {
+    const outdir = join(tmp, `out-example-cli-${i}`);
+    const m = measure("npx cdktf synth (example)", ["npx", "cdktf", "synth", "--output", outdir], childEnv({ DKIMCTL_CONFIG: config }), { node: false, rss: false });
+    const s = readSynth(outdir, "npx cdktf synth (example)");
+    if (s.stacks.size !== stacks || s.resources !== resources) throw new Error(`npx cdktf synth wrote ${s.stacks.size} stacks / ${s.resources} resources, the app ${stacks} / ${resources}`);
+    rmSync(outdir, { recursive: true, force: true });
+    log(`  example, run ${i}/${opts.cliRuns}: npx cdktf synth ${fmtMs(m.ms)}`);
+    cli.push(m);
+  }
+  const strayFiles = readdirSync(ROOT).filter((f) => !before.has(f));
+  return { stacks, resources, app, cli, strayFiles };
+}
+
+function profileLarge(g: GeneratedConfig, withFloor: boolean): { app: ProfileSummary; floor?: ProfileSummary } {
+  const profile = (label: string, argv: string[], env: NodeJS.ProcessEnv, outdir: string): ProfileSummary => {
+    const dir = join(tmp, `prof-${label}`);
+    log(`profiling ${label} at ${g.size} domains (node --cpu-prof)`);
+    measure(`${label} (--cpu-prof)`, [argv[0], "--cpu-prof", `--cpu-prof-dir=${dir}`, ...argv.slice(1)], env, { node: true, rss: false });
+    rmSync(outdir, { recursive: true, force: true });
+    const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+    if (!file) throw new Error(`${label}: node --cpu-prof wrote no profile in ${dir}`);
+    return readProfile(join(dir, file), ROOT);
+  };
+  const appOut = join(tmp, "out-prof-app");
+  const floorOut = join(tmp, "out-prof-floor");
+  return {
+    app: profile("app", appArgv(), childEnv({ DKIMCTL_CONFIG: g.configFile, CDKTF_OUTDIR: appOut }), appOut),
+    ...(withFloor ? { floor: profile("floor", floorArgv(g, floorOut), childEnv({}), floorOut) } : {}),
+  };
+}
+
+/** Self time per package / project file, app minus floor, biggest difference first. */
+function formatDiff(app: ProfileSummary, floor: ProfileSummary, top = 15): string {
+  const f = new Map(floor.byGroup);
+  const a = new Map(app.byGroup);
+  const keys = new Set([...a.keys(), ...f.keys()]);
+  const rows = [...keys].map((k) => [k, a.get(k) ?? 0, f.get(k) ?? 0] as const).sort((x, y) => y[1] - y[2] - (x[1] - x[2]));
+  const lines = rows
+    .slice(0, top)
+    .map(([k, x, y]) => `    ${`${x - y >= 0 ? "+" : ""}${(x - y).toFixed(0)}`.padStart(7)} ms   app ${x.toFixed(0).padStart(6)}  floor ${y.toFixed(0).padStart(6)}   ${k}`);
+  return [`extra self time of the app over the floor, by package / project file (app ${app.totalMs.toFixed(0)} ms vs floor ${floor.totalMs.toFixed(0)} ms sampled):`, ...lines].join("\n");
+}
+
+/** Inclusive time of well-known hot spots, app (and floor). */
+function formatHotSpots(app: ProfileSummary, floor?: ProfileSummary): string {
+  const spots: [string, RegExp][] = [
+    ["cdktf captureStackTrace (token creation stacks)", /^captureStackTrace cdktf\//],
+    ["  of it: source-map-support prepareStackTrace (ts-node)", /^prepareStackTrace @cspotcode\/source-map-support\//],
+    ["App.synth (prepare, resolve, write JSON)", /^synth cdktf\/lib\/app\.js/],
+    ["Route53Record constructors", /^Route53Record @cdktf\/provider-aws\//],
+    ["DnsRecord constructors", /^DnsRecord @cdktf\/provider-cloudflare\//],
+    ["yaml parseDocument (config + lock)", /^parseDocument yaml\/dist\/public-api\.js/],
+    ["  of it: yaml duplicate-key check (mapIncludes)", /^mapIncludes yaml\//],
+    ["loadConfig (src/config/load.ts)", /^loadConfig src\/config\/load\.ts/],
+    ["  of it: YamlSource.locate (positionOf per selector)", /^locate src\/config\/yaml-source\.ts/],
+    ["  of it: createPublicKey (parseKeyRecord of txt:)", /^createPublicKey node:/],
+    ["Lock.read (src/keys/lock.ts)", /^read src\/keys\/lock\.ts/],
+    ["desiredRecords (src/records.ts)", /^desiredRecords src\/records\.ts/],
+    ["DkimZoneStack constructors", /^DkimZoneStack constructs\//],
+    ["(garbage collector)", /^\(garbage collector\)/],
+  ];
+  const find = (s: ProfileSummary, re: RegExp) => {
+    let total = 0;
+    for (const [k, v] of s.inclusive) if (re.test(k)) total += v;
+    return total;
+  };
+  const lines = spots.map(([name, re]) => {
+    const a = `${find(app, re).toFixed(0).padStart(7)} ms`;
+    const f = floor ? `  ${find(floor, re).toFixed(0).padStart(7)} ms` : "";
+    return `    ${a}${f}   ${name}`;
+  });
+  return [`inclusive time of hot spots (of ${app.totalMs.toFixed(0)} ms sampled):  app${floor ? "     floor" : ""}`, ...lines].join("\n");
+}
+
+function main(): void {
+  const opts = parseOptions(process.argv.slice(2), process.env);
+  tmp = mkdtempSync(join(tmpdir(), "dkimctl-bench-"));
+  const started = performance.now();
+  const loadBefore = loadavg();
+  log(`temp dir ${tmp}; sizes ${opts.sizes.join(", ")}; runs ${opts.runs} (${opts.largeRuns} at >= ${LARGE.toLocaleString("en-US")} domains)`);
+  try {
+    log("generating keys: one RSA-2048 (provided txt), Ed25519 pool");
+    const keys = makeKeyMaterial(Math.min(Math.max(...opts.sizes), 1000));
+    const generated = opts.sizes.map((size) => {
+      const t0 = performance.now();
+      const g = generateConfig(join(tmp, `cfg-${size}`), size, keys);
+      log(`generated ${size} domains (${g.records} records) in ${fmtMs(performance.now() - t0)}`);
+      return g;
+    });
+
+    log("warm-up (untimed): one app and one floor run at the smallest size");
+    runApp("app warm-up", generated[0].configFile, join(tmp, "out-warm-app"));
+    runFloor("floor warm-up", generated[0], join(tmp, "out-warm-floor"));
+
+    const results: SizeResult[] = [];
+    for (const g of generated) {
+      const runs = g.size >= LARGE ? opts.largeRuns : opts.runs;
+      log(`measuring ${g.size} domains: ${runs} runs each of app and floor`);
+      results.push(benchSize(g, runs));
+    }
+
+    const example = opts.example ? benchExample(opts) : undefined;
+
+    const large = results.find((r) => r.size === LARGE) ?? results.find((r) => r.size >= LARGE);
+    const ratioOf = (r: SizeResult) => median(r.app.map((m) => m.ms)) / median(r.floor.map((m) => m.ms));
+    const wantProfile = opts.profile === "always" || (opts.profile === "auto" && large !== undefined && ratioOf(large) > TARGET_RATIO);
+    const profSize = large ?? results[results.length - 1];
+    const profiles = wantProfile ? profileLarge(profSize.generated, opts.profileFloor) : undefined;
+    const loadAfter = loadavg();
+
+    // ---- report (stdout) ----
+    out();
+    out(`dkimctl synth benchmark: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}`);
+    out(
+      `config: ${BENCH_ZONES.length} zones (${BENCH_ZONES.filter((z) => z.provider === "route53").length} route53, ${BENCH_ZONES.filter((z) => z.provider === "cloudflare").length} cloudflare; ${BENCH_ZONES.filter((z) => !z.zoneId).length} looked up by name), one stack each;`,
+    );
+    out("        per domain: selector s2026a (txt: RSA-2048 key record) + e2026a (key: ed25519, from dkim.lock.yaml)");
+    out(`app   = node -r ${REGISTER} main.ts (DKIMCTL_CONFIG, CDKTF_OUTDIR), what 'cdktf synth' runs`);
+    out(`floor = node -r ${REGISTER} bench/floor.ts: same stacks/resources/values straight from a JSON record list`);
+    const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
+    out(`load average (1/5/15 min): ${la(loadBefore)} at start, ${la(loadAfter)} at end (other processes on the machine skew the numbers)`);
+    out(`times: median wall time of fresh processes; peak = max RSS over the runs (${HAVE_TIME ? "/usr/bin/time -f %M" : "process.resourceUsage().maxRSS"})`);
+    out();
+    const header = ["domains", "records", "runs", "app median", "floor median", "app/floor", "app peak", "floor peak"];
+    const rows = results.map((r) => [
+      r.size.toLocaleString("en-US"),
+      r.records.toLocaleString("en-US"),
+      String(r.runs),
+      fmtMs(median(r.app.map((m) => m.ms))),
+      fmtMs(median(r.floor.map((m) => m.ms))),
+      `${ratioOf(r).toFixed(2)}x`,
+      fmtMb(maxOf(r.app.map((m) => m.rssKb))),
+      fmtMb(maxOf(r.floor.map((m) => m.rssKb))),
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+    const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join("  ");
+    out(line(header));
+    for (const row of rows) out(line(row));
+    for (const r of results) if (r.mismatch) out(`WARNING (${r.size} domains): floor output differs from the app's: ${r.mismatch}`);
+    out();
+    out("all runs (ms):");
+    for (const r of results) {
+      out(`  ${String(r.size).padStart(6)} app   ${r.app.map((m) => Math.round(m.ms)).join(", ")}`);
+      out(`  ${String(r.size).padStart(6)} floor ${r.floor.map((m) => Math.round(m.ms)).join(", ")}`);
+    }
+    out();
+    if (large) {
+      const ratio = ratioOf(large);
+      out(`target: app <= ${TARGET_RATIO}x floor at ${large.size.toLocaleString("en-US")} domains: ${ratio.toFixed(2)}x  ${ratio <= TARGET_RATIO ? "MET" : "NOT MET"}`);
+    } else {
+      out(`target: app <= ${TARGET_RATIO}x floor at ${LARGE.toLocaleString("en-US")} domains: not measured (size not in --sizes)`);
+    }
+    if (example) {
+      const appMs = median(example.app.map((m) => m.ms));
+      const cliMs = median(example.cli.map((m) => m.ms));
+      const verdict = (ms: number) => (ms < TARGET_EXAMPLE_MS ? "MET" : "NOT MET");
+      out(`target: example (domains.yaml: ${example.stacks} stacks, ${example.resources} records) synthesized in under ${TARGET_EXAMPLE_MS / 1000} s:`);
+      out(`    app (node -r ${REGISTER} main.ts), median of ${example.app.length}: ${fmtMs(appMs).padStart(9)}  ${verdict(appMs)}   (peak ${fmtMb(maxOf(example.app.map((m) => m.rssKb)))}; runs ${example.app.map((m) => Math.round(m.ms)).join(", ")})`);
+      out(`    npx cdktf synth (whole CLI), median of ${example.cli.length}: ${fmtMs(cliMs).padStart(9)}  ${verdict(cliMs)}   (runs ${example.cli.map((m) => Math.round(m.ms)).join(", ")})`);
+      if (example.strayFiles.length) out(`WARNING: npx cdktf synth created in the project directory: ${example.strayFiles.join(", ")}`);
+    } else {
+      out("target: example synthesized in under 3 s: not measured (--no-example)");
+    }
+    if (profiles) {
+      out();
+      out(`profile (node --cpu-prof, ${profSize.size.toLocaleString("en-US")} domains; profiling adds overhead):`);
+      if (profiles.floor) {
+        out(formatDiff(profiles.app, profiles.floor));
+        out();
+      }
+      out(formatHotSpots(profiles.app, profiles.floor));
+      out();
+      out(formatProfile("app profile", profiles.app, 15));
+      if (profiles.floor) {
+        out();
+        out(formatProfile("floor profile", profiles.floor, 10));
+      }
+    }
+    out();
+    out(`total benchmark time: ${(Math.round((performance.now() - started) / 100) / 10).toFixed(1)} s`);
+  } finally {
+    if (opts.keep) log(`kept ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+try {
+  main();
+} catch (e) {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+}
