@@ -5,7 +5,7 @@
  * what was made; then the zones served by a real DNS server (knot), checked
  * by `dkimctl verify` and by two DKIM verifiers.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseQuotedTxt } from "../src/dkim/txt";
 import { cdktf, cdktfProject } from "./support/cdktf-project";
@@ -14,6 +14,7 @@ import { dkimctl, tempDir } from "./support/project";
 import { LoggedRequest, RecordSet, Route53Endpoint } from "./support/route53-endpoint";
 import { requireTerraform, terraform, terraformEnv } from "./support/terraform";
 import { dkimpyVerify, mailauthVerify, signMessage } from "./support/verifiers";
+import { findSecrets, scanTree } from "./support/secrets";
 
 jest.setTimeout(600_000);
 
@@ -135,6 +136,14 @@ test("an immediate cdktf diff of every stack reports no changes (no perpetual di
   }
   const calls = countCalls(start);
   expect(calls.ChangeResourceRecordSets).toBeUndefined();
+  // No private key in the Terraform state, the synthesized stacks or the plans cdktf left behind.
+  const store = join(project.dir, ".dkim", "keys");
+  const pems = readdirSync(store, { recursive: true, withFileTypes: true }).filter((f) => f.isFile()).map((f) => readFileSync(join(f.parentPath, f.name), "utf8"));
+  expect(pems.length).toBe(6);
+  const states = readdirSync(project.dir).filter((f) => /^terraform\..*\.tfstate$/.test(f));
+  expect(states.sort()).toEqual(["terraform.example-com.tfstate", "terraform.example-io.tfstate", "terraform.example-net.tfstate"]);
+  for (const f of states) expect({ f, found: findSecrets(readFileSync(join(project.dir, f), "latin1"), pems) }).toEqual({ f, found: [] });
+  expect(scanTree(join(project.dir, "cdktf.out"), pems)).toEqual([]);
   console.log(`API calls, deploy of ${(await records()).length} records: ${JSON.stringify(deployCalls)}; no-change plan of 3 stacks: ${JSON.stringify(calls)}`);
 });
 
