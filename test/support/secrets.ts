@@ -4,7 +4,7 @@
  * so that a key copied in any common encoding is caught.
  */
 import { createPrivateKey } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const PEM_HEADER = /-----BEGIN ([A-Z0-9]+ )?PRIVATE KEY-----/;
@@ -39,13 +39,20 @@ export function findSecrets(text: string, pems: readonly string[]): string[] {
   return found;
 }
 
-/** Every file under `dir` (recursively) with the leaks found in it. */
+/**
+ * Every file under `dir` (recursively) with the leaks found in it. Skips
+ * `.terraform/` (the provider binaries terraform init links in) and symlinks.
+ */
 export function scanTree(dir: string, pems: readonly string[]): { file: string; found: string[] }[] {
   const out: { file: string; found: string[] }[] = [];
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
+      const st = lstatSync(p);
+      if (st.isSymbolicLink()) continue;
+      if (st.isDirectory()) {
+        if (name !== ".terraform") walk(p);
+      }
       else {
         const found = findSecrets(readFileSync(p, "latin1"), pems);
         if (found.length) out.push({ file: p, found });
