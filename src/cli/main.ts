@@ -3,7 +3,7 @@
  * src/config, src/keys and src/records.
  */
 import { readFileSync } from "node:fs";
-import { parseArgs, ParseArgsConfig } from "node:util";
+import type { ParseArgsConfig } from "node:util";
 import { configPath, loadConfig } from "../config/load";
 import type { Config } from "../config/model";
 import { EXPORT_FORMATS, ExportFormat, collectKeys, writeExport } from "../keys/export";
@@ -14,10 +14,11 @@ import { desiredRecords, rotatedKeys } from "../records";
 import { checkPlan } from "../plan/check-plan";
 import { rotate } from "../rotation/rotate";
 import { recordName } from "../dkim/names";
-import { addressOf, parseHostPort, ResolverLookup } from "../dns/client";
+import { addressOf, ResolverLookup } from "../dns/client";
 import { viaResolver } from "../verify";
 import { formatRecords, RECORD_FORMATS, RecordFormat } from "./formats";
 import { exitCodeFor, formatFailure, UsageError } from "./report";
+import { hostPort, oneOf, parseOptions, required } from "./args";
 import { VERIFY_HELP, VERIFY_USAGE_LINES, verifyCommand } from "./verify-command";
 
 export const USAGE = `dkimctl: DKIM keys as infrastructure code
@@ -47,28 +48,7 @@ const processIo: Io = { out: (t) => process.stdout.write(t), err: (t) => process
 const COMMON = { config: { type: "string" }, "key-store": { type: "string" }, help: { type: "boolean", short: "h" } } as const;
 
 function parse<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: O, positionals = 0) {
-  try {
-    const parsed = parseArgs({ args, options: { ...COMMON, ...options }, allowPositionals: positionals > 0, strict: true });
-    if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument '${parsed.positionals[positionals]}'`);
-    return parsed;
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError((e as Error).message);
-  }
-}
-
-function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback?: T): T {
-  if (value === undefined) {
-    if (fallback !== undefined) return fallback;
-    throw new UsageError(`--${name} is required: one of ${allowed.join(", ")}`);
-  }
-  if (!allowed.includes(value as T)) throw new UsageError(`--${name} must be one of ${allowed.join(", ")}, not '${value}'`);
-  return value as T;
-}
-
-function required(name: string, value: string | undefined): string {
-  if (value === undefined || value === "") throw new UsageError(`--${name} is required`);
-  return value;
+  return parseOptions(args, { ...COMMON, ...options }, positionals);
 }
 
 function load(io: Io, file: string | undefined): Config {
@@ -186,8 +166,7 @@ async function rotateCommand(args: string[], io: Io): Promise<number> {
 async function pendingSeenInDns(config: Config, lock: Lock, resolver: string | undefined, io: Io): Promise<Set<string>> {
   const pending = desiredRecords(config, lock).filter((r) => lock.get(r.domain, r.selector)?.state === "pending");
   if (pending.length === 0) return new Set();
-  const spec = resolver === undefined ? undefined : parseHostPort(resolver);
-  if (resolver !== undefined && !spec) throw new UsageError(`--resolver must be HOST or HOST:PORT, not '${resolver}'`);
+  const spec = resolver === undefined ? undefined : hostPort("resolver", resolver);
   const lookup = new ResolverLookup(spec ? [{ host: await addressOf(spec.host), port: spec.port }] : []);
   try {
     const checks = await viaResolver(lookup)(pending);

@@ -2,16 +2,16 @@
  * `dkimctl verify`: asks DNS for every desired record and reports what is
  * missing or different. Thin over src/verify.ts and src/dns/client.ts.
  */
-import { parseArgs } from "node:util";
 import { configPath, loadConfig } from "../config/load";
 import { normaliseDomain } from "../dkim/names";
-import { addressOf, authoritativeLookup, canonicalName, parseHostPort, ResolverLookup, ResolverOptions, Server } from "../dns/client";
+import { addressOf, authoritativeLookup, canonicalName, ResolverLookup, ResolverOptions, Server } from "../dns/client";
 import { Lock } from "../keys/lock";
 import { desiredRecords, DesiredRecord } from "../records";
 import { AskServer, Checker, Clock, formatChecks, pollUntilOk, systemClock, VERIFY_FORMATS, viaAuthoritative, viaResolver } from "../verify";
 import { parseDuration } from "../duration";
 import type { Io } from "./main";
 import { UsageError } from "./report";
+import { hostPort, oneOf, parseOptions } from "./args";
 
 /** Lines for the USAGE text of main.ts. */
 export const VERIFY_USAGE_LINES = [
@@ -95,39 +95,17 @@ export async function verifyCommand(args: string[], io: Io, deps: VerifyDeps = {
 }
 
 function parse(args: string[]) {
-  try {
-    const { values } = parseArgs({
-      args,
-      options: {
-        config: { type: "string" },
-        resolver: { type: "string" },
-        authoritative: { type: "boolean" },
-        "ns-address": { type: "string", multiple: true },
-        wait: { type: "string" },
-        format: { type: "string", short: "f" },
-        domain: { type: "string", multiple: true },
-        zone: { type: "string", multiple: true },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: false,
-      strict: true,
-    });
-    return values;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
-function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!allowed.includes(value as T)) throw new UsageError(`--${name} must be one of ${allowed.join(", ")}, not '${value}'`);
-  return value as T;
-}
-
-function hostPort(option: string, text: string): { host: string; port: number } {
-  const parsed = parseHostPort(text);
-  if (!parsed) throw new UsageError(`--${option} must be HOST or HOST:PORT (an IPv4 address, [IPv6]:PORT or a host name; port 1-65535), not '${text}'`);
-  return parsed;
+  return parseOptions(args, {
+    config: { type: "string" },
+    resolver: { type: "string" },
+    authoritative: { type: "boolean" },
+    "ns-address": { type: "string", multiple: true },
+    wait: { type: "string" },
+    format: { type: "string", short: "f" },
+    domain: { type: "string", multiple: true },
+    zone: { type: "string", multiple: true },
+    help: { type: "boolean", short: "h" },
+  }).values;
 }
 
 function parseNsAddress(text: string): { name: string; host: string; port: number } {
