@@ -7,4 +7,5 @@ module.exports = {
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   testTimeout: 120000,
   maxWorkers: 2,
+  setupFilesAfterEnv: ["<rootDir>/test/support/cleanup.ts"],
 };

@@ -1,14 +1,27 @@
 /** Helpers shared by tests: temp projects and the dkimctl CLI run in-process or as a child. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../src/cli/main";
 
 export const ROOT = join(__dirname, "..", "..");
 
+const made: string[] = [];
+
+/**
+ * Temp projects hold private keys: test/support/cleanup.ts removes them after
+ * each test file (DKIMCTL_KEEP_TEMP=1 keeps them for debugging).
+ */
+export function removeTempDirs(): void {
+  if (process.env.DKIMCTL_KEEP_TEMP) return;
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export function tempDir(prefix = "dkimctl-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 /** A temp project holding `domains.yaml` with `text`; returns its paths. */
