@@ -1,5 +1,5 @@
 /** dkimctl rotate: policy validation, the lock and key store it writes, and what the signer gets. */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { parseConfig } from "../src/config/load";
@@ -147,5 +147,30 @@ describe("dkimctl rotate", () => {
     expect(r.code).toBe(1);
     expect(existsSync(p.lock)).toBe(false);
     expect(existsSync(p.store)).toBe(false);
+  });
+});
+
+describe("hand edits to a rotated domain's lifecycle are refused", () => {
+  const run = async (edit: (keys: Record<string, Record<string, unknown>>) => void) => {
+    const p = tempProject(YAML);
+    await dkimctl("keys", "--config", p.config);
+    for (const t of ["2026-01-01T00:00:00Z", "2026-01-04T00:00:00Z", "2026-06-30T00:00:00Z"]) await dkimctl("rotate", "--config", p.config, "--now", t);
+    const doc = parse(readFileSync(p.lock, "utf8"));
+    edit(doc.keys["example.com"]);
+    writeFileSync(p.lock, JSON.stringify(doc, null, 1));
+    return dkimctl("records", "--config", p.config);
+  };
+
+  test("two active keys of one algorithm", async () => {
+    const r = await run((keys) => Object.assign(keys.s202606a, { state: "active", activated: "2026-07-03T00:00:00Z" }));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/dkim.lock.yaml:\d+:\d+: keys\/example.com\/s202606a\/state: example.com has two active rsa-2048 keys \(s202601a and s202606a\)/);
+  });
+
+  test("a state without the time it was entered, and times out of order", async () => {
+    const missing = await run((keys) => Object.assign(keys.s202601a, { state: "revoked" }));
+    expect(missing.err).toMatch(/keys\/example.com\/s202601a\/state: state revoked needs a 'retired' time: the lock was edited by hand/);
+    const order = await run((keys) => Object.assign(keys.s202601a, { activated: "2025-12-01T00:00:00Z" }));
+    expect(order.err).toMatch(/keys\/example.com\/s202601a\/activated: activated is before created/);
   });
 });

@@ -90,6 +90,12 @@ export class Lock {
         if (e.state !== undefined && !STATES.includes(e.state as KeyState)) bad.push(source.problem([...path, "state"], `state must be one of ${STATES.join(", ")}`));
         if (e.origin !== undefined && e.origin !== "generated" && e.origin !== "imported") bad.push(source.problem([...path, "origin"], "origin must be generated or imported"));
         if (bad.length) continue;
+        const timeline = lifecycleProblem(e.state as KeyState | undefined, (f) => time(e[f]));
+        if (timeline) bad.push(source.problem([...path, timeline.field], `${timeline.message}: the lock was edited by hand; restore it from git`));
+        if (e.state === "active") {
+          const other = Object.entries(sels ?? {}).find(([s, o]) => s !== selector && o?.state === "active" && o?.algorithm === e.algorithm);
+          if (other && selector > other[0]) bad.push(source.problem([...path, "state"], `${domain} has two active ${String(e.algorithm)} keys (${other[0]} and ${selector}); a domain signs with one key per algorithm: restore the lock from git`));
+        }
         lock.set(domain, selector, {
           algorithm: e.algorithm as KeyAlgorithm,
           publicKey: e.publicKey as string,
@@ -126,4 +132,22 @@ export class Lock {
   write(file: string): void {
     writeFileAtomic(file, this.toString());
   }
+}
+
+/**
+ * What a lifecycle state implies about its times: each state after pending
+ * has the time it was entered, and the times run in order.
+ */
+function lifecycleProblem(state: KeyState | undefined, at: (field: string) => string | undefined): { field: string; message: string } | undefined {
+  if (state === undefined) return undefined;
+  const order = ["created", ...LIFECYCLE_TIMES.slice(0, STATES.indexOf(state))];
+  let previous: { field: string; t: number } | undefined;
+  for (const field of order) {
+    const v = at(field);
+    if (v === undefined) return { field: "state", message: `state ${state} needs a '${field}' time` };
+    const t = Date.parse(v);
+    if (previous && t < previous.t) return { field, message: `${field} is before ${previous.field}` };
+    previous = { field, t };
+  }
+  return undefined;
 }
