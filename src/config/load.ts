@@ -132,10 +132,8 @@ function validateSource(source: YamlSource): Config {
     if (Object.keys(selectorsRaw).length === 0 && !wantsRotation(raw, defaults) && (raw === null || (isObj(raw) && (raw.selectors === undefined || isObj(raw.selectors))))) {
       at(["domains", key], `${name.value} has no selectors: add one under 'selectors:', e.g. 's2026a: {}' for a generated ${defaultKey} key, or give it a rotation policy`, "key");
     }
-    if (rotation) {
-      const ttlWhy = ttlProblem(zone.provider, defaultTtl);
-      if (ttlWhy) defaultTtlUsers.add(zone.provider);
-    }
+    // Rotated records take defaults.ttl.
+    if (rotation && ttlProblem(zone.provider, defaultTtl)) defaultTtlUsers.add(zone.provider);
     const selectors: Selector[] = [];
     const selectorKeys = new Map<string, string>();
     for (const [selKey, selRaw] of Object.entries(selectorsRaw)) {

@@ -8,6 +8,7 @@ import { fingerprint, KEY_ALGORITHMS, KeyAlgorithm } from "../dkim/keys";
 import { InputError, Problem } from "../config/problems";
 import { YamlSource } from "../config/yaml-source";
 import { writeFileAtomic } from "./atomic";
+import { isoSeconds } from "../time";
 import { KeyState, STATES } from "../rotation/machine";
 
 export interface LockEntry {
@@ -32,7 +33,7 @@ const LIFECYCLE_TIMES = ["activated", "retired", "revoked", "removed"] as const;
 
 const HEADER = "# Written by dkimctl. Commit it: it holds public keys only.\n";
 const ENTRY_FIELDS = ["algorithm", "publicKey", "fingerprint", "created", "origin", "state", ...LIFECYCLE_TIMES];
-const time = (v: unknown): string | undefined => (v instanceof Date ? v.toISOString().replace(/\.\d{3}Z$/, "Z") : typeof v === "string" ? v : undefined);
+const time = (v: unknown): string | undefined => (v instanceof Date ? isoSeconds(v) : typeof v === "string" ? v : undefined);
 
 export class Lock {
   private readonly keys = new Map<string, Map<string, LockEntry>>();

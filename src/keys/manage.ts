@@ -4,6 +4,7 @@
  */
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import type { Config, Selector } from "../config/model";
+import { isoSeconds } from "../time";
 import { InputError, Problem } from "../config/problems";
 import { fingerprint, generateKeyPair, importPrivateKey, KeyAlgorithm, KeyPair, publicKeyValue } from "../dkim/keys";
 import type { Lock, LockEntry } from "./lock";
@@ -14,7 +15,7 @@ export const systemClock: Clock = () => new Date();
 
 /** ISO 8601 UTC to the second. */
 export function timestamp(clock: Clock): string {
-  return clock().toISOString().replace(/\.\d{3}Z$/, "Z");
+  return isoSeconds(clock());
 }
 
 export interface KeyChange {

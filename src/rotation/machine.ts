@@ -11,6 +11,7 @@
  */
 import type { KeyAlgorithm } from "../dkim/keys";
 import { formatDuration } from "../duration";
+import { isoSeconds } from "../time";
 import { nextSelector, RotationPolicy } from "./policy";
 
 export const STATES = ["pending", "active", "retiring", "revoked", "removed"] as const;
@@ -48,7 +49,6 @@ export interface AdvanceOptions {
   readonly isPublished?: (selector: string) => boolean;
 }
 
-const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 const since = (t: string | undefined, now: Date) => (t === undefined ? 0 : now.getTime() - Date.parse(t));
 
 /**
@@ -60,7 +60,7 @@ const since = (t: string | undefined, now: Date) => (t === undefined ? 0 : now.g
 export function advance(keys: readonly ManagedKey[], policy: RotationPolicy, clock: Date, opts: AdvanceOptions = {}): { keys: ManagedKey[]; events: RotationEvent[] } {
   // The lock records whole seconds; decide on the same time that is recorded.
   const now = new Date(Math.floor(clock.getTime() / 1000) * 1000);
-  const t = iso(now);
+  const t = isoSeconds(now);
   const events: RotationEvent[] = [];
   const next = keys.map((k) => ({ ...k }));
   const move = (i: number, to: KeyState, why: string, stamp: Partial<ManagedKey>) => {
