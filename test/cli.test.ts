@@ -154,7 +154,7 @@ describe("dkimctl export", () => {
     const out = join(tempDir(), "export");
     const r = await dkimctl("export", "--format", "pem", "--out", out, "--config", p.config);
     expect(r.code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(["example.com", "example.org"]);
+    expect(readdirSync(out).sort()).toEqual([".dkimctl-export", "example.com", "example.org"]);
     expect(readdirSync(join(out, "example.com")).sort()).toEqual(["e1.pem", "s1.pem"]);
     expect(readFileSync(join(out, "example.com", "s1.pem"), "utf8")).toBe(readFileSync(join(p.store, "example.com", "s1.pem"), "utf8"));
     expect(mode(out)).toBe(0o700);

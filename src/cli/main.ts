@@ -8,12 +8,16 @@ import { configPath, loadConfig } from "../config/load";
 import type { Config } from "../config/model";
 import { EXPORT_FORMATS, ExportFormat, collectKeys, writeExport } from "../keys/export";
 import { Lock } from "../keys/lock";
-import { checkStore, ensureKeys, importKey } from "../keys/manage";
-import { keyStoreDir, LocalKeyStore } from "../keys/store";
+import { checkStore, ensureKeys, importKey, WriteOptions } from "../keys/manage";
+import { KeyStore, localKeyStore } from "../keys/store";
+import { ProjectLock, withProjectLock } from "../keys/project-lock";
+import { normaliseDomain, normaliseSelector } from "../dkim/names";
+import { parseIsoTime } from "../time";
 import { desiredRecords, rotatedKeys } from "../records";
 import { checkPlan } from "../plan/check-plan";
 import { rotate } from "../rotation/rotate";
 import { recordName } from "../dkim/names";
+import { dirname } from "node:path";
 import { addressOf, ResolverLookup } from "../dns/client";
 import { viaResolver } from "../verify";
 import { formatRecords, RECORD_FORMATS, RecordFormat } from "./formats";
@@ -29,12 +33,13 @@ Usage:
   dkimctl keys import --domain D --selector S --key FILE.pem [--config FILE] [--key-store DIR]
   dkimctl rotate [--now TIME] [--domain D]... [--force] [--verify [--resolver HOST[:PORT]]] [--config FILE] [--key-store DIR]
   dkimctl records [--config FILE] [--format table|zone|json|markdown]
-  dkimctl export --format pem|opendkim|json --out DIR [--config FILE] [--key-store DIR]
+  dkimctl export --format pem|opendkim|json --out DIR [--force] [--config FILE] [--key-store DIR]
 ${VERIFY_USAGE_LINES.join("\n")}
   dkimctl check-plan PLAN.json [--config FILE]
 
 --config defaults to $DKIMCTL_CONFIG, else domains.yaml; dkim.lock.yaml sits beside it.
 --key-store defaults to $DKIMCTL_KEY_STORE, else .dkim/keys/ beside the config.
+Commands that write the lock or the key store (keys, keys import, rotate) take turns: a second run waits for the first.
 Exit status: 0 success, 1 invalid input or a failed check, 2 usage error.
 `;
 
@@ -57,29 +62,67 @@ function load(io: Io, file: string | undefined): Config {
   return config;
 }
 
+/**
+ * Runs `fn` as the project's only writer, with its key store opened (checked,
+ * and cleared of what an interrupted run left). `writes` is what `fn` needs
+ * to change the lock and store safely: nothing is written after the project
+ * lock was lost.
+ */
+async function asWriter<T>(io: Io, config: Config, keyStore: string | undefined, fn: (store: KeyStore, lock: Lock, writes: WriteOptions & { commit(): void }) => Promise<T>): Promise<T> {
+  const store = localKeyStore(config.file, keyStore);
+  return withProjectLock(
+    dirname(config.lockFile),
+    async (held: ProjectLock) => {
+      await store.open();
+      const lock = Lock.read(config.lockFile);
+      return fn(store, lock, {
+        beforeWrite: () => held.assertHeld(),
+        commit: () => {
+          held.assertHeld();
+          lock.write(config.lockFile);
+        },
+      });
+    },
+    { onWait: (m) => io.err(`${m}\n`) },
+  );
+}
+
+/** A domain as the user typed it (--domain), in its published form. */
+function domainOption(name: string, text: string): string {
+  const d = normaliseDomain(text);
+  if (!d.ok) throw new UsageError(`--${name} '${text.slice(0, 64)}' ${d.reason}`);
+  return d.value;
+}
+
 type Command = (args: string[], io: Io) => number | Promise<number>;
 
 const commands: Record<string, Command> = {
-  validate(args, io) {
+  async validate(args, io) {
     const { values } = parse(args, {});
     const config = load(io, values.config);
-    const records = desiredRecords(config, Lock.read(config.lockFile));
+    const lock = Lock.read(config.lockFile);
+    const records = desiredRecords(config, lock);
+    // Where the key store is at hand, the lock must hold its keys' public halves.
+    const store = localKeyStore(config.file, values["key-store"]);
+    const problems = [...store.check()];
+    if (problems.length === 0) problems.push(...(await checkStore(lock, store, { requirePrivate: false, lockFile: config.lockFile })));
+    if (problems.length) throw new Error(problems.join("\n"));
     io.out(`${config.file}: ok (${config.zones.length} zones, ${config.domains.length} domains, ${records.length} records)\n`);
     return 0;
   },
 
-  keys(args, io) {
+  async keys(args, io) {
     if (args[0] === "import") return importCommand(args.slice(1), io);
     const { values } = parse(args, {});
     const config = load(io, values.config);
-    const lock = Lock.read(config.lockFile);
-    const store = new LocalKeyStore(keyStoreDir(config.file, values["key-store"]));
-    const changes = ensureKeys(config, lock, store);
-    if (changes.length) lock.write(config.lockFile);
-    for (const missing of checkStore(lock, store, { requirePrivate: true, lockFile: config.lockFile })) io.err(`warning: ${missing}\n`);
-    for (const c of changes) io.out(`${c.action} ${c.algorithm} key for ${c.domain}/${c.selector} (${c.fingerprint})\n`);
-    io.out(changes.length ? `wrote ${config.lockFile}: commit it; the private keys are in ${store.dir}\n` : "every generated selector has a key; nothing to do\n");
-    return 0;
+    return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
+      const changes = await ensureKeys(config, lock, store, writes);
+      if (changes.length) writes.commit();
+      for (const missing of await checkStore(lock, store, { requirePrivate: true, lockFile: config.lockFile })) io.err(`warning: ${missing}\n`);
+      for (const c of changes) io.out(`${c.action} ${c.algorithm} key for ${c.domain}/${c.selector} (${c.fingerprint})\n`);
+      io.out(changes.length ? `wrote ${config.lockFile}: commit it; the private keys are in ${store.description}\n` : "every generated selector has a key; nothing to do\n");
+      return 0;
+    });
   },
 
   rotate: rotateCommand,
@@ -111,14 +154,14 @@ const commands: Record<string, Command> = {
     return 0;
   },
 
-  export(args, io) {
-    const { values } = parse(args, { format: { type: "string", short: "f" }, out: { type: "string", short: "o" } });
+  async export(args, io) {
+    const { values } = parse(args, { format: { type: "string", short: "f" }, out: { type: "string", short: "o" }, force: { type: "boolean" } });
     const format = oneOf<ExportFormat>("format", values.format, EXPORT_FORMATS);
     const out = required("out", values.out);
     const config = load(io, values.config);
-    const store = new LocalKeyStore(keyStoreDir(config.file, values["key-store"]));
-    const keys = collectKeys(config, Lock.read(config.lockFile), store);
-    const files = writeExport(keys, format, out);
+    const store = localKeyStore(config.file, values["key-store"]);
+    const keys = await collectKeys(config, Lock.read(config.lockFile), store);
+    const files = writeExport(keys, format, out, { force: values.force, protect: [config.file, config.lockFile, store.description] });
     io.out(`exported ${keys.length} private keys as ${format} to ${out} (${files.length} files, mode 0600): hand them to the signer and keep them out of git\n`);
     return 0;
   },
@@ -127,9 +170,9 @@ const commands: Record<string, Command> = {
 /** `--now`: an ISO 8601 date-time with a zone (e.g. 2026-11-26T04:00:00Z), default the current time. */
 export function parseNow(text: string | undefined): Date {
   if (text === undefined) return new Date();
-  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(text) || Number.isNaN(Date.parse(text)))
-    throw new UsageError(`--now must be an ISO 8601 time such as 2026-11-26T04:00:00Z, not '${text}'`);
-  return new Date(text);
+  const t = parseIsoTime(text);
+  if (t === undefined) throw new UsageError(`--now must be a real ISO 8601 time such as 2026-11-26T04:00:00Z, not '${text.slice(0, 40)}'`);
+  return t;
 }
 
 async function rotateCommand(args: string[], io: Io): Promise<number> {
@@ -138,28 +181,27 @@ async function rotateCommand(args: string[], io: Io): Promise<number> {
   const now = parseNow(values.now);
   const config = load(io, values.config);
   const rotated = config.domains.filter((d) => d.rotation).map((d) => d.name);
-  const wanted = values.domain?.map((d) => d.toLowerCase().replace(/\.$/, ""));
+  const wanted = values.domain?.map((d) => domainOption("domain", d));
   for (const d of wanted ?? []) if (!rotated.includes(d)) throw new UsageError(`--domain ${d} is not a rotated domain in ${config.file}${rotated.length ? ` (rotated: ${rotated.join(", ")})` : ": no domain has a rotation policy"}`);
-  const lock = Lock.read(config.lockFile);
-  const store = new LocalKeyStore(keyStoreDir(config.file, values["key-store"]));
-  const seen = values.verify ? await pendingSeenInDns(config, lock, values.resolver, io) : undefined;
-  const results = rotate(config, lock, store, {
-    now,
-    force: values.force,
-    ...(wanted ? { domains: wanted } : {}),
-    ...(seen ? { isPublished: (domain: string, selector: string) => seen.has(recordName(selector, domain)) } : {}),
+  const seen = values.verify ? await pendingSeenInDns(config, Lock.read(config.lockFile), values.resolver, io) : undefined;
+  return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
+    const results = await rotate(config, lock, store, {
+      ...writes,
+      now,
+      force: values.force,
+      ...(wanted ? { domains: wanted } : {}),
+      ...(seen ? { isPublished: (domain: string, selector: string) => seen.has(recordName(selector, domain)) } : {}),
+    });
+    const changed = results.some((r) => r.events.length > 0);
+    if (changed) writes.commit();
+    for (const r of results) {
+      for (const e of r.events) io.out(`${r.domain}: ${e.selector} (${e.algorithm}) ${e.from ?? "new"} -> ${e.to}: ${e.why}\n`);
+      const signing = rotatedKeys(lock, r.domain).filter((k) => k.entry.state === "active").map((k) => `${k.selector} (${k.entry.algorithm})`);
+      io.out(`${r.domain}: signs with ${signing.length ? signing.join(", ") : "nothing yet"}${r.next ? `; next change due ${r.next.toISOString()}` : ""}\n`);
+    }
+    io.out(changed ? `wrote ${config.lockFile}: commit it and deploy; after the deploy, give the signer the new export (dkimctl export)\n` : "nothing to rotate\n");
+    return 0;
   });
-  const changed = results.some((r) => r.events.length > 0);
-  for (const r of results) {
-    for (const e of r.events) io.out(`${r.domain}: ${e.selector} (${e.algorithm}) ${e.from ?? "new"} -> ${e.to}: ${e.why}\n`);
-    const signing = rotatedKeys(lock, r.domain).filter((k) => k.entry.state === "active").map((k) => `${k.selector} (${k.entry.algorithm})`);
-    io.out(`${r.domain}: signs with ${signing.length ? signing.join(", ") : "nothing yet"}${r.next ? `; next change due ${r.next.toISOString()}` : ""}\n`);
-  }
-  if (changed) {
-    lock.write(config.lockFile);
-    io.out(`wrote ${config.lockFile}: commit it and deploy; after the deploy, give the signer the new export (dkimctl export)\n`);
-  } else io.out("nothing to rotate\n");
-  return 0;
 }
 
 /** Names of pending selectors whose record DNS already serves exactly (rotate --verify). */
@@ -177,10 +219,12 @@ async function pendingSeenInDns(config: Config, lock: Lock, resolver: string | u
   }
 }
 
-function importCommand(args: string[], io: Io): number {
+async function importCommand(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { domain: { type: "string" }, selector: { type: "string" }, key: { type: "string" } });
-  const domain = required("domain", values.domain).toLowerCase().replace(/\.$/, "");
-  const selector = required("selector", values.selector).toLowerCase();
+  const domain = domainOption("domain", required("domain", values.domain));
+  const sel = normaliseSelector(required("selector", values.selector));
+  if (!sel.ok) throw new UsageError(`--selector '${values.selector!.slice(0, 64)}' ${sel.reason}`);
+  const selector = sel.value;
   const keyFile = required("key", values.key);
   const config = load(io, values.config);
   let pem: string;
@@ -189,12 +233,12 @@ function importCommand(args: string[], io: Io): number {
   } catch (e) {
     throw new Error(`cannot read ${keyFile}: ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
-  const lock = Lock.read(config.lockFile);
-  const store = new LocalKeyStore(keyStoreDir(config.file, values["key-store"]));
-  const c = importKey(config, lock, store, domain, selector, pem);
-  lock.write(config.lockFile);
-  io.out(`imported ${c.algorithm} key for ${c.domain}/${c.selector} (${c.fingerprint}); wrote ${config.lockFile}: commit it\n`);
-  return 0;
+  return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
+    const c = await importKey(config, lock, store, domain, selector, pem, writes);
+    writes.commit();
+    io.out(`imported ${c.algorithm} key for ${c.domain}/${c.selector} (${c.fingerprint}); wrote ${config.lockFile}: commit it\n`);
+    return 0;
+  });
 }
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {

@@ -3,7 +3,8 @@
  * import of existing keys. Private keys are PKCS#8 PEM strings; nothing here
  * writes them anywhere.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, generateKeyPairSync, KeyObject } from "node:crypto";
+import { availableParallelism } from "node:os";
 
 export const KEY_ALGORITHMS = ["rsa-1024", "rsa-2048", "rsa-3072", "rsa-4096", "ed25519"] as const;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
@@ -37,6 +38,33 @@ export function generateKeyPair(algorithm: KeyAlgorithm): KeyPair {
       ? generateKeyPairSync("ed25519")
       : generateKeyPairSync("rsa", { modulusLength: Number(algorithm.slice(4)) });
   return keyPairFromPrivate(pair.privateKey);
+}
+
+/** The same off the main thread (libuv's pool), so the event loop stays free while a key is made. */
+export function generateKeyPairAsync(algorithm: KeyAlgorithm): Promise<KeyPair> {
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, _pub: KeyObject, privateKey: KeyObject) => (err ? reject(err) : resolve(keyPairFromPrivate(privateKey)));
+    if (algorithm === "ed25519") generateKeyPairCb("ed25519", {}, done);
+    else generateKeyPairCb("rsa", { modulusLength: Number(algorithm.slice(4)) }, done);
+  });
+}
+
+/**
+ * Makes one key per algorithm given, on every core; `onKey` sees each as it
+ * is made. Results are in the order of `algorithms`.
+ */
+export async function generateKeyPairs(algorithms: readonly KeyAlgorithm[], onKey?: (pair: KeyPair, index: number) => void): Promise<KeyPair[]> {
+  const out: KeyPair[] = new Array(algorithms.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < algorithms.length) {
+      const i = next++;
+      out[i] = await generateKeyPairAsync(algorithms[i]);
+      onKey?.(out[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(availableParallelism(), algorithms.length) }, worker));
+  return out;
 }
 
 /** The `p=` value of a public key object. */

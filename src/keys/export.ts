@@ -3,8 +3,8 @@
  * SigningTable with their key files, or one JSON file. Everything written
  * 0600 in 0700 directories, atomically.
  */
-import { chmodSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Config } from "../config/model";
 import type { KeyAlgorithm } from "../dkim/keys";
 import { recordName } from "../dkim/names";
@@ -12,6 +12,7 @@ import { mkdirPrivate, writeFileAtomic } from "./atomic";
 import type { Lock, LockEntry } from "./lock";
 import { rotatedKeys } from "../records";
 import { checkStore } from "./manage";
+import { isTempFile } from "./atomic";
 import type { KeyStore } from "./store";
 
 export const EXPORT_FORMATS = ["pem", "opendkim", "json"] as const;
@@ -30,11 +31,11 @@ export interface ExportedKey {
 const EXPORTED_STATES: readonly string[] = ["pending", "active", "retiring"];
 
 /** The private key of every generated selector in the config; fails unless lock and store agree. */
-export function collectKeys(config: Config, lock: Lock, store: KeyStore): ExportedKey[] {
-  const problems = checkStore(lock, store, { requirePrivate: false, lockFile: config.lockFile });
+export async function collectKeys(config: Config, lock: Lock, store: KeyStore): Promise<ExportedKey[]> {
+  const problems = await checkStore(lock, store, { requirePrivate: false, lockFile: config.lockFile });
   const keys: ExportedKey[] = [];
-  const add = (domain: string, selector: string, entry: LockEntry, state: ExportedKey["state"]) => {
-    const pem = store.get(domain, selector);
+  const add = async (domain: string, selector: string, entry: LockEntry, state: ExportedKey["state"]) => {
+    const pem = await store.get(domain, selector);
     if (pem === undefined)
       problems.push(`${domain}/${selector}: the key store ${store.description} has no private key for it: restore the key store from its backup (or point --key-store at it), or publish a new selector`);
     else keys.push({ domain, selector, algorithm: entry.algorithm, fingerprint: entry.fingerprint, state, privateKeyPem: pem });
@@ -42,7 +43,7 @@ export function collectKeys(config: Config, lock: Lock, store: KeyStore): Export
   for (const domain of config.domains) {
     if (domain.rotation) {
       for (const { selector, entry } of rotatedKeys(lock, domain.name))
-        if (EXPORTED_STATES.includes(entry.state!)) add(domain.name, selector, entry, entry.state as ExportedKey["state"]);
+        if (EXPORTED_STATES.includes(entry.state!)) await add(domain.name, selector, entry, entry.state as ExportedKey["state"]);
     }
     for (const sel of domain.selectors) {
       if (sel.source.kind !== "generated") continue;
@@ -51,16 +52,33 @@ export function collectKeys(config: Config, lock: Lock, store: KeyStore): Export
         problems.push(`${domain.name}/${sel.name}: no key in ${config.lockFile}: run 'dkimctl keys' first`);
         continue;
       }
-      add(domain.name, sel.name, entry, "active");
+      await add(domain.name, sel.name, entry, "active");
     }
   }
   if (problems.length) throw new Error([...new Set(problems)].join("\n"));
   return keys;
 }
 
-/** Writes the keys in `format` under `outDir`; returns the files written. */
-export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, outDir: string): string[] {
+/** Lists, one per line, the files the last export wrote into the directory. */
+export const EXPORT_MANIFEST = ".dkimctl-export";
+
+export interface ExportOptions {
+  /** Remove files in the directory that dkimctl did not write. @default false */
+  readonly force?: boolean;
+  /** Directories the export must never be (nor contain), e.g. the project's. */
+  readonly protect?: readonly string[];
+}
+
+/**
+ * Writes the keys in `format` under `outDir`; returns the files written. The
+ * directory ends up holding exactly this export, 0700 with files 0600: files
+ * of an earlier export that this one does not write are removed, and files
+ * dkimctl never wrote are refused (or removed with `force`), so no stale or
+ * world-readable key survives beside the new ones.
+ */
+export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, outDir: string, opts: ExportOptions = {}): string[] {
   const dir = resolve(outDir);
+  const previous = prepareExportDir(dir, opts);
   const written: string[] = [];
   const put = (rel: string, text: string) => {
     const file = join(dir, rel);
@@ -115,5 +133,53 @@ export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, 
       break;
     }
   }
+  const now = new Set(written.map((f) => relative(dir, f)));
+  for (const rel of previous) if (!now.has(rel)) rmSync(join(dir, rel), { force: true });
+  writeFileAtomic(join(dir, EXPORT_MANIFEST), [...now].sort().join("\n") + "\n", 0o600);
   return written;
+}
+
+/**
+ * Makes `dir` a private directory fit for an export and returns the files the
+ * previous export listed. Throws, writing nothing, when it is not a
+ * directory, is protected, or holds files dkimctl did not write (unless
+ * `force`, which removes them).
+ */
+function prepareExportDir(dir: string, opts: ExportOptions): string[] {
+  for (const p of opts.protect ?? []) {
+    const r = relative(dir, resolve(p));
+    if (r === "" || (r !== ".." && !r.startsWith(`..${sep}`) && !isAbsolute(r))) throw new Error(`--out ${dir} holds ${resolve(p)}: export into a directory of its own (e.g. dkim-export/)`);
+  }
+  if (!existsSync(dir)) {
+    mkdirPrivate(dir);
+    return [];
+  }
+  if (!statSync(dir).isDirectory()) throw new Error(`--out ${dir} is not a directory: give a directory (it is created if missing)`);
+  const manifest = join(dir, EXPORT_MANIFEST);
+  const listed = existsSync(manifest) ? readFileSync(manifest, "utf8").split("\n").filter((l) => l !== "" && !l.split(/[\\/]/).includes("..")) : [];
+  const known = new Set([EXPORT_MANIFEST, ...listed]);
+  const foreign = filesUnder(dir).filter((rel) => !known.has(rel) && !isTempFile(rel.split(sep).pop()!));
+  if (foreign.length && !opts.force) {
+    const shown = foreign.slice(0, 5).join(", ") + (foreign.length > 5 ? ` and ${foreign.length - 5} more` : "");
+    throw new Error(`--out ${dir} holds files dkimctl did not write (${shown}): export into an empty or new directory, or add --force to remove them`);
+  }
+  for (const rel of foreign) rmSync(join(dir, rel), { force: true });
+  for (const d of [dir, ...dirsUnder(dir)]) chmodSync(d, 0o700);
+  return listed;
+}
+
+/** Files (and links) below `dir`, relative to it; links are never followed. */
+function filesUnder(dir: string, base = dir): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    const l = lstatSync(path);
+    return l.isDirectory() ? filesUnder(path, base) : [relative(base, path)];
+  });
+}
+
+function dirsUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return lstatSync(path).isDirectory() ? [path, ...dirsUnder(path)] : [];
+  });
 }

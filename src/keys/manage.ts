@@ -6,7 +6,7 @@ import { createPrivateKey, createPublicKey } from "node:crypto";
 import type { Config, Selector } from "../config/model";
 import { isoSeconds } from "../time";
 import { InputError, Problem } from "../config/problems";
-import { fingerprint, generateKeyPair, importPrivateKey, KeyAlgorithm, KeyPair, publicKeyValue } from "../dkim/keys";
+import { fingerprint, generateKeyPairs, importPrivateKey, KeyAlgorithm, KeyPair, publicKeyValue } from "../dkim/keys";
 import type { Lock, LockEntry } from "./lock";
 import type { KeyStore } from "./store";
 
@@ -32,75 +32,124 @@ function generatedSelectors(config: Config): Selector[] {
 
 /**
  * Problems where the lock and the store disagree: a stored key whose public
- * half is not the lock's. A selector missing from the store is reported only
- * when `requirePrivate` (export needs every key; synth needs none).
+ * half is not the lock's, or one key under two selectors. A selector missing
+ * from the store is reported only when `requirePrivate` (export needs every
+ * key; synth needs none).
  */
-export function checkStore(lock: Lock, store: KeyStore, opts: { requirePrivate: boolean; lockFile: string }): string[] {
+export async function checkStore(lock: Lock, store: KeyStore, opts: { requirePrivate: boolean; lockFile: string }): Promise<string[]> {
   const problems: string[] = [];
-  for (const { domain, selector, entry } of lock.entries()) {
-    const pem = store.get(domain, selector);
-    if (pem === undefined) {
-      if (opts.requirePrivate)
-        problems.push(`${domain}/${selector}: ${opts.lockFile} has its public key but the key store ${store.description} has no private key: restore the key store from its backup (or point --key-store at it), or publish a new selector`);
-      continue;
-    }
+  const owners = new Map<string, string>();
+  const shared = (fp: string, who: string, where: string) => {
+    const other = owners.get(fp);
+    if (other && other !== who) problems.push(`${other} and ${who} have the same key in ${where}: a key belongs to one selector; give one of them a new selector`);
+    else owners.set(fp, who);
+  };
+  for (const { domain, selector, entry } of lock.entries()) shared(entry.fingerprint, `${domain}/${selector}`, opts.lockFile);
+  owners.clear();
+  for (const { domain, selector } of await store.list()) {
+    const pem = await store.get(domain, selector);
+    if (pem === undefined) continue;
     const actual = publicFingerprint(pem);
-    if (actual !== entry.fingerprint)
+    if (actual === UNREADABLE) problems.push(`${domain}/${selector}: the file in the key store ${store.description} is not a readable private key: restore it from the store's backup`);
+    else shared(actual, `${domain}/${selector}`, `the key store ${store.description}`);
+    const entry = lock.get(domain, selector);
+    if (entry && actual !== UNREADABLE && actual !== entry.fingerprint)
       problems.push(`${domain}/${selector}: the private key in ${store.description} does not match ${opts.lockFile} (lock ${entry.fingerprint}, store ${actual}): the two are from different copies; restore the matching pair, never edit either by hand`);
   }
+  if (opts.requirePrivate)
+    for (const { domain, selector } of lock.entries())
+      if ((await store.get(domain, selector)) === undefined)
+        problems.push(`${domain}/${selector}: ${opts.lockFile} has its public key but the key store ${store.description} has no private key: restore the key store from its backup (or point --key-store at it), or publish a new selector`);
   return problems;
 }
+
+/** Throws when lock and store disagree: nothing may be written over such a pair. */
+export async function assertStoreMatchesLock(lock: Lock, store: KeyStore, lockFile: string): Promise<void> {
+  const mismatches = await checkStore(lock, store, { requirePrivate: false, lockFile });
+  if (mismatches.length) throw new Error(mismatches.join("\n"));
+}
+
+const UNREADABLE = "unreadable key";
 
 function publicFingerprint(pem: string): string {
   try {
     return fingerprint(publicKeyValue(createPublicKey(createPrivateKey(pem))));
   } catch {
-    return "unreadable key";
+    return UNREADABLE;
   }
+}
+
+export interface WriteOptions {
+  readonly clock?: Clock;
+  /** Called before each write to the store (the project lock's assertHeld). */
+  readonly beforeWrite?: () => void;
 }
 
 /**
  * Generates a key for every generated selector that has none, and adopts a
- * stored key the lock lost (a reverted lock file) instead of replacing it.
- * Writes private keys to the store before the lock, so a crash between the
- * two leaves a key that the next run recovers, never a published key without
- * its private half.
+ * stored key the lock lost (a reverted lock file or an interrupted run)
+ * instead of replacing it. Everything is checked before anything is written;
+ * then private keys go to the store, and the caller writes the lock, so a
+ * crash between the two leaves keys that the next run recovers, never a
+ * published key without its private half.
  */
-export function ensureKeys(config: Config, lock: Lock, store: KeyStore, clock: Clock = systemClock): KeyChange[] {
-  const mismatches = checkStore(lock, store, { requirePrivate: false, lockFile: config.lockFile });
-  if (mismatches.length) throw new Error(mismatches.join("\n"));
+export async function ensureKeys(config: Config, lock: Lock, store: KeyStore, opts: WriteOptions = {}): Promise<KeyChange[]> {
+  await assertStoreMatchesLock(lock, store, config.lockFile);
+  const clock = opts.clock ?? systemClock;
   const changes: KeyChange[] = [];
   const problems: Problem[] = [];
+  const wanted: { sel: Selector; algorithm: KeyAlgorithm }[] = [];
   for (const sel of generatedSelectors(config)) {
     const algorithm = (sel.source as { algorithm: KeyAlgorithm }).algorithm;
+    const at = (message: string) => problems.push({ ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}`, message });
     const existing = lock.get(sel.domain, sel.name);
     if (existing) {
-      if (existing.algorithm !== algorithm)
-        problems.push({ ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}`, message: `has a ${existing.algorithm} key in the lock but asks for ${algorithm}: a selector never gets a second key; add a new selector` });
+      if (existing.algorithm !== algorithm) at(`has a ${existing.algorithm} key in the lock but asks for ${algorithm}: a selector never gets a second key; add a new selector`);
       continue;
     }
-    const stored = store.get(sel.domain, sel.name);
-    if (stored !== undefined) {
-      const pair = importPrivateKey(stored);
-      if (pair.algorithm !== algorithm) {
-        problems.push({ ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}`, message: `the key store already has a ${pair.algorithm} key for this selector but domains.yaml asks for ${algorithm}: use a new selector name` });
-        continue;
-      }
-      lock.set(sel.domain, sel.name, entryFor(pair, clock, "generated"));
-      changes.push(change(sel, pair, "recovered"));
+    const stored = await store.get(sel.domain, sel.name);
+    if (stored === undefined) {
+      wanted.push({ sel, algorithm });
       continue;
     }
-    const pair = generateKeyPair(algorithm);
-    store.put(sel.domain, sel.name, pair.privateKeyPem);
+    const pair = importPrivateKey(stored);
+    if (pair.algorithm !== algorithm) {
+      at(`the key store already has a ${pair.algorithm} key for this selector but domains.yaml asks for ${algorithm}: use a new selector name`);
+      continue;
+    }
     lock.set(sel.domain, sel.name, entryFor(pair, clock, "generated"));
-    changes.push(change(sel, pair, "generated"));
+    changes.push(change(sel, pair, "recovered"));
   }
   if (problems.length) throw new InputError(problems);
+
+  const pairs = await generateKeyPairs(wanted.map((w) => w.algorithm));
+  wanted.forEach(({ sel }, i) => lock.set(sel.domain, sel.name, entryFor(pairs[i], clock, "generated")));
+  for (const [i, { sel }] of wanted.entries()) {
+    const pair = await createOrAdopt(store, sel.domain, sel.name, pairs[i], opts.beforeWrite);
+    if (pair !== pairs[i]) lock.set(sel.domain, sel.name, entryFor(pair, clock, "generated"));
+    changes.push(change(sel, pair, pair === pairs[i] ? "generated" : "recovered"));
+  }
   return changes;
 }
 
+/**
+ * Stores a new key; when the store got a key for the selector since it was
+ * read (a run that shares the store), that key is the selector's key and is
+ * returned instead: a selector never gets a second key.
+ */
+export async function createOrAdopt(store: KeyStore, domain: string, selector: string, pair: KeyPair, beforeWrite?: () => void): Promise<KeyPair> {
+  beforeWrite?.();
+  if (await store.create(domain, selector, pair.privateKeyPem)) return pair;
+  const stored = await store.get(domain, selector);
+  const theirs = stored === undefined ? undefined : importPrivateKey(stored);
+  if (theirs?.algorithm !== pair.algorithm)
+    throw new Error(`${domain}/${selector}: another run stored a ${theirs?.algorithm ?? "unreadable"} key for this selector while this one ran: run the command again`);
+  return theirs;
+}
+
 /** Adopts an existing private key (PEM) for a generated selector. */
-export function importKey(config: Config, lock: Lock, store: KeyStore, domain: string, selector: string, pem: string, clock: Clock = systemClock): KeyChange {
+export async function importKey(config: Config, lock: Lock, store: KeyStore, domain: string, selector: string, pem: string, opts: WriteOptions = {}): Promise<KeyChange> {
+  await assertStoreMatchesLock(lock, store, config.lockFile);
   const sel = generatedSelectors(config).find((s) => s.domain === domain && s.name === selector);
   if (!sel) {
     const all = config.domains.flatMap((d) => d.selectors).find((s) => s.domain === domain && s.name === selector);
@@ -110,14 +159,16 @@ export function importKey(config: Config, lock: Lock, store: KeyStore, domain: s
         : `${domain}/${selector} is not in ${config.file}: add it under domains.${domain}.selectors first`,
     );
   }
-  if (lock.get(domain, selector) || store.get(domain, selector) !== undefined)
+  if (lock.get(domain, selector) || (await store.get(domain, selector)) !== undefined)
     throw new Error(`${domain}/${selector} already has a key: a selector never gets a second key; import under a new selector`);
   const pair = importPrivateKey(pem);
   const wanted = (sel.source as { algorithm: KeyAlgorithm }).algorithm;
   if (pair.algorithm !== wanted)
     throw new Error(`the key is ${pair.algorithm} but domains.yaml declares ${domain}/${selector} as ${wanted}: set 'key: ${pair.algorithm}' on the selector`);
-  store.put(domain, selector, pair.privateKeyPem);
-  lock.set(domain, selector, entryFor(pair, clock, "imported"));
+  lock.set(domain, selector, entryFor(pair, opts.clock ?? systemClock, "imported"));
+  opts.beforeWrite?.();
+  if (!(await store.create(domain, selector, pair.privateKeyPem)))
+    throw new Error(`${domain}/${selector}: another run stored a key for this selector meanwhile: a selector never gets a second key; import under a new selector`);
   return change(sel, pair, "imported");
 }
 

@@ -1,25 +1,52 @@
 /**
  * Key stores hold the private halves. The embedded default is a local
  * directory: `<dir>/<domain>/<selector>.pem`, directories 0700, files 0600,
- * every write atomic.
+ * every write atomic and create-only.
  */
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, Stats, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { mkdirPrivate, writeFileAtomic } from "./atomic";
+import { createFileExclusive, isTempFile, mkdirPrivate, removeOrphanedTemps } from "./atomic";
 
+/**
+ * What every key store promises: a selector never gets a second key
+ * (`create` never replaces), writes are atomic, and nothing it says holds key
+ * material.
+ */
 export interface KeyStore {
   /** Shown in messages, e.g. the directory. */
   readonly description: string;
+  /**
+   * Checks that the store is safe to use and completes what an interrupted
+   * run left behind. Throws an Error listing every problem. Called under the
+   * project lock before a command writes.
+   */
+  open(): Promise<void>;
   /** PKCS#8 PEM, or undefined when the store has no key for the selector. */
-  get(domain: string, selector: string): string | undefined;
-  /** Stores a key. Refuses to replace an existing one. */
-  put(domain: string, selector: string, privateKeyPem: string): void;
-  list(): { domain: string; selector: string }[];
+  get(domain: string, selector: string): Promise<string | undefined>;
+  /** Stores a new key. Returns false, changing nothing, when the store already has one for the selector. */
+  create(domain: string, selector: string, privateKeyPem: string): Promise<boolean>;
+  list(): Promise<{ domain: string; selector: string }[]>;
 }
 
-/** `--key-store`, else `$DKIMCTL_KEY_STORE`, else `.dkim/keys/` beside the config. */
-export function keyStoreDir(configFile: string, explicit?: string): string {
-  return resolve(explicit ?? process.env.DKIMCTL_KEY_STORE ?? join(dirname(configFile), ".dkim", "keys"));
+/** Thrown for a store that is unsafe or unusable; the message says what to do. */
+export class KeyStoreError extends Error {}
+
+const octal = (mode: number) => (mode & 0o777).toString(8);
+
+/**
+ * The local store's directory: `--key-store`, else `$DKIMCTL_KEY_STORE`, else
+ * `.dkim/keys/` beside the config. An explicit directory must be a directory,
+ * or a new one in a directory that exists.
+ */
+export function localKeyStore(configFile: string, explicit?: string): LocalKeyStore {
+  const given = explicit ?? process.env.DKIMCTL_KEY_STORE;
+  const dir = resolve(given ?? join(dirname(configFile), ".dkim", "keys"));
+  const from = explicit !== undefined ? "--key-store" : "DKIMCTL_KEY_STORE";
+  if (given !== undefined && given.trim() === "") throw new KeyStoreError(`${from} is empty: give the key store directory`);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new KeyStoreError(`the key store ${dir} (${given !== undefined ? from : "default"}) is not a directory: point ${from} at a directory`);
+  if (given !== undefined && !existsSync(dir) && !existsSync(dirname(dir)))
+    throw new KeyStoreError(`the key store ${dir} (${from}) is in a directory that does not exist (${dirname(dir)}): create it, or fix ${from}`);
+  return new LocalKeyStore(dir);
 }
 
 export class LocalKeyStore implements KeyStore {
@@ -33,30 +60,80 @@ export class LocalKeyStore implements KeyStore {
     return join(this.dir, domain, `${selector}.pem`);
   }
 
-  get(domain: string, selector: string): string | undefined {
+  async open(): Promise<void> {
+    const problems = this.check();
+    if (problems.length) throw new KeyStoreError(problems.join("\n"));
+    removeOrphanedTemps(this.dir);
+  }
+
+  /** Every reason the store is unsafe: loose permissions, links, files that are not keys' files. */
+  check(): string[] {
+    if (!existsSync(this.dir)) return [];
+    const problems = [...this.dirProblems(this.dir, true)];
+    if (problems.length) return problems;
+    for (const domain of readdirSync(this.dir).sort()) {
+      const d = join(this.dir, domain);
+      const dirWhy = this.dirProblems(d, false);
+      if (dirWhy.length) {
+        problems.push(...dirWhy);
+        continue;
+      }
+      for (const f of readdirSync(d).sort()) if (f.endsWith(".pem")) problems.push(...fileProblems(join(d, f)));
+    }
+    return problems;
+  }
+
+  /** The store root may be a link (to a private directory); nothing below it may be. */
+  private dirProblems(dir: string, root: boolean): string[] {
+    const l = lstatSync(dir);
+    if (l.isSymbolicLink() && !root) return [`${dir} is a symbolic link: a key store holds its own directories; replace the link with the directory it points to`];
+    const s: Stats = root ? statSync(dir) : l;
+    if (!s.isDirectory()) return root ? [`the key store ${dir} is not a directory`] : [];
+    if (s.mode & 0o077) {
+      const where = l.isSymbolicLink() ? `${dir} (a link to a directory with mode ${octal(s.mode)})` : `${dir} (mode ${octal(s.mode)})`;
+      return [`${where} is open to other users, who could read or replace private keys: make sure no key was changed ('dkimctl validate' compares the store with the lock), then run 'chmod 700 ${dir}'`];
+    }
+    return [];
+  }
+
+  async get(domain: string, selector: string): Promise<string | undefined> {
     const file = this.path(domain, selector);
+    const problems = [...(existsSync(dirname(file)) ? this.dirProblems(dirname(file), false) : []), ...fileProblems(file)];
+    if (problems.length) throw new KeyStoreError(problems.join("\n"));
     if (!existsSync(file)) return undefined;
-    const mode = statSync(file).mode & 0o077;
-    if (mode !== 0) throw new Error(`${file} is readable by others (mode ${(statSync(file).mode & 0o777).toString(8)}): run 'chmod 600 ${file}'`);
     return readFileSync(file, "utf8");
   }
 
-  put(domain: string, selector: string, privateKeyPem: string): void {
+  async create(domain: string, selector: string, privateKeyPem: string): Promise<boolean> {
     const file = this.path(domain, selector);
-    if (existsSync(file)) throw new Error(`${file} already exists; a selector never gets a second key`);
     mkdirPrivate(dirname(file));
-    writeFileAtomic(file, privateKeyPem, 0o600);
-    chmodSync(file, 0o600);
+    const problems = this.dirProblems(dirname(file), false);
+    if (problems.length) throw new KeyStoreError(problems.join("\n"));
+    return createFileExclusive(file, privateKeyPem, 0o600);
   }
 
-  list(): { domain: string; selector: string }[] {
+  async list(): Promise<{ domain: string; selector: string }[]> {
     if (!existsSync(this.dir)) return [];
     const out: { domain: string; selector: string }[] = [];
     for (const domain of readdirSync(this.dir).sort()) {
       const d = join(this.dir, domain);
-      if (!statSync(d).isDirectory()) continue;
-      for (const f of readdirSync(d).sort()) if (f.endsWith(".pem")) out.push({ domain, selector: f.slice(0, -4) });
+      if (!lstatSync(d).isDirectory()) continue;
+      for (const f of readdirSync(d).sort()) if (f.endsWith(".pem") && !isTempFile(f)) out.push({ domain, selector: f.slice(0, -4) });
     }
     return out;
   }
+}
+
+/** A key file is a plain file, 0600; never follow a link (a chmod would change its target). */
+function fileProblems(file: string): string[] {
+  let l: Stats;
+  try {
+    l = lstatSync(file);
+  } catch {
+    return [];
+  }
+  if (l.isSymbolicLink()) return [`${file} is a symbolic link: a key store holds key files, not links; replace the link with a copy of the key it points to`];
+  if (!l.isFile()) return [`${file} is not a regular file: remove it`];
+  if (l.mode & 0o077) return [`${file} is readable by others (mode ${octal(l.mode)}): run 'chmod 600 ${file}'`];
+  return [];
 }

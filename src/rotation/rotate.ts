@@ -3,9 +3,10 @@
  * the keys of new pending selectors, and records the result in the lock.
  */
 import type { Config } from "../config/model";
-import { fingerprint, generateKeyPair, importPrivateKey } from "../dkim/keys";
+import { fingerprint, generateKeyPairs, importPrivateKey, KeyPair } from "../dkim/keys";
 import type { Lock, LockEntry } from "../keys/lock";
-import { checkStore } from "../keys/manage";
+import { assertStoreMatchesLock, createOrAdopt, WriteOptions } from "../keys/manage";
+import { isoSeconds } from "../time";
 import type { KeyStore } from "../keys/store";
 import { rotatedKeys } from "../records";
 import { advance, ManagedKey, nextChange, RotationEvent } from "./machine";
@@ -27,15 +28,17 @@ export interface RotateOptions {
 }
 
 /**
- * Advances the lock in place and puts new private keys in the store (before
- * the caller writes the lock, so a crash never leaves a published key
- * without its private half; a key the store already holds for a new name is
- * adopted, not replaced).
+ * Advances the lock in place and puts new private keys in the store. Every
+ * check runs before anything is written; keys go to the store before the
+ * caller writes the lock, so a crash never leaves a published key without
+ * its private half (a key the store already holds for a new name is adopted,
+ * not replaced).
  */
-export function rotate(config: Config, lock: Lock, store: KeyStore, opts: RotateOptions): DomainRotation[] {
-  const mismatches = checkStore(lock, store, { requirePrivate: false, lockFile: config.lockFile });
-  if (mismatches.length) throw new Error(mismatches.join("\n"));
+export async function rotate(config: Config, lock: Lock, store: KeyStore, opts: RotateOptions & WriteOptions): Promise<DomainRotation[]> {
+  await assertStoreMatchesLock(lock, store, config.lockFile);
+  refuseTimeTravel(lock, opts.now);
   const out: DomainRotation[] = [];
+  const fresh: { domain: string; selector: string; lifecycle: Omit<ManagedKey, "selector"> }[] = [];
   for (const domain of config.domains) {
     if (!domain.rotation || (opts.domains && !opts.domains.includes(domain.name))) continue;
     const current = rotatedKeys(lock, domain.name);
@@ -56,14 +59,42 @@ export function rotate(config: Config, lock: Lock, store: KeyStore, opts: Rotate
         lock.set(domain.name, selector, { ...before, ...lifecycle });
         continue;
       }
-      const stored = store.get(domain.name, selector);
-      const pair = stored !== undefined ? importPrivateKey(stored) : generateKeyPair(k.algorithm);
+      const stored = await store.get(domain.name, selector);
+      if (stored === undefined) {
+        fresh.push({ domain: domain.name, selector, lifecycle });
+        continue;
+      }
+      const pair = importPrivateKey(stored);
       if (pair.algorithm !== k.algorithm) throw new Error(`${domain.name}/${selector}: the key store holds a ${pair.algorithm} key under this new selector name; move it away and run rotate again`);
-      if (stored === undefined) store.put(domain.name, selector, pair.privateKeyPem);
-      const entry: LockEntry = { ...lifecycle, algorithm: k.algorithm, publicKey: pair.publicKey, fingerprint: fingerprint(pair.publicKey) };
-      lock.set(domain.name, selector, entry);
+      lock.set(domain.name, selector, entryOf(lifecycle, pair));
     }
     out.push({ domain: domain.name, events, next: nextChange(keys, domain.rotation) });
   }
+  const pairs = await generateKeyPairs(fresh.map((f) => f.lifecycle.algorithm));
+  fresh.forEach((f, i) => lock.set(f.domain, f.selector, entryOf(f.lifecycle, pairs[i])));
+  for (const [i, f] of fresh.entries()) {
+    const pair = await createOrAdopt(store, f.domain, f.selector, pairs[i], opts.beforeWrite);
+    if (pair !== pairs[i]) lock.set(f.domain, f.selector, entryOf(f.lifecycle, pair));
+  }
   return out;
+}
+
+function entryOf(lifecycle: Omit<ManagedKey, "selector">, pair: KeyPair): LockEntry {
+  return { ...lifecycle, algorithm: pair.algorithm, publicKey: pair.publicKey, fingerprint: fingerprint(pair.publicKey) };
+}
+
+/**
+ * A lifecycle only moves forward: a time before the lock's latest event (a
+ * wrong --now, a runner's clock behind) would write times out of order,
+ * which every later command refuses.
+ */
+function refuseTimeTravel(lock: Lock, now: Date): void {
+  let latest: string | undefined;
+  for (const { entry } of lock.entries()) {
+    if (entry.state === undefined) continue;
+    for (const t of [entry.created, entry.activated, entry.retired, entry.revoked, entry.removed])
+      if (t !== undefined && (latest === undefined || Date.parse(t) > Date.parse(latest))) latest = t;
+  }
+  if (latest !== undefined && Math.floor(now.getTime() / 1000) * 1000 < Date.parse(latest))
+    throw new Error(`the lock records a rotation at ${latest}, later than the time of this run (${isoSeconds(now)}): a key's lifecycle never goes back in time; check the machine's clock, or give a --now at or after ${latest}`);
 }
