@@ -36,12 +36,15 @@ export interface DesiredRecord {
 /**
  * Every desired record, sorted by zone then name. Throws InputError naming
  * each generated selector that has no key in the lock, or whose lock entry
- * disagrees with the config.
+ * disagrees with the config, each selector that takes the name of a rotated
+ * one, and any name that would be published twice.
  */
 export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
   const zones = new Map(config.zones.map((z) => [z.name, z]));
   const problems: Problem[] = [];
   const records: DesiredRecord[] = [];
+  /** Where each record comes from, for a name published twice. */
+  const origins = new Map<DesiredRecord, Omit<Problem, "message">>();
   for (const domain of config.domains) {
     const zone = zones.get(domain.zone)!;
     const base = (selector: string, ttl: number) => ({
@@ -61,23 +64,43 @@ export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
         if (!PUBLISHED.includes(entry.state!)) continue;
         // A revoked key is published with an empty p= (RFC 6376 3.6.1) until it is removed.
         const value = keyRecordValue(keyType(entry.algorithm), entry.state === "revoked" ? "" : entry.publicKey);
-        records.push({ ...base(selector, domain.ttl), type: "TXT", value, strings: splitTxt(value) });
+        const record: DesiredRecord = { ...base(selector, domain.ttl), type: "TXT", value, strings: splitTxt(value) };
+        records.push(record);
+        origins.set(record, { ...domain.position, path: `domains/${domain.name}` });
       }
     }
     for (const sel of domain.selectors) {
       const value = selectorValue(sel, lock, config, problems);
       if (value === undefined) continue;
       const common = { ...base(sel.name, sel.ttl), ...(sel.adopt ? { adopt: true } : {}) };
-      records.push(sel.source.kind === "delegated" ? { ...common, type: "CNAME", value, strings: [] } : { ...common, type: "TXT", value, strings: splitTxt(value) });
+      const record: DesiredRecord = sel.source.kind === "delegated" ? { ...common, type: "CNAME", value, strings: [] } : { ...common, type: "TXT", value, strings: splitTxt(value) };
+      records.push(record);
+      origins.set(record, { ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}` });
     }
   }
+  problems.push(...publishedTwice(records, origins));
   if (problems.length) throw new InputError(problems);
   return records.sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name));
+}
+
+/** A name published twice would be two resources of one name (a cdktf error without a position): a problem at the second. */
+function publishedTwice(records: readonly DesiredRecord[], origins: Map<DesiredRecord, Omit<Problem, "message">>): Problem[] {
+  const seen = new Set<string>();
+  const problems: Problem[] = [];
+  for (const r of records) {
+    if (seen.has(r.name)) problems.push({ ...origins.get(r)!, message: `the record ${r.name} would be published twice: give each selector of ${r.domain} its own name` });
+    seen.add(r.name);
+  }
+  return problems;
 }
 
 function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Problem[]): string | undefined {
   const at = (message: string) => problems.push({ ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}`, message });
   const entry = lock.get(sel.domain, sel.name);
+  if (entry?.state !== undefined) {
+    at(`${sel.name} is a selector that 'dkimctl rotate' made for ${sel.domain} (${entry.state} in ${config.lockFile}): a rotated selector's name is never reused; choose another name for this selector`);
+    return undefined;
+  }
   switch (sel.source.kind) {
     case "delegated":
     case "provided":

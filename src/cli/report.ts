@@ -1,5 +1,6 @@
 /** How dkimctl and the cdktf app end: clear messages, exit codes, no stack traces. */
 import { InputError, formatProblem } from "../config/problems";
+import { withoutPrivateKeys } from "../redact";
 
 export class UsageError extends Error {}
 
@@ -28,9 +29,12 @@ export function runOrExit(fn: () => void): void {
   }
 }
 
-/** The text printed for a failure: problems start with FILE:LINE:COL so editors can jump to them. */
+/**
+ * The text printed for a failure: problems start with FILE:LINE:COL so
+ * editors can jump to them. Whatever a message quotes, a private key is left out.
+ */
 export function formatFailure(e: unknown): string {
   const text = e instanceof InputError ? describeError(e) : `error: ${describeError(e)}`;
   const stack = process.env.DKIMCTL_DEBUG && e instanceof Error && !(e instanceof InputError) ? `\n${e.stack}` : "";
-  return `${text}${stack}\n`;
+  return withoutPrivateKeys(`${text}${stack}\n`);
 }

@@ -7,13 +7,14 @@ import type { z } from "zod";
 import { algorithmWarning, KEY_ALGORITHMS, KeyAlgorithm } from "../dkim/keys";
 import { parseDuration } from "../duration";
 import { DEFAULT_POLICY, policyProblems, RotationPolicy } from "../rotation/policy";
-import { isInZone, MAX_NAME_OCTETS, normaliseDomain, normaliseHostName, normaliseSelector, recordName } from "../dkim/names";
+import { isInZone, MAX_NAME_OCTETS, mixedScriptLabel, normaliseDomain, normaliseHostName, normaliseSelector, recordName } from "../dkim/names";
 import { formatTags, noteProblem, parseKeyRecord, withTag } from "../dkim/record";
 import { joinTxt, parseQuotedTxt } from "../dkim/txt";
 import type { Backend, Config, Domain, Selector, SelectorSource, Zone } from "./model";
 import { didYouMean, formatProblem, InputError, Problem } from "./problems";
+import { capText, excerpt, excerptValue } from "../redact";
 import { configSchema, knownFields, ProviderName, PROVIDERS } from "./schema";
-import { PathKey, YamlSource } from "./yaml-source";
+import { isMapping, PathKey, YamlSource } from "./yaml-source";
 
 export const DEFAULT_TTL = 3600;
 export const DEFAULT_KEY: KeyAlgorithm = "rsa-2048";
@@ -51,158 +52,204 @@ export function ttlProblem(provider: ProviderName, ttl: number): string | undefi
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObj = isMapping;
+
+/** Records a problem at a node (its key with `where: 'key'`). */
+type Report = (path: PathKey[], message: string, where?: "value" | "key") => void;
+
+/** What validating one zone, domain or selector needs to know and where it reports. */
+interface Context {
+  readonly source: YamlSource;
+  readonly at: Report;
+  readonly warn: Report;
+  readonly defaults: Obj;
+  readonly defaultKey: KeyAlgorithm;
+  readonly defaultTtl: number;
+  readonly zones: readonly Zone[];
+  /** Providers whose TTL rules defaults.ttl breaks where it applies. */
+  readonly defaultTtlUsers: Set<ProviderName>;
+}
 
 function validateSource(source: YamlSource): Config {
-  const problems: Problem[] = [];
-  const warnings: string[] = [];
-  const at = (path: PathKey[], message: string, where: "value" | "key" = "value") => problems.push(source.problem(path, message, where));
   const data = source.toJS();
+  // Tags and pasted private keys: one problem per node, in place of any other problem at it.
+  const flagged = source.nodeProblems();
+  const flaggedPaths = new Set(flagged.map((p) => p.path));
+  const fail = (message: string, path: PathKey[] = []) => new InputError([source.problem(path, message), ...flagged]);
 
-  if (data === null || data === undefined) {
-    throw new InputError([source.problem([], "the file is empty: start it with 'version: 1', then 'zones:' and 'domains:' (see README)")]);
-  }
-  if (!isObj(data)) {
-    throw new InputError([source.problem([], `the file must be a mapping with 'version', 'zones' and 'domains', not ${describe(data)}`)]);
-  }
-  if (!("version" in data)) {
-    throw new InputError([source.problem([], "'version' is missing: add 'version: 1' as the first line after the modeline")]);
-  }
+  if (data === null || data === undefined) throw fail("the file is empty: start it with 'version: 1', then 'zones:' and 'domains:' (see README)");
+  if (!isObj(data)) throw fail(`the file must be a mapping with 'version', 'zones' and 'domains', not ${describe(data)}`);
+  if (!("version" in data)) throw fail("'version' is missing: add 'version: 1' as the first line after the modeline");
   if (data.version !== 1) {
-    throw new InputError([
-      source.problem(["version"], `version ${JSON.stringify(data.version)} is not one this dkimctl reads (it reads version 1): ${typeof data.version === "number" && data.version > 1 ? "upgrade dkimctl" : "set 'version: 1'"}`),
-    ]);
+    const upgrade = typeof data.version === "number" && data.version > 1;
+    throw fail(`version ${excerptValue(data.version)} is not one this dkimctl reads (it reads version 1): ${upgrade ? "upgrade dkimctl" : "set 'version: 1'"}`, ["version"]);
   }
 
+  const problems: Problem[] = [...flagged];
+  const keep = (p: Problem) => void (flaggedPaths.has(p.path) || problems.push(p));
+  const warnings: string[] = [];
   const parsed = configSchema.safeParse(data, { reportInput: true });
-  if (!parsed.success) for (const issue of parsed.error.issues) problems.push(...zodProblems(source, issue));
+  if (!parsed.success) for (const issue of parsed.error.issues) zodProblems(source, issue).forEach(keep);
 
   // Cross-field rules, run on the raw data defensively so that every problem
   // is found even when the shape check failed somewhere else.
+  const at: Report = (path, message, where = "value") => keep(source.problem(path, message, where));
+  const warn: Report = (path, message, where = "value") => warnings.push(formatProblem(source.problem(path, message, where)));
   const defaults = isObj(data.defaults) ? data.defaults : {};
-  const defaultTtl = typeof defaults.ttl === "number" ? defaults.ttl : DEFAULT_TTL;
-  const defaultKey = (typeof defaults.key === "string" ? defaults.key : DEFAULT_KEY) as KeyAlgorithm;
-
-  const zones: Zone[] = [];
-  const zoneKeys = new Map<string, string>();
-  for (const [key, raw] of Object.entries(isObj(data.zones) ? data.zones : {})) {
-    const name = normaliseDomain(key);
-    if (!name.ok) {
-      at(["zones", key], `zone name '${key}' ${name.reason}`, "key");
-      continue;
-    }
-    if (zoneKeys.has(name.value)) {
-      at(["zones", key], `zone ${name.value} is declared twice (also as '${zoneKeys.get(name.value)}'); keep one`, "key");
-      continue;
-    }
-    zoneKeys.set(name.value, key);
-    if (!isObj(raw) || !PROVIDERS.includes(raw.provider as ProviderName)) continue;
-    const provider = raw.provider as ProviderName;
-    const zoneId = typeof raw.zoneId === "string" ? raw.zoneId.trim() : undefined;
-    if (zoneId !== undefined && !ZONE_ID_RULES[provider].pattern.test(zoneId))
-      at(["zones", key, "zoneId"], `'${raw.zoneId}' is not a ${provider} zone id: ${ZONE_ID_RULES[provider].hint}`);
-    zones.push({ name: name.value, provider, ...(zoneId !== undefined ? { zoneId } : {}) });
-  }
-  checkStackNames(zones, (zone, message) => at(["zones", zoneKeys.get(zone)!], message, "key"));
-
-  // A default TTL must suit every provider it ends up used with.
-  const defaultTtlUsers = new Set<ProviderName>();
-
-  const domains: Domain[] = [];
-  const domainKeys = new Map<string, string>();
-  for (const [key, raw] of Object.entries(isObj(data.domains) ? data.domains : {})) {
-    const name = normaliseDomain(key);
-    if (!name.ok) {
-      at(["domains", key], `domain name '${key}' ${name.reason}`, "key");
-      continue;
-    }
-    if (domainKeys.has(name.value)) {
-      at(["domains", key], `domain ${name.value} is listed twice (also as '${domainKeys.get(name.value)}'); merge their selectors into one entry`, "key");
-      continue;
-    }
-    domainKeys.set(name.value, key);
-    const zone = zones.filter((z) => isInZone(name.value, z.name)).sort((a, b) => b.name.length - a.name.length)[0];
-    if (!zone) {
-      const hint = zones.length ? ` (zones: ${zones.map((z) => z.name).join(", ")})` : "";
-      at(["domains", key], `${name.value} is under no zone in 'zones'${hint}: add the zone that holds ${name.value} to 'zones', or fix the name`, "key");
-      continue;
-    }
-    const selectorsRaw = isObj(raw) && isObj(raw.selectors) ? raw.selectors : {};
-    const rotation = rotationPolicy(raw, defaults, defaultKey, ["domains", key], at);
-    if (Object.keys(selectorsRaw).length === 0 && !wantsRotation(raw, defaults) && (raw === null || (isObj(raw) && (raw.selectors === undefined || isObj(raw.selectors))))) {
-      at(["domains", key], `${name.value} has no selectors: add one under 'selectors:', e.g. 's2026a: {}' for a generated ${defaultKey} key, or give it a rotation policy`, "key");
-    }
-    // Rotated records take defaults.ttl.
-    if (rotation && ttlProblem(zone.provider, defaultTtl)) defaultTtlUsers.add(zone.provider);
-    const selectors: Selector[] = [];
-    const selectorKeys = new Map<string, string>();
-    for (const [selKey, selRaw] of Object.entries(selectorsRaw)) {
-      const path = ["domains", key, "selectors", selKey];
-      const sel = normaliseSelector(selKey);
-      if (!sel.ok) {
-        at(path, `selector '${selKey}' ${sel.reason}`, "key");
-        continue;
-      }
-      if (selectorKeys.has(sel.value)) {
-        at(path, `selector ${sel.value} is listed twice (also as '${selectorKeys.get(sel.value)}'); keep one`, "key");
-        continue;
-      }
-      selectorKeys.set(sel.value, selKey);
-      const fqdn = recordName(sel.value, name.value);
-      if (fqdn.length > MAX_NAME_OCTETS) {
-        at(path, `the record name ${fqdn} is ${fqdn.length} octets; DNS allows ${MAX_NAME_OCTETS}: use a shorter selector`, "key");
-        continue;
-      }
-      const s = selRaw === null ? {} : isObj(selRaw) ? selRaw : undefined;
-      if (s === undefined) continue; // the shape check reported it
-      const built = buildSelector(s, path, at, { defaultKey, zone, warnings: (m) => warnings.push(formatProblem(source.problem([...path, "key"], m))) });
-      if (built === undefined) continue;
-      const ttl = typeof s.ttl === "number" ? s.ttl : defaultTtl;
-      if (s.adopt === true && zone.provider !== "route53")
-        at([...path, "adopt"], `'adopt' works in Route53 zones only; in Cloudflare, import the record with 'cdktf' import blocks or delete it first`);
-      const ttlWhy = ttlProblem(zone.provider, ttl);
-      if (ttlWhy) {
-        if (typeof s.ttl === "number") at([...path, "ttl"], ttlWhy);
-        else defaultTtlUsers.add(zone.provider);
-      }
-      selectors.push({
-        name: sel.value,
-        domain: name.value,
-        ttl,
-        testing: s.testing === true,
-        adopt: s.adopt === true,
-        ...(typeof s.note === "string" && s.note !== "" ? { note: s.note } : {}),
-        source: built,
-        position: positionOf(source, path),
-      });
-    }
-    domains.push({
-      name: name.value,
-      zone: zone.name,
-      selectors: selectors.sort((a, b) => a.name.localeCompare(b.name)),
-      ...(rotation ? { rotation } : {}),
-      ttl: defaultTtl,
-      position: positionOf(source, ["domains", key]),
-    });
-  }
-  for (const provider of defaultTtlUsers) {
-    at(["defaults", "ttl"], `${ttlProblem(provider, defaultTtl)} (the default applies to selectors in ${provider} zones): change defaults.ttl or set ttl on those selectors`);
+  const ctx: Context = {
+    source,
+    at,
+    warn,
+    defaults,
+    defaultTtl: typeof defaults.ttl === "number" ? defaults.ttl : DEFAULT_TTL,
+    defaultKey: (typeof defaults.key === "string" ? defaults.key : DEFAULT_KEY) as KeyAlgorithm,
+    zones: validateZones(isObj(data.zones) ? data.zones : {}, at, warn),
+    defaultTtlUsers: new Set(),
+  };
+  const domains = validateDomains(isObj(data.domains) ? data.domains : {}, ctx);
+  for (const provider of ctx.defaultTtlUsers) {
+    ctx.at(["defaults", "ttl"], `${ttlProblem(provider, ctx.defaultTtl)} (the default applies to selectors in ${provider} zones): change defaults.ttl or set ttl on those selectors`);
   }
   if (typeof defaults.key === "string") {
     const w = algorithmWarning(defaults.key as KeyAlgorithm);
-    if (w) warnings.push(formatProblem(source.problem(["defaults", "key"], w)));
+    if (w) ctx.warn(["defaults", "key"], w);
   }
 
-  const backend = buildBackend(data.backend, at);
+  const backend = buildBackend(data.backend, ctx.at);
   if (problems.length) throw new InputError(problems);
   return {
     file: source.file,
     lockFile: join(dirname(source.file), LOCK_FILE_NAME),
     backend,
-    zones: zones.sort((a, b) => a.name.localeCompare(b.name)),
+    zones: [...ctx.zones].sort((a, b) => a.name.localeCompare(b.name)),
     domains: domains.sort((a, b) => a.name.localeCompare(b.name)),
     warnings,
   };
+}
+
+/** The valid zones; every problem of every zone is reported. */
+function validateZones(raw: Obj, at: Report, warn: Report): Zone[] {
+  const zones: Zone[] = [];
+  const zoneKeys = new Map<string, string>();
+  for (const [key, value] of Object.entries(raw)) {
+    const path = ["zones", key];
+    const name = checkedName("zone", key, path, at, warn);
+    const other = name && zoneKeys.get(name);
+    if (other !== undefined) at(path, `zone ${name} is declared twice (also as '${excerpt(other)}'); keep one`, "key");
+    else if (name) zoneKeys.set(name, key);
+    if (!isObj(value) || !PROVIDERS.includes(value.provider as ProviderName)) continue; // the shape check reported it
+    const provider = value.provider as ProviderName;
+    const zoneId = typeof value.zoneId === "string" ? value.zoneId.trim() : undefined;
+    if (zoneId !== undefined && !ZONE_ID_RULES[provider].pattern.test(zoneId))
+      at([...path, "zoneId"], `'${excerpt(zoneId)}' is not a ${provider} zone id: ${ZONE_ID_RULES[provider].hint}`);
+    if (name && other === undefined) zones.push({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}) });
+  }
+  checkStackNames(zones, (zone, message) => at(["zones", zoneKeys.get(zone)!], message, "key"));
+  return zones;
+}
+
+/**
+ * A zone or domain name in its published form, or undefined after reporting
+ * why it is not a host name; a name that mixes scripts is a warning.
+ */
+function checkedName(what: "zone" | "domain", key: string, path: PathKey[], at: Report, warn: Report): string | undefined {
+  const name = normaliseDomain(key);
+  if (!name.ok) {
+    at(path, `${what} name '${excerpt(key)}' ${name.reason}`, "key");
+    return undefined;
+  }
+  const mixed = mixedScriptLabel(name.value);
+  if (mixed)
+    warn(path, `the label '${excerpt(mixed.label)}' mixes ${mixed.scripts.join(" and ")} letters, as look-alike names do: it is published as ${name.value}; make sure this is the ${what} you mean`, "key");
+  return name.value;
+}
+
+/** The valid domains; every problem of every domain and selector is reported, also under a domain that is itself invalid. */
+function validateDomains(raw: Obj, ctx: Context): Domain[] {
+  const domains: Domain[] = [];
+  const domainKeys = new Map<string, string>();
+  for (const [key, value] of Object.entries(raw)) {
+    const path = ["domains", key];
+    const name = checkedName("domain", key, path, ctx.at, ctx.warn);
+    const other = name && domainKeys.get(name);
+    if (other !== undefined) ctx.at(path, `domain ${name} is listed twice (also as '${excerpt(other)}'); merge their selectors into one entry`, "key");
+    else if (name) domainKeys.set(name, key);
+    const zone = name === undefined ? undefined : ctx.zones.filter((z) => isInZone(name, z.name)).sort((a, b) => b.name.length - a.name.length)[0];
+    if (name && !zone) {
+      const hint = ctx.zones.length ? ` (zones: ${ctx.zones.map((z) => z.name).join(", ")})` : "";
+      ctx.at(path, `${name} is under no zone in 'zones'${hint}: add the zone that holds ${name} to 'zones', or fix the name`, "key");
+    }
+    const selectorsRaw = isObj(value) && isObj(value.selectors) ? value.selectors : {};
+    const rotation = rotationPolicy(value, ctx.defaults, ctx.defaultKey, path, ctx.at);
+    if (Object.keys(selectorsRaw).length === 0 && !wantsRotation(value, ctx.defaults) && (value === null || (isObj(value) && (value.selectors === undefined || isObj(value.selectors))))) {
+      ctx.at(path, `${name ?? `'${excerpt(key)}'`} has no selectors: add one under 'selectors:', e.g. 's2026a: {}' for a generated ${ctx.defaultKey} key, or give it a rotation policy`, "key");
+    }
+    // Rotated records take defaults.ttl.
+    if (rotation && zone && ttlProblem(zone.provider, ctx.defaultTtl)) ctx.defaultTtlUsers.add(zone.provider);
+    const selectors = validateSelectors(selectorsRaw, path, name, zone, ctx);
+    if (name === undefined || other !== undefined || zone === undefined) continue;
+    domains.push({
+      name,
+      zone: zone.name,
+      selectors: selectors.sort((a, b) => a.name.localeCompare(b.name)),
+      ...(rotation ? { rotation } : {}),
+      ttl: ctx.defaultTtl,
+      position: positionOf(ctx.source, path),
+    });
+  }
+  return domains;
+}
+
+/**
+ * The valid selectors of a domain. `domain` and `zone` are undefined when the
+ * domain's name is invalid or under no zone: the selectors are still checked.
+ */
+function validateSelectors(raw: Obj, domainPath: PathKey[], domain: string | undefined, zone: Zone | undefined, ctx: Context): Selector[] {
+  const { at } = ctx;
+  const selectors: Selector[] = [];
+  const selectorKeys = new Map<string, string>();
+  for (const [selKey, selRaw] of Object.entries(raw)) {
+    const path = [...domainPath, "selectors", selKey];
+    const sel = normaliseSelector(selKey);
+    let named = sel.ok;
+    if (!sel.ok) at(path, `selector '${excerpt(selKey)}' ${sel.reason}`, "key");
+    else if (selectorKeys.has(sel.value)) {
+      at(path, `selector ${sel.value} is listed twice (also as '${excerpt(selectorKeys.get(sel.value)!)}'); keep one`, "key");
+      named = false;
+    } else {
+      selectorKeys.set(sel.value, selKey);
+      const fqdn = domain === undefined ? "" : recordName(sel.value, domain);
+      if (fqdn.length > MAX_NAME_OCTETS) {
+        at(path, `the record name ${fqdn} is ${fqdn.length} octets; DNS allows ${MAX_NAME_OCTETS}: use a shorter selector`, "key");
+        named = false;
+      }
+    }
+    const s = selRaw === null ? {} : isObj(selRaw) ? selRaw : undefined;
+    if (s === undefined) continue; // the shape check reported it
+    const built = buildSelector(s, path, at, { defaultKey: ctx.defaultKey, warnings: (m) => ctx.warn([...path, "key"], m) });
+    const ttl = typeof s.ttl === "number" ? s.ttl : ctx.defaultTtl;
+    if (zone) {
+      if (s.adopt === true && zone.provider !== "route53")
+        at([...path, "adopt"], `'adopt' works in Route53 zones only; in Cloudflare, import the record with 'cdktf' import blocks or delete it first`);
+      const ttlWhy = ttlProblem(zone.provider, ttl);
+      if (ttlWhy) {
+        if (typeof s.ttl === "number") at([...path, "ttl"], ttlWhy);
+        else ctx.defaultTtlUsers.add(zone.provider);
+      }
+    }
+    if (!sel.ok || !named || built === undefined || domain === undefined) continue;
+    selectors.push({
+      name: sel.value,
+      domain,
+      ttl,
+      testing: s.testing === true,
+      adopt: s.adopt === true,
+      ...(typeof s.note === "string" && s.note !== "" ? { note: s.note } : {}),
+      source: built,
+      position: positionOf(ctx.source, path),
+    });
+  }
+  return selectors;
 }
 
 /**
@@ -217,7 +264,7 @@ function wantsRotation(raw: unknown, defaults: Obj): boolean {
   return own || (isObj(defaults.rotation) && noSelectors);
 }
 
-function rotationPolicy(raw: unknown, defaults: Obj, defaultKey: KeyAlgorithm, path: PathKey[], at: (path: PathKey[], message: string) => void): RotationPolicy | undefined {
+function rotationPolicy(raw: unknown, defaults: Obj, defaultKey: KeyAlgorithm, path: PathKey[], at: Report): RotationPolicy | undefined {
   if (!wantsRotation(raw, defaults)) return undefined;
   const own = isObj(raw) && isObj(raw.rotation) ? raw.rotation : undefined;
   const base = isObj(defaults.rotation) ? defaults.rotation : undefined;
@@ -250,50 +297,52 @@ function rotationPolicy(raw: unknown, defaults: Obj, defaultKey: KeyAlgorithm, p
   return problems.length ? undefined : policy;
 }
 
-function buildSelector(
-  s: Obj,
-  path: PathKey[],
-  at: (path: PathKey[], message: string) => void,
-  ctx: { defaultKey: KeyAlgorithm; zone: Zone; warnings: (m: string) => void },
-): SelectorSource | undefined {
+function buildSelector(s: Obj, path: PathKey[], at: Report, ctx: { defaultKey: KeyAlgorithm; warnings: (m: string) => void }): SelectorSource | undefined {
   const given = (["key", "txt", "cname"] as const).filter((k) => s[k] !== undefined);
-  if (given.length > 1) {
+  if (given.length > 1)
     at([...path, given[1]], `a selector is published one way, but this one has ${given.join(" and ")}: keep exactly one of key (generated), txt (provided) or cname (delegated)`);
-    return undefined;
-  }
   if (typeof s.note === "string") {
     const why = noteProblem(s.note);
     if (why) at([...path, "note"], `the note ${why}`);
   }
-  if (s.cname !== undefined) {
-    for (const tag of ["testing", "note"] as const)
-      if (s[tag] !== undefined) at([...path, tag], `'${tag}' does not apply to a delegated (cname) selector: the signing provider publishes its record; remove '${tag}'`);
-    if (typeof s.cname !== "string") return undefined;
-    const target = normaliseHostName(s.cname);
-    if (!target.ok) {
-      at([...path, "cname"], `the CNAME target '${s.cname}' ${target.reason}: give the host name from the signing provider, e.g. s1.domainkey.u1234.wl.sendgrid.net`);
-      return undefined;
-    }
-    return { kind: "delegated", cname: target.value };
-  }
-  if (s.txt !== undefined) {
-    if (typeof s.txt !== "string") return undefined;
-    const parsed = parseKeyRecord(joinQuoted(s.txt));
-    if (!parsed.ok) {
-      at([...path, "txt"], `the txt value is not a DKIM key record: it ${parsed.reason}`);
-      return undefined;
-    }
-    let tags = parsed.tags;
-    if (s.testing === true) tags = withTag(tags, "t", "y");
-    if (typeof s.note === "string" && s.note !== "") tags = withTag(tags, "n", s.note);
-    return { kind: "provided", txt: formatTags(tags) };
-  }
+  // Each given way is checked, so that a conflict does not hide the problems of its values.
+  const delegated = s.cname === undefined ? undefined : delegation(s, path, at);
+  const provided = s.txt === undefined ? undefined : providedRecord(s, path, at);
+  if (given.length > 1) return undefined;
+  if (s.cname !== undefined) return delegated;
+  if (s.txt !== undefined) return provided;
   const algorithm = (typeof s.key === "string" ? s.key : ctx.defaultKey) as KeyAlgorithm;
   if (typeof s.key === "string") {
     const w = algorithmWarning(algorithm);
     if (w) ctx.warnings(w);
   }
   return { kind: "generated", algorithm };
+}
+
+function delegation(s: Obj, path: PathKey[], at: Report): SelectorSource | undefined {
+  for (const tag of ["testing", "note"] as const)
+    if (s[tag] !== undefined) at([...path, tag], `'${tag}' does not apply to a delegated (cname) selector: the signing provider publishes its record; remove '${tag}'`);
+  if (typeof s.cname !== "string") return undefined;
+  const target = normaliseHostName(s.cname);
+  if (!target.ok) {
+    at([...path, "cname"], `the CNAME target '${excerpt(s.cname)}' ${target.reason}: give the host name from the signing provider, e.g. s1.domainkey.u1234.wl.sendgrid.net`);
+    return undefined;
+  }
+  return { kind: "delegated", cname: target.value };
+}
+
+function providedRecord(s: Obj, path: PathKey[], at: Report): SelectorSource | undefined {
+  if (typeof s.txt !== "string") return undefined;
+  const parsed = parseKeyRecord(joinQuoted(s.txt));
+  if (!parsed.ok) {
+    // The reason may quote parts of the value: capped.
+    at([...path, "txt"], `the txt value is not a DKIM key record: it ${capText(parsed.reason)}`);
+    return undefined;
+  }
+  let tags = parsed.tags;
+  if (s.testing === true) tags = withTag(tags, "t", "y");
+  if (typeof s.note === "string" && s.note !== "") tags = withTag(tags, "n", s.note);
+  return { kind: "provided", txt: formatTags(tags) };
 }
 
 /**
@@ -325,7 +374,7 @@ function checkStackNames(zones: readonly Zone[], report: (zone: string, message:
   }
 }
 
-function buildBackend(raw: unknown, at: (path: PathKey[], message: string) => void): Backend {
+function buildBackend(raw: unknown, at: Report): Backend {
   if (!isObj(raw)) return { kind: "local" };
   const kinds = Object.keys(raw).filter((k) => raw[k] !== undefined);
   if (kinds.length === 0) {
@@ -367,20 +416,20 @@ function zodProblems(source: YamlSource, issue: z.core.$ZodIssue): Problem[] {
       return issue.keys.map((k) => {
         const guess = didYouMean(k, fields);
         const hint = guess ? `did you mean '${guess}'?` : `known fields here: ${fields.join(", ")}`;
-        return source.problem([...path, k], `unknown field '${k}': ${hint}`, "key");
+        return source.problem([...path, k], `unknown field '${excerpt(k)}': ${hint}`, "key");
       });
     }
     case "invalid_type":
-      if (input === undefined) return [source.problem(path, `'${path[path.length - 1]}' is missing: add it (${issue.expected === "record" ? "a mapping" : issue.expected})`, "key")];
-      return [source.problem(path, `expected ${expectedName(issue.expected)}, found ${describe(input)}`)];
+      if (input === undefined) return [source.problem(path, `'${excerpt(String(path[path.length - 1]))}' is missing: add it (${issue.expected === "record" ? "a mapping" : issue.expected})`, "key")];
+      return [source.problem(path, `expected ${expectedName(issue.expected)}, found ${describe(input)}${issue.expected === "string" ? quoteHint(input) : ""}`)];
     case "invalid_value":
-      return [source.problem(path, `${JSON.stringify(input)} is not allowed: use one of ${issue.values.map((v) => String(v)).join(", ")}`)];
+      return [source.problem(path, `${excerptValue(input)} is not allowed: use one of ${issue.values.map((v) => String(v)).join(", ")}`)];
     case "too_small":
-      return [source.problem(path, issue.origin === "string" ? "must not be empty" : `${String(input)} is too small: the minimum is ${String(issue.minimum)}`)];
+      return [source.problem(path, issue.origin === "string" ? "must not be empty" : `${excerptValue(input)} is too small: the minimum is ${String(issue.minimum)}`)];
     case "too_big":
-      return [source.problem(path, `${String(input)} is too large: the maximum is ${String(issue.maximum)}`)];
+      return [source.problem(path, `${excerptValue(input)} is too large: the maximum is ${String(issue.maximum)}`)];
     default:
-      return [source.problem(path, issue.message)];
+      return [source.problem(path, capText(issue.message))];
   }
 }
 
@@ -390,13 +439,18 @@ function expectedName(expected: string): string {
   return `a ${expected}`;
 }
 
+/** For a scalar where a string belongs: YAML read `12345` or `true` as a number or boolean. */
+function quoteHint(v: unknown): string {
+  return typeof v === "number" || typeof v === "boolean" ? `; YAML read it as a ${typeof v}: put it in quotes` : "";
+}
+
 function describe(v: unknown): string {
   if (v === null) return "nothing (null)";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";
-  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "..." : v)}`;
-  if (typeof v === "number" && !Number.isInteger(v)) return `the number ${v}`;
-  return `${typeof v} ${String(v)}`;
+  if (typeof v === "string") return `the string ${excerptValue(v)}`;
+  if (typeof v === "number") return `the number ${excerpt(String(v))}`;
+  return `${typeof v} ${excerpt(String(v))}`;
 }
 
 function positionOf(source: YamlSource, path: PathKey[]) {

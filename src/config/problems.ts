@@ -1,6 +1,7 @@
 /**
  * Problems in an input file, each with its place, reported all at once.
  */
+import { withoutPrivateKeys } from "../redact";
 
 export interface Problem {
   readonly file: string;
@@ -14,8 +15,9 @@ export interface Problem {
   readonly message: string;
 }
 
+/** `FILE:LINE:COL: path: message`; a private key that a message quotes by mistake is left out. */
 export function formatProblem(p: Problem): string {
-  return `${p.file}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
+  return withoutPrivateKeys(`${p.file}:${p.line}:${p.col}: ${p.path ? `${p.path}: ` : ""}${p.message}`);
 }
 
 /** Thrown when an input file is invalid; carries every problem found. */

@@ -3,8 +3,10 @@
  * column.
  */
 import { readFileSync } from "node:fs";
-import { Document, isMap, isScalar, isSeq, LineCounter, Node, Pair, parseDocument, visit, YAMLMap } from "yaml";
-import { Problem } from "./problems";
+import { basename } from "node:path";
+import { Alias, Document, isMap, isNode, isScalar, isSeq, LineCounter, Node, Pair, parseDocument, visit, YAMLMap } from "yaml";
+import { InputError, Problem } from "./problems";
+import { capText, excerpt, isPrivateKey, PRIVATE_KEY_MESSAGE, privateKeyOffset } from "../redact";
 
 export type PathKey = string | number;
 
@@ -13,39 +15,110 @@ export class YamlSource {
     readonly file: string,
     readonly doc: Document.Parsed,
     private readonly lines: LineCounter,
+    private readonly text: string,
   ) {}
 
   /** Parses `text`; YAML syntax errors (duplicate keys among them) become problems. */
   static parse(file: string, text: string): { source: YamlSource; problems: Problem[] } {
+    const nul = text.indexOf("\0");
+    if (nul >= 0) return YamlSource.notText(file, text.slice(0, nul), "it holds NUL bytes (UTF-16?)");
     const lines = new LineCounter();
     // yaml's own duplicate-key check compares each key with every earlier one
     // (quadratic in a 10,000-domain file); duplicateKeys() does it with a Set.
     const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, strict: true });
-    const source = new YamlSource(file, doc, lines);
-    const found = [...doc.errors.map((e) => ({ offset: e.pos[0], message: yamlMessage(e.code, e.message) })), ...duplicateKeys(doc)];
+    const source = new YamlSource(file, doc, lines, text);
+    // A file that does not parse may hold a private key where no node shows it:
+    // say so, and let no syntax error quote the text around it.
+    const secret = doc.errors.length > 0 && isPrivateKey(text);
+    const found = [
+      ...doc.errors.map((e) => ({ offset: e.pos[0], message: yamlMessage(e.code, secret ? "" : e.message) })),
+      ...duplicateKeys(doc),
+      ...(secret ? [{ offset: Math.max(0, privateKeyOffset(text)), message: PRIVATE_KEY_MESSAGE }] : []),
+    ];
     const problems = found
       .sort((a, b) => a.offset - b.offset)
-      .map(({ offset, message }) => {
-        const pos = lines.linePos(offset);
-        return { file, line: pos.line, col: pos.col, path: "", message };
-      });
+      .map(({ offset, message }) => source.at(offset, [], message));
     return { source, problems };
   }
 
+  /** Reads `file` as UTF-8 (a UTF-8 BOM is dropped); bytes that are not UTF-8 text are one problem. */
   static read(file: string): { source: YamlSource; problems: Problem[] } {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFileSync(file, "utf8");
+      bytes = readFileSync(file);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === "ENOENT" ? "no such file; create it (see README) or pass --config FILE" : `cannot read it (${code ?? String(e)})`;
       return { source: YamlSource.parse(file, "").source, problems: [{ file, line: 1, col: 1, path: "", message: why }] };
     }
-    return YamlSource.parse(file, text);
+    try {
+      return YamlSource.parse(file, new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    } catch {
+      const lossy = new TextDecoder("utf-8").decode(bytes);
+      const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+      return YamlSource.notText(file, lossy.slice(0, Math.max(0, lossy.indexOf("\ufffd"))), utf16 ? "it starts with a UTF-16 byte order mark" : "it holds bytes that are not UTF-8");
+    }
   }
 
+  /** The one problem of a file that is not UTF-8 text, at the first offending character (`before` is the text up to it). */
+  private static notText(file: string, before: string, why: string): { source: YamlSource; problems: Problem[] } {
+    const line = before.split("\n").length;
+    const col = before.length - before.lastIndexOf("\n");
+    const message = `not UTF-8 text: ${why}; save the file as UTF-8`;
+    return { source: YamlSource.parse(file, "").source, problems: [{ file, line, col, path: "", message }] };
+  }
+
+  /** The document as plain data; an alias bomb (too many aliases) is a problem at the first alias. */
   toJS(): unknown {
-    return this.doc.toJS({ maxAliasCount: 100 });
+    try {
+      return this.doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      if (!(e instanceof ReferenceError)) throw e;
+      let first: Alias | undefined;
+      visit(this.doc, { Alias: (_, node) => ((first = node), visit.BREAK) });
+      const pos = this.lines.linePos((first as Alias | undefined)?.range?.[0] ?? 0);
+      const message = `too many YAML aliases (${capText(e.message, 80)}): ${basename(this.file)} needs no anchors or aliases; write the values out`;
+      throw new InputError([{ file: this.file, line: pos.line, col: pos.col, path: "", message }]);
+    }
+  }
+
+  /**
+   * Problems of single nodes that hold their own data fine but must not be
+   * there: YAML tags (other than the core ones) and pasted private keys. One
+   * problem per node; `path` of each is what `problem()` gives, so callers can
+   * leave out their own problems at the same node.
+   */
+  nodeProblems(): Problem[] {
+    const out: Problem[] = [];
+    const check = (node: unknown, path: PathKey[]) => {
+      if (!isNode(node)) return;
+      const n = node;
+      if (n.tag !== undefined && !CORE_TAGS.has(n.tag)) {
+        const shown = this.doc.directives?.tagString(n.tag) ?? n.tag;
+        const start = n.range?.[0] ?? 0;
+        const tagAt = this.text.lastIndexOf(shown, start);
+        out.push(this.at(tagAt >= 0 && start - tagAt < shown.length + 80 ? tagAt : start, path, `YAML tags are not used in ${basename(this.file)}: remove '${excerpt(shown)}'`));
+      } else if (isScalar(n) && typeof n.value === "string" && isPrivateKey(n.value)) {
+        out.push(this.at(n.range?.[0] ?? 0, path, PRIVATE_KEY_MESSAGE));
+      }
+    };
+    const walk = (node: unknown, path: PathKey[]) => {
+      check(node, path);
+      if (isMap(node))
+        for (const pair of node.items) {
+          const keyPath = [...path, keyText(pair)];
+          check(pair.key, keyPath);
+          walk(pair.value, keyPath);
+        }
+      else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
+    };
+    walk(this.doc.contents, []);
+    return out;
+  }
+
+  private at(offset: number, path: readonly PathKey[], message: string): Problem {
+    const pos = this.lines.linePos(offset);
+    return { file: this.file, line: pos.line, col: pos.col, path: pathText(path), message };
   }
 
   /** A problem at the node for `path` (its key with `at: 'key'`), falling back to the nearest ancestor that exists. */
@@ -58,8 +131,7 @@ export class YamlSource {
         break;
       }
     }
-    const pos = this.lines.linePos(offset);
-    return { file: this.file, line: pos.line, col: pos.col, path: path.join("/"), message };
+    return this.at(offset, path, message);
   }
 
   /** Per mapping, its pairs by key (first occurrence), so a lookup is not a scan of 10,000 domains. */
@@ -97,7 +169,26 @@ export class YamlSource {
   }
 }
 
+/** A plain mapping of the data: not a list, nor what a YAML tag makes (a Set, a Map, a Date, bytes). */
+export function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v));
+}
+
 const keyText = (p: Pair): string => String(isScalar(p.key) ? p.key.value : p.key);
+
+/** Tags that only say what YAML already reads (`!!str 5`); every other tag is refused. */
+const CORE_TAGS = new Set(["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`));
+
+/** Shaped like a DNS name (labels of at most 63 letters, digits, hyphens, underscores): shown whole in a path. */
+const NAME_LIKE = /^(?=.{1,253}$)[\p{L}\p{N}_-]{1,63}(?:\.[\p{L}\p{N}_-]{1,63})*\.?$/u;
+
+/**
+ * A path as problems show it, e.g. `domains/example.com/selectors/s1`: keys
+ * shaped like names are shown whole, any other key only as a short excerpt.
+ */
+export function pathText(path: readonly PathKey[]): string {
+  return path.map((k) => (NAME_LIKE.test(String(k)) ? String(k) : excerpt(String(k)))).join("/");
+}
 
 /** Keys that appear twice in one mapping: the second occurrence of each. */
 function duplicateKeys(doc: Document.Parsed): { offset: number; message: string }[] {
@@ -115,8 +206,9 @@ function duplicateKeys(doc: Document.Parsed): { offset: number; message: string 
   return out;
 }
 
+/** The first line of a YAML error, capped; without `message`, only what its code says. */
 function yamlMessage(code: string, message: string): string {
   const first = message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
   if (code === "DUPLICATE_KEY") return "duplicate key: this name appears twice in the same mapping; merge the two entries into one";
-  return `YAML syntax error: ${first}`;
+  return `YAML syntax error: ${first ? capText(first) : code.toLowerCase().replace(/_/g, " ")}`;
 }

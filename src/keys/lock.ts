@@ -6,9 +6,11 @@ import { existsSync } from "node:fs";
 import { stringify } from "yaml";
 import { fingerprint, KEY_ALGORITHMS, KeyAlgorithm } from "../dkim/keys";
 import { InputError, Problem } from "../config/problems";
-import { YamlSource } from "../config/yaml-source";
+import { isMapping, YamlSource } from "../config/yaml-source";
 import { writeFileAtomic } from "./atomic";
-import { isoSeconds } from "../time";
+import { isoSeconds, parseIsoTime } from "../time";
+import { Checked, normaliseDomain, normaliseSelector } from "../dkim/names";
+import { excerpt } from "../redact";
 import { KeyState, STATES } from "../rotation/machine";
 
 export interface LockEntry {
@@ -33,7 +35,14 @@ const LIFECYCLE_TIMES = ["activated", "retired", "revoked", "removed"] as const;
 
 const HEADER = "# Written by dkimctl. Commit it: it holds public keys only.\n";
 const ENTRY_FIELDS = ["algorithm", "publicKey", "fingerprint", "created", "origin", "state", ...LIFECYCLE_TIMES];
-const time = (v: unknown): string | undefined => (v instanceof Date ? isoSeconds(v) : typeof v === "string" ? v : undefined);
+/** A lock time as written, if it is a strict ISO 8601 time; YAML 1.1 (`%YAML 1.1`) reads timestamps as Dates. */
+const time = (v: unknown): string | undefined => (v instanceof Date ? isoSeconds(v) : typeof v === "string" && parseIsoTime(v) ? v : undefined);
+
+/** Domains and selectors in the lock are in their published form, as dkimctl writes them. */
+function publishedName(what: "domain" | "selector", key: string, checked: Checked, path: string[], at: (path: string[], message: string, where: "key") => void): void {
+  if (!checked.ok) at(path, `${what} '${excerpt(key)}' ${checked.reason}`, "key");
+  else if (checked.value !== key) at(path, `${what} '${excerpt(key)}' is not in its published form ${checked.value}`, "key");
+}
 
 export class Lock {
   private readonly keys = new Map<string, Map<string, LockEntry>>();
@@ -64,44 +73,58 @@ export class Lock {
     if (!existsSync(file)) return lock;
     const { source, problems } = YamlSource.read(file);
     if (problems.length) {
-      throw new InputError(problems.map((p) => ({ ...p, message: `${p.message} (if this is a merge conflict, take one side and run 'dkimctl keys' again)` })));
+      const hint = " (if this is a merge conflict, take one side and run 'dkimctl keys' again)";
+      throw new InputError(problems.map((p) => ({ ...p, message: /^(YAML syntax error|duplicate key)/.test(p.message) ? p.message + hint : p.message })));
     }
-    const data = source.toJS() as Record<string, unknown> | null;
-    if (data === null) return lock;
-    const bad: Problem[] = [];
-    if (typeof data !== "object" || data.version !== 1) {
-      throw new InputError([source.problem(["version"], "not a dkimctl version 1 lock file: restore it from git")]);
-    }
-    const keys = (data.keys ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
-    for (const [domain, sels] of Object.entries(keys)) {
-      for (const [selector, raw] of Object.entries(sels ?? {})) {
+    const data = source.toJS();
+    // Tags and pasted private keys: one problem per node, in place of any other problem at it.
+    const flagged = source.nodeProblems();
+    if (data === null && !flagged.length) return lock;
+    if (!isMapping(data) || data.version !== 1) throw new InputError([source.problem(["version"], "not a dkimctl version 1 lock file: restore it from git"), ...flagged]);
+    const flaggedPaths = new Set(flagged.map((p) => p.path));
+    const bad: Problem[] = [...flagged];
+    const at = (path: string[], message: string, where: "value" | "key" = "value") => {
+      const p = source.problem(path, `${message}: the lock was edited by hand; restore it from git`, where);
+      if (!flaggedPaths.has(p.path)) bad.push(p);
+    };
+    const keys = data.keys ?? {};
+    if (!isMapping(keys)) at(["keys"], "keys must be a mapping of domains to their selectors");
+    for (const [domain, sels] of Object.entries(isMapping(keys) ? keys : {})) {
+      publishedName("domain", domain, normaliseDomain(domain), ["keys", domain], at);
+      if (sels !== null && !isMapping(sels)) at(["keys", domain], `domain '${excerpt(domain)}' must be a mapping of selectors to their keys`);
+      for (const [selector, raw] of Object.entries(isMapping(sels) ? sels : {})) {
         const path = ["keys", domain, selector];
+        const before = bad.length;
+        publishedName("selector", selector, normaliseSelector(selector), path, at);
+        if (raw !== null && !isMapping(raw)) {
+          at(path, `selector '${excerpt(selector)}' must be a mapping of algorithm, publicKey, fingerprint and created`);
+          continue;
+        }
         const e = raw ?? {};
         const extra = Object.keys(e).filter((k) => !ENTRY_FIELDS.includes(k));
-        for (const k of extra) bad.push(source.problem([...path, k], `unknown field '${k}' in the lock: restore the file from git`, "key"));
-        if (!KEY_ALGORITHMS.includes(e.algorithm as KeyAlgorithm)) bad.push(source.problem([...path, "algorithm"], `algorithm must be one of ${KEY_ALGORITHMS.join(", ")}`));
-        if (typeof e.publicKey !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(e.publicKey)) bad.push(source.problem([...path, "publicKey"], "publicKey must be the base64 p= value"));
-        else if (e.fingerprint !== fingerprint(e.publicKey))
-          bad.push(source.problem([...path, "fingerprint"], "fingerprint does not match publicKey: the lock was edited by hand; restore it from git"));
-        const created = time(e.created);
+        for (const k of extra) at([...path, k], `unknown field '${excerpt(k)}' in the lock`, "key");
+        if (!KEY_ALGORITHMS.includes(e.algorithm as KeyAlgorithm)) at([...path, "algorithm"], `algorithm must be one of ${KEY_ALGORITHMS.join(", ")}`);
+        if (typeof e.publicKey !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(e.publicKey)) at([...path, "publicKey"], "publicKey must be the base64 p= value");
+        else if (e.fingerprint !== fingerprint(e.publicKey)) at([...path, "fingerprint"], "fingerprint does not match publicKey");
         for (const field of ["created", ...LIFECYCLE_TIMES]) {
-          const v = time(e[field]);
-          if ((field === "created" || e[field] !== undefined) && (v === undefined || Number.isNaN(Date.parse(v)))) bad.push(source.problem([...path, field], `${field} must be an ISO 8601 time`));
+          if ((field === "created" || e[field] !== undefined) && time(e[field]) === undefined)
+            at([...path, field], `${field} must be an ISO 8601 time (e.g. 2026-11-26T04:00:00Z)`);
         }
-        if (e.state !== undefined && !STATES.includes(e.state as KeyState)) bad.push(source.problem([...path, "state"], `state must be one of ${STATES.join(", ")}`));
-        if (e.origin !== undefined && e.origin !== "generated" && e.origin !== "imported") bad.push(source.problem([...path, "origin"], "origin must be generated or imported"));
-        if (bad.length) continue;
+        if (e.state !== undefined && !STATES.includes(e.state as KeyState)) at([...path, "state"], `state must be one of ${STATES.join(", ")}`);
+        if (e.origin !== undefined && e.origin !== "generated" && e.origin !== "imported") at([...path, "origin"], "origin must be generated or imported");
+        if (bad.length > before) continue;
         const timeline = lifecycleProblem(e.state as KeyState | undefined, (f) => time(e[f]));
-        if (timeline) bad.push(source.problem([...path, timeline.field], `${timeline.message}: the lock was edited by hand; restore it from git`));
+        if (timeline) at([...path, timeline.field], timeline.message);
         if (e.state === "active") {
-          const other = Object.entries(sels ?? {}).find(([s, o]) => s !== selector && o?.state === "active" && o?.algorithm === e.algorithm);
-          if (other && selector > other[0]) bad.push(source.problem([...path, "state"], `${domain} has two active ${String(e.algorithm)} keys (${other[0]} and ${selector}); a domain signs with one key per algorithm: restore the lock from git`));
+          const other = Object.entries(sels as Record<string, unknown>).find(([s, o]) => s !== selector && isMapping(o) && o.state === "active" && o.algorithm === e.algorithm);
+          if (other && selector > other[0])
+            at([...path, "state"], `${domain} has two active ${String(e.algorithm)} keys (${other[0]} and ${selector}); a domain signs with one key per algorithm`);
         }
         lock.set(domain, selector, {
           algorithm: e.algorithm as KeyAlgorithm,
           publicKey: e.publicKey as string,
           fingerprint: e.fingerprint as string,
-          created: created as string,
+          created: time(e.created)!,
           ...(e.origin === "imported" ? { origin: "imported" as const } : {}),
           ...(e.state !== undefined ? { state: e.state as KeyState } : {}),
           ...Object.fromEntries(LIFECYCLE_TIMES.filter((f) => e[f] !== undefined).map((f) => [f, time(e[f])])),
@@ -146,7 +169,7 @@ function lifecycleProblem(state: KeyState | undefined, at: (field: string) => st
   for (const field of order) {
     const v = at(field);
     if (v === undefined) return { field: "state", message: `state ${state} needs a '${field}' time` };
-    const t = Date.parse(v);
+    const t = parseIsoTime(v)?.getTime() ?? NaN;
     if (previous && t < previous.t) return { field, message: `${field} is before ${previous.field}` };
     previous = { field, t };
   }
