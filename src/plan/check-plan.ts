@@ -3,11 +3,20 @@
  * PLAN`) and refuses the changes that would break signing or that
  * domains.yaml and the lock do not explain. CI runs it between plan and
  * apply.
+ *
+ * Each resource change has two sides, judged separately: its `before`
+ * (what leaves DNS or Terraform's management, or changes in place) and its
+ * `after` (what gets published). A plan of the wrong shape is refused with
+ * the reason, resource by resource.
  */
 import type { Config } from "../config/model";
+import { excerpt, excerptValue } from "../redact";
+import { fingerprint } from "../dkim/keys";
+import { MAX_NAME_OCTETS } from "../dkim/names";
 import { parseQuotedTxt, joinTxt } from "../dkim/txt";
 import type { Lock } from "../keys/lock";
 import { DesiredRecord, desiredRecords } from "../records";
+import { abbreviate } from "../cli/formats";
 import { EXISTING_RECORDS_ADDRESS } from "../../constructs/logical-id";
 
 /** Resource types dkimctl creates. */
@@ -20,116 +29,330 @@ export interface PlanFinding {
   readonly message: string;
 }
 
-interface ResourceChange {
-  address: string;
-  mode: string;
-  type: string;
-  change: { actions: string[]; before: Record<string, unknown> | null; after: Record<string, unknown> | null };
+/**
+ * The action lists `terraform show -json` writes, by what they do. `forget`
+ * (Terraform 1.7+) leaves the object in DNS but drops it from the state.
+ */
+const ACTIONS = new Map<string, Kind>([
+  ["no-op", "no-op"],
+  ["read", "read"],
+  ["create", "create"],
+  ["update", "update"],
+  ["delete", "delete"],
+  ["delete+create", "replace"],
+  ["create+delete", "replace"],
+  ["forget", "forget"],
+  ["create+forget", "create-forget"],
+]);
+type Kind = "no-op" | "read" | "create" | "update" | "delete" | "replace" | "forget" | "create-forget";
+
+/** Which sides a change of each kind has: a before, an after. */
+const SIDES: Record<Kind, { before: boolean; after: boolean }> = {
+  "no-op": { before: true, after: true },
+  read: { before: true, after: true },
+  create: { before: false, after: true },
+  update: { before: true, after: true },
+  delete: { before: true, after: false },
+  replace: { before: true, after: true },
+  forget: { before: true, after: false },
+  "create-forget": { before: true, after: true },
+};
+
+/** A DNS record as one side of a plan's resource change describes it. */
+interface PlanRecord {
+  readonly name: string;
+  readonly type: string;
+  readonly value: string;
+  readonly ttl?: number;
+  /** Absent when not known until apply. */
+  readonly zoneId?: string;
 }
 
-/** The DNS record a plan-side resource object describes. */
-function recordOf(type: string, values: Record<string, unknown> | null): { name: string; type: string; value: string } | undefined {
-  if (!values || typeof values.name !== "string") return undefined;
-  const name = values.name.toLowerCase().replace(/\.$/, "");
-  const rrtype = String(values.type ?? "");
-  let value: string;
-  if (type === "aws_route53_record") {
-    const recs = Array.isArray(values.records) ? (values.records as string[]) : [];
-    // The provider wraps a TXT value in quotes: "a""b" is the strings a and b.
-    value = rrtype === "TXT" ? recs.map((r) => joinTxt(parseQuotedTxt(`"${r}"`))).join("\n") : recs.join("\n");
-  } else {
-    const content = String(values.content ?? "");
-    value = rrtype === "TXT" ? joinTxt(parseQuotedTxt(content)) : content;
-  }
-  if (rrtype === "CNAME") value = value.toLowerCase().replace(/\.$/, "");
-  return { name, type: rrtype, value };
+interface Change {
+  readonly address: string;
+  readonly type: string;
+  readonly kind: Kind;
+  /** As the plan gives them, joined with `+`: `delete+create`. */
+  readonly actions: string;
+  /** Terraform imports the object first (an import block: `adopt: true`). */
+  readonly importing: boolean;
+  readonly before?: PlanRecord;
+  readonly after?: PlanRecord;
 }
 
 const SELECTOR_NAME = /^(.+)\._domainkey\.(.+)$/;
+const REMAKE = "make the plan with 'terraform show -json PLANFILE'";
+
+/** The p= of a DKIM key record, folding whitespace removed; undefined when it has none. */
+const keyOf = (value: string): string | undefined => /(?:^|;)\s*p\s*=([^;]*)/.exec(value)?.[1].replace(/\s+/g, "");
+
+/** `sha256:0123456789ab…` for messages. */
+const shortPrint = (key: string) => `${fingerprint(key).slice(0, 19)}…`;
+
+/** What a value is, for messages about the plan's shape. */
+function kindOf(v: unknown): string {
+  if (v === null) return "null";
+  if (v === undefined) return "undefined";
+  if (Array.isArray(v)) return "a list";
+  return typeof v === "object" ? "an object" : `a ${typeof v}`;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Checks the plan; returns every finding (errors fail the check). */
 export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFinding[] {
-  if (typeof plan !== "object" || plan === null || !("format_version" in plan))
-    throw new Error("not a Terraform JSON plan: make it with 'terraform show -json PLANFILE > plan.json'");
-  const changes = ((plan as { resource_changes?: ResourceChange[] }).resource_changes ?? []).filter((c) => c.mode === "managed");
+  if (!isObject(plan) || !("format_version" in plan)) throw new Error("not a Terraform JSON plan: make it with 'terraform show -json PLANFILE > plan.json'");
+  const findings: PlanFinding[] = [];
+  const add = (severity: PlanFinding["severity"]) => (address: string, name: string | undefined, message: string) =>
+    void findings.push({ address, ...(name ? { name } : {}), severity, message });
+  const [error, warn] = [add("error"), add("warning")];
+
+  const version = plan.format_version;
+  if (typeof version !== "string") error("format_version", undefined, `is ${kindOf(version)}, not a version string such as "1.2": ${REMAKE}`);
+  else if (!/^1\.\d+$/.test(version)) error("format_version", undefined, `${excerpt(version)} is not a plan format this dkimctl reads (1.x): ${REMAKE} with a Terraform 1.x`);
+  const changes = readChanges(plan.resource_changes, (address, message) => error(address, undefined, `${message}: ${REMAKE}`));
+  const existing = existingNames(plan, (address, message) => error(address, undefined, `${message}: ${REMAKE}`));
+
   const desired = new Map<string, DesiredRecord>(desiredRecords(config, lock).map((r) => [r.name, r]));
   const handWritten = new Set(config.domains.flatMap((d) => d.selectors.map((s) => `${s.name}._domainkey.${d.name}`)));
-  const existing = existingNames(plan);
-  const findings: PlanFinding[] = [];
-  const error = (address: string, name: string | undefined, message: string) => findings.push({ address, ...(name ? { name } : {}), severity: "error", message });
-  const warn = (address: string, name: string | undefined, message: string) => findings.push({ address, ...(name ? { name } : {}), severity: "warning", message });
-
+  // Every key a name holds before the plan, from any resource: a name never gets a second key.
+  // A record adopted from another tool is the exception: its old value was never dkimctl's.
+  const keysBefore = new Map<string, Set<string>>();
   for (const c of changes) {
-    const actions = c.change.actions;
-    if (actions.every((a) => a === "no-op" || a === "read")) continue;
-    if (!(RECORD_TYPES as readonly string[]).includes(c.type)) {
-      error(c.address, undefined, `the plan ${actions.join("+")}s a ${c.type}, which dkimctl does not make: only DKIM records belong in these stacks`);
-      continue;
-    }
-    const before = recordOf(c.type, c.change.before);
-    const after = recordOf(c.type, c.change.after);
-    const name = (after ?? before)?.name;
-    const match = name ? SELECTOR_NAME.exec(name) : null;
-    if (!name || !match) {
-      error(c.address, name, `${name ?? "a record"} is not a DKIM selector record (<selector>._domainkey.<domain>): it is not derived from domains.yaml`);
-      continue;
-    }
+    const adopted = c.importing && c.before && desired.get(c.before.name)?.adopt;
+    const key = c.before?.type === "TXT" && !adopted ? keyOf(c.before.value) : undefined;
+    if (c.before && key) keysBefore.set(c.before.name, (keysBefore.get(c.before.name) ?? new Set()).add(key));
+  }
+
+  /** The selector a record name belongs to, with what the lock and domains.yaml say of it. */
+  const selectorOf = (name: string) => {
+    const match = SELECTOR_NAME.exec(name);
+    if (!match) return undefined;
     const [, selector, domain] = match;
     const entry = lock.get(domain, selector);
-    const wanted = desired.get(name);
-    const deletes = actions.includes("delete");
+    // Pending and active keys are in use (or about to be); so is a selector written in domains.yaml.
+    const inUse = entry?.state === "pending" || entry?.state === "active" || (entry?.state === undefined && handWritten.has(name));
+    return { selector, domain, entry, inUse, what: entry?.state ?? "active", wanted: desired.get(name) };
+  };
+  const notDkim = (c: Change, name: string) =>
+    error(c.address, name, `${name} is not a DKIM selector record (<selector>._domainkey.<domain>): it is not derived from domains.yaml`);
 
-    if (deletes) {
-      // What is the selector doing now? Pending and active keys are in use (or about to be).
-      const inUse = entry?.state === "pending" || entry?.state === "active" || (entry?.state === undefined && handWritten.has(name));
-      if (inUse && (after === undefined || before?.name === after.name)) {
-        const what = entry?.state ?? "active";
-        error(
-          c.address,
-          name,
-          `the plan ${after ? "replaces" : "deletes"} the record of ${what} selector ${selector} of ${domain}: mail signed with it${what === "pending" ? " from the next rotation" : ""} would fail to verify${after ? " while the record is recreated" : ""}. ${after ? "Change records in place (the zone or name must not change), or publish a new selector" : "Let dkimctl rotate retire it"}`,
-        );
-        continue;
-      }
-      if (!after && entry?.state !== undefined && entry.state !== "removed")
-        error(c.address, name, `the plan deletes ${selector} of ${domain}, which the lock still has as ${entry.state}: a key leaves DNS only once dkimctl rotate has removed it`);
-      else if (!after && entry?.state === undefined && !wanted)
-        warn(c.address, name, `the plan deletes ${name}, a selector no longer in domains.yaml: make sure no signer still uses it`);
-    }
-    if (after && actions.length === 1 && actions[0] === "create" && existing.has(name)) {
+  /** The before side leaves DNS: `why` says what the resource does instead, if anything. */
+  const judgeDelete = (c: Change, rec: PlanRecord, why?: string): void => {
+    const s = selectorOf(rec.name);
+    if (!s) return notDkim(c, rec.name);
+    const instead = why ? ` (${why})` : "";
+    if (s.inUse)
       error(
         c.address,
-        name,
-        `the plan creates ${name}, but the zone already has a record there that this stack did not create, and Route53 refuses to overwrite it. To take it over (its value becomes the one dkimctl publishes), set 'adopt: true' on selector ${selector} of ${domain} in domains.yaml and plan again; or delete the record from the zone`,
+        rec.name,
+        `the plan deletes the record of ${s.what} selector ${s.selector} of ${s.domain}${instead}: mail signed with it${s.what === "pending" ? " from the next rotation" : ""} would fail to verify. Let dkimctl rotate retire it`,
       );
+    else if (s.entry?.state !== undefined && s.entry.state !== "removed")
+      error(c.address, rec.name, `the plan deletes ${s.selector} of ${s.domain}${instead}, which the lock still has as ${s.entry.state}: a key leaves DNS only once dkimctl rotate has removed it`);
+    else if (s.entry?.state === undefined && !s.wanted) warn(c.address, rec.name, `the plan deletes ${rec.name}, a selector no longer in domains.yaml: make sure no signer still uses it`);
+  };
+
+  /** The before side is recreated under the same name and zone. */
+  const judgeReplace = (c: Change, rec: PlanRecord): void => {
+    const s = selectorOf(rec.name);
+    if (!s) return notDkim(c, rec.name);
+    if (s.inUse)
+      error(
+        c.address,
+        rec.name,
+        `the plan replaces the record of ${s.what} selector ${s.selector} of ${s.domain}: mail signed with it${s.what === "pending" ? " from the next rotation" : ""} would fail to verify while the record is recreated. Change records in place (the zone or name must not change), or publish a new selector`,
+      );
+  };
+
+  /** The before side stays in DNS but leaves Terraform's management. */
+  const judgeForget = (c: Change, rec: PlanRecord): void => {
+    const s = selectorOf(rec.name);
+    if (!s) return notDkim(c, rec.name);
+    const state = s.entry?.state;
+    if (s.wanted || s.inUse || (state !== undefined && state !== "removed")) {
+      const which = state !== undefined ? `${state} selector` : "selector";
+      error(
+        c.address,
+        rec.name,
+        `the plan forgets ${rec.name} (Terraform stops managing it; the record stays in DNS), but dkimctl still publishes it (${which} ${s.selector} of ${s.domain}): it could no longer change, revoke or remove it. Remove the 'removed' block (or 'lifecycle { destroy = false }') that asks for this and plan again`,
+      );
+    } else warn(c.address, rec.name, `the plan forgets ${rec.name}, a selector no longer in domains.yaml: it stays in DNS, unmanaged; delete it by hand once no signer uses it`);
+  };
+
+  /** The after side gets published: it must be exactly a desired record. */
+  const judgeAfter = (c: Change, rec: PlanRecord): void => {
+    const s = selectorOf(rec.name);
+    if (!s) return notDkim(c, rec.name);
+    const { selector, domain, entry, wanted } = s;
+    if (c.kind === "create" && existing.has(rec.name))
+      return error(
+        c.address,
+        rec.name,
+        `the plan creates ${rec.name}, but the zone already has a record there that this stack did not create, and Route53 refuses to overwrite it. To take it over (its value becomes the one dkimctl publishes), set 'adopt: true' on selector ${selector} of ${domain} in domains.yaml and plan again; or delete the record from the zone`,
+      );
+    if (!wanted) return error(c.address, rec.name, `the plan ${c.actions}s ${rec.name}, which domains.yaml and the lock do not produce: run 'dkimctl records' to see what they do`);
+    const [key, wantedKey] = rec.type === "TXT" && wanted.type === "TXT" ? [keyOf(rec.value), keyOf(wanted.value)] : [undefined, undefined];
+    const previous = [...(keysBefore.get(rec.name) ?? [])].find((k) => key && k !== key);
+    if (key === "" && wantedKey !== "")
+      error(c.address, rec.name, `the plan revokes the key of selector ${selector} of ${domain} (empty p=), but the lock has it as ${entry?.state ?? "active"}: only a key dkimctl rotate has revoked may lose its p=`);
+    else if (key !== wantedKey)
+      error(c.address, rec.name, `the plan publishes a key for ${selector} of ${domain} that the lock does not have (lock ${entry?.fingerprint ?? "none"}): re-run 'cdktf synth' from this commit and plan again`);
+    else if (previous && key)
+      error(
+        c.address,
+        rec.name,
+        `the plan changes the key of selector ${selector} of ${domain} from ${shortPrint(previous)} to ${shortPrint(key)}: a selector never gets a second key. Restore the selector's entry in the lock from git, and publish a new key under a new selector (a new name in domains.yaml, or dkimctl rotate)`,
+      );
+    else if (rec.type !== wanted.type || rec.value !== wanted.value)
+      error(
+        c.address,
+        rec.name,
+        `the plan publishes ${rec.type} '${excerpt(abbreviate(rec.value), 80)}' where domains.yaml and the lock give ${wanted.type} '${excerpt(abbreviate(wanted.value), 80)}': re-run 'cdktf synth' from this commit and plan again`,
+      );
+    if (rec.ttl !== wanted.ttl) error(c.address, rec.name, `the plan sets TTL ${rec.ttl ?? "(unknown)"} on ${rec.name} where domains.yaml gives ${wanted.ttl}`);
+    if (wanted.zoneId !== undefined && rec.zoneId !== wanted.zoneId)
+      error(c.address, rec.name, `the plan writes ${rec.name} into zone id ${rec.zoneId === undefined ? "(unknown until apply)" : excerpt(rec.zoneId, 40)}, but domains.yaml puts it in zone ${wanted.zone} (id ${wanted.zoneId})`);
+  };
+
+  for (const c of changes) {
+    const { before, after } = c;
+    if (c.kind === "no-op" || c.kind === "read") continue;
+    if (!(RECORD_TYPES as readonly string[]).includes(c.type)) {
+      error(c.address, undefined, `the plan ${c.actions}s a ${excerpt(c.type, 60)}, which dkimctl does not make: only DKIM records belong in these stacks`);
       continue;
     }
-    if (after) {
-      if (!wanted) {
-        error(c.address, name, `the plan ${actions.join("+")}s ${name}, which domains.yaml and the lock do not produce: run 'dkimctl records' to see what they do`);
-        continue;
-      }
-      if (after.type !== wanted.type || after.value !== wanted.value) {
-        const key = (v: string) => /(?:^|;)\s*p=([^;]*)/.exec(v)?.[1];
-        const why =
-          after.type === "TXT" && wanted.type === "TXT" && key(after.value) !== key(wanted.value)
-            ? `publishes a key for ${selector} of ${domain} that the lock does not have (lock ${entry?.fingerprint ?? "none"})`
-            : `publishes ${after.type} '${after.value}' where domains.yaml and the lock give ${wanted.type} '${wanted.value}'`;
-        error(c.address, name, `the plan ${why}: re-run 'cdktf synth' from this commit and plan again`);
-      }
+    // Same record set: the name, and the zone where both sides know it.
+    const same = before && after && before.name === after.name && (before.zoneId === undefined || after.zoneId === undefined || before.zoneId === after.zoneId);
+    const instead = after && before && !same ? (after.name !== before.name ? `this resource now makes ${after.name}` : `this resource now writes it into zone id ${excerpt(after.zoneId ?? "", 40)}`) : undefined;
+    if (before) {
+      if (c.kind === "delete") judgeDelete(c, before);
+      else if (c.kind === "forget" || c.kind === "create-forget") judgeForget(c, before);
+      else if (!same) judgeDelete(c, before, instead); // an update or replace that renames or moves the record
+      else if (c.kind === "replace") judgeReplace(c, before);
     }
+    if (after) judgeAfter(c, after);
   }
   return findings;
 }
 
-/** Names in the zone's `_domainkey` listing that the plan read (see constructs/existing-dkim-records.ts). */
-function existingNames(plan: object): Set<string> {
-  const names = new Set<string>();
-  const visit = (module: { resources?: { address: string; values?: { resource_record_sets?: { name?: string }[] } }[]; child_modules?: unknown[] } | undefined) => {
-    for (const r of module?.resources ?? [])
-      if (r.address === EXISTING_RECORDS_ADDRESS) for (const set of r.values?.resource_record_sets ?? []) if (set.name) names.add(set.name.toLowerCase().replace(/\.$/, ""));
-    for (const child of module?.child_modules ?? []) visit(child as typeof module);
+/** The managed resource changes, each checked for the shape Terraform writes; `bad` gets every problem. */
+function readChanges(raw: unknown, bad: (address: string, message: string) => void): Change[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    bad("resource_changes", `is ${kindOf(raw)}, not a list of resource changes`);
+    return [];
+  }
+  const changes: Change[] = [];
+  raw.forEach((rc: unknown, i) => {
+    const read = readChange(rc, `resource_changes[${i}]`);
+    for (const p of read.problems) bad(read.address, p);
+    if (read.change) changes.push(read.change);
+  });
+  return changes;
+}
+
+/** One resource change (`where` names it when it has no address); a data source's is none. */
+function readChange(rc: unknown, where: string): { address: string; change?: Change; problems: string[] } {
+  if (!isObject(rc)) return { address: where, problems: [`is ${kindOf(rc)}, not a resource change`] };
+  const address = typeof rc.address === "string" && rc.address !== "" ? excerpt(rc.address, 120) : where;
+  if (rc.mode === "data") return { address, problems: [] }; // data sources are read, never changed
+  const problems: string[] = [];
+  if (address === where) problems.push("has no address");
+  if (rc.mode !== "managed") problems.push(`has mode ${excerptValue(rc.mode)}; Terraform writes "managed" or "data"`);
+  const type = typeof rc.type === "string" ? rc.type : undefined;
+  if (type === undefined) problems.push(`has type ${excerptValue(rc.type)}, not a resource type`);
+  const change = rc.change;
+  if (!isObject(change)) return { address, problems: [...problems, `has no change object (found ${kindOf(change)})`] };
+
+  const actions = Array.isArray(change.actions) && change.actions.every((a) => typeof a === "string") ? (change.actions as string[]).join("+") : undefined;
+  const kind = actions === undefined ? undefined : ACTIONS.get(actions);
+  if (!Array.isArray(change.actions)) problems.push(`change.actions is ${kindOf(change.actions)}, not a list of actions`);
+  else if (!kind)
+    problems.push(`change.actions ${excerpt(JSON.stringify(change.actions), 60)} is not an action list Terraform writes (${[...ACTIONS.keys()].map((k) => JSON.stringify(k.split("+"))).join(", ")})`);
+
+  const sides: Partial<Record<"before" | "after", PlanRecord>> = {};
+  for (const side of ["before", "after"] as const) {
+    const values = change[side] ?? null;
+    if (values !== null && !isObject(values)) {
+      problems.push(`change.${side} is ${kindOf(values)}, not an object or null`);
+      continue;
+    }
+    if (!kind) continue;
+    const expected = SIDES[kind][side];
+    if (expected && !values) problems.push(`a ${actions} without change.${side}`);
+    if (!expected && values) problems.push(`a ${actions} with a change.${side}`);
+    // Only the records dkimctl makes are read further; no-op and read changes change nothing.
+    if (!values || !expected || kind === "no-op" || kind === "read" || !(RECORD_TYPES as readonly string[]).includes(type ?? "")) continue;
+    const unknown = change[`${side}_unknown`];
+    const rec = recordOf(type!, values, isObject(unknown) ? unknown : {}, (message) => problems.push(`change.${side}.${message}`));
+    if (rec) sides[side] = rec;
+  }
+  if (problems.length || !kind || !type || !actions) return { address, problems };
+  return { address, problems, change: { address, type, kind, actions, importing: isObject(change.importing), ...sides } };
+}
+
+/** The DNS record one side of a resource change describes; `bad` gets each attribute of the wrong shape. */
+function recordOf(type: string, values: Record<string, unknown>, unknown: Record<string, unknown>, bad: (message: string) => void): PlanRecord | undefined {
+  const problems: string[] = [];
+  const field = (name: string, want: "string" | "number", required: boolean): unknown => {
+    const v = values[name];
+    if (v === undefined && unknown[name] === true) {
+      if (required) problems.push(`${name} is not known until apply: dkimctl records are literal values; re-run 'cdktf synth' and plan again`);
+      return undefined;
+    }
+    if (v === undefined || v === null) {
+      if (required) problems.push(`${name} is missing`);
+      return undefined;
+    }
+    if (typeof v !== want) problems.push(`${name} is ${kindOf(v)}, not a ${want}`);
+    return typeof v === want ? v : undefined;
   };
-  visit((plan as { prior_state?: { values?: { root_module?: Parameters<typeof visit>[0] } } }).prior_state?.values?.root_module);
+  const rawName = field("name", "string", true) as string | undefined;
+  const rrtype = field("type", "string", true) as string | undefined;
+  const ttl = field("ttl", "number", false) as number | undefined;
+  const zoneId = field("zone_id", "string", false) as string | undefined;
+  const name = rawName?.toLowerCase().replace(/\.$/, "");
+  if (rawName !== undefined && (name === "" || name!.length > MAX_NAME_OCTETS || /[\s\u0000-\u001f\u007f]/.test(name!)))
+    problems.push(`name ${excerptValue(rawName)}${rawName.length > 24 ? ` (${rawName.length} characters)` : ""} is not a DNS name`);
+  let value: string | undefined;
+  if (type === "aws_route53_record") {
+    const recs = values.records;
+    if (!Array.isArray(recs)) problems.push(`records is ${kindOf(recs)}, not a list of strings`);
+    else if (!recs.every((r) => typeof r === "string")) problems.push(`records is a list holding ${kindOf(recs.find((r) => typeof r !== "string"))}, not a list of strings`);
+    // The provider wraps a TXT value in quotes: "a""b" is the strings a and b.
+    else value = rrtype === "TXT" ? (recs as string[]).map((r) => joinTxt(parseQuotedTxt(`"${r}"`))).join("\n") : (recs as string[]).join("\n");
+  } else {
+    const content = field("content", "string", true) as string | undefined;
+    if (content !== undefined) value = rrtype === "TXT" ? joinTxt(parseQuotedTxt(content)) : content;
+  }
+  if (problems.length || name === undefined || rrtype === undefined || value === undefined) {
+    problems.forEach(bad);
+    return undefined;
+  }
+  if (rrtype === "CNAME") value = value.toLowerCase().replace(/\.$/, "");
+  return { name, type: rrtype, value, ...(ttl !== undefined ? { ttl } : {}), ...(zoneId !== undefined ? { zoneId } : {}) };
+}
+
+/** Names in the zone's `_domainkey` listing that the plan read (see constructs/existing-dkim-records.ts). */
+function existingNames(plan: Record<string, unknown>, bad: (address: string, message: string) => void): Set<string> {
+  const names = new Set<string>();
+  const list = (v: unknown, what: string): unknown[] => {
+    if (v === undefined || v === null) return [];
+    if (Array.isArray(v)) return v;
+    bad("prior_state", `${what} is ${kindOf(v)}, not a list`);
+    return [];
+  };
+  const visit = (module: unknown, depth: number) => {
+    if (!isObject(module) || depth > 50) return;
+    for (const r of list(module.resources, "root_module.resources")) {
+      if (!isObject(r) || r.address !== EXISTING_RECORDS_ADDRESS) continue;
+      const sets = list(isObject(r.values) ? r.values.resource_record_sets : undefined, `${EXISTING_RECORDS_ADDRESS} resource_record_sets`);
+      for (const set of sets) if (isObject(set) && typeof set.name === "string") names.add(set.name.toLowerCase().replace(/\.$/, ""));
+    }
+    for (const child of list(module.child_modules, "child_modules")) visit(child, depth + 1);
+  };
+  const prior = plan.prior_state;
+  visit(isObject(prior) && isObject(prior.values) ? prior.values.root_module : undefined, 0);
   return names;
 }
