@@ -9,6 +9,7 @@
  * - `formatChecks()`: text, json and markdown reports.
  */
 import { abbreviate } from "./cli/formats";
+import { mdCell, mdCode, mdRow } from "./cli/markdown";
 import { canonicalName, formatServer, LookupResult, LookupType, Server } from "./dns/client";
 import type { DesiredRecord } from "./records";
 import { formatDuration } from "./duration";
@@ -33,6 +34,9 @@ export interface Check extends Finding {
   /** `--authoritative`: what each of the zone's servers said. */
   readonly servers?: readonly ServerFinding[];
 }
+
+/** `1 string`, `2,000 records` */
+const count = (n: number, what: string) => `${n.toLocaleString("en-US")} ${what}${n === 1 ? "" : "s"}`;
 
 const byteLengths = (strings: readonly string[]) => strings.map((s) => Buffer.byteLength(s, "utf8"));
 
@@ -60,7 +64,7 @@ function compareTxt(record: DesiredRecord, values: string[][]): Finding {
     return {
       status: "duplicate",
       found,
-      detail: `${values.length} TXT records at the name; a DKIM verifier needs exactly one (RFC 6376 3.6.2.2); ${matching ? "one of them is the expected record" : "none of them is the expected record"}`,
+      detail: `${count(values.length, "TXT record")} at the name; a DKIM verifier needs exactly one (RFC 6376 3.6.2.2); ${matching ? "one of them is the expected record" : "none of them is the expected record"}`,
     };
   }
   const strings = values[0];
@@ -288,14 +292,22 @@ export interface CheckJson {
   status: Status;
   /** TXT: the logical value; CNAME: the target. */
   expected: string;
-  /** TXT: one entry per record with its strings; CNAME: the targets. */
+  /** TXT: one entry per record with its strings; CNAME: the targets. The first JSON_RECORDS records only. */
   found: string[][] | string[];
+  /** How many records DNS returned beyond those in `found`; absent when none. */
+  foundOmitted?: number;
   detail: string;
   /** `--authoritative` only. */
-  servers?: { server: string; status: Status; found: string[][] | string[]; detail: string }[];
+  servers?: { server: string; status: Status; found: string[][] | string[]; foundOmitted?: number; detail: string }[];
 }
 
-const foundJson = (type: "TXT" | "CNAME", found: string[][]) => (type === "TXT" ? found : found.map((f) => f[0]));
+/** At most this many found records in the json report (each whole); the text and markdown reports show SHOWN_RECORDS. */
+const JSON_RECORDS = 10;
+
+function foundJson(type: "TXT" | "CNAME", found: string[][]): { found: string[][] | string[]; foundOmitted?: number } {
+  const shown = found.slice(0, JSON_RECORDS);
+  return { found: type === "TXT" ? shown : shown.map((f) => f[0]), ...(found.length > shown.length ? { foundOmitted: found.length - shown.length } : {}) };
+}
 
 export function checkJson(c: Check): CheckJson {
   const r = c.record;
@@ -307,9 +319,9 @@ export function checkJson(c: Check): CheckJson {
     selector: r.selector,
     status: c.status,
     expected: r.value,
-    found: foundJson(r.type, c.found),
+    ...foundJson(r.type, c.found),
     detail: c.detail,
-    ...(c.servers ? { servers: c.servers.map((s) => ({ server: s.server, status: s.status, found: foundJson(r.type, s.found), detail: s.detail })) } : {}),
+    ...(c.servers ? { servers: c.servers.map((s) => ({ server: s.server, status: s.status, ...foundJson(r.type, s.found), detail: s.detail })) } : {}),
   };
 }
 
@@ -334,10 +346,21 @@ export function summary(checks: readonly Check[]): string {
   return `${bad.length} of ${n} record${n === 1 ? "" : "s"} not ok: ${counts.map(([s, k]) => `${k} ${s}`).join(", ")}`;
 }
 
-/** A found or expected value for people: TXT joined with the p= shortened and the number of strings; CNAME as is. */
+/** Found records the text and markdown reports show; the rest are counted. */
+const SHOWN_RECORDS = 3;
+/** A TXT value longer than this (after the p= is shortened) is cut to CUT_CHARS for people. */
+const SHOWN_CHARS = 100;
+const CUT_CHARS = 60;
+
+/** A found or expected value for people: TXT joined with the p= shortened (a long one cut) and the number of strings; CNAME as is. */
 function showValue(type: "TXT" | "CNAME", strings: readonly string[]): string {
   if (type === "CNAME") return strings[0] ?? "";
-  const v = JSON.stringify(abbreviate(strings.join("")));
+  const chars = Array.from(abbreviate(strings.join("")));
+  if (chars.length > SHOWN_CHARS) {
+    const bytes = strings.reduce((n, s) => n + Buffer.byteLength(s, "utf8"), 0);
+    return `${JSON.stringify(chars.slice(0, CUT_CHARS).join("") + "...")} (${count(strings.length, "string")}, ${count(bytes, "byte")})`;
+  }
+  const v = JSON.stringify(chars.join(""));
   return strings.length > 1 ? `${v} (${strings.length} strings)` : v;
 }
 
@@ -346,7 +369,12 @@ function explain(c: Check): string[] {
   if (c.status === "ok" || c.status === "error") return [];
   const r = c.record;
   const lines = [`expected: ${showValue(r.type, r.type === "TXT" ? r.strings : [r.value])}`];
-  const found = (f: Finding) => (f.found.length ? f.found.map((v) => `found:    ${showValue(r.type, v)}`) : ["found:    nothing"]);
+  const found = (f: Finding) => {
+    if (f.found.length === 0) return ["found:    nothing"];
+    const lines = f.found.slice(0, SHOWN_RECORDS).map((v) => `found:    ${showValue(r.type, v)}`);
+    if (f.found.length > SHOWN_RECORDS) lines.push(`found:    and ${count(f.found.length - SHOWN_RECORDS, "more record")}`);
+    return lines;
+  };
   const disagree = c.servers && c.servers.some((s) => JSON.stringify([s.status, s.found]) !== JSON.stringify([c.servers![0].status, c.servers![0].found]));
   if (!disagree) return [...lines, ...found(c)];
   for (const s of c.servers!) {
@@ -370,19 +398,11 @@ function textReport(checks: readonly Check[], via: string): string {
 
 const ICONS: Record<Status, string> = { ok: "✅", missing: "❌", different: "❌", duplicate: "❌", error: "⚠️" };
 
-function mdCell(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
-}
-
-function mdCode(text: string): string {
-  return `\`${text.replace(/`/g, "'").replace(/\|/g, "\\|")}\``;
-}
-
 function markdownReport(checks: readonly Check[], via: string): string {
-  const out = [`**dkimctl verify**: ${summary(checks)} (asked ${mdCell(via)})`, "", "| Status | Name | Type | Detail |", "| --- | --- | --- | --- |"];
+  const out = [`**dkimctl verify**: ${summary(checks)} (asked ${mdCell(via)})`, "", mdRow(["Status", "Name", "Type", "Detail"]), mdRow(["---", "---", "---", "---"])];
   for (const c of checks) {
     const detail = [c.detail ? mdCell(c.detail) : "", ...explain(c).map((l) => mdCode(l.trim()))].filter(Boolean).join("<br>");
-    out.push(`| ${ICONS[c.status]} ${c.status} | ${mdCode(c.record.name)} | ${c.record.type} | ${detail} |`);
+    out.push(mdRow([`${ICONS[c.status]} ${c.status}`, mdCode(c.record.name), c.record.type, detail]));
   }
   return out.join("\n") + "\n";
 }

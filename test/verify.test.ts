@@ -23,10 +23,11 @@ import {
 } from "../src/dns/client";
 import { Lock } from "../src/keys/lock";
 import { desiredRecords, DesiredRecord } from "../src/records";
-import { CheckJson, Clock, describeTxtDifference } from "../src/verify";
+import { CheckJson, Clock, compare, describeTxtDifference } from "../src/verify";
 import { formatDuration, parseDuration } from "../src/duration";
 import { DnsServer, ServedZone, startDnsServer, ZoneRecord, zoneFile } from "./support/dns-server";
 import { keyedProject } from "./support/keyed-project";
+import { gfmCells } from "./support/markdown";
 
 const SENDGRID = "s1.domainkey.u1234.wl.sendgrid.net";
 
@@ -695,6 +696,146 @@ describe("UDP/TCP exchange with a scripted server", () => {
     }
     await expect(query({ host: "127.0.0.1", port: await deadUdpPort() }, "a.example", "TXT")).rejects.toMatchObject({ code: "ECONNREFUSED" });
   });
+
+  /** An answer to query `q` (id and question copied) with `flags` and the given records; owner `null` is the question's name. */
+  function answerWith(q: Buffer, flags: number, rrs: { owner: string | null; type: "TXT" | "CNAME"; data: string[] | string }[]): Buffer {
+    const question = q.subarray(12, q.length - (q.readUInt16BE(10) ? 11 : 0));
+    const p = new Packet().header(q.readUInt16BE(0), flags, 1, rrs.length).u8(...question);
+    for (const rr of rrs) {
+      if (rr.owner === null) p.pointer(12);
+      else p.labels(...rr.owner.split(".")).u8(0);
+      if (rr.type === "TXT") p.rr(TYPES.TXT, 60, (r) => r.txt(...(rr.data as string[])));
+      else p.rr(TYPES.CNAME, 60, (r) => r.labels(...(rr.data as string).split(".")).u8(0));
+    }
+    return p.buffer();
+  }
+
+  test("records for another owner name are not the queried name's (resolver and authoritative); a CNAME chain from the name is followed", async () => {
+    const s = await scripted((q, send) => {
+      const { name, type } = parseMessage(q).question[0];
+      const label = name.split(".")[0];
+      if (label === "forged")
+        send(answerWith(q, 0x8580, [type === TYPES.CNAME ? { owner: "evil.example", type: "CNAME", data: "evil.target.example" } : { owner: "evil.example", type: "TXT", data: ["v=DKIM1; p=evil"] }]));
+      if (label === "chain")
+        send(
+          answerWith(q, 0x8580, [
+            { owner: null, type: "CNAME", data: "t.example" },
+            { owner: "evil.example", type: "TXT", data: ["v=DKIM1; p=evil"] },
+            { owner: "T.example", type: "TXT", data: ["v=DKIM1; p=good"] },
+          ]),
+        );
+      if (label === "mixed")
+        send(answerWith(q, 0x8580, [{ owner: "evil.example", type: "TXT", data: ["v=DKIM1; p=evil"] }, { owner: null, type: "TXT", data: ["v=DKIM1; p=good"] }]));
+    });
+    const server = { host: "127.0.0.1", port: s.port };
+    const resolver = new ResolverLookup([server], { timeoutMs: 1000, tries: 1 });
+    try {
+      const lookups = { resolver: (n: string, t: "TXT" | "CNAME") => resolver.lookup(n, t), authoritative: (n: string, t: "TXT" | "CNAME") => authoritativeLookup(server, n, t) };
+      for (const [mode, lookup] of Object.entries(lookups)) {
+        const got = async (n: string, t: "TXT" | "CNAME") => ({ mode, n, t, result: await lookup(n, t) });
+        const foreign = { kind: "error", reason: expect.stringMatching(/^the answer has no record for forged\.example, only for evil\.example: not accepted as forged\.example's$/) };
+        expect(await got("forged.example", "TXT")).toEqual({ mode, n: "forged.example", t: "TXT", result: foreign });
+        expect(await got("forged.example", "CNAME")).toEqual({ mode, n: "forged.example", t: "CNAME", result: foreign });
+        expect(await got("chain.example", "TXT")).toEqual({ mode, n: "chain.example", t: "TXT", result: { kind: "answer", values: [["v=DKIM1; p=good"]] } });
+        expect(await got("mixed.example", "TXT")).toEqual({ mode, n: "mixed.example", t: "TXT", result: { kind: "answer", values: [["v=DKIM1; p=good"]] } });
+      }
+    } finally {
+      resolver.cancel();
+      await s.close();
+    }
+  });
+
+  test("a TCP answer that still has TC set is an error, not a missing record", async () => {
+    const s = await scripted(
+      (q, send) => send(answer(q, 0x8600)),
+      (q) => answer(q, 0x8600),
+    );
+    const server = { host: "127.0.0.1", port: s.port };
+    const resolver = new ResolverLookup([server], { timeoutMs: 1000, tries: 1 });
+    try {
+      await expect(query(server, "big.example", "TXT")).rejects.toMatchObject({ code: "EBADRESP", message: expect.stringMatching(/answered over TCP with TC set: the answer is incomplete/) });
+      const tc = { kind: "error", reason: expect.stringMatching(/answered over TCP with TC set: the answer is incomplete/) };
+      expect(await authoritativeLookup(server, "big.example", "TXT")).toEqual(tc);
+      expect(await resolver.lookup("big.example", "TXT")).toEqual(tc);
+      const record = { name: "big.example", type: "TXT", value: "v=DKIM1; p=", strings: ["v=DKIM1; p="] } as unknown as DesiredRecord;
+      expect(compare(record, await authoritativeLookup(server, "big.example", "TXT")).status).toBe("error");
+      // A truncated answer that was not retried over TCP is not a complete answer either.
+      const udp = await query(server, "big.example", "TXT", { tcpFallback: false });
+      expect(interpretAuthoritative(udp, "big.example", "TXT")).toEqual({ kind: "error", reason: "the answer is truncated (TC set) and was not retried over TCP: it may be incomplete" });
+    } finally {
+      resolver.cancel();
+      await s.close();
+    }
+  });
+
+  describe("verify against a hostile resolver", () => {
+    const SMALL = `version: 1
+defaults: { ttl: 300, key: ed25519 }
+zones:
+  example.com: { provider: route53 }
+domains:
+  example.com:
+    selectors: { many: {}, huge: {}, forged: {}, odd: {} }
+`;
+    const MANY = Array.from({ length: 2000 }, (_, i) => [`v=DKIM1; p=${String(i).padStart(6, "0")}`]);
+    const HUGE = Array.from({ length: 250 }, (_, i) => String.fromCharCode(97 + (i % 26)).repeat(255));
+    const ODD = ["v=DKIM1; n=a|b`c\\|d\nnew line; p=x"];
+    let project: { config: string };
+    let desired: DesiredRecord[];
+    let s: Awaited<ReturnType<typeof scripted>>;
+    beforeAll(async () => {
+      project = await keyedProject(SMALL);
+      desired = desiredRecords(loadConfig(project.config), Lock.read(loadConfig(project.config).lockFile));
+      const rrsFor = (q: Buffer) => {
+        const name = parseMessage(q).question[0].name;
+        const label = name.split(".")[0];
+        if (label === "many") return MANY.map((data) => ({ owner: null, type: "TXT" as const, data }));
+        if (label === "huge") return [{ owner: null, type: "TXT" as const, data: HUGE }];
+        if (label === "odd") return [{ owner: null, type: "TXT" as const, data: ODD }];
+        return [{ owner: `x.${name}`, type: "TXT" as const, data: [...desired.find((r) => r.name === name)!.strings] }];
+      };
+      s = await scripted(
+        (q, send) => {
+          const label = parseMessage(q).question[0].name.split(".")[0];
+          send(label === "many" || label === "huge" ? answer(q, 0x8380) : answerWith(q, 0x8180, rrsFor(q)));
+        },
+        (q) => answerWith(q, 0x8180, rrsFor(q)),
+      );
+    });
+    afterAll(() => s?.close());
+    const run = (...args: string[]) => verify(["--config", project.config, "--resolver", `127.0.0.1:${s.port}`, ...args]);
+
+    test("the exact record served under another owner name is not ok", async () => {
+      const r = await run("--format", "json");
+      const forged = byName(json(r.out), "forged._domainkey.example.com");
+      expect(forged).toMatchObject({ status: "error", detail: "the answer has no record for forged._domainkey.example.com, only for x.forged._domainkey.example.com: not accepted as forged._domainkey.example.com's" });
+    });
+
+    test("2,000 records and a 64 KB record: a few abbreviated values and how many more, in every format", async () => {
+      const text = await run();
+      expect(text.code).toBe(1);
+      expect(text.out.length).toBeLessThan(3000);
+      expect(text.out).toContain('    found:    "v=DKIM1; p=000000"\n    found:    "v=DKIM1; p=000001"\n    found:    "v=DKIM1; p=000002"\n    found:    and 1,997 more records\n');
+      expect(text.out).toMatch(/^ {4}found: {4}"a{60}\.\.\." \(250 strings, 63,750 bytes\)$/m);
+
+      const md = await run("--format", "markdown");
+      expect(md.out.length).toBeLessThan(3000);
+      expect(md.out).toContain("and 1,997 more records");
+
+      const j = json((await run("--format", "json")).out);
+      expect(byName(j, "many._domainkey.example.com")).toMatchObject({ status: "duplicate", foundOmitted: 1990 });
+      expect(byName(j, "many._domainkey.example.com").found).toEqual(MANY.slice(0, 10));
+    });
+
+    test("markdown: a value with |, backticks, a backslash and a newline stays in its cell", async () => {
+      const md = await run("--format", "markdown");
+      const rows = md.out.split("\n").filter((l) => l.startsWith("|"));
+      expect(rows).toHaveLength(2 + 4);
+      for (const row of rows) expect({ row, cells: gfmCells(row).length }).toEqual({ row, cells: 4 });
+      expect(rows.find((r) => r.includes("odd._domainkey"))).toContain("n=a\\|b");
+    });
+  });
+
 });
 
 describe("small parsers and descriptions", () => {

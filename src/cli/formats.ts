@@ -1,6 +1,7 @@
 /** The output formats of `dkimctl records`. */
 import type { DesiredRecord } from "../records";
 import { quoteTxt } from "../dkim/txt";
+import { mdCell, mdCode, mdRow } from "./markdown";
 
 export const RECORD_FORMATS = ["table", "zone", "json", "markdown"] as const;
 export type RecordFormat = (typeof RECORD_FORMATS)[number];
@@ -37,8 +38,8 @@ function zoneFormat(records: readonly DesiredRecord[]): string {
 }
 
 function markdownFormat(records: readonly DesiredRecord[]): string {
-  const out = ["| Zone | Name | Type | TTL | Value |", "| --- | --- | --- | --- | --- |"];
-  for (const r of records) out.push(`| ${r.zone} (${r.provider}) | \`${r.name}\` | ${r.type} | ${r.ttl} | \`${abbreviate(r.value)}\` |`);
+  const out = [mdRow(["Zone", "Name", "Type", "TTL", "Value"]), mdRow(["---", "---", "---", "---", "---"])];
+  for (const r of records) out.push(mdRow([mdCell(`${r.zone} (${r.provider})`), mdCode(r.name), r.type, String(r.ttl), mdCode(abbreviate(r.value))]));
   return out.join("\n") + "\n";
 }
 

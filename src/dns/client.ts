@@ -5,10 +5,11 @@
  *   the RD bit under the caller's control. node:dns always sets RD=1, which an
  *   authoritative server may treat differently (and a recursive one answers
  *   from cache), so asking authoritative servers needs this.
- * - `ResolverLookup`: TXT/CNAME/NS/address lookups through a recursive
- *   resolver (node:dns), for the default mode.
- * - `authoritativeLookup()`: a TXT/CNAME question to one authoritative server,
- *   interpreted the same way as a resolver answer.
+ * - `ResolverLookup`: lookups through a recursive resolver, for the default
+ *   mode: TXT/CNAME with `query()` (RD=1), NS and addresses with node:dns.
+ * - `authoritativeLookup()`: a TXT/CNAME question to one authoritative server.
+ * - `interpretAnswer()`: what an answer says about the queried name, for both:
+ *   only records owned by the name (or the end of its CNAME chain) count.
  *
  * Both lookups return a `LookupResult`, which src/verify.ts compares with the
  * desired record.
@@ -325,6 +326,7 @@ export async function query(server: Server, name: string, type: TypeName | numbe
       if (!udp.truncated || opts.tcpFallback === false) return { ...udp, transport: "udp" };
       const tcp = parseMessage(await tcpExchange(server, packet, timeoutMs));
       if (!matches(tcp)) throw new DnsQueryError(`${formatServer(server)} answered over TCP with a message that does not match the question`, "EBADRESP");
+      if (tcp.truncated) throw new DnsQueryError(`${formatServer(server)} answered over TCP with TC set: the answer is incomplete`, "EBADRESP");
       return { ...tcp, transport: "tcp" };
     } catch (e) {
       lastError = e;
@@ -464,7 +466,10 @@ export class ResolverLookup {
   private readonly resolver: dns.Resolver;
 
   /** `servers`: IP addresses with ports; none means the system resolver (/etc/resolv.conf). */
-  constructor(servers: readonly Server[] = [], opts: ResolverOptions = {}) {
+  constructor(
+    servers: readonly Server[] = [],
+    private readonly opts: ResolverOptions = {},
+  ) {
     this.resolver = new dns.Resolver({ timeout: opts.timeoutMs ?? 3000, tries: opts.tries ?? 2 });
     if (servers.length) this.resolver.setServers(servers.map(formatServer));
   }
@@ -474,16 +479,26 @@ export class ResolverLookup {
     return this.resolver.getServers();
   }
 
+  /**
+   * Asks the resolvers in turn (RD=1, TCP after a truncated answer) until one
+   * answers. Asked with our own client, not node:dns: c-ares returns every
+   * TXT or CNAME record of the answer, whatever its owner name.
+   */
   async lookup(name: string, type: LookupType): Promise<LookupResult> {
-    try {
-      if (type === "TXT") return { kind: "answer", values: await this.resolver.resolveTxt(name) };
-      return { kind: "answer", values: (await this.resolver.resolveCname(name)).map((t) => [canonicalName(t)]) };
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === dns.NOTFOUND) return { kind: "nxdomain" };
-      if (code === dns.NODATA) return { kind: "nodata" };
-      return { kind: "error", reason: resolverErrorReason(e) };
+    const servers = this.resolver.getServers().flatMap((s) => parseHostPort(s) ?? []);
+    let result: LookupResult = { kind: "error", reason: "no resolver configured (/etc/resolv.conf has no nameserver): give one with --resolver" };
+    for (const server of servers) {
+      try {
+        const ask = (edns: boolean) => query(server, name, type, { recursionDesired: true, edns, timeoutMs: this.opts.timeoutMs ?? 3000, tries: this.opts.tries ?? 2 });
+        let m = await ask(true);
+        if (m.rcode === 1) m = await ask(false); // FORMERR: a resolver without EDNS(0) (RFC 6891 7)
+        if (m.rcode !== 0 && m.rcode !== 3) result = { kind: "error", reason: rcodeReason(m.rcode) };
+        else return interpretAnswer(m, name, type);
+      } catch (e) {
+        result = { kind: "error", reason: queryErrorReason(e) };
+      }
     }
+    return result;
   }
 
   /** The NS names of `zone`, sorted. Throws with a reason when there are none. */
@@ -518,6 +533,25 @@ export class ResolverLookup {
 
   cancel(): void {
     this.resolver.cancel();
+  }
+}
+
+/** Why a resolver's answer with this RCODE is no answer, in the words resolverErrorReason uses. */
+function rcodeReason(rcode: number): string {
+  const name = rcodeName(rcode);
+  return name === "REFUSED" ? "the resolver REFUSED the query" : `${name} from the resolver`;
+}
+
+/** Why an exchange with a resolver failed, in the words resolverErrorReason uses. */
+function queryErrorReason(e: unknown): string {
+  if (!(e instanceof DnsQueryError)) return (e as Error).message;
+  switch (e.code) {
+    case "ETIMEOUT":
+      return "timed out waiting for the resolver";
+    case "ECONNREFUSED":
+      return "connection to the resolver refused (nothing listening?)";
+    default:
+      return e.message;
   }
 }
 
@@ -562,17 +596,40 @@ export function interpretAuthoritative(m: Message, name: string, type: LookupTyp
   if (m.rcode !== 0 && m.rcode !== 3) return { kind: "error", reason: `${rcodeName(m.rcode)} from the server` };
   if (!m.authoritative) {
     const ns = m.authority.filter((r) => r.type === "NS").map((r) => r.data as string);
-    return { kind: "error", reason: ns.length ? `not authoritative: referral to ${ns.join(", ")} (lame delegation?)` : "not authoritative for the name (AA not set)" };
+    return { kind: "error", reason: ns.length ? `not authoritative: referral to ${listNames(ns)} (lame delegation?)` : "not authoritative for the name (AA not set)" };
   }
-  if (m.rcode === 3) return { kind: "nxdomain" };
-  // Follow a CNAME chain inside the answer section (a server may add in-zone targets).
+  return interpretAnswer(m, name, type);
+}
+
+/** At most this many names in a message about an answer. */
+const SHOWN_NAMES = 3;
+
+const listNames = (names: readonly string[]): string =>
+  names.length > SHOWN_NAMES ? `${names.slice(0, SHOWN_NAMES).join(", ")} and ${names.length - SHOWN_NAMES} more` : names.join(", ");
+
+/**
+ * What an answer (NOERROR or NXDOMAIN) says about `name`: the records owned
+ * by `name`, or for TXT by the end of the CNAME chain that starts at `name`.
+ * Records of any other owner are ignored; an answer holding only such
+ * records is an error, never the name's records.
+ */
+export function interpretAnswer(m: Message, name: string, type: LookupType): LookupResult {
+  if (m.truncated) return { kind: "error", reason: "the answer is truncated (TC set) and was not retried over TCP: it may be incomplete" };
   let owner = canonicalName(name);
   const seen = new Set<string>();
   const at = (n: string) => m.answers.filter((r) => canonicalName(r.name) === n);
+  /** Nothing at the name: an error when the answer holds TXT or CNAME records of other names instead. */
+  const foreign = (): LookupResult | undefined => {
+    const others = [...new Set(m.answers.filter((r) => r.type === "TXT" || r.type === "CNAME").map((r) => canonicalName(r.name)))];
+    const wanted = canonicalName(name);
+    return others.length ? { kind: "error", reason: `the answer has no record for ${wanted}, only for ${listNames(others)}: not accepted as ${wanted}'s` } : undefined;
+  };
   if (type === "CNAME") {
     const targets = at(owner).flatMap((r) => (r.type === "CNAME" ? [[canonicalName(r.data)]] : []));
-    return targets.length ? { kind: "answer", values: targets } : { kind: "nodata" };
+    if (targets.length) return { kind: "answer", values: targets };
+    return foreign() ?? (m.rcode === 3 ? { kind: "nxdomain" } : { kind: "nodata" });
   }
+  // Follow the CNAME chain that starts at the name (a resolver gives it whole; a server may add in-zone targets).
   let alias: string | undefined;
   for (;;) {
     const rrs = at(owner);
@@ -584,5 +641,6 @@ export function interpretAuthoritative(m: Message, name: string, type: LookupTyp
     alias ??= canonicalName(cname.data as string);
     owner = canonicalName(cname.data as string);
   }
-  return alias ? { kind: "nodata", cname: alias } : { kind: "nodata" };
+  if (alias) return { kind: "nodata", cname: alias };
+  return foreign() ?? (m.rcode === 3 ? { kind: "nxdomain" } : { kind: "nodata" });
 }
