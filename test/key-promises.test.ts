@@ -11,8 +11,23 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { fingerprint, publicKeyValue } from "../src/dkim/keys";
 import { LocalKeyStore } from "../src/keys/store";
-import { dkimctl, tempDir, tempProject } from "./support/project";
+import { dkimctl as runInProcess, tempDir, tempProject as newProject } from "./support/project";
+import { findSecrets } from "./support/secrets";
 import { snapshotTree } from "./support/tree";
+
+/** Every run's output and every project, for the leak check at the end. */
+const said: string[] = [];
+const projects: string[] = [];
+async function dkimctl(...argv: string[]) {
+  const r = await runInProcess(...argv);
+  said.push(r.out, r.err);
+  return r;
+}
+function tempProject(text: string) {
+  const p = newProject(text);
+  projects.push(p.dir);
+  return p;
+}
 
 /** The issue's base project P. */
 const P = `version: 1
@@ -230,4 +245,13 @@ describe("export leaves exactly the keys it wrote", () => {
     expect(proj.err).toMatch(/holds .*domains.yaml: export into a directory of its own/);
     expect(existsSync(p.config)).toBe(true);
   });
+});
+
+test("no run above, on any of its success or error paths, printed private key material", () => {
+  const pems = projects.flatMap((dir) =>
+    (readdirSync(dir, { recursive: true, encoding: "utf8" }) as string[]).filter((f) => f.endsWith(".pem") && !f.includes("..")).map((f) => readFileSync(join(dir, f), "utf8")),
+  );
+  expect(pems.length).toBeGreaterThan(10);
+  expect(said.length).toBeGreaterThan(60);
+  expect(findSecrets(said.join("\n"), pems)).toEqual([]);
 });

@@ -422,8 +422,11 @@ function zodProblems(source: YamlSource, issue: z.core.$ZodIssue): Problem[] {
     case "invalid_type":
       if (input === undefined) return [source.problem(path, `'${excerpt(String(path[path.length - 1]))}' is missing: add it (${issue.expected === "record" ? "a mapping" : issue.expected})`, "key")];
       return [source.problem(path, `expected ${expectedName(issue.expected)}, found ${describe(input)}${issue.expected === "string" ? quoteHint(input) : ""}`)];
-    case "invalid_value":
-      return [source.problem(path, `${excerptValue(input)} is not allowed: use one of ${issue.values.map((v) => String(v)).join(", ")}`)];
+    case "invalid_value": {
+      const allowed = issue.values.map((v) => String(v)).join(", ");
+      if (input === undefined) return [source.problem(path, `'${path[path.length - 1]}' is missing: add it (one of ${allowed})`, "key")];
+      return [source.problem(path, `${excerptValue(input)} is not allowed: use one of ${allowed}`)];
+    }
     case "too_small":
       return [source.problem(path, issue.origin === "string" ? "must not be empty" : `${excerptValue(input)} is too small: the minimum is ${String(issue.minimum)}`)];
     case "too_big":
