@@ -140,7 +140,8 @@ const commands: Record<string, Command> = {
     const config = load(io, values.config);
     const findings = checkPlan(plan, config, Lock.read(config.lockFile));
     for (const f of findings) io.err(`${f.severity}: ${f.address}${f.name ? ` (${f.name})` : ""}: ${f.message}\n`);
-    const errors = findings.filter((f) => f.severity === "error").length;
+    // One change can break signing in more than one way: count the changes.
+    const errors = new Set(findings.filter((f) => f.severity === "error").map((f) => f.address)).size;
     io.out(errors ? `${file}: ${errors} change${errors === 1 ? "" : "s"} refused; do not apply this plan\n` : `${file}: ok, nothing in it breaks signing\n`);
     return errors ? 1 : 0;
   },

@@ -4,6 +4,7 @@
  */
 import { createPublicKey } from "node:crypto";
 import type { KeyType } from "./keys";
+import { excerpt } from "../redact";
 
 export interface KeyRecordOptions {
   /** `t=y`: the domain is testing DKIM (RFC 6376 3.6.1). @default false */
@@ -49,11 +50,11 @@ export function parseKeyRecord(value: string): ParsedKeyRecord {
   for (const raw of value.split(";")) {
     if (raw.trim() === "") continue;
     const eq = raw.indexOf("=");
-    if (eq < 0) return { ok: false, reason: `has '${raw.trim()}' where a tag=value pair belongs` };
+    if (eq < 0) return { ok: false, reason: `has '${excerpt(raw.trim())}' where a tag=value pair belongs` };
     const tag = raw.slice(0, eq).trim();
     let val = raw.slice(eq + 1).trim();
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(tag)) return { ok: false, reason: `has an invalid tag name '${tag}'` };
-    if (seen.has(tag)) return { ok: false, reason: `has the tag '${tag}=' twice (RFC 6376 3.2 forbids duplicates)` };
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(tag)) return { ok: false, reason: `has an invalid tag name '${excerpt(tag)}'` };
+    if (seen.has(tag)) return { ok: false, reason: `has the tag '${excerpt(tag)}=' twice (RFC 6376 3.2 forbids duplicates)` };
     seen.add(tag);
     if (tag === "p") val = val.replace(/\s+/g, "");
     tags.push([tag, val]);
@@ -62,7 +63,7 @@ export function parseKeyRecord(value: string): ParsedKeyRecord {
   const v = get("v");
   if (v !== undefined && (tags[0][0] !== "v" || v !== "DKIM1")) return { ok: false, reason: "must start with v=DKIM1 when it has a v= tag" };
   const k = get("k") ?? "rsa";
-  if (k !== "rsa" && k !== "ed25519") return { ok: false, reason: `has k=${k}; DKIM keys are k=rsa or k=ed25519` };
+  if (k !== "rsa" && k !== "ed25519") return { ok: false, reason: `has k=${excerpt(k)}; DKIM keys are k=rsa or k=ed25519` };
   const p = get("p");
   if (p === undefined) return { ok: false, reason: "has no p= tag (the public key)" };
   if (p !== "") {
@@ -76,7 +77,7 @@ export function parseKeyRecord(value: string): ParsedKeyRecord {
     }
   }
   const t = get("t");
-  if (t !== undefined && !/^[ys](:[ys])*$/.test(t.replace(/\s/g, ""))) return { ok: false, reason: `has t=${t}; flags are y and s, separated by ':'` };
+  if (t !== undefined && !/^[ys](:[ys])*$/.test(t.replace(/\s/g, ""))) return { ok: false, reason: `has t=${excerpt(t)}; flags are y and s, separated by ':'` };
   return { ok: true, tags, keyType: k, publicKey: p };
 }
 
