@@ -13,6 +13,7 @@ import { mdCell, mdCode, mdRow } from "./cli/markdown";
 import { canonicalName, formatServer, LookupResult, LookupType, Server } from "./dns/client";
 import type { DesiredRecord } from "./records";
 import { formatDuration } from "./duration";
+import { mapLimit } from "./map-limit";
 
 export type Status = "ok" | "missing" | "different" | "duplicate" | "error";
 
@@ -135,20 +136,6 @@ export interface ResolverLike {
 export type AskServer = (server: Server, name: string, type: LookupType) => Promise<LookupResult>;
 
 export type Checker = (records: readonly DesiredRecord[]) => Promise<Check[]>;
-
-/** Runs `fn` over `items` with at most `limit` at a time, keeping order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 const CONCURRENCY = 8;
 

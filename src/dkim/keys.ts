@@ -5,6 +5,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, generateKeyPairSync, KeyObject } from "node:crypto";
 import { availableParallelism } from "node:os";
+import { mapLimit } from "../map-limit";
 
 export const KEY_ALGORITHMS = ["rsa-1024", "rsa-2048", "rsa-3072", "rsa-4096", "ed25519"] as const;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
@@ -50,21 +51,11 @@ export function generateKeyPairAsync(algorithm: KeyAlgorithm): Promise<KeyPair> 
 }
 
 /**
- * Makes one key per algorithm given, on every core; `onKey` sees each as it
- * is made. Results are in the order of `algorithms`.
+ * Makes one key per algorithm given, on every core. Results are in the
+ * order of `algorithms`.
  */
-export async function generateKeyPairs(algorithms: readonly KeyAlgorithm[], onKey?: (pair: KeyPair, index: number) => void): Promise<KeyPair[]> {
-  const out: KeyPair[] = new Array(algorithms.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < algorithms.length) {
-      const i = next++;
-      out[i] = await generateKeyPairAsync(algorithms[i]);
-      onKey?.(out[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(availableParallelism(), algorithms.length) }, worker));
-  return out;
+export function generateKeyPairs(algorithms: readonly KeyAlgorithm[]): Promise<KeyPair[]> {
+  return mapLimit(algorithms, availableParallelism(), generateKeyPairAsync);
 }
 
 /** The `p=` value of a public key object. */
