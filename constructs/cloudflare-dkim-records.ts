@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { DnsRecord } from "@cdktf/provider-cloudflare/lib/dns-record";
 import type { DesiredRecord } from "../src/records";
 import { quoteTxt } from "../src/dkim/txt";
-import { logicalId } from "./logical-id";
+import { logicalId } from "../src/logical-id";
 
 export interface CloudflareDkimRecordsProps {
   /** Zone id (a literal or a token from a data source). */

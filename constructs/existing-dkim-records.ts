@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { DataAwsRoute53Records } from "@cdktf/provider-aws/lib/data-aws-route53-records";
-import { EXISTING_RECORDS_ID } from "./logical-id";
+import { EXISTING_RECORDS_ID } from "../src/logical-id";
 
 export interface ExistingDkimRecordsProps {
   /** Hosted zone id (a literal or a token). */

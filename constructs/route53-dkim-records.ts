@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import type { DesiredRecord } from "../src/records";
-import { logicalId } from "./logical-id";
+import { logicalId } from "../src/logical-id";
 
 export interface Route53DkimRecordsProps {
   /** Hosted zone id (a literal or a token from a data source). */

@@ -9,8 +9,8 @@ import { keyType } from "./dkim/keys";
 import { recordName } from "./dkim/names";
 import { keyRecordValue } from "./dkim/record";
 import { splitTxt } from "./dkim/txt";
-import type { Lock, LockEntry } from "./keys/lock";
-import { PUBLISHED } from "./rotation/machine";
+import type { Lock } from "./keys/lock";
+import { isPublished, isRevoked } from "./lifecycle";
 
 export interface DesiredRecord {
   /** The zone the record is written into. */
@@ -57,13 +57,13 @@ export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
       ttl,
     });
     if (domain.rotation) {
-      const rotated = rotatedKeys(lock, domain.name);
+      const rotated = lock.rotated(domain.name);
       if (rotated.length === 0)
         problems.push({ ...domain.position, path: `domains/${domain.name}`, message: `has a rotation policy but no keys in ${config.lockFile} yet: run 'npx dkimctl rotate' and commit ${config.lockFile}` });
       for (const { selector, entry } of rotated) {
-        if (!PUBLISHED.includes(entry.state!)) continue;
+        if (!isPublished(entry.state)) continue;
         // A revoked key is published with an empty p= (RFC 6376 3.6.1) until it is removed.
-        const value = keyRecordValue(keyType(entry.algorithm), entry.state === "revoked" ? "" : entry.publicKey);
+        const value = keyRecordValue(keyType(entry.algorithm), isRevoked(entry.state) ? "" : entry.publicKey);
         const record: DesiredRecord = { ...base(selector, domain.ttl), type: "TXT", value, strings: splitTxt(value) };
         records.push(record);
         origins.set(record, { ...domain.position, path: `domains/${domain.name}` });
@@ -118,9 +118,4 @@ function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Prob
       }
       return keyRecordValue(keyType(entry.algorithm), entry.publicKey, { testing: sel.testing, note: sel.note });
   }
-}
-
-/** The lock's rotated selectors of a domain (those with a lifecycle state). */
-export function rotatedKeys(lock: Lock, domain: string): { selector: string; entry: LockEntry }[] {
-  return lock.entries().filter((e) => e.domain === domain && e.entry.state !== undefined);
 }

@@ -8,7 +8,7 @@
  *   out, with an injected clock.
  * - `formatChecks()`: text, json and markdown reports.
  */
-import { abbreviate } from "./cli/formats";
+import { abbreviate } from "./dkim/record";
 import { mdCell, mdCode, mdRow } from "./cli/markdown";
 import { canonicalName, formatServer, LookupResult, LookupType, Server } from "./dns/client";
 import type { DesiredRecord } from "./records";

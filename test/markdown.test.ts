@@ -3,7 +3,7 @@
  * or from DNS never breaks out of its cell. One helper (src/cli/markdown.ts)
  * serves `records --format markdown` and `verify --format markdown`.
  */
-import { abbreviate } from "../src/cli/formats";
+import { abbreviate } from "../src/dkim/record";
 import { mdCell, mdCode } from "../src/cli/markdown";
 import { dkimctl, tempProject } from "./support/project";
 import { gfmCells } from "./support/markdown";

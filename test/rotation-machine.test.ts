@@ -4,8 +4,9 @@
  */
 import fc from "fast-check";
 import type { KeyAlgorithm } from "../src/dkim/keys";
-import { advance, KeyState, ManagedKey, STATES } from "../src/rotation/machine";
-import { DEFAULT_POLICY, policyProblems, RotationPolicy, sequenceLabel } from "../src/rotation/policy";
+import { advance, ManagedKey } from "../src/rotation/machine";
+import { KeyState, STATES } from "../src/lifecycle";
+import { DEFAULT_POLICY, policyProblems, RotationPolicy, sequenceLabel } from "../src/config/rotation-policy";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -1,6 +1,7 @@
 /** The output formats of `dkimctl records`. */
 import type { DesiredRecord } from "../records";
 import { quoteTxt } from "../dkim/txt";
+import { abbreviate } from "../dkim/record";
 import { mdCell, mdCode, mdRow } from "./markdown";
 
 export const RECORD_FORMATS = ["table", "zone", "json", "markdown"] as const;
@@ -17,11 +18,6 @@ export function formatRecords(records: readonly DesiredRecord[], format: RecordF
     case "table":
       return tableFormat(records);
   }
-}
-
-/** Shortens the p= of a record for human eyes: the lock and json/zone output hold it whole. */
-export function abbreviate(value: string, keep = 12): string {
-  return value.replace(/p=([A-Za-z0-9+/=]{40,})/, (_, p: string) => `p=${p.slice(0, keep)}...${p.slice(-keep)}`);
 }
 
 function zoneFormat(records: readonly DesiredRecord[]): string {

@@ -13,7 +13,7 @@ import { KeyStore, localKeyStore } from "../keys/store";
 import { ProjectLock, withProjectLock } from "../keys/project-lock";
 import { normaliseDomain, normaliseSelector } from "../dkim/names";
 import { parseIsoTime } from "../time";
-import { desiredRecords, rotatedKeys } from "../records";
+import { desiredRecords } from "../records";
 import { checkPlan } from "../plan/check-plan";
 import { rotate } from "../rotation/rotate";
 import { recordName } from "../dkim/names";
@@ -24,6 +24,7 @@ import { formatRecords, RECORD_FORMATS, RecordFormat } from "./formats";
 import { exitCodeFor, formatFailure, UsageError } from "./report";
 import { hostPort, oneOf, parseOptions, required } from "./args";
 import { VERIFY_HELP, VERIFY_USAGE_LINES, verifyCommand } from "./verify-command";
+import { ProblemsError } from "../config/problems";
 
 export const USAGE = `dkimctl: DKIM keys as infrastructure code
 
@@ -106,7 +107,7 @@ const commands: Record<string, Command> = {
     const store = localKeyStore(config.file, values["key-store"]);
     const problems = [...store.check()];
     if (problems.length === 0) problems.push(...(await checkStore(lock, store, { requirePrivate: false, lockFile: config.lockFile })));
-    if (problems.length) throw new Error(problems.join("\n"));
+    if (problems.length) throw new ProblemsError(problems);
     io.out(`${config.file}: ok (${config.zones.length} zones, ${config.domains.length} domains, ${records.length} records)\n`);
     return 0;
   },
@@ -197,7 +198,7 @@ async function rotateCommand(args: string[], io: Io): Promise<number> {
     if (changed) writes.commit();
     for (const r of results) {
       for (const e of r.events) io.out(`${r.domain}: ${e.selector} (${e.algorithm}) ${e.from ?? "new"} -> ${e.to}: ${e.why}\n`);
-      const signing = rotatedKeys(lock, r.domain).filter((k) => k.entry.state === "active").map((k) => `${k.selector} (${k.entry.algorithm})`);
+      const signing = lock.rotated(r.domain).filter((k) => k.entry.state === "active").map((k) => `${k.selector} (${k.entry.algorithm})`);
       io.out(`${r.domain}: signs with ${signing.length ? signing.join(", ") : "nothing yet"}${r.next ? `; next change due ${r.next.toISOString()}` : ""}\n`);
     }
     io.out(changed ? `wrote ${config.lockFile}: commit it and deploy; after the deploy, give the signer the new export (dkimctl export)\n` : "nothing to rotate\n");

@@ -1,5 +1,5 @@
 /** How dkimctl and the cdktf app end: clear messages, exit codes, no stack traces. */
-import { InputError, formatProblem } from "../config/problems";
+import { InputError, formatProblem, ProblemsError } from "../config/problems";
 import { withoutPrivateKeys } from "../redact";
 
 export class UsageError extends Error {}
@@ -13,6 +13,10 @@ export function describeError(e: unknown): string {
   if (e instanceof InputError) {
     const n = e.problems.length;
     return `${e.problems.map(formatProblem).join("\n")}\n${n} problem${n === 1 ? "" : "s"} found; nothing was changed.`;
+  }
+  if (e instanceof ProblemsError) {
+    const n = e.reasons.length;
+    return `${e.reasons.map((r) => `error: ${r}`).join("\n")}${n > 1 ? `\n${n} problems found; nothing was changed.` : ""}`;
   }
   if (e instanceof UsageError) return `${e.message}\nRun 'dkimctl --help' for usage.`;
   if (e instanceof Error) return e.message;
@@ -34,7 +38,7 @@ export function runOrExit(fn: () => void): void {
  * editors can jump to them. Whatever a message quotes, a private key is left out.
  */
 export function formatFailure(e: unknown): string {
-  const text = e instanceof InputError ? describeError(e) : `error: ${describeError(e)}`;
+  const text = e instanceof InputError || e instanceof ProblemsError ? describeError(e) : `error: ${describeError(e)}`;
   const stack = process.env.DKIMCTL_DEBUG && e instanceof Error && !(e instanceof InputError) ? `\n${e.stack}` : "";
   return withoutPrivateKeys(`${text}${stack}\n`);
 }

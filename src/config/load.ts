@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import type { z } from "zod";
 import { algorithmWarning, KEY_ALGORITHMS, KeyAlgorithm } from "../dkim/keys";
 import { parseDuration } from "../duration";
-import { DEFAULT_POLICY, policyProblems, RotationPolicy } from "../rotation/policy";
+import { DEFAULT_POLICY, policyProblems, RotationPolicy } from "./rotation-policy";
 import { isInZone, MAX_NAME_OCTETS, mixedScriptLabel, normaliseDomain, normaliseHostName, normaliseSelector, recordName } from "../dkim/names";
 import { formatTags, noteProblem, parseKeyRecord, withTag } from "../dkim/record";
 import { joinTxt, parseQuotedTxt } from "../dkim/txt";

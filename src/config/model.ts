@@ -1,7 +1,7 @@
 /** The validated, normalised configuration that the rest of dkimctl reads. */
 import type { KeyAlgorithm } from "../dkim/keys";
 import type { ProviderName } from "./schema";
-import type { RotationPolicy } from "../rotation/policy";
+import type { RotationPolicy } from "./rotation-policy";
 
 export interface Position {
   readonly file: string;

@@ -31,6 +31,21 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * Thrown when a check finds things wrong that have no place in an input file
+ * (a key store that disagrees with the lock, keys missing from the store);
+ * carries every reason, found before anything was written.
+ */
+export class ProblemsError extends Error {
+  readonly reasons: readonly string[];
+  constructor(reasons: readonly string[]) {
+    const unique = [...new Set(reasons)];
+    super(unique.join("\n"));
+    this.reasons = unique;
+    this.name = "ProblemsError";
+  }
+}
+
 /** Levenshtein distance, for "did you mean" hints. */
 export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);

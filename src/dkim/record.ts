@@ -112,3 +112,8 @@ function rsaKeyProblem(p: string, bytes: Buffer): string | undefined {
   rsaChecked.set(p, why);
   return why;
 }
+
+/** Shortens the p= of a record for human eyes: the lock and json/zone output hold it whole. */
+export function abbreviate(value: string, keep = 12): string {
+  return value.replace(/p=([A-Za-z0-9+/=]{40,})/, (_, p: string) => `p=${p.slice(0, keep)}...${p.slice(-keep)}`);
+}

@@ -10,10 +10,11 @@ import type { KeyAlgorithm } from "../dkim/keys";
 import { recordName } from "../dkim/names";
 import { mkdirPrivate, writeFileAtomic } from "./atomic";
 import type { Lock, LockEntry } from "./lock";
-import { rotatedKeys } from "../records";
+import { isExported } from "../lifecycle";
 import { checkStore } from "./manage";
 import { isTempFile } from "./atomic";
 import type { KeyStore } from "./store";
+import { ProblemsError } from "../config/problems";
 
 export const EXPORT_FORMATS = ["pem", "opendkim", "json"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -28,8 +29,6 @@ export interface ExportedKey {
   readonly privateKeyPem: string;
 }
 
-const EXPORTED_STATES: readonly string[] = ["pending", "active", "retiring"];
-
 /** The private key of every generated selector in the config; fails unless lock and store agree. */
 export async function collectKeys(config: Config, lock: Lock, store: KeyStore): Promise<ExportedKey[]> {
   const problems = await checkStore(lock, store, { requirePrivate: false, lockFile: config.lockFile });
@@ -42,8 +41,7 @@ export async function collectKeys(config: Config, lock: Lock, store: KeyStore): 
   };
   for (const domain of config.domains) {
     if (domain.rotation) {
-      for (const { selector, entry } of rotatedKeys(lock, domain.name))
-        if (EXPORTED_STATES.includes(entry.state!)) await add(domain.name, selector, entry, entry.state as ExportedKey["state"]);
+      for (const { selector, entry } of lock.rotated(domain.name)) if (isExported(entry.state)) await add(domain.name, selector, entry, entry.state);
     }
     for (const sel of domain.selectors) {
       if (sel.source.kind !== "generated") continue;
@@ -55,7 +53,7 @@ export async function collectKeys(config: Config, lock: Lock, store: KeyStore): 
       await add(domain.name, sel.name, entry, "active");
     }
   }
-  if (problems.length) throw new Error([...new Set(problems)].join("\n"));
+  if (problems.length) throw new ProblemsError(problems);
   return keys;
 }
 

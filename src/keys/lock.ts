@@ -11,7 +11,7 @@ import { writeFileAtomic } from "./atomic";
 import { isoSeconds, parseIsoTime } from "../time";
 import { Checked, normaliseDomain, normaliseSelector } from "../dkim/names";
 import { excerpt } from "../redact";
-import { KeyState, STATES } from "../rotation/machine";
+import { KeyState, STATES } from "../lifecycle";
 
 export interface LockEntry {
   readonly algorithm: KeyAlgorithm;
@@ -59,6 +59,14 @@ export class Lock {
   delete(domain: string, selector: string): void {
     this.keys.get(domain)?.delete(selector);
     if (this.keys.get(domain)?.size === 0) this.keys.delete(domain);
+  }
+
+  /** The rotated selectors of a domain (those with a lifecycle state), sorted by name. */
+  rotated(domain: string): { selector: string; entry: LockEntry & { state: KeyState } }[] {
+    return [...(this.keys.get(domain) ?? [])]
+      .filter((e): e is [string, LockEntry & { state: KeyState }] => e[1].state !== undefined)
+      .map(([selector, entry]) => ({ selector, entry }))
+      .sort((a, b) => a.selector.localeCompare(b.selector));
   }
 
   entries(): { domain: string; selector: string; entry: LockEntry }[] {

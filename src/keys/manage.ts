@@ -5,7 +5,7 @@
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import type { Config, Selector } from "../config/model";
 import { isoSeconds } from "../time";
-import { InputError, Problem } from "../config/problems";
+import { InputError, Problem, ProblemsError } from "../config/problems";
 import { fingerprint, generateKeyPairs, importPrivateKey, KeyAlgorithm, KeyPair, publicKeyValue } from "../dkim/keys";
 import type { Lock, LockEntry } from "./lock";
 import type { KeyStore } from "./store";
@@ -66,7 +66,7 @@ export async function checkStore(lock: Lock, store: KeyStore, opts: { requirePri
 /** Throws when lock and store disagree: nothing may be written over such a pair. */
 export async function assertStoreMatchesLock(lock: Lock, store: KeyStore, lockFile: string): Promise<void> {
   const mismatches = await checkStore(lock, store, { requirePrivate: false, lockFile });
-  if (mismatches.length) throw new Error(mismatches.join("\n"));
+  if (mismatches.length) throw new ProblemsError(mismatches);
 }
 
 const UNREADABLE = "unreadable key";

@@ -5,6 +5,7 @@
  */
 import { existsSync, lstatSync, readdirSync, readFileSync, Stats, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { ProblemsError } from "../config/problems";
 import { createFileExclusive, isTempFile, mkdirPrivate, removeOrphanedTemps } from "./atomic";
 
 /**
@@ -28,8 +29,8 @@ export interface KeyStore {
   list(): Promise<{ domain: string; selector: string }[]>;
 }
 
-/** Thrown for a store that is unsafe or unusable; the message says what to do. */
-export class KeyStoreError extends Error {}
+/** Thrown for a store that is unsafe or unusable; each reason says what to do. */
+export class KeyStoreError extends ProblemsError {}
 
 const octal = (mode: number) => (mode & 0o777).toString(8);
 
@@ -42,10 +43,10 @@ export function localKeyStore(configFile: string, explicit?: string): LocalKeySt
   const given = explicit ?? process.env.DKIMCTL_KEY_STORE;
   const dir = resolve(given ?? join(dirname(configFile), ".dkim", "keys"));
   const from = explicit !== undefined ? "--key-store" : "DKIMCTL_KEY_STORE";
-  if (given !== undefined && given.trim() === "") throw new KeyStoreError(`${from} is empty: give the key store directory`);
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new KeyStoreError(`the key store ${dir} (${given !== undefined ? from : "default"}) is not a directory: point ${from} at a directory`);
+  if (given !== undefined && given.trim() === "") throw new KeyStoreError([`${from} is empty: give the key store directory`]);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new KeyStoreError([`the key store ${dir} (${given !== undefined ? from : "default"}) is not a directory: point ${from} at a directory`]);
   if (given !== undefined && !existsSync(dir) && !existsSync(dirname(dir)))
-    throw new KeyStoreError(`the key store ${dir} (${from}) is in a directory that does not exist (${dirname(dir)}): create it, or fix ${from}`);
+    throw new KeyStoreError([`the key store ${dir} (${from}) is in a directory that does not exist (${dirname(dir)}): create it, or fix ${from}`]);
   return new LocalKeyStore(dir);
 }
 
@@ -62,7 +63,7 @@ export class LocalKeyStore implements KeyStore {
 
   async open(): Promise<void> {
     const problems = this.check();
-    if (problems.length) throw new KeyStoreError(problems.join("\n"));
+    if (problems.length) throw new KeyStoreError(problems);
     removeOrphanedTemps(this.dir);
   }
 
@@ -99,7 +100,7 @@ export class LocalKeyStore implements KeyStore {
   async get(domain: string, selector: string): Promise<string | undefined> {
     const file = this.path(domain, selector);
     const problems = [...(existsSync(dirname(file)) ? this.dirProblems(dirname(file), false) : []), ...fileProblems(file)];
-    if (problems.length) throw new KeyStoreError(problems.join("\n"));
+    if (problems.length) throw new KeyStoreError(problems);
     if (!existsSync(file)) return undefined;
     return readFileSync(file, "utf8");
   }
@@ -108,7 +109,7 @@ export class LocalKeyStore implements KeyStore {
     const file = this.path(domain, selector);
     mkdirPrivate(dirname(file));
     const problems = this.dirProblems(dirname(file), false);
-    if (problems.length) throw new KeyStoreError(problems.join("\n"));
+    if (problems.length) throw new KeyStoreError(problems);
     return createFileExclusive(file, privateKeyPem, 0o600);
   }
 

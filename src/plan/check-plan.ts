@@ -14,10 +14,11 @@ import { excerpt, excerptValue } from "../redact";
 import { fingerprint } from "../dkim/keys";
 import { MAX_NAME_OCTETS } from "../dkim/names";
 import { parseQuotedTxt, joinTxt } from "../dkim/txt";
+import { abbreviate } from "../dkim/record";
 import type { Lock } from "../keys/lock";
 import { DesiredRecord, desiredRecords } from "../records";
-import { abbreviate } from "../cli/formats";
-import { EXISTING_RECORDS_ADDRESS } from "../../constructs/logical-id";
+import { isInUse } from "../lifecycle";
+import { EXISTING_RECORDS_ADDRESS } from "../logical-id";
 
 /** Resource types dkimctl creates. */
 const RECORD_TYPES = ["aws_route53_record", "cloudflare_dns_record"] as const;
@@ -131,7 +132,7 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
     const [, selector, domain] = match;
     const entry = lock.get(domain, selector);
     // Pending and active keys are in use (or about to be); so is a selector written in domains.yaml.
-    const inUse = entry?.state === "pending" || entry?.state === "active" || (entry?.state === undefined && handWritten.has(name));
+    const inUse = entry?.state !== undefined ? isInUse(entry.state) : handWritten.has(name);
     return { selector, domain, entry, inUse, what: entry?.state ?? "active", wanted: desired.get(name) };
   };
   const notDkim = (c: Change, name: string) =>

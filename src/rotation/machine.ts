@@ -12,13 +12,8 @@
 import type { KeyAlgorithm } from "../dkim/keys";
 import { formatDuration } from "../duration";
 import { isoSeconds } from "../time";
-import { nextSelector, RotationPolicy } from "./policy";
-
-export const STATES = ["pending", "active", "retiring", "revoked", "removed"] as const;
-export type KeyState = (typeof STATES)[number];
-
-/** States whose record is in DNS. */
-export const PUBLISHED: readonly KeyState[] = ["pending", "active", "retiring", "revoked"];
+import { nextSelector, RotationPolicy } from "../config/rotation-policy";
+import type { KeyState } from "../lifecycle";
 
 export interface ManagedKey {
   readonly selector: string;

@@ -8,7 +8,6 @@ import type { Lock, LockEntry } from "../keys/lock";
 import { assertStoreMatchesLock, createOrAdopt, WriteOptions } from "../keys/manage";
 import { isoSeconds } from "../time";
 import type { KeyStore } from "../keys/store";
-import { rotatedKeys } from "../records";
 import { advance, ManagedKey, nextChange, RotationEvent } from "./machine";
 
 export interface DomainRotation {
@@ -41,12 +40,12 @@ export async function rotate(config: Config, lock: Lock, store: KeyStore, opts: 
   const fresh: { domain: string; selector: string; lifecycle: Omit<ManagedKey, "selector"> }[] = [];
   for (const domain of config.domains) {
     if (!domain.rotation || (opts.domains && !opts.domains.includes(domain.name))) continue;
-    const current = rotatedKeys(lock, domain.name);
+    const current = lock.rotated(domain.name);
     const reserved = new Set([
       ...domain.selectors.map((s) => s.name),
       ...lock.entries().filter((e) => e.domain === domain.name && e.entry.state === undefined).map((e) => e.selector),
     ]);
-    const managed: ManagedKey[] = current.map(({ selector, entry }) => ({ ...entry, selector, state: entry.state! }));
+    const managed: ManagedKey[] = current.map(({ selector, entry }) => ({ ...entry, selector }));
     const { keys, events } = advance(managed, domain.rotation, opts.now, {
       force: opts.force,
       reserved,
