@@ -9,11 +9,12 @@ import { Lock } from "../keys/lock";
 import { desiredRecords, DesiredRecord } from "../records";
 import { AskServer, Checker, Clock, formatChecks, pollUntilOk, systemClock, VERIFY_FORMATS, viaAuthoritative, viaResolver } from "../verify";
 import { parseDuration } from "../duration";
-import type { Io } from "./main";
+import type { Command } from "./command";
+import type { Io } from "./io";
 import { UsageError } from "./report";
 import { hostPort, oneOf, parseOptions } from "./args";
 
-/** Lines for the USAGE text of main.ts. */
+/** Lines for `dkimctl --help`. */
 export const VERIFY_USAGE_LINES = [
   "  dkimctl verify [--config FILE] [--resolver HOST[:PORT]] [--authoritative] [--ns-address NS=HOST[:PORT]]...",
   "                 [--wait DURATION] [--format text|json|markdown] [--domain D]... [--zone Z]...",
@@ -49,6 +50,8 @@ export interface VerifyDeps {
   /** Timeouts of DNS questions. @default 3000 ms, 2 tries */
   readonly dns?: ResolverOptions;
 }
+
+export const verify: Command = { usage: VERIFY_USAGE_LINES, help: VERIFY_HELP, run: (args, io) => verifyCommand(args, io) };
 
 export async function verifyCommand(args: string[], io: Io, deps: VerifyDeps = {}): Promise<number> {
   const values = parse(args);

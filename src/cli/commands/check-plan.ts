@@ -1,0 +1,29 @@
+/** `dkimctl check-plan PLAN.json`: refuse a Terraform plan that would break signing. */
+import { readFileSync } from "node:fs";
+import { Lock } from "../../keys/lock";
+import { checkPlan as findProblems } from "../../plan/check-plan";
+import type { Command } from "../command";
+import { load, parse } from "../common";
+import { UsageError } from "../report";
+
+export const checkPlan: Command = {
+  usage: ["  dkimctl check-plan PLAN.json [--config FILE]"],
+  run(args, io) {
+    const { values, positionals } = parse(args, {}, 1);
+    const file = positionals[0];
+    if (file === undefined) throw new UsageError("give the plan: dkimctl check-plan PLAN.json (from 'terraform show -json PLANFILE')");
+    let plan: unknown;
+    try {
+      plan = JSON.parse(readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new Error(`cannot read ${file} as JSON (${(e as Error).message.slice(0, 120)}): make it with 'terraform show -json PLANFILE > ${file}'`);
+    }
+    const config = load(io, values.config);
+    const findings = findProblems(plan, config, Lock.read(config.lockFile));
+    for (const f of findings) io.err(`${f.severity}: ${f.address}${f.name ? ` (${f.name})` : ""}: ${f.message}\n`);
+    // One change can break signing in more than one way: count the changes.
+    const errors = new Set(findings.filter((f) => f.severity === "error").map((f) => f.address)).size;
+    io.out(errors ? `${file}: ${errors} change${errors === 1 ? "" : "s"} refused; do not apply this plan\n` : `${file}: ok, nothing in it breaks signing\n`);
+    return errors ? 1 : 0;
+  },
+};

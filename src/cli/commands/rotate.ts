@@ -1,0 +1,70 @@
+/** `dkimctl rotate`: advance every rotated domain by its policy. */
+import type { Config } from "../../config/model";
+import { recordName } from "../../dkim/names";
+import { addressOf, ResolverLookup } from "../../dns/client";
+import { Lock } from "../../keys/lock";
+import { desiredRecords } from "../../records";
+import { rotate as advanceAll } from "../../rotation/rotate";
+import { parseIsoTime } from "../../time";
+import { viaResolver } from "../../verify";
+import { hostPort } from "../args";
+import type { Command } from "../command";
+import { asWriter, domainOption, load, parse } from "../common";
+import type { Io } from "../io";
+import { UsageError } from "../report";
+
+export const rotate: Command = {
+  usage: ["  dkimctl rotate [--now TIME] [--domain D]... [--force] [--verify [--resolver HOST[:PORT]]] [--config FILE] [--key-store DIR]"],
+  async run(args, io) {
+    const { values } = parse(args, { now: { type: "string" }, domain: { type: "string", multiple: true }, force: { type: "boolean" }, verify: { type: "boolean" }, resolver: { type: "string" } });
+    if (values.resolver !== undefined && !values.verify) throw new UsageError("--resolver applies only with --verify");
+    const now = parseNow(values.now);
+    const config = load(io, values.config);
+    const rotated = config.domains.filter((d) => d.rotation).map((d) => d.name);
+    const wanted = values.domain?.map((d) => domainOption("domain", d));
+    for (const d of wanted ?? [])
+      if (!rotated.includes(d)) throw new UsageError(`--domain ${d} is not a rotated domain in ${config.file}${rotated.length ? ` (rotated: ${rotated.join(", ")})` : ": no domain has a rotation policy"}`);
+    const seen = values.verify ? await pendingSeenInDns(config, Lock.read(config.lockFile), values.resolver, io) : undefined;
+    return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
+      const results = await advanceAll(config, lock, store, {
+        ...writes,
+        now,
+        force: values.force,
+        ...(wanted ? { domains: wanted } : {}),
+        ...(seen ? { isPublished: (domain: string, selector: string) => seen.has(recordName(selector, domain)) } : {}),
+      });
+      const changed = results.some((r) => r.events.length > 0);
+      if (changed) writes.commit();
+      for (const r of results) {
+        for (const e of r.events) io.out(`${r.domain}: ${e.selector} (${e.algorithm}) ${e.from ?? "new"} -> ${e.to}: ${e.why}\n`);
+        const signing = lock.rotated(r.domain).filter((k) => k.entry.state === "active").map((k) => `${k.selector} (${k.entry.algorithm})`);
+        io.out(`${r.domain}: signs with ${signing.length ? signing.join(", ") : "nothing yet"}${r.next ? `; next change due ${r.next.toISOString()}` : ""}\n`);
+      }
+      io.out(changed ? `wrote ${config.lockFile}: commit it and deploy; after the deploy, give the signer the new export (dkimctl export)\n` : "nothing to rotate\n");
+      return 0;
+    });
+  },
+};
+
+/** `--now`: a real ISO 8601 time with a zone (e.g. 2026-11-26T04:00:00Z), default the current time. */
+function parseNow(text: string | undefined): Date {
+  if (text === undefined) return new Date();
+  const t = parseIsoTime(text);
+  if (t === undefined) throw new UsageError(`--now must be a real ISO 8601 time such as 2026-11-26T04:00:00Z, not '${text.slice(0, 40)}'`);
+  return t;
+}
+
+/** Names of pending selectors whose record DNS already serves exactly (rotate --verify). */
+async function pendingSeenInDns(config: Config, lock: Lock, resolver: string | undefined, io: Io): Promise<Set<string>> {
+  const pending = desiredRecords(config, lock).filter((r) => lock.get(r.domain, r.selector)?.state === "pending");
+  if (pending.length === 0) return new Set();
+  const spec = resolver === undefined ? undefined : hostPort("resolver", resolver);
+  const lookup = new ResolverLookup(spec ? [{ host: await addressOf(spec.host), port: spec.port }] : []);
+  try {
+    const checks = await viaResolver(lookup)(pending);
+    for (const c of checks) if (c.status !== "ok") io.err(`verify: ${c.record.name} is ${c.status} in DNS: it stays pending until DNS serves it\n`);
+    return new Set(checks.filter((c) => c.status === "ok").map((c) => c.record.name));
+  } finally {
+    lookup.cancel();
+  }
+}

@@ -1,0 +1,24 @@
+/** `dkimctl validate`: every check synth runs, and the lock against the key store where it is at hand. */
+import { ProblemsError } from "../../config/problems";
+import { Lock } from "../../keys/lock";
+import { checkStore } from "../../keys/manage";
+import { localKeyStore } from "../../keys/store";
+import { desiredRecords } from "../../records";
+import type { Command } from "../command";
+import { load, parse } from "../common";
+
+export const validate: Command = {
+  usage: ["  dkimctl validate [--config FILE] [--key-store DIR]"],
+  async run(args, io) {
+    const { values } = parse(args, {});
+    const config = load(io, values.config);
+    const lock = Lock.read(config.lockFile);
+    const records = desiredRecords(config, lock);
+    const store = localKeyStore(config.file, values["key-store"]);
+    const problems = [...store.check()];
+    if (problems.length === 0) problems.push(...(await checkStore(lock, store, { requirePrivate: false, lockFile: config.lockFile })));
+    if (problems.length) throw new ProblemsError(problems);
+    io.out(`${config.file}: ok (${config.zones.length} zones, ${config.domains.length} domains, ${records.length} records)\n`);
+    return 0;
+  },
+};
