@@ -10,7 +10,9 @@
  */
 import { abbreviate } from "./dkim/record";
 import { mdCell, mdCode, mdRow } from "./cli/markdown";
-import { canonicalName, formatServer, LookupResult, LookupType, Server } from "./dns/client";
+import type { LookupResult, LookupType } from "./dns/lookup";
+import { canonicalName } from "./dns/names";
+import { formatServer, Server } from "./dns/server";
 import type { DesiredRecord } from "./records";
 import { formatDuration } from "./duration";
 import { mapLimit } from "./map-limit";

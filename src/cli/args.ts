@@ -1,6 +1,6 @@
 /** Command-line parsing shared by the dkimctl commands: every mistake is a UsageError (exit 2). */
+import * as net from "node:net";
 import { parseArgs, ParseArgsConfig } from "node:util";
-import { parseHostPort } from "../dns/client";
 import { UsageError } from "./report";
 
 export function parseOptions<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: O, positionals = 0) {
@@ -34,4 +34,28 @@ export function hostPort(name: string, text: string): { host: string; port: numb
   const parsed = parseHostPort(text);
   if (!parsed) throw new UsageError(`--${name} must be HOST or HOST:PORT (an IPv4 address, [IPv6]:PORT or a host name; port 1-65535), not '${text}'`);
   return parsed;
+}
+
+/** A host name: letters, digits and hyphens in labels of at most 63, a trailing dot allowed. */
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+
+/** Parses `HOST[:PORT]`: `192.0.2.1`, `192.0.2.1:5353`, `[2001:db8::1]:53`, `2001:db8::1`, `dns.example:53`. Returns undefined when malformed. */
+export function parseHostPort(text: string, defaultPort = 53): { host: string; port: number } | undefined {
+  let host: string;
+  let port: string | undefined;
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  if (bracketed) {
+    if (!net.isIPv6(bracketed[1])) return undefined;
+    [host, port] = [bracketed[1], bracketed[2]];
+  } else if (net.isIPv6(text)) {
+    host = text;
+  } else {
+    const m = /^([^:\s[\]]+)(?::(\d+))?$/.exec(text);
+    if (!m) return undefined;
+    [host, port] = [m[1], m[2]];
+    if (!net.isIPv4(host) && !HOST_NAME.test(host)) return undefined;
+  }
+  const p = port === undefined ? defaultPort : Number(port);
+  if (!Number.isInteger(p) || p < 1 || p > 65535 || (port !== undefined && !/^\d{1,5}$/.test(port))) return undefined;
+  return { host, port: p };
 }

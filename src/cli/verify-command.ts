@@ -1,10 +1,13 @@
 /**
  * `dkimctl verify`: asks DNS for every desired record and reports what is
- * missing or different. Thin over src/verify.ts and src/dns/client.ts.
+ * missing or different. Thin over src/verify.ts and src/dns/.
  */
 import { configPath, loadConfig } from "../config/load";
 import { normaliseDomain } from "../dkim/names";
-import { addressOf, authoritativeLookup, canonicalName, ResolverLookup, ResolverOptions, Server } from "../dns/client";
+import { authoritativeLookup } from "../dns/lookup";
+import { canonicalName } from "../dns/names";
+import { ResolverLookup, ResolverOptions } from "../dns/resolver";
+import { addressOf, Server } from "../dns/server";
 import { Lock } from "../keys/lock";
 import { desiredRecords, DesiredRecord } from "../records";
 import { AskServer, Checker, Clock, formatChecks, pollUntilOk, systemClock, VERIFY_FORMATS, viaAuthoritative, viaResolver } from "../verify";

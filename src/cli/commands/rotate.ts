@@ -1,7 +1,8 @@
 /** `dkimctl rotate`: advance every rotated domain by its policy. */
 import type { Config } from "../../config/model";
 import { recordName } from "../../dkim/names";
-import { addressOf, ResolverLookup } from "../../dns/client";
+import { ResolverLookup } from "../../dns/resolver";
+import { addressOf } from "../../dns/server";
 import { Lock } from "../../keys/lock";
 import { desiredRecords } from "../../records";
 import { rotate as advanceAll } from "../../rotation/rotate";

@@ -1,0 +1,90 @@
+/**
+ * What DNS says about one name, as verify needs it: `interpretAnswer` reads
+ * an answer (only records owned by the name, or by the end of its CNAME
+ * chain, count), `authoritativeLookup` asks one authoritative server.
+ * Lookups through a resolver are in resolver.ts.
+ */
+import { Message, rcodeName } from "./message";
+import { canonicalName } from "./names";
+import { Server } from "./server";
+import { ExchangeOptions, query, QueryResult } from "./transport";
+
+/** What DNS says about one name and type. */
+export type LookupResult =
+  /** TXT: one entry per record, each its character-strings. CNAME: one entry per record, `[target]`. */
+  | { readonly kind: "answer"; readonly values: string[][] }
+  | { readonly kind: "nxdomain" }
+  /** The name exists but has no record of the type; `cname` when it is an alias instead. */
+  | { readonly kind: "nodata"; readonly cname?: string }
+  /** No usable answer (SERVFAIL, REFUSED, timeout, ...). */
+  | { readonly kind: "error"; readonly reason: string };
+
+export type LookupType = "TXT" | "CNAME";
+
+/**
+ * Asks one authoritative server (RD=0) for `name`/`type`. A referral or an
+ * answer without AA is an error: that server does not serve the zone.
+ */
+export async function authoritativeLookup(server: Server, name: string, type: LookupType, opts: ExchangeOptions = {}): Promise<LookupResult> {
+  let m: QueryResult;
+  try {
+    m = await query(server, name, type, { ...opts, recursionDesired: false });
+  } catch (e) {
+    return { kind: "error", reason: (e as Error).message };
+  }
+  return interpretAuthoritative(m, name, type);
+}
+
+/** The LookupResult of an authoritative answer. */
+export function interpretAuthoritative(m: Message, name: string, type: LookupType): LookupResult {
+  if (m.rcode !== 0 && m.rcode !== 3) return { kind: "error", reason: `${rcodeName(m.rcode)} from the server` };
+  if (!m.authoritative) {
+    const ns = m.authority.flatMap((r) => (r.type === "NS" ? [r.data] : []));
+    if (ns.length) return { kind: "error", reason: `not authoritative: referral to ${listNames(ns)} (lame delegation?)` };
+    return { kind: "error", reason: "not authoritative for the name (AA not set)" };
+  }
+  return interpretAnswer(m, name, type);
+}
+
+/** At most this many names in a message about an answer. */
+const SHOWN_NAMES = 3;
+
+const listNames = (names: readonly string[]): string =>
+  names.length > SHOWN_NAMES ? `${names.slice(0, SHOWN_NAMES).join(", ")} and ${names.length - SHOWN_NAMES} more` : names.join(", ");
+
+/**
+ * What an answer (NOERROR or NXDOMAIN) says about `name`: the records owned
+ * by `name`, or for TXT by the end of the CNAME chain that starts at `name`.
+ * Records of any other owner are ignored; an answer holding only such
+ * records is an error, never the name's records.
+ */
+export function interpretAnswer(m: Message, name: string, type: LookupType): LookupResult {
+  if (m.truncated) return { kind: "error", reason: "the answer is truncated (TC set) and was not retried over TCP: it may be incomplete" };
+  const wanted = canonicalName(name);
+  const at = (owner: string) => m.answers.filter((r) => canonicalName(r.name) === owner);
+  /** Nothing at the name: an error when the answer holds TXT or CNAME records of other names instead. */
+  const nothing = (): LookupResult => {
+    const others = [...new Set(m.answers.filter((r) => r.type === "TXT" || r.type === "CNAME").map((r) => canonicalName(r.name)))];
+    if (others.length) return { kind: "error", reason: `the answer has no record for ${wanted}, only for ${listNames(others)}: not accepted as ${wanted}'s` };
+    return m.rcode === 3 ? { kind: "nxdomain" } : { kind: "nodata" };
+  };
+  if (type === "CNAME") {
+    const targets = at(wanted).flatMap((r) => (r.type === "CNAME" ? [[canonicalName(r.data)]] : []));
+    return targets.length ? { kind: "answer", values: targets } : nothing();
+  }
+  // Follow the CNAME chain that starts at the name (a resolver gives it whole; a server may add in-zone targets).
+  let owner = wanted;
+  let alias: string | undefined;
+  const seen = new Set<string>();
+  for (;;) {
+    const rrs = at(owner);
+    const txt = rrs.flatMap((r) => (r.type === "TXT" ? [r.data] : []));
+    if (txt.length) return { kind: "answer", values: txt };
+    const cname = rrs.find((r) => r.type === "CNAME");
+    if (cname?.type !== "CNAME" || seen.has(owner)) break;
+    seen.add(owner);
+    owner = canonicalName(cname.data);
+    alias ??= owner;
+  }
+  return alias ? { kind: "nodata", cname: alias } : nothing();
+}
