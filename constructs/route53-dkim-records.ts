@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import type { DesiredRecord } from "../src/records";
 import { logicalId } from "../src/logical-id";
+import { quoteTxt } from "../src/dkim/txt";
 
 export interface Route53DkimRecordsProps {
   /** Hosted zone id (a literal or a token from a data source). */
@@ -35,7 +36,7 @@ export class Route53DkimRecords extends Construct {
   }
 }
 
-/** The single `records` element for a desired record. */
+/** The single `records` element for a desired record: the strings quoted and joined, without the outer quotes the provider adds. */
 export function route53Value(r: DesiredRecord): string {
-  return r.type === "TXT" ? r.strings.map((s) => s.replace(/[\\"]/g, (c) => `\\${c}`)).join('""') : r.value;
+  return r.type === "TXT" ? quoteTxt(r.strings, "").slice(1, -1) : r.value;
 }

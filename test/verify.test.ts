@@ -4,7 +4,7 @@
  * The DNS layer's wire format, transport and lookups on their own are in dns-wire.test.ts.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { verifyCommand, VerifyDeps } from "../src/cli/verify-command";
+import { verifyCommand, VerifyDeps } from "../src/cli/commands/verify";
 import { exitCodeFor, formatFailure } from "../src/cli/report";
 import { loadConfig } from "../src/config/load";
 import { parseHostPort } from "../src/cli/args";
@@ -13,7 +13,9 @@ import { ResolverLookup } from "../src/dns/resolver";
 import { query } from "../src/dns/transport";
 import { Lock } from "../src/keys/lock";
 import { desiredRecords, DesiredRecord } from "../src/records";
-import { CheckJson, Clock, compare, describeTxtDifference } from "../src/verify";
+import type { Clock } from "../src/clock";
+import type { CheckJson } from "../src/cli/verify-report";
+import { compare, describeTxtDifference } from "../src/verify/compare";
 import { formatDuration, parseDuration } from "../src/duration";
 import { DnsServer, ServedZone, startDnsServer, ZoneRecord, zoneFile } from "./support/dns-server";
 import { keyedProject } from "./support/keyed-project";
@@ -284,7 +286,7 @@ describe("dkimctl verify against knotd", () => {
     let now = 1_000_000;
     const sleeps: number[] = [];
     const clock: Clock = {
-      now: () => now,
+      now: () => new Date(now),
       sleep: async (ms) => {
         sleeps.push(ms);
         now += ms;
@@ -308,7 +310,7 @@ describe("dkimctl verify against knotd", () => {
     });
     let now = 0;
     const sleeps: number[] = [];
-    const clock: Clock = { now: () => now, sleep: async (ms) => void (sleeps.push(ms), (now += ms)) };
+    const clock: Clock = { now: () => new Date(now), sleep: async (ms) => void (sleeps.push(ms), (now += ms)) };
     const r = await verify([...base, "--wait", "30s"], { ...FAST, clock });
     expect(r.code).toBe(1);
     expect(sleeps).toEqual([2000, 4000, 8000, 10000, 6000]);

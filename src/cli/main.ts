@@ -1,7 +1,6 @@
 /**
  * dkimctl: the key work around `cdktf plan` / `cdktf deploy`. Each command
- * is a module of src/cli/commands/ (verify: src/cli/verify-command.ts); this
- * file only dispatches.
+ * is a module of src/cli/commands/; this file only dispatches.
  */
 import type { Command } from "./command";
 import { checkPlan } from "./commands/check-plan";
@@ -12,7 +11,7 @@ import { rotate } from "./commands/rotate";
 import { validate } from "./commands/validate";
 import { Io, processIo } from "./io";
 import { exitCodeFor, formatFailure, UsageError } from "./report";
-import { verify } from "./verify-command";
+import { verify } from "./commands/verify";
 
 const COMMANDS: Record<string, Command> = { validate, keys, rotate, records, export: exportKeys, verify, "check-plan": checkPlan };
 

@@ -5,6 +5,7 @@
 import { isIP } from "node:net";
 import { domainToASCII, domainToUnicode } from "node:url";
 import { excerpt } from "../redact";
+import { canonicalName } from "../dns/names";
 
 export const MAX_LABEL_OCTETS = 63;
 export const MAX_NAME_OCTETS = 253;
@@ -47,7 +48,7 @@ function checkHostLabels(name: string): Checked {
 
 /** Checks a CNAME target host name and returns it without a trailing dot, lower case. */
 export function normaliseHostName(input: string): Checked {
-  const name = input.trim().toLowerCase().replace(/\.$/, "");
+  const name = canonicalName(input.trim());
   if (name === "") return { ok: false, reason: "is empty" };
   if (isIP(name.replace(/^\[(.*)\]$/, "$1")) || /^[0-9a-f:.]*:[0-9a-f:.]*$/.test(name))
     return { ok: false, reason: "is an IP address, and a CNAME points to a host name" };

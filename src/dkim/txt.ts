@@ -33,9 +33,12 @@ export function joinTxt(strings: readonly string[]): string {
   return strings.join("");
 }
 
-/** Zone-file / Cloudflare form: each string quoted, `"` and `\` escaped, space separated. */
-export function quoteTxt(strings: readonly string[]): string {
-  return strings.map((s) => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(" ");
+/**
+ * Zone-file / Cloudflare form: each string quoted, `"` and `\` escaped,
+ * separated by `separator` (Route53 joins them with none: `"a""b"`).
+ */
+export function quoteTxt(strings: readonly string[], separator = " "): string {
+  return strings.map((s) => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(separator);
 }
 
 /**

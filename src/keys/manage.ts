@@ -9,14 +9,8 @@ import { InputError, Problem, ProblemsError } from "../config/problems";
 import { fingerprint, generateKeyPairs, importPrivateKey, KeyAlgorithm, KeyPair, publicKeyValue } from "../dkim/keys";
 import type { Lock, LockEntry } from "./lock";
 import type { KeyStore } from "./store";
+import { Clock, systemClock } from "../clock";
 
-export type Clock = () => Date;
-export const systemClock: Clock = () => new Date();
-
-/** ISO 8601 UTC to the second. */
-export function timestamp(clock: Clock): string {
-  return isoSeconds(clock());
-}
 
 export interface KeyChange {
   readonly domain: string;
@@ -177,7 +171,7 @@ function entryFor(pair: KeyPair, clock: Clock, origin: "generated" | "imported")
     algorithm: pair.algorithm,
     publicKey: pair.publicKey,
     fingerprint: fingerprint(pair.publicKey),
-    created: timestamp(clock),
+    created: isoSeconds(clock.now()),
     ...(origin === "imported" ? { origin } : {}),
   };
 }

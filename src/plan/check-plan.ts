@@ -12,13 +12,14 @@
 import type { Config } from "../config/model";
 import { excerpt, excerptValue } from "../redact";
 import { fingerprint } from "../dkim/keys";
-import { MAX_NAME_OCTETS } from "../dkim/names";
+import { MAX_NAME_OCTETS, recordName } from "../dkim/names";
 import { parseQuotedTxt, joinTxt } from "../dkim/txt";
 import { abbreviate } from "../dkim/record";
 import type { Lock } from "../keys/lock";
 import { DesiredRecord, desiredRecords } from "../records";
 import { isInUse } from "../lifecycle";
 import { EXISTING_RECORDS_ADDRESS } from "../logical-id";
+import { canonicalName } from "../dns/names";
 
 /** Resource types dkimctl creates. */
 const RECORD_TYPES = ["aws_route53_record", "cloudflare_dns_record"] as const;
@@ -115,7 +116,7 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
   const existing = existingNames(plan, (address, message) => error(address, undefined, `${message}: ${REMAKE}`));
 
   const desired = new Map<string, DesiredRecord>(desiredRecords(config, lock).map((r) => [r.name, r]));
-  const handWritten = new Set(config.domains.flatMap((d) => d.selectors.map((s) => `${s.name}._domainkey.${d.name}`)));
+  const handWritten = new Set(config.domains.flatMap((d) => d.selectors.map((s) => recordName(s.name, d.name))));
   // Every key a name holds before the plan, from any resource: a name never gets a second key.
   // A record adopted from another tool is the exception: its old value was never dkimctl's.
   const keysBefore = new Map<string, Set<string>>();
@@ -313,7 +314,7 @@ function recordOf(type: string, values: Record<string, unknown>, unknown: Record
   const rrtype = field("type", "string", true) as string | undefined;
   const ttl = field("ttl", "number", false) as number | undefined;
   const zoneId = field("zone_id", "string", false) as string | undefined;
-  const name = rawName?.toLowerCase().replace(/\.$/, "");
+  const name = rawName === undefined ? undefined : canonicalName(rawName);
   if (rawName !== undefined && (name === "" || name!.length > MAX_NAME_OCTETS || /[\s\u0000-\u001f\u007f]/.test(name!)))
     problems.push(`name ${excerptValue(rawName)}${rawName.length > 24 ? ` (${rawName.length} characters)` : ""} is not a DNS name`);
   let value: string | undefined;
@@ -331,7 +332,7 @@ function recordOf(type: string, values: Record<string, unknown>, unknown: Record
     problems.forEach(bad);
     return undefined;
   }
-  if (rrtype === "CNAME") value = value.toLowerCase().replace(/\.$/, "");
+  if (rrtype === "CNAME") value = canonicalName(value);
   return { name, type: rrtype, value, ...(ttl !== undefined ? { ttl } : {}), ...(zoneId !== undefined ? { zoneId } : {}) };
 }
 
@@ -349,7 +350,7 @@ function existingNames(plan: Record<string, unknown>, bad: (address: string, mes
     for (const r of list(module.resources, "root_module.resources")) {
       if (!isObject(r) || r.address !== EXISTING_RECORDS_ADDRESS) continue;
       const sets = list(isObject(r.values) ? r.values.resource_record_sets : undefined, `${EXISTING_RECORDS_ADDRESS} resource_record_sets`);
-      for (const set of sets) if (isObject(set) && typeof set.name === "string") names.add(set.name.toLowerCase().replace(/\.$/, ""));
+      for (const set of sets) if (isObject(set) && typeof set.name === "string") names.add(canonicalName(set.name));
     }
     for (const child of list(module.child_modules, "child_modules")) visit(child, depth + 1);
   };

@@ -7,7 +7,7 @@ import { Lock } from "../../keys/lock";
 import { desiredRecords } from "../../records";
 import { rotate as advanceAll } from "../../rotation/rotate";
 import { parseIsoTime } from "../../time";
-import { viaResolver } from "../../verify";
+import { viaResolver } from "../../verify/gather";
 import { hostPort } from "../args";
 import type { Command } from "../command";
 import { asWriter, domainOption, load, parse } from "../common";

@@ -1,21 +1,24 @@
 /**
  * `dkimctl verify`: asks DNS for every desired record and reports what is
- * missing or different. Thin over src/verify.ts and src/dns/.
+ * missing or different. Thin over src/verify/ and src/dns/; the reports are src/cli/verify-report.ts.
  */
-import { configPath, loadConfig } from "../config/load";
-import { normaliseDomain } from "../dkim/names";
-import { authoritativeLookup } from "../dns/lookup";
-import { canonicalName } from "../dns/names";
-import { ResolverLookup, ResolverOptions } from "../dns/resolver";
-import { addressOf, Server } from "../dns/server";
-import { Lock } from "../keys/lock";
-import { desiredRecords, DesiredRecord } from "../records";
-import { AskServer, Checker, Clock, formatChecks, pollUntilOk, systemClock, VERIFY_FORMATS, viaAuthoritative, viaResolver } from "../verify";
-import { parseDuration } from "../duration";
-import type { Command } from "./command";
-import type { Io } from "./io";
-import { UsageError } from "./report";
-import { hostPort, oneOf, parseOptions } from "./args";
+import { configPath, loadConfig } from "../../config/load";
+import { normaliseDomain } from "../../dkim/names";
+import { authoritativeLookup } from "../../dns/lookup";
+import { canonicalName } from "../../dns/names";
+import { ResolverLookup, ResolverOptions } from "../../dns/resolver";
+import { addressOf, Server } from "../../dns/server";
+import { Lock } from "../../keys/lock";
+import { desiredRecords, DesiredRecord } from "../../records";
+import { Clock, systemClock } from "../../clock";
+import { AskServer, Checker, viaAuthoritative, viaResolver } from "../../verify/gather";
+import { pollUntilOk } from "../../verify/poll";
+import { formatChecks, progressLine, VERIFY_FORMATS } from "../verify-report";
+import { parseDuration } from "../../duration";
+import type { Command } from "../command";
+import type { Io } from "../io";
+import { UsageError } from "../report";
+import { hostPort, oneOf, parseOptions } from "../args";
 
 /** Lines for `dkimctl --help`. */
 export const VERIFY_USAGE_LINES = [
@@ -95,7 +98,7 @@ export async function verifyCommand(args: string[], io: Io, deps: VerifyDeps = {
     }
   };
   const via = values.authoritative ? `the authoritative servers; NS looked up through ${asked}` : asked;
-  const checks = await pollUntilOk(records, check, { waitMs, clock: deps.clock ?? systemClock, progress: (line) => io.err(`${line}\n`) });
+  const checks = await pollUntilOk(records, check, { waitMs, clock: deps.clock ?? systemClock, progress: (checks, left) => io.err(`${progressLine(checks, left)}\n`) });
   io.out(formatChecks(checks, format, via));
   return checks.every((c) => c.status === "ok") ? 0 : 1;
 }
