@@ -14,7 +14,7 @@ const DAY = 24 * HOUR;
 /** One run of `rotate`: time passes, maybe the policy is edited, maybe a rotation is forced. */
 const stepArb = fc.record({
   wait: fc.integer({ min: HOUR, max: 60 * DAY }),
-  force: fc.boolean().map((b) => b && Math.random() < 0.1),
+  force: fc.integer({ min: 0, max: 19 }).map((n) => n === 0), // one run in twenty; every draw from fast-check, so a seed replays it
   edit: fc.option(
     fc.record({
       every: fc.integer({ min: 10, max: 400 }).map((d) => d * DAY),
