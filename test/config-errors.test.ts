@@ -121,16 +121,61 @@ describe("rejected input names its line and column", () => {
   test("zone ids of the wrong shape for their provider", () => {
     const ps = problemsOf(`version: 1
 zones:
-  example.com: { provider: route53, zoneId: /hostedzone/Z123ABC }
-  example.org: { provider: cloudflare, zoneId: Z0123456789ABCDEFGHIJ }
+  example.com: { provider: route53, zoneId: z0123abc }
+  example.org: { provider: cloudflare, zoneId: 023E105F4ECEF8AD9CA31A8372D0C353 }
+  example.net: { provider: route53, zoneId: ${"A".repeat(33)} }
 domains: {}
 `);
     expect(ps.map((p) => [p.line, p.col])).toEqual([
       [3, 45],
       [4, 48],
+      [5, 45],
     ]);
-    expect(ps[0].message).toMatch(/not a route53 zone id: .*without '\/hostedzone\/'/);
+    expect(ps[0].message).toMatch(/^'z0123abc' is not a route53 zone id: .*up to 32 upper-case letters and digits/);
     expect(ps[1].message).toMatch(/not a cloudflare zone id: .*32 lower-case hex/);
+    expect(ps[2].message).toMatch(/not a route53 zone id/);
+  });
+
+  test("Route53 zone ids as AWS, LocalStack and moto issue them, up to 32 upper-case letters and digits", () => {
+    const ids = ["Z0123456789ABCDEFGHIJ", "AQTSO4NTGMFBP4V554K73K", "AMWURN8530ZJ4PJQB2FA7Y", "A".repeat(32), "7"];
+    const zones = ids.map((id, i) => `  z${i}.example: { provider: route53, zoneId: "${id}" }`).join("\n");
+    const c = parseConfig("d.yaml", `version: 1\nzones:\n${zones}\ndomains: {}\n`);
+    expect(c.zones.map((z) => z.zoneId)).toEqual(ids);
+    expect(c.warnings).toEqual([]);
+  });
+
+  test("a pasted '/hostedzone/' prefix is stripped with a warning at the zone id", () => {
+    const c = parseConfig("d.yaml", `version: 1
+zones:
+  example.com: { provider: route53, zoneId: /hostedzone/AQTSO4NTGMFBP4V554K73K }
+  example.net: { provider: route53, zoneId: hostedzone/Z0123456789ABCDEFGHIJ }
+domains: {}
+`);
+    expect(c.zones.map((z) => z.zoneId)).toEqual(["AQTSO4NTGMFBP4V554K73K", "Z0123456789ABCDEFGHIJ"]);
+    expect(c.warnings).toEqual([
+      "d.yaml:3:45: zones/example.com/zoneId: '/hostedzone/' is the resource path, not part of the zone id: dkimctl uses AQTSO4NTGMFBP4V554K73K; remove the prefix",
+      "d.yaml:4:45: zones/example.net/zoneId: '/hostedzone/' is the resource path, not part of the zone id: dkimctl uses Z0123456789ABCDEFGHIJ; remove the prefix",
+    ]);
+  });
+
+  test("a pasted '/hostedzone/' prefix does not make a bad id good", () => {
+    const p = only(`version: 1\nzones:\n  example.com: { provider: route53, zoneId: /hostedzone/nope }\ndomains: {}\n`);
+    expect([p.line, p.col, p.message]).toEqual([3, 45, expect.stringMatching(/^'\/hostedzone\/nope' is not a route53 zone id/)]);
+  });
+
+  test("a Cloudflare zone id in a Route53 zone, and a Route53 id in a Cloudflare zone, are refused, saying so", () => {
+    const ps = problemsOf(`version: 1
+zones:
+  example.com: { provider: route53, zoneId: 023e105f4ecef8ad9ca31a8372d0c353 }
+  example.org: { provider: cloudflare, zoneId: AQTSO4NTGMFBP4V554K73K }
+  example.net: { provider: cloudflare, zoneId: /hostedzone/Z0123456789ABCDEFGHIJ }
+domains: {}
+`);
+    expect(ps.map((p) => [p.line, p.col, p.message])).toEqual([
+      [3, 45, "'023e105f4ecef8ad9ca31a83…' is a Cloudflare zone id, but example.com is a route53 zone: give its Route53 hosted zone id (up to 32 upper-case letters and digits, e.g. Z0123456789ABCDEFGHIJ), or set 'provider: cloudflare'"],
+      [4, 48, "'AQTSO4NTGMFBP4V554K73K' is a Route53 hosted zone id, but example.org is a cloudflare zone: give its Cloudflare zone id (32 lower-case hex digits, on the zone's Overview page as 'Zone ID'), or set 'provider: route53'"],
+      [5, 48, "'/hostedzone/Z0123456789A…' is a Route53 hosted zone id, but example.net is a cloudflare zone: give its Cloudflare zone id (32 lower-case hex digits, on the zone's Overview page as 'Zone ID'), or set 'provider: route53'"],
+    ]);
   });
 
   test("TTL out of range for Cloudflare, on the selector and via the default", () => {

@@ -188,6 +188,7 @@ describe("a pasted private key is recognised and never echoed (item 6)", () => {
     ["cname", `${ZONE}  example.com:\n    selectors:\n      s1: { cname: ${quoted(rsaPem)} }\n`, "domains/example.com/selectors/s1/cname"],
     ["note", `${ZONE}  example.com:\n    selectors:\n      s1: { note: ${quoted(rsaPem)} }\n`, "domains/example.com/selectors/s1/note"],
     ["zoneId", `version: 1\nzones:\n  example.com: { provider: route53, zoneId: ${quoted(rsaPem)} }\ndomains: {}\n`, "zones/example.com/zoneId"],
+    ["zoneId after a pasted /hostedzone/", `version: 1\nzones:\n  example.com: { provider: route53, zoneId: ${quoted(`/hostedzone/${rsaPem}`)} }\ndomains: {}\n`, "zones/example.com/zoneId"],
     // YAML keys are at most 1024 characters: an Ed25519 key fits.
     ["a zone name", `version: 1\nzones:\n  ${quoted(edPem)}: { provider: route53 }\ndomains: {}\n`, "zones/(a private key)"],
     ["a domain name", `${ZONE}  ${quoted(edPem)}:\n    selectors:\n      s1: {}\n`, "domains/(a private key)"],
@@ -344,6 +345,12 @@ describe("YAML that is not plain data", () => {
   test("plain scalars, quoted strings and flow collections are fine", () => {
     const c = parseConfig("d.yaml", `${ZONE}  example.com:\n    selectors:\n      s1: { ttl: 300, testing: true, note: 'x' }\n      s2: ~\n`);
     expect(c.domains[0].selectors.map((s) => s.name)).toEqual(["s1", "s2"]);
+  });
+
+  test("a Route53 zone id of digits only, which YAML reads as a number: quote it", () => {
+    const ps = configProblems(`version: 1\nzones:\n  example.com: { provider: route53, zoneId: 0012345 }\ndomains: {}\n`);
+    expect(brief(ps)).toEqual(["3:45 zones/example.com/zoneId: expected a string, found the number 12345; YAML read it as a number: put it in quotes"]);
+    expect(parseConfig("d.yaml", `version: 1\nzones:\n  example.com: { provider: route53, zoneId: "0012345" }\ndomains: {}\n`).zones[0].zoneId).toBe("0012345");
   });
 
   test("a zone id YAML read as a number: quote it", () => {

@@ -39,10 +39,13 @@ export function parseConfig(file: string, text: string): Config {
   return validateSource(source);
 }
 
-const ZONE_ID_RULES: Record<ProviderName, { pattern: RegExp; hint: string }> = {
-  route53: { pattern: /^Z[A-Z0-9]{1,31}$/, hint: "a Route53 hosted zone id is 'Z' and upper-case letters and digits, e.g. Z0123456789ABCDEFGHIJ (without '/hostedzone/')" },
-  cloudflare: { pattern: /^[0-9a-f]{32}$/, hint: "a Cloudflare zone id is 32 lower-case hex digits (Overview page of the zone, 'Zone ID')" },
+/** Zone ids per provider. Route53's emulators (LocalStack, moto) issue ids without AWS's leading 'Z'. */
+const ZONE_ID_RULES: Record<ProviderName, { pattern: RegExp; what: string; shape: string }> = {
+  route53: { pattern: /^[A-Z0-9]{1,32}$/, what: "Route53 hosted zone id", shape: "up to 32 upper-case letters and digits, e.g. Z0123456789ABCDEFGHIJ" },
+  cloudflare: { pattern: /^[0-9a-f]{32}$/, what: "Cloudflare zone id", shape: "32 lower-case hex digits, on the zone's Overview page as 'Zone ID'" },
 };
+/** The resource path the AWS console, CLI and API put before a hosted zone id. */
+const HOSTED_ZONE_PATH = /^\/?hostedzone\//;
 
 /** TTL limits per provider: Route53 accepts 0..2^31-1; Cloudflare 1 (automatic) or 60..86400. */
 export function ttlProblem(provider: ProviderName, ttl: number): string | undefined {
@@ -139,13 +142,34 @@ function validateZones(raw: Obj, at: Report, warn: Report): Zone[] {
     else if (name) zoneKeys.set(name, key);
     if (!isObj(value) || !PROVIDERS.includes(value.provider as ProviderName)) continue; // the shape check reported it
     const provider = value.provider as ProviderName;
-    const zoneId = typeof value.zoneId === "string" ? value.zoneId.trim() : undefined;
-    if (zoneId !== undefined && !ZONE_ID_RULES[provider].pattern.test(zoneId))
-      at([...path, "zoneId"], `'${excerpt(zoneId)}' is not a ${provider} zone id: ${ZONE_ID_RULES[provider].hint}`);
+    const zoneId =
+      typeof value.zoneId === "string" ? checkedZoneId(value.zoneId, provider, name ?? `'${excerpt(key)}'`, [...path, "zoneId"], at, warn) : undefined;
     if (name && other === undefined) zones.push({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}) });
   }
   checkStackNames(zones, (zone, message) => at(["zones", zoneKeys.get(zone)!], message, "key"));
   return zones;
+}
+
+/**
+ * A zone id as the provider's API takes it (a pasted '/hostedzone/' dropped
+ * with a warning), or undefined after reporting why it is not one; an id of
+ * the other provider is named as such.
+ */
+function checkedZoneId(raw: string, provider: ProviderName, zone: string, path: PathKey[], at: Report, warn: Report): string | undefined {
+  const id = raw.trim();
+  const rule = ZONE_ID_RULES[provider];
+  if (rule.pattern.test(id)) return id;
+  const bare = id.replace(HOSTED_ZONE_PATH, "");
+  if (provider === "route53" && rule.pattern.test(bare)) {
+    warn(path, `'/hostedzone/' is the resource path, not part of the zone id: dkimctl uses ${bare}; remove the prefix`);
+    return bare;
+  }
+  // An upper-case Cloudflare id is one in the wrong case, not a Route53 id.
+  const wrongCase = rule.pattern.test(bare.toLowerCase());
+  const other = wrongCase ? undefined : PROVIDERS.find((p) => p !== provider && ZONE_ID_RULES[p].pattern.test(bare));
+  if (other) at(path, `'${excerpt(id)}' is a ${ZONE_ID_RULES[other].what}, but ${zone} is a ${provider} zone: give its ${rule.what} (${rule.shape}), or set 'provider: ${other}'`);
+  else at(path, `'${excerpt(id)}' is not a ${provider} zone id: a ${rule.what} is ${rule.shape}`);
+  return undefined;
 }
 
 /**
