@@ -7,7 +7,8 @@ import { normaliseDomain } from "../dkim/names";
 import { Lock } from "../keys/lock";
 import type { WriteOptions } from "../keys/manage";
 import { ProjectLock, withProjectLock } from "../keys/project-lock";
-import { KeyStore, localKeyStore } from "../keys/store";
+import type { KeyStore } from "../keys/store";
+import { openKeyStore } from "../keys/stores";
 import { parseOptions } from "./args";
 import type { Io } from "./io";
 import { UsageError } from "./report";
@@ -45,7 +46,7 @@ export async function asWriter<T>(
   keyStore: string | undefined,
   fn: (store: KeyStore, lock: Lock, writes: WriteOptions & { commit(): void }) => Promise<T>,
 ): Promise<T> {
-  const store = localKeyStore(config.file, keyStore);
+  const store = openKeyStore(config, keyStore);
   return withProjectLock(
     dirname(config.lockFile),
     async (held: ProjectLock) => {

@@ -15,6 +15,7 @@ import { didYouMean, formatProblem, InputError, Problem } from "./problems";
 import { capText, excerpt, excerptValue } from "../redact";
 import { configSchema, knownFields, ProviderName, PROVIDERS } from "./schema";
 import { isMapping, PathKey, YamlSource } from "./yaml-source";
+import { keyStoreSpec } from "./key-store";
 
 export const DEFAULT_TTL = 3600;
 export const DEFAULT_KEY: KeyAlgorithm = "rsa-2048";
@@ -119,11 +120,13 @@ function validateSource(source: YamlSource): Config {
   }
 
   const backend = buildBackend(data.backend, ctx.at);
+  const keyStore = keyStoreSpec(data.keyStore, source.file, ctx.at);
   if (problems.length) throw new InputError(problems);
   return {
     file: source.file,
     lockFile: join(dirname(source.file), LOCK_FILE_NAME),
     backend,
+    keyStore,
     zones: [...ctx.zones].sort((a, b) => a.name.localeCompare(b.name)),
     domains: domains.sort((a, b) => a.name.localeCompare(b.name)),
     warnings,

@@ -54,12 +54,19 @@ export type Backend =
   | { readonly kind: "s3"; readonly bucket: string; readonly region: string; readonly keyPrefix: string; readonly dynamodbTable?: string }
   | { readonly kind: "cloud"; readonly organization: string; readonly workspacePrefix: string; readonly hostname?: string };
 
+/** Where private keys live (domains.yaml `keyStore`). Directories are absolute. */
+export type KeyStoreSpec =
+  | { readonly kind: "local"; readonly dir: string; /** Set by domains.yaml rather than the default. */ readonly configured: boolean }
+  | { readonly kind: "age"; readonly dir: string; readonly recipients: readonly string[] }
+  | { readonly kind: "awsSecretsManager"; readonly region: string; readonly prefix: string; readonly kmsKeyId?: string; readonly tags: Readonly<Record<string, string>> };
+
 export interface Config {
   /** Path of domains.yaml as given. */
   readonly file: string;
   /** Path of dkim.lock.yaml: beside the config. */
   readonly lockFile: string;
   readonly backend: Backend;
+  readonly keyStore: KeyStoreSpec;
   readonly zones: readonly Zone[];
   readonly domains: readonly Domain[];
   /** Non-fatal notes (e.g. key sizes), already formatted with file:line:col. */

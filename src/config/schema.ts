@@ -71,6 +71,32 @@ const cloudBackend = z
   })
   .describe("HCP Terraform / Terraform Cloud: one workspace per stack.");
 
+const localStore = z
+  .strictObject({ dir: z.string().min(1).optional().describe("Directory beside domains.yaml (or absolute). @default '.dkim/keys'") })
+  .describe("Private keys as files on this machine (0700/0600); back it up, keep it out of git.");
+
+const ageStore = z
+  .strictObject({
+    dir: z.string().min(1).describe("Directory beside domains.yaml for the encrypted keys (<dir>/<domain>/<selector>.pem.age); commit it."),
+    recipients: z.array(z.string()).min(1).describe("Who can decrypt: age X25519 recipients (age1...) or ssh-ed25519 public keys."),
+  })
+  .describe("Private keys encrypted to age recipients, safe to commit: generating and rotating needs no secret.");
+
+const secretsManagerStore = z
+  .strictObject({
+    region: z.string().min(1).describe("AWS region of the secrets."),
+    prefix: z.string().optional().describe("Secret names are <prefix><domain>/<selector>. @default 'dkim/'"),
+    kmsKeyId: z.string().optional().describe("KMS key that encrypts the secrets (id, ARN or alias/...). @default the account's aws/secretsmanager key"),
+    tags: z.record(z.string(), z.string()).optional().describe("Tags added to every secret."),
+  })
+  .describe("One AWS Secrets Manager secret per key, created only if absent; credentials from the standard AWS chain.");
+
+export const KEY_STORE_KINDS = ["local", "age", "awsSecretsManager"] as const;
+
+export const keyStoreSchema = z
+  .strictObject({ local: localStore.optional(), age: ageStore.optional(), awsSecretsManager: secretsManagerStore.optional() })
+  .describe("Where private keys live: exactly one of local, age or awsSecretsManager. @default { local: { dir: .dkim/keys } }");
+
 export const configSchema = z
   .strictObject({
     version: z.literal(1).describe("Format version of this file."),
@@ -82,6 +108,7 @@ export const configSchema = z
       })
       .optional(),
     backend: z.strictObject({ s3: s3Backend.optional(), cloud: cloudBackend.optional() }).optional().describe("Where Terraform keeps state. @default local files"),
+    keyStore: keyStoreSchema.optional(),
     zones: z.record(z.string(), zoneSchema).describe("The DNS zones records are written into, keyed by zone name."),
     domains: z.record(z.string(), domainSchema.nullable()).describe("Sender domains, keyed by name."),
   })

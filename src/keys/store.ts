@@ -17,6 +17,18 @@ export interface KeyStore {
   /** Shown in messages, e.g. the directory. */
   readonly description: string;
   /**
+   * A directory that must never receive an export (the store's own), if any.
+   */
+  readonly directory?: string;
+  /**
+   * Whether this machine can read the private keys without contacting
+   * anything (a local directory that exists, an age identity at hand);
+   * `validate` compares the store with the lock only then.
+   */
+  canReadKeys(): boolean;
+  /** Every reason the store is unsafe to use (loose permissions, links); empty when it is fine. */
+  check(): Promise<string[]>;
+  /**
    * Checks that the store is safe to use and completes what an interrupted
    * run left behind. Throws an Error listing every problem. Called under the
    * project lock before a command writes.
@@ -36,12 +48,13 @@ const octal = (mode: number) => (mode & 0o777).toString(8);
 
 /**
  * The local store's directory: `--key-store`, else `$DKIMCTL_KEY_STORE`, else
- * `.dkim/keys/` beside the config. An explicit directory must be a directory,
- * or a new one in a directory that exists.
+ * `configured` (domains.yaml's keyStore.local.dir, default `.dkim/keys/`
+ * beside the config). An explicit directory must be a directory, or a new
+ * one in a directory that exists.
  */
-export function localKeyStore(configFile: string, explicit?: string): LocalKeyStore {
+export function localKeyStore(configured: string, explicit?: string): LocalKeyStore {
   const given = explicit ?? process.env.DKIMCTL_KEY_STORE;
-  const dir = resolve(given ?? join(dirname(configFile), ".dkim", "keys"));
+  const dir = resolve(given ?? configured);
   const from = explicit !== undefined ? "--key-store" : "DKIMCTL_KEY_STORE";
   if (given !== undefined && given.trim() === "") throw new KeyStoreError([`${from} is empty: give the key store directory`]);
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new KeyStoreError([`the key store ${dir} (${given !== undefined ? from : "default"}) is not a directory: point ${from} at a directory`]);
@@ -57,18 +70,26 @@ export class LocalKeyStore implements KeyStore {
     return this.dir;
   }
 
+  get directory(): string {
+    return this.dir;
+  }
+
+  canReadKeys(): boolean {
+    return existsSync(this.dir);
+  }
+
   private path(domain: string, selector: string): string {
     return join(this.dir, domain, `${selector}.pem`);
   }
 
   async open(): Promise<void> {
-    const problems = this.check();
+    const problems = await this.check();
     if (problems.length) throw new KeyStoreError(problems);
     removeOrphanedTemps(this.dir);
   }
 
   /** Every reason the store is unsafe: loose permissions, links, files that are not keys' files. */
-  check(): string[] {
+  async check(): Promise<string[]> {
     if (!existsSync(this.dir)) return [];
     const problems = [...this.dirProblems(this.dir, true)];
     if (problems.length) return problems;

@@ -1,7 +1,7 @@
 /** `dkimctl export`: the private keys, in the form the signer reads. */
 import { collectKeys, EXPORT_FORMATS, ExportFormat, writeExport } from "../../keys/export";
 import { Lock } from "../../keys/lock";
-import { localKeyStore } from "../../keys/store";
+import { openKeyStore } from "../../keys/stores";
 import { oneOf, required } from "../args";
 import type { Command } from "../command";
 import { load, parse } from "../common";
@@ -13,9 +13,9 @@ export const exportKeys: Command = {
     const format = oneOf<ExportFormat>("format", values.format, EXPORT_FORMATS);
     const out = required("out", values.out);
     const config = load(io, values.config);
-    const store = localKeyStore(config.file, values["key-store"]);
+    const store = openKeyStore(config, values["key-store"]);
     const keys = await collectKeys(config, Lock.read(config.lockFile), store);
-    const files = writeExport(keys, format, out, { force: values.force, protect: [config.file, config.lockFile, store.description] });
+    const files = writeExport(keys, format, out, { force: values.force, protect: [config.file, config.lockFile, ...(store.directory ? [store.directory] : [])] });
     io.out(`exported ${keys.length} private keys as ${format} to ${out} (${files.length} files, mode 0600): hand them to the signer and keep them out of git\n`);
     return 0;
   },

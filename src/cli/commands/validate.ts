@@ -2,7 +2,7 @@
 import { ProblemsError } from "../../config/problems";
 import { Lock } from "../../keys/lock";
 import { checkStore } from "../../keys/manage";
-import { localKeyStore } from "../../keys/store";
+import { openKeyStore } from "../../keys/stores";
 import { desiredRecords } from "../../records";
 import type { Command } from "../command";
 import { load, parse } from "../common";
@@ -14,9 +14,10 @@ export const validate: Command = {
     const config = load(io, values.config);
     const lock = Lock.read(config.lockFile);
     const records = desiredRecords(config, lock);
-    const store = localKeyStore(config.file, values["key-store"]);
-    const problems = [...store.check()];
-    if (problems.length === 0) problems.push(...(await checkStore(lock, store, { requirePrivate: false, lockFile: config.lockFile })));
+    // Where this machine can read the keys, the lock must hold their public halves.
+    const store = openKeyStore(config, values["key-store"]);
+    const problems = store.canReadKeys() ? await store.check() : [];
+    if (problems.length === 0 && store.canReadKeys()) problems.push(...(await checkStore(lock, store, { requirePrivate: false, lockFile: config.lockFile })));
     if (problems.length) throw new ProblemsError(problems);
     io.out(`${config.file}: ok (${config.zones.length} zones, ${config.domains.length} domains, ${records.length} records)\n`);
     return 0;

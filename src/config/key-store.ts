@@ -1,0 +1,60 @@
+/**
+ * domains.yaml `keyStore`: which store holds the private keys. Checks what
+ * the shape check cannot (one kind, recipients that are recipients, a region
+ * that is a region) and resolves directories beside the config.
+ */
+import { dirname, isAbsolute, resolve } from "node:path";
+import { excerpt } from "../redact";
+import type { KeyStoreSpec } from "./model";
+import { KEY_STORE_KINDS } from "./schema";
+import type { PathKey } from "./yaml-source";
+
+type Report = (path: PathKey[], message: string) => void;
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export const DEFAULT_LOCAL_DIR = ".dkim/keys";
+export const DEFAULT_SECRET_PREFIX = "dkim/";
+
+/** An age X25519 recipient (Bech32, 'age1' and 58 characters) or an OpenSSH public key. */
+const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
+const SSH_RECIPIENT = /^ssh-(ed25519|rsa) [A-Za-z0-9+/]+={0,2}( .*)?$/;
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+
+export function keyStoreSpec(raw: unknown, configFile: string, at: Report): KeyStoreSpec {
+  const base = dirname(configFile);
+  const dirOf = (d: unknown) => resolve(base, typeof d === "string" ? d : DEFAULT_LOCAL_DIR);
+  const fallback: KeyStoreSpec = { kind: "local", dir: dirOf(undefined), configured: false };
+  if (!isObj(raw)) return fallback;
+  const kinds = KEY_STORE_KINDS.filter((k) => raw[k] !== undefined);
+  if (kinds.length !== 1) {
+    at(["keyStore"], kinds.length ? `choose one key store, not ${kinds.join(" and ")}` : `keyStore is empty: give one of ${KEY_STORE_KINDS.join(", ")}, or remove it for the local store`);
+    return fallback;
+  }
+  const [kind] = kinds;
+  const spec = isObj(raw[kind]) ? (raw[kind] as Obj) : {};
+  const path = (field: string): PathKey[] => ["keyStore", kind, field];
+  if (kind === "local") return { kind, dir: dirOf(spec.dir), configured: true };
+  if (kind === "age") {
+    if (typeof spec.dir === "string" && isAbsolute(spec.dir)) at(path("dir"), "the age store's dir is committed with domains.yaml: give a directory relative to it");
+    const recipients = Array.isArray(spec.recipients) ? spec.recipients.filter((r): r is string => typeof r === "string").map((r) => r.trim()) : [];
+    recipients.forEach((r, i) => {
+      if (r.startsWith("AGE-SECRET-KEY-")) at([...path("recipients"), i], "this is an age identity (a secret key): never put it in domains.yaml; give its recipient ('age-keygen -y KEYFILE' prints it) and treat the identity as compromised");
+      else if (!AGE_RECIPIENT.test(r) && !SSH_RECIPIENT.test(r)) at([...path("recipients"), i], `'${excerpt(r)}' is not an age recipient: give an 'age1...' recipient (age-keygen -y) or an 'ssh-ed25519 ...' public key`);
+    });
+    const dupes = recipients.filter((r, i) => recipients.indexOf(r) !== i);
+    for (const d of new Set(dupes)) at(path("recipients"), `the recipient '${excerpt(d)}' is listed twice`);
+    return { kind, dir: dirOf(spec.dir), recipients };
+  }
+  if (typeof spec.region === "string" && !AWS_REGION.test(spec.region)) at(path("region"), `'${excerpt(spec.region)}' is not an AWS region (e.g. eu-west-1)`);
+  const prefix = typeof spec.prefix === "string" ? spec.prefix : DEFAULT_SECRET_PREFIX;
+  // Secret names: letters, digits and /_+=.@- (AWS); the rest of the name is <domain>/<selector>.
+  if (!/^[A-Za-z0-9/_+=.@-]*$/.test(prefix)) at(path("prefix"), `'${excerpt(prefix)}' cannot start a Secrets Manager secret name: use letters, digits and /_+=.@-`);
+  return {
+    kind,
+    region: String(spec.region),
+    prefix,
+    ...(typeof spec.kmsKeyId === "string" ? { kmsKeyId: spec.kmsKeyId } : {}),
+    tags: isObj(spec.tags) ? (Object.fromEntries(Object.entries(spec.tags).filter(([, v]) => typeof v === "string")) as Record<string, string>) : {},
+  };
+}
