@@ -17,6 +17,7 @@ const LAYERS: [group: RegExp, rank: number][] = [
   [/^src\/records\.ts$/, 5],
   [/^src\/(rotation|plan)\//, 6],
   [/^src\/verify\//, 6],
+  [/^src\/stacks\.ts$/, 6],
   [/^constructs\//, 7],
   [/^src\/app\.ts$/, 8],
   [/^src\/cli\//, 9],

@@ -15,8 +15,9 @@ import { checkStore } from "./manage";
 import { isTempFile } from "./atomic";
 import type { KeyStore } from "./store";
 import { ProblemsError } from "../config/problems";
+import { rspamdFiles } from "./rspamd";
 
-export const EXPORT_FORMATS = ["pem", "opendkim", "json"] as const;
+export const EXPORT_FORMATS = ["pem", "opendkim", "json", "rspamd"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface ExportedKey {
@@ -94,6 +95,9 @@ export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, 
         "keys.json",
         JSON.stringify(keys.map((k) => ({ domain: k.domain, selector: k.selector, algorithm: k.algorithm, fingerprint: k.fingerprint, state: k.state, privateKeyPem: k.privateKeyPem })), null, 2) + "\n",
       );
+      break;
+    case "rspamd":
+      for (const f of rspamdFiles(keys, dir)) put(f.rel, f.text);
       break;
     case "opendkim": {
       // OpenDKIM signs with one algorithm per instance (SignatureAlgorithm), so

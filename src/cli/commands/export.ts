@@ -7,7 +7,7 @@ import type { Command } from "../command";
 import { load, parse } from "../common";
 
 export const exportKeys: Command = {
-  usage: ["  dkimctl export --format pem|opendkim|json --out DIR [--force] [--config FILE] [--key-store DIR]"],
+  usage: ["  dkimctl export --format pem|opendkim|json|rspamd --out DIR [--force] [--config FILE] [--key-store DIR]"],
   async run(args, io) {
     const { values } = parse(args, { format: { type: "string", short: "f" }, out: { type: "string", short: "o" }, force: { type: "boolean" } });
     const format = oneOf<ExportFormat>("format", values.format, EXPORT_FORMATS);
