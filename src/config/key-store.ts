@@ -16,9 +16,9 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
 export const DEFAULT_LOCAL_DIR = ".dkim/keys";
 export const DEFAULT_SECRET_PREFIX = "dkim/";
 
-/** An age X25519 recipient (Bech32, 'age1' and 58 characters) or an OpenSSH public key. */
-const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
-const SSH_RECIPIENT = /^ssh-(ed25519|rsa) [A-Za-z0-9+/]+={0,2}( .*)?$/;
+/** An age X25519 recipient (Bech32, 'age1' and 58 characters), or a post-quantum or tag recipient (age1pq1..., age1tag1...). */
+const AGE_RECIPIENT = /^age1([02-9ac-hj-np-z]{58}|(pq|tag)1[02-9ac-hj-np-z]+)$/;
+const SSH_RECIPIENT = /^ssh-(ed25519|rsa) /;
 const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 
 export function keyStoreSpec(raw: unknown, configFile: string, at: Report): KeyStoreSpec {
@@ -40,7 +40,8 @@ export function keyStoreSpec(raw: unknown, configFile: string, at: Report): KeyS
     const recipients = Array.isArray(spec.recipients) ? spec.recipients.filter((r): r is string => typeof r === "string").map((r) => r.trim()) : [];
     recipients.forEach((r, i) => {
       if (r.startsWith("AGE-SECRET-KEY-")) at([...path("recipients"), i], "this is an age identity (a secret key): never put it in domains.yaml; give its recipient ('age-keygen -y KEYFILE' prints it) and treat the identity as compromised");
-      else if (!AGE_RECIPIENT.test(r) && !SSH_RECIPIENT.test(r)) at([...path("recipients"), i], `'${excerpt(r)}' is not an age recipient: give an 'age1...' recipient (age-keygen -y) or an 'ssh-ed25519 ...' public key`);
+      else if (SSH_RECIPIENT.test(r)) at([...path("recipients"), i], "SSH keys are not supported as recipients (age-encryption encrypts to age1... recipients only): give the teammate's 'age-keygen -y' recipient");
+      else if (!AGE_RECIPIENT.test(r)) at([...path("recipients"), i], `'${excerpt(r)}' is not an age recipient: give an 'age1...' recipient (age-keygen -y prints it)`);
     });
     const dupes = recipients.filter((r, i) => recipients.indexOf(r) !== i);
     for (const d of new Set(dupes)) at(path("recipients"), `the recipient '${excerpt(d)}' is listed twice`);

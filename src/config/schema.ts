@@ -78,7 +78,7 @@ const localStore = z
 const ageStore = z
   .strictObject({
     dir: z.string().min(1).describe("Directory beside domains.yaml for the encrypted keys (<dir>/<domain>/<selector>.pem.age); commit it."),
-    recipients: z.array(z.string()).min(1).describe("Who can decrypt: age X25519 recipients (age1...) or ssh-ed25519 public keys."),
+    recipients: z.array(z.string()).min(1).describe("Who can decrypt: age recipients (age1..., from age-keygen -y)."),
   })
   .describe("Private keys encrypted to age recipients, safe to commit: generating and rotating needs no secret.");
 

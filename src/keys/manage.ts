@@ -40,19 +40,21 @@ export async function checkStore(lock: Lock, store: KeyStore, opts: { requirePri
   };
   for (const { domain, selector, entry } of lock.entries()) shared(entry.fingerprint, `${domain}/${selector}`, opts.lockFile);
   owners.clear();
-  for (const { domain, selector } of await store.list()) {
-    const pem = await store.get(domain, selector);
-    if (pem === undefined) continue;
-    const actual = publicFingerprint(pem);
+  const stored = await store.list();
+  for (const { domain, selector } of stored) {
+    const actual = await storedFingerprint(store, domain, selector);
+    if (actual === undefined) continue;
     if (actual === UNREADABLE) problems.push(`${domain}/${selector}: the file in the key store ${store.description} is not a readable private key: restore it from the store's backup`);
     else shared(actual, `${domain}/${selector}`, `the key store ${store.description}`);
     const entry = lock.get(domain, selector);
     if (entry && actual !== UNREADABLE && actual !== entry.fingerprint)
       problems.push(`${domain}/${selector}: the private key in ${store.description} does not match ${opts.lockFile} (lock ${entry.fingerprint}, store ${actual}): the two are from different copies; restore the matching pair, never edit either by hand`);
   }
+  const held = new Set(stored.map((k) => `${k.domain}/${k.selector}`));
+  // A removed key may be gone from the store (keys prune): only keys still published or signing must be there.
   if (opts.requirePrivate)
-    for (const { domain, selector } of lock.entries())
-      if ((await store.get(domain, selector)) === undefined)
+    for (const { domain, selector, entry } of lock.entries())
+      if (entry.state !== "removed" && !held.has(`${domain}/${selector}`))
         problems.push(`${domain}/${selector}: ${opts.lockFile} has its public key but the key store ${store.description} has no private key: restore the key store from its backup (or point --key-store at it), or publish a new selector`);
   return problems;
 }
@@ -64,6 +66,17 @@ export async function assertStoreMatchesLock(lock: Lock, store: KeyStore, lockFi
 }
 
 const UNREADABLE = "unreadable key";
+
+/**
+ * A stored key's fingerprint as the store states it without the private half
+ * (age: the public key beside the ciphertext, so no identity is needed), else
+ * from the private key; undefined when the store has none or cannot tell.
+ */
+async function storedFingerprint(store: KeyStore, domain: string, selector: string): Promise<string | undefined> {
+  if (store.fingerprint) return store.fingerprint(domain, selector);
+  const pem = await store.get(domain, selector);
+  return pem === undefined ? undefined : publicFingerprint(pem);
+}
 
 function publicFingerprint(pem: string): string {
   try {

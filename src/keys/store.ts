@@ -36,10 +36,46 @@ export interface KeyStore {
   open(): Promise<void>;
   /** PKCS#8 PEM, or undefined when the store has no key for the selector. */
   get(domain: string, selector: string): Promise<string | undefined>;
+  /**
+   * The lock's fingerprint of the key stored for a selector, read without its
+   * private half (age: the public key beside the ciphertext), so that lock
+   * and store are checked where private keys cannot be read; undefined when
+   * the store has no key or cannot tell. Stores without it are checked by `get`.
+   */
+  fingerprint?(domain: string, selector: string): Promise<string | undefined>;
   /** Stores a new key. Returns false, changing nothing, when the store already has one for the selector. */
   create(domain: string, selector: string, privateKeyPem: string): Promise<boolean>;
   list(): Promise<{ domain: string; selector: string }[]>;
 }
+
+/** A key as the store lists it, without its private half. */
+export interface StoredKey {
+  readonly domain: string;
+  readonly selector: string;
+  /** The fingerprint tag written with the key (not checked against the key itself). */
+  readonly fingerprint?: string;
+  /** When the key was marked removed (its `dkimctl:removed` tag), if it was. */
+  readonly removed?: Date;
+}
+
+/**
+ * A store that keeps a removed key, marked, until `dkimctl keys prune`
+ * deletes it; deletion is never part of any other command.
+ */
+export interface RemovalMarks {
+  /** Every key with its marks. */
+  inventory(): Promise<StoredKey[]>;
+  /** Marks the key removed at `at`; false when the store has no such key. */
+  markRemoved(domain: string, selector: string, at: Date): Promise<boolean>;
+  unmarkRemoved(domain: string, selector: string): Promise<boolean>;
+  /**
+   * Deletes the key, recoverable for `recoveryWindowDays` (7 to 30), never
+   * without recovery; returns how to recover it.
+   */
+  deleteRemoved(domain: string, selector: string, recoveryWindowDays: number): Promise<string>;
+}
+
+export const marksRemoved = (store: KeyStore): store is KeyStore & RemovalMarks => "markRemoved" in store && "deleteRemoved" in store;
 
 /** Thrown for a store that is unsafe or unusable; each reason says what to do. */
 export class KeyStoreError extends ProblemsError {}

@@ -6,6 +6,7 @@ import type { Config } from "../config/model";
 import { fingerprint, generateKeyPairs, importPrivateKey, KeyPair } from "../dkim/keys";
 import type { Lock, LockEntry } from "../keys/lock";
 import { assertStoreMatchesLock, createOrAdopt, WriteOptions } from "../keys/manage";
+import { marksRemoved } from "../keys/store";
 import { isoSeconds } from "../time";
 import type { KeyStore } from "../keys/store";
 import { advance, ManagedKey, nextChange, RotationEvent } from "./machine";
@@ -75,6 +76,13 @@ export async function rotate(config: Config, lock: Lock, store: KeyStore, opts: 
     const pair = await createOrAdopt(store, f.domain, f.selector, pairs[i], opts.beforeWrite);
     if (pair !== pairs[i]) lock.set(f.domain, f.selector, entryOf(f.lifecycle, pair));
   }
+  // A removed key stays in the store, tagged, until `dkimctl keys prune` (never deleted here).
+  if (marksRemoved(store))
+    for (const { domain, events } of out)
+      for (const e of events.filter((e) => e.to === "removed")) {
+        opts.beforeWrite?.();
+        await store.markRemoved(domain, e.selector, opts.now);
+      }
   return out;
 }
 

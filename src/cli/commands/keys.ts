@@ -5,6 +5,9 @@ import { checkStore, ensureKeys, importKey } from "../../keys/manage";
 import { required } from "../args";
 import type { Command } from "../command";
 import { asWriter, domainOption, load, parse } from "../common";
+import { keysPrune } from "./keys-prune";
+import { REWRAP_USAGE, runRewrap } from "./keys-rewrap";
+import { MIGRATE_USAGE, runMigrate } from "./keys-migrate";
 import type { Io } from "../io";
 import { UsageError } from "../report";
 
@@ -12,9 +15,15 @@ export const keys: Command = {
   usage: [
     "  dkimctl keys [--config FILE] [--key-store DIR]",
     "  dkimctl keys import --domain D --selector S --key FILE.pem [--config FILE] [--key-store DIR]",
+    REWRAP_USAGE,
+    MIGRATE_USAGE,
+    ...keysPrune.usage,
   ],
   async run(args, io) {
     if (args[0] === "import") return runImport(args.slice(1), io);
+    if (args[0] === "prune") return keysPrune.run(args.slice(1), io);
+    if (args[0] === "rewrap") return runRewrap(args.slice(1), io);
+    if (args[0] === "migrate") return runMigrate(args.slice(1), io);
     const { values } = parse(args, {});
     const config = load(io, values.config);
     return asWriter(io, config, values["key-store"], async (store, lock, writes) => {

@@ -1,0 +1,46 @@
+/** `dkimctl keys migrate --to STORE`: copy every key to another store, checked, never deleting the source. */
+import { parse as parseYaml } from "yaml";
+import { keyStoreSpec } from "../../config/key-store";
+import { keyStoreSchema } from "../../config/schema";
+import { migrateKeys } from "../../keys/migrate";
+import { openStore } from "../../keys/stores";
+import { required } from "../args";
+import { asWriter, load, parse } from "../common";
+import type { Io } from "../io";
+import { UsageError } from "../report";
+
+export const MIGRATE_USAGE = "  dkimctl keys migrate --to '{ age: { dir: DIR, recipients: [age1...] } }' [--config FILE] [--key-store DIR]";
+
+export async function runMigrate(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, { to: { type: "string" } });
+  const text = required("to", values.to);
+  const config = load(io, values.config);
+  const spec = targetSpec(text, config.file);
+  return asWriter(io, config, values["key-store"], async (from, lock, writes) => {
+    const to = openStore(spec);
+    await to.open();
+    const r = await migrateKeys(lock, from, to, writes.beforeWrite);
+    for (const name of r.copied) io.out(`copied ${name}\n`);
+    for (const name of r.unverified) io.out(`copied ${name} (its key cannot be shown here: check it with 'dkimctl validate' where the store can be read)\n`);
+    io.out(
+      `${r.copied.length + r.unverified.length} keys copied to ${to.description}, ${r.present.length} already there; ${from.description} is unchanged.\n` +
+        `Next: set keyStore in ${config.file} to the new store, commit, and delete the old store once the new one is backed up.\n`,
+    );
+    return 0;
+  });
+}
+
+/** `--to` in domains.yaml's keyStore syntax (a YAML flow mapping), checked by the same rules. */
+function targetSpec(text: string, configFile: string) {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch {
+    throw new UsageError(`--to must be a keyStore mapping such as '{ age: { dir: dkim-keys, recipients: [age1...] } }'`);
+  }
+  const shape = keyStoreSchema.safeParse(raw);
+  const problems: string[] = shape.success ? [] : shape.error.issues.map((i) => `${i.path.join(".") || "--to"}: ${i.message}`);
+  const spec = keyStoreSpec(raw, configFile, (path, message) => problems.push(`${path.slice(1).join(".") || "--to"}: ${message}`));
+  if (problems.length) throw new UsageError(`--to is not a key store: ${problems.join("; ")}`);
+  return spec;
+}

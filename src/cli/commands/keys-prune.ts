@@ -1,0 +1,99 @@
+/**
+ * `dkimctl keys prune --older-than DURATION`: deletes the keys of removed
+ * selectors from a store that keeps them tagged (AWS Secrets Manager), each
+ * with a recovery window. No other command deletes a key.
+ *
+ * A key is removable when the lock says its selector was rotated out
+ * (`state: removed`), or when neither the lock nor domains.yaml has its
+ * selector (a key no run recorded). Prune first tags removable keys that
+ * carry no tag yet (a rotated-out key from the time the lock gives), takes
+ * the tag off keys in use again, then deletes the keys whose tag is older
+ * than DURATION. The local and age stores keep removed keys as files: prune
+ * refuses them, and deleting such a file stays a deliberate act by hand.
+ */
+import type { Config } from "../../config/model";
+import { formatDuration, parseDuration } from "../../duration";
+import type { Lock } from "../../keys/lock";
+import { marksRemoved, StoredKey } from "../../keys/store";
+import { excerpt } from "../../redact";
+import { isoSeconds } from "../../time";
+import { required } from "../args";
+import type { Command } from "../command";
+import { asWriter, load, parse } from "../common";
+import { UsageError } from "../report";
+
+/** AWS's limits for DeleteSecret's RecoveryWindowInDays. */
+const RECOVERY_DAYS = { min: 7, max: 30, default: 30 } as const;
+
+export const keysPrune: Command = {
+  usage: ["  dkimctl keys prune --older-than DURATION [--recovery-window DAYS] [--dry-run] [--config FILE]"],
+  async run(args, io) {
+    const { values } = parse(args, { "older-than": { type: "string" }, "recovery-window": { type: "string" }, "dry-run": { type: "boolean" } });
+    const olderThanText = required("older-than", values["older-than"]);
+    const olderThan = parseDuration(olderThanText);
+    if (!olderThan) throw new UsageError(`--older-than must be a duration above zero such as 30d, 2w or 12h, not '${excerpt(olderThanText)}'`);
+    const windowText = values["recovery-window"] ?? String(RECOVERY_DAYS.default);
+    const window = /^\d{1,2}$/.test(windowText) ? Number(windowText) : NaN;
+    if (!(window >= RECOVERY_DAYS.min && window <= RECOVERY_DAYS.max))
+      throw new UsageError(`--recovery-window must be a whole number of days from ${RECOVERY_DAYS.min} to ${RECOVERY_DAYS.max}, not '${excerpt(windowText)}'`);
+    const dryRun = values["dry-run"] === true;
+    const config = load(io, values.config);
+    return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
+      if (!marksRemoved(store))
+        throw new Error(
+          `keys prune deletes keys only from a store that tags removed keys (awsSecretsManager); ${config.file} keeps keys in ${store.description}, ` +
+            `where a removed selector's key stays until you delete its file by hand (dkimctl never deletes one)`,
+        );
+      const now = new Date();
+      const would = dryRun ? "would be " : "";
+      const counts = { deleted: 0, kept: 0 };
+      const generated = new Set(config.domains.flatMap((d) => d.selectors.filter((s) => s.source.kind === "generated").map((s) => `${d.name}/${s.name}`)));
+      for (const key of await store.inventory()) {
+        const name = `${key.domain}/${key.selector}`;
+        const removal = removable(key, lock, generated.has(name), config);
+        if (!removal) {
+          if (key.removed) {
+            if (!dryRun) writes.beforeWrite?.();
+            if (dryRun || (await store.unmarkRemoved(key.domain, key.selector))) io.out(`${name}: ${would}untagged: it is in use again\n`);
+          }
+          continue;
+        }
+        let since = key.removed;
+        if (!since) {
+          since = removal.since && removal.since <= now ? removal.since : now;
+          if (!dryRun) writes.beforeWrite?.();
+          if (!dryRun && !(await store.markRemoved(key.domain, key.selector, since))) continue;
+          io.out(`${name}: ${would}tagged removed at ${isoSeconds(since)} (${removal.why})\n`);
+        }
+        const age = now.getTime() - since.getTime();
+        if (age < olderThan) {
+          counts.kept++;
+          io.out(`${name}: kept: removed ${formatDuration(age)} ago; deletable from ${isoSeconds(new Date(since.getTime() + olderThan))}\n`);
+          continue;
+        }
+        counts.deleted++;
+        if (dryRun) {
+          io.out(`${name}: would be deleted (removed ${formatDuration(age)} ago), with a ${window}-day recovery window\n`);
+          continue;
+        }
+        writes.beforeWrite?.();
+        io.out(`${name}: deleted (removed ${formatDuration(age)} ago); ${await store.deleteRemoved(key.domain, key.selector, window)}\n`);
+      }
+      const what = dryRun ? "would delete" : "deleted";
+      io.out(`${what} ${counts.deleted} removed key${counts.deleted === 1 ? "" : "s"} (older than ${formatDuration(olderThan)}); kept ${counts.kept}\n`);
+      return 0;
+    });
+  },
+};
+
+/**
+ * Why a stored key may go, and since when, or undefined while it may be
+ * needed: the lock has it in any state but removed, or domains.yaml asks for
+ * it (`wanted`: a key `dkimctl keys` will adopt).
+ */
+function removable(key: StoredKey, lock: Lock, wanted: boolean, config: Config): { why: string; since?: Date } | undefined {
+  const entry = lock.get(key.domain, key.selector);
+  if (entry?.state === "removed") return { why: `rotated out${entry.removed ? ` at ${entry.removed}` : ""}`, ...(entry.removed ? { since: new Date(entry.removed) } : {}) };
+  if (entry || wanted) return undefined;
+  return { why: `in neither ${config.file} nor ${config.lockFile}` };
+}

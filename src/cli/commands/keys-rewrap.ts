@@ -1,0 +1,23 @@
+/** `dkimctl keys rewrap`: the age store's keys re-encrypted to the recipients domains.yaml lists now; no key changes. */
+import { AgeKeyStore } from "../../keys/age-store";
+import { assertStoreMatchesLock } from "../../keys/manage";
+import { asWriter, load, parse } from "../common";
+import type { Io } from "../io";
+
+export const REWRAP_USAGE = "  dkimctl keys rewrap [--config FILE]";
+
+export async function runRewrap(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, {});
+  const config = load(io, values.config);
+  const kind = config.keyStore.kind;
+  if (kind !== "age") throw new Error(`keys rewrap re-encrypts the keys of an age key store, but ${config.file} keeps keys in the ${kind} store: there is nothing to rewrap`);
+  return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
+    if (!(store instanceof AgeKeyStore)) throw new Error(`keys rewrap needs the age key store, not ${store.description}`);
+    await assertStoreMatchesLock(lock, store, config.lockFile);
+    const keys = await store.rewrap(writes.beforeWrite);
+    for (const k of keys) io.out(`re-encrypted ${k.domain}/${k.selector} (${k.fingerprint}, unchanged)\n`);
+    const n = store.recipients.length;
+    io.out(`re-encrypted ${keys.length} keys to ${n} recipient${n === 1 ? "" : "s"}, every key unchanged: commit ${store.dir}\n`);
+    return 0;
+  });
+}
