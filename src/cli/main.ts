@@ -8,12 +8,13 @@ import { exportKeys } from "./commands/export";
 import { keys } from "./commands/keys";
 import { records } from "./commands/records";
 import { rotate } from "./commands/rotate";
+import { stacks } from "./commands/stacks";
 import { validate } from "./commands/validate";
 import { Io, processIo } from "./io";
 import { exitCodeFor, formatFailure, UsageError } from "./report";
 import { verify } from "./commands/verify";
 
-const COMMANDS: Record<string, Command> = { validate, keys, rotate, records, export: exportKeys, verify, "check-plan": checkPlan };
+const COMMANDS: Record<string, Command> = { validate, keys, rotate, records, export: exportKeys, verify, "check-plan": checkPlan, stacks };
 
 export const USAGE = `dkimctl: DKIM keys as infrastructure code
 

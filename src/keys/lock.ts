@@ -77,9 +77,17 @@ export class Lock {
 
   /** Reads a lock file; a missing file is an empty lock. Throws InputError for a damaged one. */
   static read(file: string): Lock {
+    if (!existsSync(file)) return new Lock();
+    return Lock.fromSource(YamlSource.read(file));
+  }
+
+  /** Reads a lock from its text (e.g. an earlier revision read from git); `file` names it in messages. */
+  static parse(file: string, text: string): Lock {
+    return Lock.fromSource(YamlSource.parse(file, text));
+  }
+
+  private static fromSource({ source, problems }: { source: YamlSource; problems: Problem[] }): Lock {
     const lock = new Lock();
-    if (!existsSync(file)) return lock;
-    const { source, problems } = YamlSource.read(file);
     if (problems.length) {
       const hint = " (if this is a merge conflict, take one side and run 'dkimctl keys' again)";
       throw new InputError(problems.map((p) => ({ ...p, message: /^(YAML syntax error|duplicate key)/.test(p.message) ? p.message + hint : p.message })));

@@ -1,0 +1,121 @@
+/**
+ * `dkimctl stacks`: the stacks (one per zone) whose records differ from an
+ * earlier git revision of domains.yaml + dkim.lock.yaml, so that CI plans and
+ * applies only those. Without --changed-from: every stack.
+ */
+import { spawnSync } from "node:child_process";
+import { basename, dirname, resolve } from "node:path";
+import { parseConfig } from "../../config/load";
+import type { Config } from "../../config/model";
+import { formatProblem, InputError } from "../../config/problems";
+import { Lock } from "../../keys/lock";
+import { excerpt } from "../../redact";
+import { allStacks, changedStacks, ListedStack, StackContents, stackContents } from "../../stacks";
+import { oneOf } from "../args";
+import type { Command } from "../command";
+import { load, parse } from "../common";
+import type { Io } from "../io";
+import { UsageError } from "../report";
+
+const FORMATS = ["lines", "json"] as const;
+type StacksFormat = (typeof FORMATS)[number];
+
+export const stacks: Command = {
+  usage: ["  dkimctl stacks [--config FILE] [--changed-from GIT_REF] [--format lines|json]"],
+  help: `dkimctl stacks [--config FILE] [--changed-from GIT_REF] [--format lines|json]
+
+Prints the stacks (one per zone, named as cdktf.out/stacks/<name>) to plan or apply.
+With --changed-from, only those whose records, provider, zoneId or backend differ
+between GIT_REF's domains.yaml + dkim.lock.yaml (read with git, beside the config)
+and the working tree: new zones, zones that lost records, and removed zones included.
+A change that changes no record (a comment, the order, a key store setting) lists none.
+When the config did not exist at GIT_REF, every stack is new; when it was not valid
+there, every stack is listed with a warning.
+
+--format lines (default): one stack name per line.
+--format json: [{"stack", "zone", "change": "added|changed|removed|all", "reason",
+  "before", "after"}]: before/after count the zone's records (null where it is absent).
+A removed zone's stack is no longer synthesized: Terraform neither plans nor deletes
+its records; empty the zone (deploy), then remove it.
+An unknown GIT_REF is a usage error (exit 2); in a shallow clone fetch it first.
+`,
+  run(args, io) {
+    const { values } = parse(args, { "changed-from": { type: "string" }, format: { type: "string", short: "f" } });
+    const format = oneOf<StacksFormat>("format", values.format, FORMATS, "lines");
+    const ref = values["changed-from"];
+    // git would read a revision that starts with '-' as an option.
+    if (ref !== undefined && (ref === "" || ref.startsWith("-"))) throw new UsageError(`--changed-from must name a git revision, not '${excerpt(ref)}'`);
+    const config = load(io, values.config);
+    const head = stackContents(config, Lock.read(config.lockFile));
+    const listed = ref === undefined ? allStacks(head, "every stack (no --changed-from)") : changedSince(io, config, ref, head);
+    io.out(format === "json" ? `${JSON.stringify(listed, null, 2)}\n` : listed.map((s) => `${s.stack}\n`).join(""));
+    return 0;
+  },
+};
+
+/** The stacks that differ between `ref`'s config + lock and the working tree's. */
+function changedSince(io: Io, config: Config, ref: string, head: Map<string, StackContents>): ListedStack[] {
+  const repo = new GitRevision(dirname(resolve(config.file)), ref);
+  const configLabel = repo.label(basename(config.file));
+  const lockLabel = repo.label(basename(config.lockFile));
+  try {
+    const configText = repo.read(basename(config.file));
+    if (configText === undefined) return changedStacks(new Map(), head);
+    const lockText = repo.read(basename(config.lockFile));
+    const baseConfig: Config = { ...parseConfig(configLabel, configText), lockFile: lockLabel };
+    const baseLock = lockText === undefined ? new Lock() : Lock.parse(lockLabel, lockText);
+    return changedStacks(stackContents(baseConfig, baseLock), head);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    const n = e.problems.length;
+    const shown = e.problems.slice(0, 3).map((p) => `  ${formatProblem(p)}\n`);
+    if (n > 3) shown.push(`  …and ${n - 3} more\n`);
+    io.err(`warning: the config at ${excerpt(ref)} is not valid (${n} problem${n === 1 ? "" : "s"}), so nothing can be compared: listing every stack\n`);
+    io.err(shown.join(""));
+    return allStacks(head, `the config at ${excerpt(ref)} is not valid: not compared`);
+  }
+}
+
+/** Files of one git revision, by their path relative to a directory of the work tree. */
+class GitRevision {
+  private readonly commit: string;
+  /** The directory's path from the top of the repository, e.g. `infra/` (empty at the top). */
+  private readonly prefix: string;
+
+  constructor(private readonly dir: string, private readonly ref: string) {
+    const prefix = this.git(["rev-parse", "--show-prefix"]);
+    if (!prefix.ok) throw new UsageError(`--changed-from needs the config in a git repository, but ${dir} is not in one`);
+    this.prefix = prefix.out.toString("utf8").trim();
+    const commit = this.git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+    if (!commit.ok) {
+      const hint = "in a shallow clone, fetch it first (e.g. git fetch --depth=1 origin main)";
+      throw new UsageError(`--changed-from: '${excerpt(ref)}' is not a commit of the repository at ${dir}; ${hint}`);
+    }
+    this.commit = commit.out.toString("utf8").trim();
+  }
+
+  /** How messages name a file of the revision: `REF:path`. */
+  label(name: string): string {
+    return `${excerpt(this.ref)}:${this.prefix}${name}`;
+  }
+
+  /** The file's text at the revision; undefined when it did not exist there. Throws InputError when it is not UTF-8. */
+  read(name: string): string | undefined {
+    const spec = `${this.commit}:${this.prefix}${name}`;
+    if (!this.git(["cat-file", "-e", spec]).ok) return undefined;
+    const blob = this.git(["cat-file", "blob", spec]);
+    if (!blob.ok) throw new Error(`git could not read ${this.label(name)}: ${blob.err.trim().slice(0, 200)}`);
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(blob.out);
+    } catch {
+      throw new InputError([{ file: this.label(name), line: 1, col: 1, path: "", message: "it holds bytes that are not UTF-8" }]);
+    }
+  }
+
+  private git(args: string[]): { ok: boolean; out: Buffer; err: string } {
+    const r = spawnSync("git", ["-C", this.dir, ...args], { encoding: "buffer", maxBuffer: 1 << 30 });
+    if (r.error)
+      throw new Error(`cannot run git (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}): --changed-from reads the earlier revision with git`);
+    return { ok: r.status === 0, out: r.stdout, err: r.stderr.toString("utf8") };
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Which stacks (one per zone) a change touches: the stacks whose synthesized
+ * Terraform would differ between two revisions of domains.yaml + dkim.lock.yaml.
+ * Pure: compares what each revision publishes, never the text of the files,
+ * so a comment, a reordering or a key store setting touches no stack.
+ */
+import type { Backend, Config, Zone } from "./config/model";
+import { stackName } from "./config/load";
+import type { Lock } from "./keys/lock";
+import { DesiredRecord, desiredRecords } from "./records";
+
+/** Everything a zone's stack is synthesized from. */
+export interface StackContents {
+  readonly stack: string;
+  readonly zone: Zone;
+  readonly backend: Backend;
+  readonly records: readonly DesiredRecord[];
+}
+
+/**
+ * `added`: the zone is new (or there is no earlier config); `changed`: its
+ * records, provider, zone id or backend differ; `removed`: the zone is gone;
+ * `all`: listed without a comparison (none asked for, or none possible).
+ */
+export type StackChange = "added" | "changed" | "removed" | "all";
+
+export interface ListedStack {
+  readonly stack: string;
+  readonly zone: string;
+  readonly change: StackChange;
+  /** Why, for people: e.g. `1 record added, 2 records changed`. */
+  readonly reason: string;
+  /** Records of the zone at the earlier revision; null when the zone was not there or nothing was compared. */
+  readonly before: number | null;
+  /** Records of the zone now; null when the zone was removed. */
+  readonly after: number | null;
+}
+
+/** What a revision synthesizes, by stack name. Throws InputError as desiredRecords does. */
+export function stackContents(config: Config, lock: Lock): Map<string, StackContents> {
+  const records = desiredRecords(config, lock);
+  const byZone = new Map<string, DesiredRecord[]>(config.zones.map((z) => [z.name, []]));
+  for (const r of records) byZone.get(r.zone)!.push(r);
+  return new Map(
+    config.zones.map((zone) => [stackName(zone.name), { stack: stackName(zone.name), zone, backend: config.backend, records: byZone.get(zone.name)! }]),
+  );
+}
+
+/** Every stack of a revision, listed without a comparison (`change: all`). */
+export function allStacks(head: ReadonlyMap<string, StackContents>, reason: string): ListedStack[] {
+  return sorted([...head.values()].map((s) => listed(s, "all", reason, null, s.records.length)));
+}
+
+/** The stacks that differ between `base` (the earlier revision) and `head`, sorted by name. */
+export function changedStacks(base: ReadonlyMap<string, StackContents>, head: ReadonlyMap<string, StackContents>): ListedStack[] {
+  const out: ListedStack[] = [];
+  for (const [stack, now] of head) {
+    const then = base.get(stack);
+    const reasons = then ? differences(then, now) : [`new zone (${count(now.records.length, "record")})`];
+    if (reasons.length) out.push(listed(now, then ? "changed" : "added", reasons.join("; "), then?.records.length ?? null, now.records.length));
+  }
+  for (const [stack, then] of base) {
+    if (!head.has(stack)) out.push(listed(then, "removed", `zone removed (it had ${count(then.records.length, "record")})`, then.records.length, null));
+  }
+  return sorted(out);
+}
+
+function listed(s: StackContents, change: StackChange, reason: string, before: number | null, after: number | null): ListedStack {
+  return { stack: s.stack, zone: s.zone.name, change, reason, before, after };
+}
+
+/** What differs between two revisions of one stack, for people; empty when they synthesize the same. */
+function differences(before: StackContents, after: StackContents): string[] {
+  const reasons: string[] = [];
+  if (before.zone.provider !== after.zone.provider) reasons.push(`provider ${before.zone.provider} -> ${after.zone.provider}`);
+  if (before.zone.zoneId !== after.zone.zoneId) reasons.push("zoneId changed");
+  if (canonical(before.backend) !== canonical(after.backend)) reasons.push("backend changed");
+  const old = recordMap(before.records);
+  const now = recordMap(after.records);
+  const added = [...now.keys()].filter((k) => !old.has(k)).length;
+  const removed = [...old.keys()].filter((k) => !now.has(k)).length;
+  const changed = [...now].filter(([k, v]) => old.has(k) && old.get(k) !== v).length;
+  const parts = [
+    added && `${count(added, "record")} added`,
+    changed && `${count(changed, "record")} changed`,
+    removed && `${count(removed, "record")} removed`,
+  ];
+  if (added || changed || removed) reasons.push(parts.filter(Boolean).join(", "));
+  if (after.records.length === 0 && before.records.length > 0) reasons.push("the zone has no records left");
+  return reasons;
+}
+
+/** Each record by name and type, to what the stack publishes for it. */
+function recordMap(records: readonly DesiredRecord[]): Map<string, string> {
+  return new Map(records.map((r) => [`${r.name} ${r.type}`, canonical({ ttl: r.ttl, value: r.value, strings: r.strings, adopt: r.adopt === true })]));
+}
+
+/** JSON with sorted keys: equal for equal values, whatever the order they were built in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
+}
+
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? "" : "s"}`;
+}
+
+function sorted(stacks: ListedStack[]): ListedStack[] {
+  return stacks.sort((a, b) => a.stack.localeCompare(b.stack));
+}
