@@ -4,8 +4,15 @@ module.exports = {
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   // Type checking is done once by `tsc --noEmit` in `npm test`; jest only transpiles.
-  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+  transform: {
+    "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
+    // age-encryption and its noble/scure dependencies are ES modules only: jest (CommonJS) needs them transpiled.
+    "^.+\\.js$": ["ts-jest", { diagnostics: false, tsconfig: { allowJs: true } }],
+  },
+  transformIgnorePatterns: ["/node_modules/(?!(age-encryption|@noble|@scure)/)"],
   testTimeout: 120000,
   maxWorkers: 2,
+  // Tests that spawn bin/dkimctl.js or the cdktf app run dist/: build it first when stale.
+  globalSetup: "<rootDir>/test/support/build.ts",
   setupFilesAfterEnv: ["<rootDir>/test/support/cleanup.ts"],
 };

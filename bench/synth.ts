@@ -1,40 +1,48 @@
 /**
- * `npm run bench`: how long `cdktf synth` of dkimctl takes, and how that
- * compares with the floor (the same resources built directly with cdktf).
+ * `npm run bench`: how long the compiled dkimctl takes where a user waits,
+ * each beside a floor measured in the same run:
+ *   - start-up: `dkimctl --help`, `validate` and `records` on the example vs
+ *     `node -e 0` (bench/startup.ts);
+ *   - synth: the cdktf app (cdktf.json's app, what `cdktf synth` runs) vs the
+ *     floor (bench/floor.ts, compiled too: the same resources built directly
+ *     with cdktf), at several sizes; and the example through `npx cdktf synth`.
  * Prints numbers; asserts nothing about timing.
  *
- *   npm run bench [-- --sizes=10,1000 --runs=5 --large-runs=3 --cli-runs=3
- *                    --profile=auto|always|never --profile-floor --no-example --keep]
+ *   npm run bench [-- --sizes=10,1000 --runs=5 --large-runs=3 --cli-runs=3 --startup-runs=10
+ *                    --profile=auto|always|never --profile-floor --no-example --no-startup --keep]
  *
  * Environment equivalents: BENCH_SIZES, BENCH_RUNS, BENCH_RUNS_LARGE,
- * BENCH_CLI_RUNS, BENCH_PROFILE, BENCH_PROFILE_FLOOR=1, BENCH_EXAMPLE=0,
- * BENCH_KEEP=1.
+ * BENCH_CLI_RUNS, BENCH_STARTUP_RUNS, BENCH_PROFILE, BENCH_PROFILE_FLOOR=1,
+ * BENCH_EXAMPLE=0, BENCH_STARTUP=0, BENCH_KEEP=1.
  *
  * --profile=auto (the default) profiles the app (node --cpu-prof) at the
- * largest size >= 10,000 when it is slower than 1.5x the floor there;
+ * largest size >= 10,000 when it is slower than the target ratio there;
  * --profile-floor also profiles the floor, for a side-by-side breakdown
  * (it costs one more large floor run).
  *
  * Every measurement is a fresh child process (module loading included, as
- * in `cdktf synth`): wall time measured here, peak memory (max RSS) from
- * `/usr/bin/time -f %M` or, without it, reported by the child itself.
- * Progress goes to stderr, results to stdout. Everything is written under
- * a temp dir, removed at the end (unless --keep).
+ * in `cdktf synth`): wall time measured here, CPU time (user + system) and
+ * peak memory (max RSS) reported by the child (bench/report-usage.js).
+ * `npm run bench` builds dist/ first when it is stale; this harness itself
+ * runs through ts-node, the programs it times do not. Progress goes to
+ * stderr, results to stdout. Everything is written under a temp dir,
+ * removed at the end (unless --keep).
  */
-import { spawnSync, SpawnSyncReturns } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { ModuleKind, ScriptTarget, transpileModule } from "typescript";
 import { BENCH_ZONES, generateConfig, GeneratedConfig, makeKeyMaterial } from "./generate";
+import { check, childEnv, fmtMb, fmtMs, fmtRatio, log, maxOf, Measurement, measure, median, medianOf, out, ROOT, table } from "./measure";
 import { formatProfile, ProfileSummary, readProfile } from "./profile";
+import { benchStartup, formatStartup, StartupResult } from "./startup";
 
-const ROOT = resolve(__dirname, "..");
-const REGISTER = "./bin/register.js";
-const TIME = "/usr/bin/time";
-const HAVE_TIME = existsSync(TIME) && spawnSync(TIME, ["-f", "%M", "true"], { stdio: "ignore" }).status === 0;
+/** cdktf.json's app: the compiled main.ts, after the stale-build check. */
+const APP = ["-r", "./bin/check-build.js", "dist/main.js"];
 const LARGE = 10_000;
-const TARGET_RATIO = 1.5;
+const TARGET_RATIO = 1.15;
 const TARGET_EXAMPLE_MS = 3000;
 
 interface Options {
@@ -42,9 +50,11 @@ interface Options {
   runs: number;
   largeRuns: number;
   cliRuns: number;
+  startupRuns: number;
   profile: "auto" | "always" | "never";
   profileFloor: boolean;
   example: boolean;
+  startup: boolean;
   keep: boolean;
 }
 
@@ -55,7 +65,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     if (!m) throw new Error(`unknown argument '${a}' (expected --name or --name=value)`);
     flags.set(m[1], m[2] ?? "true");
   }
-  const known = ["sizes", "runs", "large-runs", "cli-runs", "profile", "profile-floor", "no-example", "keep"];
+  const known = ["sizes", "runs", "large-runs", "cli-runs", "startup-runs", "profile", "profile-floor", "no-example", "no-startup", "keep"];
   for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (known: ${known.map((x) => `--${x}`).join(", ")})`);
   const int = (flag: string, envName: string, dflt: number) => {
     const raw = flags.get(flag) ?? env[envName];
@@ -74,75 +84,36 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     runs: int("runs", "BENCH_RUNS", 5),
     largeRuns: int("large-runs", "BENCH_RUNS_LARGE", 3),
     cliRuns: int("cli-runs", "BENCH_CLI_RUNS", 3),
+    startupRuns: int("startup-runs", "BENCH_STARTUP_RUNS", 10),
     profile,
     profileFloor: flags.has("profile-floor") || env.BENCH_PROFILE_FLOOR === "1",
     example: !flags.has("no-example") && env.BENCH_EXAMPLE !== "0",
+    startup: !flags.has("no-startup") && env.BENCH_STARTUP !== "0",
     keep: flags.has("keep") || env.BENCH_KEEP === "1",
   };
 }
 
-const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
-const out = (m = "") => process.stdout.write(`${m}\n`);
-
-/** The environment of every child: the parent's, minus anything that would redirect the app. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const k of ["DKIMCTL_CONFIG", "DKIMCTL_KEY_STORE", "DKIMCTL_DEBUG", "CDKTF_OUTDIR", "CDKTF_CONTEXT_JSON", "CDKTF_TARGET_STACK_ID", "SYNTH_HCL_OUTPUT"]) delete env[k];
-  return { ...env, CHECKPOINT_DISABLE: "1", ...extra };
-}
-
-interface Measurement {
-  readonly ms: number;
-  /** Max RSS in KB, when measured. */
-  readonly rssKb?: number;
-}
-
 let tmp = "";
-let seq = 0;
 
-/** Runs a command once, timed. `node: true` means argv[0] is node (so the RSS fallback can preload its probe). */
-function measure(label: string, argv: string[], env: NodeJS.ProcessEnv, opts: { node: boolean; rss: boolean }): Measurement {
-  const rssFile = join(tmp, `rss-${++seq}.txt`);
-  let cmd = argv[0];
-  let args = argv.slice(1);
-  if (opts.rss && HAVE_TIME) {
-    args = ["-f", "%M", "-o", rssFile, cmd, ...args];
-    cmd = TIME;
-  } else if (opts.rss && opts.node) {
-    args = ["-r", join(__dirname, "report-rss.js"), ...args];
-    env = { ...env, BENCH_RSS_FILE: rssFile };
-  }
-  const t0 = performance.now();
-  const r = spawnSync(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 256 * 1024 * 1024, encoding: "utf8" });
-  const ms = performance.now() - t0;
-  check(label, r);
-  let rssKb: number | undefined;
-  if (opts.rss && existsSync(rssFile)) {
-    const lines = readFileSync(rssFile, "utf8").trim().split("\n");
-    const n = Number(lines[lines.length - 1]);
-    if (Number.isFinite(n) && n > 0) rssKb = n;
-    rmSync(rssFile, { force: true });
-  }
-  return { ms, ...(rssKb !== undefined ? { rssKb } : {}) };
+/** bench/floor.ts compiled (type-only imports dropped) next to the inputs; node finds cdktf through NODE_PATH. */
+function compileFloor(): string {
+  const file = join(tmp, "floor.js");
+  const source = readFileSync(join(ROOT, "bench", "floor.ts"), "utf8");
+  writeFileSync(file, transpileModule(source, { compilerOptions: { module: ModuleKind.CommonJS, target: ScriptTarget.ES2022, esModuleInterop: true } }).outputText);
+  return file;
 }
+let floorJs = "";
 
-function check(label: string, r: SpawnSyncReturns<string>): void {
-  if (r.error) throw new Error(`${label}: ${r.error.message}`);
-  if (r.status !== 0) {
-    const tail = (s: string) => s.trim().split("\n").slice(-20).join("\n");
-    throw new Error(`${label} failed (exit ${r.status ?? r.signal}):\n${tail(r.stderr ?? "")}\n${tail(r.stdout ?? "")}`);
-  }
-}
-
-const appArgv = () => [process.execPath, "-r", REGISTER, "main.ts"];
-const floorArgv = (g: GeneratedConfig, outdir: string) => [process.execPath, "-r", REGISTER, "bench/floor.ts", g.floorFile, outdir];
+const appArgv = () => [process.execPath, ...APP];
+const floorArgv = (g: GeneratedConfig, outdir: string) => [process.execPath, floorJs, g.floorFile, outdir];
+const floorEnv = () => childEnv({ NODE_PATH: join(ROOT, "node_modules") });
 
 function runApp(label: string, configFile: string, outdir: string): Measurement {
-  return measure(label, appArgv(), childEnv({ DKIMCTL_CONFIG: configFile, CDKTF_OUTDIR: outdir }), { node: true, rss: true });
+  return measure(tmp, label, appArgv(), childEnv({ DKIMCTL_CONFIG: configFile, CDKTF_OUTDIR: outdir }), { node: true });
 }
 
 function runFloor(label: string, g: GeneratedConfig, outdir: string): Measurement {
-  return measure(label, floorArgv(g, outdir), childEnv({}), { node: true, rss: true });
+  return measure(tmp, label, floorArgv(g, outdir), floorEnv(), { node: true });
 }
 
 interface Synthesized {
@@ -203,19 +174,6 @@ function compareSynth(app: Synthesized, floor: Synthesized): string | undefined 
   return undefined;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-const fmtMs = (ms: number) => `${Math.round(ms).toLocaleString("en-US")} ms`;
-const fmtMb = (kb: number | undefined) => (kb === undefined ? "n/a" : `${Math.round(kb / 1024)} MB`);
-const maxOf = (xs: (number | undefined)[]) => {
-  const ns = xs.filter((x): x is number => x !== undefined);
-  return ns.length ? Math.max(...ns) : undefined;
-};
-
 interface SizeResult {
   readonly size: number;
   readonly records: number;
@@ -237,9 +195,9 @@ function benchSize(g: GeneratedConfig, runs: number): SizeResult {
     const floorOut = join(tmp, `out-floor-${g.size}-${i}`);
     // Interleaved, so a slow phase of the machine hits both sides.
     const a = runApp(`app (${g.size} domains)`, g.configFile, appOut);
-    log(`  ${g.size} domains, run ${i}/${runs}: app   ${fmtMs(a.ms)}, ${fmtMb(a.rssKb)}`);
+    log(`  ${g.size} domains, run ${i}/${runs}: app   ${fmtMs(a.ms)} (CPU ${fmtMs(a.cpuMs ?? NaN)}), ${fmtMb(a.rssKb)}`);
     const f = runFloor(`floor (${g.size} domains)`, g, floorOut);
-    log(`  ${g.size} domains, run ${i}/${runs}: floor ${fmtMs(f.ms)}, ${fmtMb(f.rssKb)}`);
+    log(`  ${g.size} domains, run ${i}/${runs}: floor ${fmtMs(f.ms)} (CPU ${fmtMs(f.cpuMs ?? NaN)}), ${fmtMb(f.rssKb)}`);
     app.push(a);
     floor.push(f);
     const appSynth = readSynth(appOut, `app (${g.size} domains)`, i === 1);
@@ -265,18 +223,23 @@ interface ExampleResult {
   readonly strayFiles: string[];
 }
 
-function benchExample(opts: Options): ExampleResult {
+/** A temp copy of the bundled example with its keys (dkimctl keys); returns its domains.yaml. */
+function prepareExample(): string {
   const dir = join(tmp, "example");
   mkdirSync(dir);
   const config = join(dir, "domains.yaml");
   copyFileSync(join(ROOT, "domains.yaml"), config);
-  log("example: generating its keys in a temp copy (node bin/dkimctl.js keys)");
-  const keys = spawnSync(process.execPath, ["bin/dkimctl.js", "keys", "--config", config, "--key-store", join(dir, ".dkim", "keys")], {
+  log("example: generating its keys in a temp copy (node bin/dkimctl.js keys; the key store beside it)");
+  const keys = spawnSync(process.execPath, ["bin/dkimctl.js", "keys", "--config", config], {
     cwd: ROOT,
     env: childEnv({}),
     encoding: "utf8",
   });
   check("dkimctl keys (example)", keys);
+  return config;
+}
+
+function benchExample(opts: Options, config: string): ExampleResult {
 
   const app: Measurement[] = [];
   let stacks = 0;
@@ -288,7 +251,7 @@ function benchExample(opts: Options): ExampleResult {
     stacks = s.stacks.size;
     resources = s.resources;
     rmSync(outdir, { recursive: true, force: true });
-    log(`  example, run ${i}/${opts.runs}: app ${fmtMs(m.ms)}, ${fmtMb(m.rssKb)}`);
+    log(`  example, run ${i}/${opts.runs}: app ${fmtMs(m.ms)} (CPU ${fmtMs(m.cpuMs ?? NaN)}), ${fmtMb(m.rssKb)}`);
     app.push(m);
   }
 
@@ -296,7 +259,7 @@ function benchExample(opts: Options): ExampleResult {
   const cli: Measurement[] = [];
   for (let i = 1; i <= opts.cliRuns; i++) {
     const outdir = join(tmp, `out-example-cli-${i}`);
-    const m = measure("npx cdktf synth (example)", ["npx", "cdktf", "synth", "--output", outdir], childEnv({ DKIMCTL_CONFIG: config }), { node: false, rss: false });
+    const m = measure(tmp, "npx cdktf synth (example)", ["npx", "cdktf", "synth", "--output", outdir], childEnv({ DKIMCTL_CONFIG: config }), { node: false });
     const s = readSynth(outdir, "npx cdktf synth (example)");
     if (s.stacks.size !== stacks || s.resources !== resources) throw new Error(`npx cdktf synth wrote ${s.stacks.size} stacks / ${s.resources} resources, the app ${stacks} / ${resources}`);
     rmSync(outdir, { recursive: true, force: true });
@@ -311,7 +274,7 @@ function profileLarge(g: GeneratedConfig, withFloor: boolean): { app: ProfileSum
   const profile = (label: string, argv: string[], env: NodeJS.ProcessEnv, outdir: string): ProfileSummary => {
     const dir = join(tmp, `prof-${label}`);
     log(`profiling ${label} at ${g.size} domains (node --cpu-prof)`);
-    measure(`${label} (--cpu-prof)`, [argv[0], "--cpu-prof", `--cpu-prof-dir=${dir}`, ...argv.slice(1)], env, { node: true, rss: false });
+    measure(tmp, `${label} (--cpu-prof)`, [argv[0], "--cpu-prof", `--cpu-prof-dir=${dir}`, ...argv.slice(1)], env, { node: false });
     rmSync(outdir, { recursive: true, force: true });
     const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
     if (!file) throw new Error(`${label}: node --cpu-prof wrote no profile in ${dir}`);
@@ -321,7 +284,7 @@ function profileLarge(g: GeneratedConfig, withFloor: boolean): { app: ProfileSum
   const floorOut = join(tmp, "out-prof-floor");
   return {
     app: profile("app", appArgv(), childEnv({ DKIMCTL_CONFIG: g.configFile, CDKTF_OUTDIR: appOut }), appOut),
-    ...(withFloor ? { floor: profile("floor", floorArgv(g, floorOut), childEnv({}), floorOut) } : {}),
+    ...(withFloor ? { floor: profile("floor", floorArgv(g, floorOut), floorEnv(), floorOut) } : {}),
   };
 }
 
@@ -341,18 +304,17 @@ function formatDiff(app: ProfileSummary, floor: ProfileSummary, top = 15): strin
 function formatHotSpots(app: ProfileSummary, floor?: ProfileSummary): string {
   const spots: [string, RegExp][] = [
     ["cdktf captureStackTrace (token creation stacks)", /^captureStackTrace cdktf\//],
-    ["  of it: source-map-support prepareStackTrace (ts-node)", /^prepareStackTrace @cspotcode\/source-map-support\//],
     ["App.synth (prepare, resolve, write JSON)", /^synth cdktf\/lib\/app\.js/],
     ["Route53Record constructors", /^Route53Record @cdktf\/provider-aws\//],
     ["DnsRecord constructors", /^DnsRecord @cdktf\/provider-cloudflare\//],
     ["yaml parseDocument (config + lock)", /^parseDocument yaml\/dist\/public-api\.js/],
     ["  of it: yaml duplicate-key check (mapIncludes)", /^mapIncludes yaml\//],
-    ["loadConfig (src/config/load.ts)", /^loadConfig src\/config\/load\.ts/],
-    ["  of it: YamlSource.locate (positionOf per selector)", /^locate src\/config\/yaml-source\.ts/],
+    ["loadConfig (src/config/load.ts)", /^loadConfig (dist\/)?src\/config\/load\.[jt]s/],
+    ["  of it: YamlSource.locate (positionOf per selector)", /^locate (dist\/)?src\/config\/yaml-source\.[jt]s/],
     ["  of it: createPublicKey (parseKeyRecord of txt:)", /^createPublicKey node:/],
-    ["Lock.read (src/keys/lock.ts)", /^read src\/keys\/lock\.ts/],
-    ["desiredRecords (src/records.ts)", /^desiredRecords src\/records\.ts/],
-    ["DkimZoneStack constructors", /^DkimZoneStack constructs\//],
+    ["Lock.read (src/keys/lock.ts)", /^read (dist\/)?src\/keys\/lock\.[jt]s/],
+    ["desiredRecords (src/records.ts)", /^desiredRecords (dist\/)?src\/records\.[jt]s/],
+    ["DkimZoneStack constructors", /^DkimZoneStack (dist\/)?constructs\//],
     ["(garbage collector)", /^\(garbage collector\)/],
   ];
   const find = (s: ProfileSummary, re: RegExp) => {
@@ -375,6 +337,10 @@ function main(): void {
   const loadBefore = loadavg();
   log(`temp dir ${tmp}; sizes ${opts.sizes.join(", ")}; runs ${opts.runs} (${opts.largeRuns} at >= ${LARGE.toLocaleString("en-US")} domains)`);
   try {
+    floorJs = compileFloor();
+    const exampleConfig = opts.example || opts.startup ? prepareExample() : undefined;
+    const startup: StartupResult | undefined = exampleConfig && opts.startup ? benchStartup(tmp, exampleConfig, opts.startupRuns) : undefined;
+
     log("generating keys: one RSA-2048 (provided txt), Ed25519 pool");
     const keys = makeKeyMaterial(Math.min(Math.max(...opts.sizes), 1000));
     const generated = opts.sizes.map((size) => {
@@ -395,63 +361,74 @@ function main(): void {
       results.push(benchSize(g, runs));
     }
 
-    const example = opts.example ? benchExample(opts) : undefined;
+    const example = exampleConfig && opts.example ? benchExample(opts, exampleConfig) : undefined;
 
     const large = results.find((r) => r.size === LARGE) ?? results.find((r) => r.size >= LARGE);
-    const ratioOf = (r: SizeResult) => median(r.app.map((m) => m.ms)) / median(r.floor.map((m) => m.ms));
-    const wantProfile = opts.profile === "always" || (opts.profile === "auto" && large !== undefined && ratioOf(large) > TARGET_RATIO);
+    const ratioOf = (r: SizeResult, field: "ms" | "cpuMs" = "ms") => medianOf(r.app, field) / medianOf(r.floor, field);
+    const missed = (r: SizeResult) => ratioOf(r) > TARGET_RATIO || ratioOf(r, "cpuMs") > TARGET_RATIO;
+    const wantProfile = opts.profile === "always" || (opts.profile === "auto" && large !== undefined && missed(large));
     const profSize = large ?? results[results.length - 1];
     const profiles = wantProfile ? profileLarge(profSize.generated, opts.profileFloor) : undefined;
     const loadAfter = loadavg();
 
     // ---- report (stdout) ----
     out();
-    out(`dkimctl synth benchmark: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}`);
-    out(
-      `config: ${BENCH_ZONES.length} zones (${BENCH_ZONES.filter((z) => z.provider === "route53").length} route53, ${BENCH_ZONES.filter((z) => z.provider === "cloudflare").length} cloudflare; ${BENCH_ZONES.filter((z) => !z.zoneId).length} looked up by name), one stack each;`,
-    );
-    out("        per domain: selector s2026a (txt: RSA-2048 key record) + e2026a (key: ed25519, from dkim.lock.yaml)");
-    out(`app   = node -r ${REGISTER} main.ts (DKIMCTL_CONFIG, CDKTF_OUTDIR), what 'cdktf synth' runs`);
-    out(`floor = node -r ${REGISTER} bench/floor.ts: same stacks/resources/values straight from a JSON record list`);
+    out(`dkimctl benchmark: node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}`);
     const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
     out(`load average (1/5/15 min): ${la(loadBefore)} at start, ${la(loadAfter)} at end (other processes on the machine skew the numbers)`);
-    out(`times: median wall time of fresh processes; peak = max RSS over the runs (${HAVE_TIME ? "/usr/bin/time -f %M" : "process.resourceUsage().maxRSS"})`);
+    out("times: medians over fresh processes; CPU = user + system time of the child; peak = max RSS over the runs");
     out();
-    const header = ["domains", "records", "runs", "app median", "floor median", "app/floor", "app peak", "floor peak"];
+    if (startup) {
+      for (const l of formatStartup(startup)) out(l);
+      out();
+    }
+    out(
+      `synth config: ${BENCH_ZONES.length} zones (${BENCH_ZONES.filter((z) => z.provider === "route53").length} route53, ${BENCH_ZONES.filter((z) => z.provider === "cloudflare").length} cloudflare; ${BENCH_ZONES.filter((z) => !z.zoneId).length} looked up by name), one stack each;`,
+    );
+    out("        per domain: selector s2026a (txt: RSA-2048 key record) + e2026a (key: ed25519, from dkim.lock.yaml)");
+    out(`app   = node ${APP.join(" ")} (DKIMCTL_CONFIG, CDKTF_OUTDIR): cdktf.json's app, what 'cdktf synth' runs`);
+    out("floor = bench/floor.ts compiled: same stacks/resources/values straight from a JSON record list");
+    out();
     const rows = results.map((r) => [
       r.size.toLocaleString("en-US"),
       r.records.toLocaleString("en-US"),
       String(r.runs),
-      fmtMs(median(r.app.map((m) => m.ms))),
-      fmtMs(median(r.floor.map((m) => m.ms))),
-      `${ratioOf(r).toFixed(2)}x`,
+      fmtMs(medianOf(r.app, "ms")),
+      fmtMs(medianOf(r.floor, "ms")),
+      fmtRatio(ratioOf(r)),
+      fmtMs(medianOf(r.app, "cpuMs")),
+      fmtMs(medianOf(r.floor, "cpuMs")),
+      fmtRatio(ratioOf(r, "cpuMs")),
       fmtMb(maxOf(r.app.map((m) => m.rssKb))),
       fmtMb(maxOf(r.floor.map((m) => m.rssKb))),
     ]);
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join("  ");
-    out(line(header));
-    for (const row of rows) out(line(row));
+    const header = ["domains", "records", "runs", "app wall", "floor wall", "app/floor", "app CPU", "floor CPU", "app/floor", "app peak", "floor peak"];
+    for (const l of table(header, rows)) out(l);
     for (const r of results) if (r.mismatch) out(`WARNING (${r.size} domains): floor output differs from the app's: ${r.mismatch}`);
     out();
-    out("all runs (ms):");
+    out("all runs (wall ms / CPU ms):");
+    const runsOf = (ms: Measurement[]) => ms.map((m) => `${Math.round(m.ms)}/${m.cpuMs === undefined ? "?" : Math.round(m.cpuMs)}`).join(", ");
     for (const r of results) {
-      out(`  ${String(r.size).padStart(6)} app   ${r.app.map((m) => Math.round(m.ms)).join(", ")}`);
-      out(`  ${String(r.size).padStart(6)} floor ${r.floor.map((m) => Math.round(m.ms)).join(", ")}`);
+      out(`  ${String(r.size).padStart(6)} app   ${runsOf(r.app)}`);
+      out(`  ${String(r.size).padStart(6)} floor ${runsOf(r.floor)}`);
     }
     out();
     if (large) {
-      const ratio = ratioOf(large);
-      out(`target: app <= ${TARGET_RATIO}x floor at ${large.size.toLocaleString("en-US")} domains: ${ratio.toFixed(2)}x  ${ratio <= TARGET_RATIO ? "MET" : "NOT MET"}`);
+      const [wall, cpu] = [ratioOf(large), ratioOf(large, "cpuMs")];
+      out(
+        `target: synth app <= ${TARGET_RATIO}x floor at ${large.size.toLocaleString("en-US")} domains: wall ${fmtRatio(wall)}, CPU ${fmtRatio(cpu)}  ${missed(large) ? "NOT MET" : "MET"}`,
+      );
     } else {
-      out(`target: app <= ${TARGET_RATIO}x floor at ${LARGE.toLocaleString("en-US")} domains: not measured (size not in --sizes)`);
+      out(`target: synth app <= ${TARGET_RATIO}x floor at ${LARGE.toLocaleString("en-US")} domains: not measured (size not in --sizes)`);
     }
     if (example) {
       const appMs = median(example.app.map((m) => m.ms));
       const cliMs = median(example.cli.map((m) => m.ms));
       const verdict = (ms: number) => (ms < TARGET_EXAMPLE_MS ? "MET" : "NOT MET");
       out(`target: example (domains.yaml: ${example.stacks} stacks, ${example.resources} records) synthesized in under ${TARGET_EXAMPLE_MS / 1000} s:`);
-      out(`    app (node -r ${REGISTER} main.ts), median of ${example.app.length}: ${fmtMs(appMs).padStart(9)}  ${verdict(appMs)}   (peak ${fmtMb(maxOf(example.app.map((m) => m.rssKb)))}; runs ${example.app.map((m) => Math.round(m.ms)).join(", ")})`);
+      out(
+        `    app (node ${APP.join(" ")}), median of ${example.app.length}: ${fmtMs(appMs).padStart(9)}  ${verdict(appMs)}   (CPU ${fmtMs(medianOf(example.app, "cpuMs"))}; peak ${fmtMb(maxOf(example.app.map((m) => m.rssKb)))}; runs ${example.app.map((m) => Math.round(m.ms)).join(", ")})`,
+      );
       out(`    npx cdktf synth (whole CLI), median of ${example.cli.length}: ${fmtMs(cliMs).padStart(9)}  ${verdict(cliMs)}   (runs ${example.cli.map((m) => Math.round(m.ms)).join(", ")})`);
       if (example.strayFiles.length) out(`WARNING: npx cdktf synth created in the project directory: ${example.strayFiles.join(", ")}`);
     } else {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-require("./register");
-require("../src/cli/main")
+// The dkimctl CLI, compiled: dist/ (npm run build; npm ci builds it).
+require("./build-state").checkBuilt();
+require("../dist/src/cli/main")
   .main(process.argv.slice(2))
   .then((code) => {
     process.exitCode = code;

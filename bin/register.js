@@ -1,5 +1,7 @@
-// Runs the TypeScript sources without a build step: ts-node transpiles each
-// file on load and skips type checking (`npm run typecheck` does that).
+// For developer tools only (npm run bench / schema, some test helpers): runs
+// TypeScript without a build step. ts-node transpiles each file on load and
+// skips type checking (`npm run typecheck` does that). dkimctl and the cdktf
+// app run the compiled dist/ instead (bin/dkimctl.js, bin/app.js).
 require("ts-node").register({
   transpileOnly: true,
   project: require("node:path").join(__dirname, "..", "tsconfig.json"),

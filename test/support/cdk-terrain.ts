@@ -15,7 +15,7 @@ export const CDKTN_VERSION = "0.24.0";
 export const CONSTRUCTS_VERSION = "10.6.0";
 
 /** What the cdktf app needs; tests and docs stay behind. */
-const APP_FILES = ["bin", "src", "constructs", "main.ts", "tsconfig.json", "cdktf.json", "package-lock.json"];
+const APP_FILES = ["bin", "src", "constructs", "main.ts", "tsconfig.json", "tsconfig.build.json", "cdktf.json", "package-lock.json"];
 /** The largest packages, hard-linked from the main install so that npm need not unpack them again. */
 const LARGE = ["@cdktf/provider-aws", "@cdktf/provider-cloudflare", "@cdktf/node-pty-prebuilt-multiarch", "@cdktf/provider-generator", "typescript"];
 

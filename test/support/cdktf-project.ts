@@ -14,7 +14,7 @@ export function cdktfProject(yaml: string) {
     join(p.dir, "cdktf.json"),
     JSON.stringify({
       language: "typescript",
-      app: `node -r ${join(ROOT, "bin", "register.js")} ${join(ROOT, "main.ts")}`,
+      app: `node -r ${join(ROOT, "bin", "check-build.js")} ${join(ROOT, "dist", "main.js")}`, // what cdktf.json runs: the compiled app
       projectId: "dkimctl-e2e",
       sendCrashReports: "false",
       terraformProviders: [],

@@ -40,7 +40,7 @@ export async function dkimctl(...argv: string[]): Promise<{ code: number; out: s
   return { code, out, err };
 }
 
-/** Runs the real bin (a child process), as users do. */
+/** Runs the real bin (a child process, the compiled CLI in dist/), as users do. */
 export function dkimctlBin(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   const r = spawnSync(process.execPath, [join(ROOT, "bin", "dkimctl.js"), ...args], {
     cwd: opts.cwd ?? ROOT,
@@ -50,9 +50,9 @@ export function dkimctlBin(args: string[], opts: { cwd?: string; env?: NodeJS.Pr
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
-/** Runs the cdktf app (what `cdktf synth` runs) for a config into `outdir`. */
+/** Runs the cdktf app (what `cdktf synth` runs: cdktf.json's app, compiled) for a config into `outdir`. */
 export function synthApp(config: string, outdir: string) {
-  const r = spawnSync(process.execPath, ["-r", join(ROOT, "bin", "register.js"), join(ROOT, "main.ts")], {
+  const r = spawnSync(process.execPath, ["-r", join(ROOT, "bin", "check-build.js"), join(ROOT, "dist", "main.js")], {
     cwd: ROOT,
     env: { ...process.env, DKIMCTL_CONFIG: config, CDKTF_OUTDIR: outdir },
     encoding: "utf8",
