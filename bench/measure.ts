@@ -3,7 +3,7 @@
  * CPU time (user + system) and peak memory reported by each node child
  * itself (bench/report-usage.js, preloaded with -r).
  */
-import { spawnSync, SpawnSyncReturns } from "node:child_process";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -25,7 +25,16 @@ export const out = (m = "") => process.stdout.write(`${m}\n`);
 /** The environment of every child: the parent's, minus anything that would redirect the app. */
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const k of ["DKIMCTL_CONFIG", "DKIMCTL_KEY_STORE", "DKIMCTL_DEBUG", "CDKTF_OUTDIR", "CDKTF_CONTEXT_JSON", "CDKTF_TARGET_STACK_ID", "SYNTH_HCL_OUTPUT", "NODE_OPTIONS"])
+  for (const k of [
+    "DKIMCTL_CONFIG",
+    "DKIMCTL_KEY_STORE",
+    "DKIMCTL_DEBUG",
+    "CDKTF_OUTDIR",
+    "CDKTF_CONTEXT_JSON",
+    "CDKTF_TARGET_STACK_ID",
+    "SYNTH_HCL_OUTPUT",
+    "NODE_OPTIONS",
+  ])
     delete env[k];
   return { ...env, CHECKPOINT_DISABLE: "1", ...extra };
 }

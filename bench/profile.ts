@@ -104,7 +104,7 @@ function pathOf(url: string): string {
 
 function isProjectFile(f: CallFrame, root: string): boolean {
   const p = pathOf(f.url);
-  return p.startsWith(root + "/") && !p.includes("/node_modules/");
+  return p.startsWith(`${root}/`) && !p.includes("/node_modules/");
 }
 
 function where(f: CallFrame, root: string): string {

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { check, childEnv, fmtMs, fmtRatio, log, Measurement, measure, median, medianOf, ROOT, table } from "./measure";
+import { check, childEnv, fmtMs, fmtRatio, log, type Measurement, measure, median, medianOf, ROOT, table } from "./measure";
 
 /** At most this many times the floor's CPU time. */
 export const TARGET_STARTUP_CPU_RATIO = 4;
@@ -37,8 +37,12 @@ export function benchStartup(tmp: string, config: string, runs: number): Startup
   for (let i = 1; i <= runs; i++) {
     // Interleaved, so a slow phase of the machine hits every command.
     floor.push(measure(tmp, "node -e 0", floorArgv, env, { node: true }));
-    commands.forEach((c, j) => measured[j].push(measure(tmp, c.name, c.argv, env, { node: true })));
-    log(`  start-up, run ${i}/${runs}: node -e 0 ${fmtMs(floor[i - 1].cpuMs ?? NaN)} CPU; ${commands.map((c, j) => `${c.name.slice(8)} ${fmtMs(measured[j][i - 1].cpuMs ?? NaN)}`).join(", ")}`);
+    commands.forEach((c, j) => {
+      measured[j].push(measure(tmp, c.name, c.argv, env, { node: true }));
+    });
+    log(
+      `  start-up, run ${i}/${runs}: node -e 0 ${fmtMs(floor[i - 1].cpuMs ?? NaN)} CPU; ${commands.map((c, j) => `${c.name.slice(8)} ${fmtMs(measured[j][i - 1].cpuMs ?? NaN)}`).join(", ")}`,
+    );
   }
 
   const checkMs: number[] = [];
@@ -63,7 +67,9 @@ export function formatStartup(r: StartupResult): string[] {
   ];
   const lines = [
     `start-up (${DKIMCTL.slice(ROOT.length + 1)}, compiled; example config), ${r.floor.length} interleaved runs each: medians`,
-    ...table(["command", "CPU", "CPU/floor", "wall", "wall/floor"], [row("node -e 0 (floor)", r.floor), ...r.commands.map((c) => row(c.name, c.runs))]).map((l) => `  ${l}`),
+    ...table(["command", "CPU", "CPU/floor", "wall", "wall/floor"], [row("node -e 0 (floor)", r.floor), ...r.commands.map((c) => row(c.name, c.runs))]).map(
+      (l) => `  ${l}`,
+    ),
     `  stale-build check (loading bin/build-state.js and one check, in a fresh process): median ${median(r.checkMs).toFixed(2)} ms, max ${Math.max(...r.checkMs).toFixed(2)} ms`,
   ];
   for (const c of r.commands) {

@@ -34,10 +34,10 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ModuleKind, ScriptTarget, transpileModule } from "typescript";
-import { BENCH_ZONES, generateConfig, GeneratedConfig, makeKeyMaterial } from "./generate";
-import { check, childEnv, fmtMb, fmtMs, fmtRatio, log, maxOf, Measurement, measure, median, medianOf, out, ROOT, table } from "./measure";
-import { formatProfile, ProfileSummary, readProfile } from "./profile";
-import { benchStartup, formatStartup, StartupResult } from "./startup";
+import { BENCH_ZONES, generateConfig, type GeneratedConfig, makeKeyMaterial } from "./generate";
+import { check, childEnv, fmtMb, fmtMs, fmtRatio, log, maxOf, type Measurement, measure, median, medianOf, out, ROOT, table } from "./measure";
+import { formatProfile, type ProfileSummary, readProfile } from "./profile";
+import { benchStartup, formatStartup, type StartupResult } from "./startup";
 
 /** cdktf.json's app: the compiled main.ts, after the stale-build check. */
 const APP = ["-r", "./bin/check-build.js", "dist/main.js"];
@@ -76,7 +76,8 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   };
   const sizesRaw = flags.get("sizes") ?? env.BENCH_SIZES ?? "10,1000,10000";
   const sizes = sizesRaw.split(",").map((s) => Number(s.trim().replace(/_/g, "")));
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--sizes / BENCH_SIZES must be positive whole numbers separated by commas, got '${sizesRaw}'`);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error(`--sizes / BENCH_SIZES must be positive whole numbers separated by commas, got '${sizesRaw}'`);
   const profile = (flags.get("profile") ?? env.BENCH_PROFILE ?? "auto") as Options["profile"];
   if (!["auto", "always", "never"].includes(profile)) throw new Error(`--profile / BENCH_PROFILE must be auto, always or never, got '${profile}'`);
   return {
@@ -99,7 +100,10 @@ let tmp = "";
 function compileFloor(): string {
   const file = join(tmp, "floor.js");
   const source = readFileSync(join(ROOT, "bench", "floor.ts"), "utf8");
-  writeFileSync(file, transpileModule(source, { compilerOptions: { module: ModuleKind.CommonJS, target: ScriptTarget.ES2022, esModuleInterop: true } }).outputText);
+  writeFileSync(
+    file,
+    transpileModule(source, { compilerOptions: { module: ModuleKind.CommonJS, target: ScriptTarget.ES2022, esModuleInterop: true } }).outputText,
+  );
   return file;
 }
 let floorJs = "";
@@ -207,7 +211,11 @@ function benchSize(g: GeneratedConfig, runs: number): SizeResult {
       if (appSynth.resources !== g.records) throw new Error(`app (${g.size} domains) wrote ${appSynth.resources} resources, expected ${g.records}`);
       resources = appSynth.resources;
       mismatch = compareSynth(appSynth, floorSynth);
-      log(mismatch ? `  WARNING: the floor's Terraform differs from the app's: ${mismatch}` : `  checked: ${appSynth.stacks.size} stacks, ${resources} resources; app and floor Terraform identical`);
+      log(
+        mismatch
+          ? `  WARNING: the floor's Terraform differs from the app's: ${mismatch}`
+          : `  checked: ${appSynth.stacks.size} stacks, ${resources} resources; app and floor Terraform identical`,
+      );
     }
     rmSync(appOut, { recursive: true, force: true });
     rmSync(floorOut, { recursive: true, force: true });
@@ -240,7 +248,6 @@ function prepareExample(): string {
 }
 
 function benchExample(opts: Options, config: string): ExampleResult {
-
   const app: Measurement[] = [];
   let stacks = 0;
   let resources = 0;
@@ -261,7 +268,8 @@ function benchExample(opts: Options, config: string): ExampleResult {
     const outdir = join(tmp, `out-example-cli-${i}`);
     const m = measure(tmp, "npx cdktf synth (example)", ["npx", "cdktf", "synth", "--output", outdir], childEnv({ DKIMCTL_CONFIG: config }), { node: false });
     const s = readSynth(outdir, "npx cdktf synth (example)");
-    if (s.stacks.size !== stacks || s.resources !== resources) throw new Error(`npx cdktf synth wrote ${s.stacks.size} stacks / ${s.resources} resources, the app ${stacks} / ${resources}`);
+    if (s.stacks.size !== stacks || s.resources !== resources)
+      throw new Error(`npx cdktf synth wrote ${s.stacks.size} stacks / ${s.resources} resources, the app ${stacks} / ${resources}`);
     rmSync(outdir, { recursive: true, force: true });
     log(`  example, run ${i}/${opts.cliRuns}: npx cdktf synth ${fmtMs(m.ms)}`);
     cli.push(m);
@@ -296,8 +304,14 @@ function formatDiff(app: ProfileSummary, floor: ProfileSummary, top = 15): strin
   const rows = [...keys].map((k) => [k, a.get(k) ?? 0, f.get(k) ?? 0] as const).sort((x, y) => y[1] - y[2] - (x[1] - x[2]));
   const lines = rows
     .slice(0, top)
-    .map(([k, x, y]) => `    ${`${x - y >= 0 ? "+" : ""}${(x - y).toFixed(0)}`.padStart(7)} ms   app ${x.toFixed(0).padStart(6)}  floor ${y.toFixed(0).padStart(6)}   ${k}`);
-  return [`extra self time of the app over the floor, by package / project file (app ${app.totalMs.toFixed(0)} ms vs floor ${floor.totalMs.toFixed(0)} ms sampled):`, ...lines].join("\n");
+    .map(
+      ([k, x, y]) =>
+        `    ${`${x - y >= 0 ? "+" : ""}${(x - y).toFixed(0)}`.padStart(7)} ms   app ${x.toFixed(0).padStart(6)}  floor ${y.toFixed(0).padStart(6)}   ${k}`,
+    );
+  return [
+    `extra self time of the app over the floor, by package / project file (app ${app.totalMs.toFixed(0)} ms vs floor ${floor.totalMs.toFixed(0)} ms sampled):`,
+    ...lines,
+  ].join("\n");
 }
 
 /** Inclusive time of well-known hot spots, app (and floor). */
@@ -429,7 +443,9 @@ function main(): void {
       out(
         `    app (node ${APP.join(" ")}), median of ${example.app.length}: ${fmtMs(appMs).padStart(9)}  ${verdict(appMs)}   (CPU ${fmtMs(medianOf(example.app, "cpuMs"))}; peak ${fmtMb(maxOf(example.app.map((m) => m.rssKb)))}; runs ${example.app.map((m) => Math.round(m.ms)).join(", ")})`,
       );
-      out(`    npx cdktf synth (whole CLI), median of ${example.cli.length}: ${fmtMs(cliMs).padStart(9)}  ${verdict(cliMs)}   (runs ${example.cli.map((m) => Math.round(m.ms)).join(", ")})`);
+      out(
+        `    npx cdktf synth (whole CLI), median of ${example.cli.length}: ${fmtMs(cliMs).padStart(9)}  ${verdict(cliMs)}   (runs ${example.cli.map((m) => Math.round(m.ms)).join(", ")})`,
+      );
       if (example.strayFiles.length) out(`WARNING: npx cdktf synth created in the project directory: ${example.strayFiles.join(", ")}`);
     } else {
       out("target: example synthesized in under 3 s: not measured (--no-example)");

@@ -4,7 +4,7 @@
 // each source file (about 60; loading this file and checking take 5 ms in a
 // fresh process, `npm run bench` measures it) and is skipped where there are
 // no sources (the package installed from dist/).
-"use strict";
+
 const { readdirSync, statSync } = require("node:fs");
 const { join } = require("node:path");
 

@@ -10,7 +10,7 @@
 // write the same files at once. Compiler messages go to stderr. Exit status
 // is tsc's; dist/ is stamped only after a build without errors, so after a
 // failed one the bins keep asking for `npm run build`.
-"use strict";
+
 const { spawn } = require("node:child_process");
 const { closeSync, mkdirSync, openSync, utimesSync } = require("node:fs");
 const { join } = require("node:path");

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { jsonSchema } from "../src/config/schema";
 
 export const SCHEMA_FILE = join(__dirname, "..", "domains.schema.json");
-export const schemaText = (): string => JSON.stringify(jsonSchema(), null, 2) + "\n";
+export const schemaText = (): string => `${JSON.stringify(jsonSchema(), null, 2)}\n`;
 
 if (require.main === module) {
   writeFileSync(SCHEMA_FILE, schemaText());

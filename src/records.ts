@@ -3,7 +3,7 @@
  * truth for synth, `dkimctl records`, `dkimctl verify` and the tests.
  */
 import type { Config, Selector } from "./config/model";
-import { InputError, Problem } from "./config/problems";
+import { InputError, type Problem } from "./config/problems";
 import type { ProviderName } from "./config/schema";
 import { keyType } from "./dkim/keys";
 import { recordName } from "./dkim/names";
@@ -59,7 +59,11 @@ export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
     if (domain.rotation) {
       const rotated = lock.rotated(domain.name);
       if (rotated.length === 0)
-        problems.push({ ...domain.position, path: `domains/${domain.name}`, message: `has a rotation policy but no keys in ${config.lockFile} yet: run 'npx dkimctl rotate' and commit ${config.lockFile}` });
+        problems.push({
+          ...domain.position,
+          path: `domains/${domain.name}`,
+          message: `has a rotation policy but no keys in ${config.lockFile} yet: run 'npx dkimctl rotate' and commit ${config.lockFile}`,
+        });
       for (const { selector, entry } of rotated) {
         if (!isPublished(entry.state)) continue;
         // A revoked key is published with an empty p= (RFC 6376 3.6.1) until it is removed.
@@ -73,7 +77,8 @@ export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
       const value = selectorValue(sel, lock, config, problems);
       if (value === undefined) continue;
       const common = { ...base(sel.name, sel.ttl), ...(sel.adopt ? { adopt: true } : {}) };
-      const record: DesiredRecord = sel.source.kind === "delegated" ? { ...common, type: "CNAME", value, strings: [] } : { ...common, type: "TXT", value, strings: splitTxt(value) };
+      const record: DesiredRecord =
+        sel.source.kind === "delegated" ? { ...common, type: "CNAME", value, strings: [] } : { ...common, type: "TXT", value, strings: splitTxt(value) };
       records.push(record);
       origins.set(record, { ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}` });
     }
@@ -88,7 +93,8 @@ function publishedTwice(records: readonly DesiredRecord[], origins: Map<DesiredR
   const seen = new Set<string>();
   const problems: Problem[] = [];
   for (const r of records) {
-    if (seen.has(r.name)) problems.push({ ...origins.get(r)!, message: `the record ${r.name} would be published twice: give each selector of ${r.domain} its own name` });
+    if (seen.has(r.name))
+      problems.push({ ...origins.get(r)!, message: `the record ${r.name} would be published twice: give each selector of ${r.domain} its own name` });
     seen.add(r.name);
   }
   return problems;
@@ -98,14 +104,18 @@ function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Prob
   const at = (message: string) => problems.push({ ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}`, message });
   const entry = lock.get(sel.domain, sel.name);
   if (entry?.state !== undefined) {
-    at(`${sel.name} is a selector that 'dkimctl rotate' made for ${sel.domain} (${entry.state} in ${config.lockFile}): a rotated selector's name is never reused; choose another name for this selector`);
+    at(
+      `${sel.name} is a selector that 'dkimctl rotate' made for ${sel.domain} (${entry.state} in ${config.lockFile}): a rotated selector's name is never reused; choose another name for this selector`,
+    );
     return undefined;
   }
   switch (sel.source.kind) {
     case "delegated":
     case "provided":
       if (entry)
-        at(`has a ${entry.algorithm} key in ${config.lockFile}, but domains.yaml now ${sel.source.kind === "delegated" ? "delegates it (cname)" : "gives its txt"}: a selector never gets a second key; use a new selector name for the new record`);
+        at(
+          `has a ${entry.algorithm} key in ${config.lockFile}, but domains.yaml now ${sel.source.kind === "delegated" ? "delegates it (cname)" : "gives its txt"}: a selector never gets a second key; use a new selector name for the new record`,
+        );
       return sel.source.kind === "delegated" ? sel.source.cname : sel.source.txt;
     case "generated":
       if (!entry) {
@@ -113,7 +123,9 @@ function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Prob
         return undefined;
       }
       if (entry.algorithm !== sel.source.algorithm) {
-        at(`has a ${entry.algorithm} key in ${config.lockFile} but domains.yaml asks for ${sel.source.algorithm}: a selector never gets a second key; add a new selector for the new algorithm`);
+        at(
+          `has a ${entry.algorithm} key in ${config.lockFile} but domains.yaml asks for ${sel.source.algorithm}: a selector never gets a second key; add a new selector for the new algorithm`,
+        );
         return undefined;
       }
       return keyRecordValue(keyType(entry.algorithm), entry.publicKey, { testing: sel.testing, note: sel.note });

@@ -65,7 +65,7 @@ function isDerPrivateKey(base64: string): boolean {
 export function excerpt(text: string, max = EXCERPT_CHARS): string {
   if (isPrivateKey(text)) return PRIVATE_KEY_PLACEHOLDER;
   const chars = Array.from(text);
-  const cut = chars.length > max ? chars.slice(0, max).join("") + "…" : text;
+  const cut = chars.length > max ? `${chars.slice(0, max).join("")}…` : text;
   return escapeControls(cut);
 }
 

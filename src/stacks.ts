@@ -7,7 +7,7 @@
 import type { Backend, Config, Zone } from "./config/model";
 import { stackName } from "./config/load";
 import type { Lock } from "./keys/lock";
-import { DesiredRecord, desiredRecords } from "./records";
+import { type DesiredRecord, desiredRecords } from "./records";
 
 /** Everything a zone's stack is synthesized from. */
 export interface StackContents {

@@ -19,8 +19,15 @@ import { dkimpyVerify, mailauthVerify, signMessage } from "./support/verifiers";
 
 const IDENTITY_VARS = ["DKIMCTL_AGE_IDENTITY", "DKIMCTL_AGE_IDENTITY_FILE"] as const;
 const saved = Object.fromEntries(IDENTITY_VARS.map((v) => [v, process.env[v]]));
-beforeAll(() => IDENTITY_VARS.forEach((v) => delete process.env[v]));
-afterAll(() => IDENTITY_VARS.forEach((v) => (saved[v] === undefined ? delete process.env[v] : (process.env[v] = saved[v]))));
+beforeAll(() => {
+  for (const v of IDENTITY_VARS) delete process.env[v];
+});
+afterAll(() => {
+  for (const v of IDENTITY_VARS) {
+    if (saved[v] === undefined) delete process.env[v];
+    else process.env[v] = saved[v];
+  }
+});
 
 /** Every run's output and every private key seen, for the leak check at the end. */
 const said: string[] = [];
@@ -35,7 +42,7 @@ async function dkimctl(env: Partial<Record<(typeof IDENTITY_VARS)[number], strin
     said.push(r.out, r.err);
     return r;
   } finally {
-    IDENTITY_VARS.forEach((v) => delete process.env[v]);
+    for (const v of IDENTITY_VARS) delete process.env[v];
   }
 }
 
@@ -141,9 +148,16 @@ test("export works with only DKIMCTL_AGE_IDENTITY, and mail signed with the expo
   const r = await dkimctl({ DKIMCTL_AGE_IDENTITY: alice.text }, "export", "--format", "pem", "--out", out, "--config", p.config);
   expect(r).toMatchObject({ code: 0, err: "" });
   const lock = lockOf(p.lock);
-  const records = JSON.parse((await dkimctl({}, "records", "--format", "json", "--config", p.config)).out) as { name: string; type: string; strings: string[] }[];
+  const records = JSON.parse((await dkimctl({}, "records", "--format", "json", "--config", p.config)).out) as {
+    name: string;
+    type: string;
+    strings: string[];
+  }[];
   const txt = { txt: Object.fromEntries(records.filter((x) => x.type === "TXT").map((x) => [x.name, [x.strings]])) };
-  for (const [selector, algorithm] of [["s1", "rsa"], ["e1", "ed25519"]] as const) {
+  for (const [selector, algorithm] of [
+    ["s1", "rsa"],
+    ["e1", "ed25519"],
+  ] as const) {
     const pem = readFileSync(join(out, "example.com", `${selector}.pem`), "utf8");
     pems.push(pem);
     expect(fingerprintOf(pem)).toBe(lock["example.com"][selector].fingerprint);
@@ -311,7 +325,9 @@ test("an ssh-ed25519 recipient is refused with what to give instead: the age lib
   const r = await dkimctl({}, "keys", "--config", p.config);
   expect(r.code).toBe(1);
   // Refused by validation, at its line in domains.yaml, before the store opens.
-  expect(r.err).toMatch(/domains\.yaml:\d+:\d+: keyStore\/age\/recipients\/1: SSH keys are not supported as recipients .* give the teammate's 'age-keygen -y' recipient/);
+  expect(r.err).toMatch(
+    /domains\.yaml:\d+:\d+: keyStore\/age\/recipients\/1: SSH keys are not supported as recipients .* give the teammate's 'age-keygen -y' recipient/,
+  );
   expect(existsSync(p.ageDir)).toBe(false);
 });
 

@@ -81,7 +81,12 @@ test("cdktf synth of the example writes the same Terraform JSON with cdktf and w
   const withCdktf = synthesized(example.dir);
   const withCdktn = synthesized(scratch);
   expect([...withCdktn.keys()].sort()).toEqual([...withCdktf.keys()].sort());
-  expect([...withCdktf.keys()].sort()).toEqual(["manifest.json", "stacks/example-com/cdk.tf.json", "stacks/example-net/cdk.tf.json", "stacks/example-org/cdk.tf.json"]);
+  expect([...withCdktf.keys()].sort()).toEqual([
+    "manifest.json",
+    "stacks/example-com/cdk.tf.json",
+    "stacks/example-net/cdk.tf.json",
+    "stacks/example-org/cdk.tf.json",
+  ]);
   for (const [file, text] of withCdktf) {
     const a = unstamped(file, text);
     const b = unstamped(file, withCdktn.get(file)!);

@@ -6,10 +6,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../src/config/load";
-import { Lock, LockEntry } from "../src/keys/lock";
+import { Lock, type LockEntry } from "../src/keys/lock";
 import { fingerprint } from "../src/dkim/keys";
 import { checkPlan } from "../src/plan/check-plan";
-import { desiredRecords, DesiredRecord } from "../src/records";
+import { desiredRecords, type DesiredRecord } from "../src/records";
 import { quoteTxt } from "../src/dkim/txt";
 import { dkimctl, tempProject } from "./support/project";
 
@@ -41,7 +41,12 @@ const cf = (r: { name: string; type: string; value?: string; strings?: readonly 
   zone_id: "023e105f4ecef8ad9ca31a8372d0c353",
   content: r.type === "TXT" ? quoteTxt(r.strings ?? [r.value!]) : r.value,
 });
-const change = (address: string, actions: string[], before: object | null, after: object | null, type = "cloudflare_dns_record") => ({ address, mode: "managed", type, change: { actions, before, after } });
+const change = (address: string, actions: string[], before: object | null, after: object | null, type = "cloudflare_dns_record") => ({
+  address,
+  mode: "managed",
+  type,
+  change: { actions, before, after },
+});
 const plan = (...resource_changes: object[]) => ({ format_version: "1.2", resource_changes });
 const rec = (name: string) => records.find((r) => r.name === name)!;
 const check = (pl: object) => checkPlan(pl, loadConfig(p.config), Lock.read(p.lock)).map((f) => `${f.severity} ${f.name ?? f.address}: ${f.message}`);
@@ -61,8 +66,14 @@ test("deleting the active key's record is refused", () => {
 test("replacing the pending key's record is refused; so is deleting a hand-written selector still in domains.yaml", () => {
   const pending = rec("s202606a._domainkey.example.org");
   const hand = rec("s1._domainkey.mail.example.org");
-  expect(check(plan(change("cloudflare_dns_record.p", ["delete", "create"], cf(pending), cf(pending)), change("cloudflare_dns_record.h", ["delete"], cf(hand), null)))).toEqual([
-    expect.stringMatching(/^error s202606a._domainkey.example.org: the plan replaces the record of pending selector s202606a of example.org: mail signed with it from the next rotation would fail to verify while the record is recreated/),
+  expect(
+    check(
+      plan(change("cloudflare_dns_record.p", ["delete", "create"], cf(pending), cf(pending)), change("cloudflare_dns_record.h", ["delete"], cf(hand), null)),
+    ),
+  ).toEqual([
+    expect.stringMatching(
+      /^error s202606a._domainkey.example.org: the plan replaces the record of pending selector s202606a of example.org: mail signed with it from the next rotation would fail to verify while the record is recreated/,
+    ),
     expect.stringMatching(/^error s1._domainkey.mail.example.org: the plan deletes the record of active selector s1 of mail.example.org/),
   ]);
 });
@@ -72,7 +83,9 @@ test("a key the lock does not have is refused", () => {
   const other = rec("s1._domainkey.mail.example.org").value.replace(/^.*p=/, "");
   const forged = { ...active, strings: undefined, value: `v=DKIM1; k=rsa; p=${other}` };
   expect(check(plan(change("cloudflare_dns_record.a", ["update"], cf(active), cf(forged))))).toEqual([
-    expect.stringMatching(/^error s202601a._domainkey.example.org: the plan publishes a key for s202601a of example.org that the lock does not have \(lock sha256:[0-9a-f]{64}\)/),
+    expect.stringMatching(
+      /^error s202601a._domainkey.example.org: the plan publishes a key for s202601a of example.org that the lock does not have \(lock sha256:[0-9a-f]{64}\)/,
+    ),
   ]);
 });
 
@@ -112,7 +125,9 @@ test("the command: exit 1 with each refusal on stderr, exit 0 for a safe plan, a
   expect((await dkimctl("check-plan", good, "--config", p.config)).code).toBe(0);
   const notPlan = join(p.dir, "x.json");
   writeFileSync(notPlan, "[]");
-  expect((await dkimctl("check-plan", notPlan, "--config", p.config)).err).toMatch(/not a Terraform JSON plan: make it with 'terraform show -json PLANFILE > plan.json'/);
+  expect((await dkimctl("check-plan", notPlan, "--config", p.config)).err).toMatch(
+    /not a Terraform JSON plan: make it with 'terraform show -json PLANFILE > plan.json'/,
+  );
   expect((await dkimctl("check-plan", "--config", p.config)).code).toBe(2);
 });
 
@@ -146,7 +161,9 @@ test("a swapped key is refused even when the lock was edited to agree: update, b
   const swapped = desiredRecords(loadConfig(p.config), lock).find((r) => r.name === s1.name)!;
   expect(keyOf(swapped)).toBe(other);
   const secondKey = expect.stringMatching(
-    new RegExp(`^error s1._domainkey.mail.example.org: the plan changes the key of selector s1 of mail.example.org from ${fingerprint(keyOf(s1)).slice(0, 19)}.* to ${fingerprint(other).slice(0, 19)}.*: a selector never gets a second key`),
+    new RegExp(
+      `^error s1._domainkey.mail.example.org: the plan changes the key of selector s1 of mail.example.org from ${fingerprint(keyOf(s1)).slice(0, 19)}.* to ${fingerprint(other).slice(0, 19)}.*: a selector never gets a second key`,
+    ),
   );
   for (const actions of [["update"], ["delete", "create"], ["create", "delete"]])
     expect({ actions, findings: checkWith(lock, plan(change("cloudflare_dns_record.s1", actions, cf(s1), cf(swapped)))) }).toEqual({
@@ -154,9 +171,9 @@ test("a swapped key is refused even when the lock was edited to agree: update, b
       findings: expect.arrayContaining([secondKey]),
     });
   // The old record deleted by one resource, the new key created by another.
-  expect(checkWith(lock, plan(change("cloudflare_dns_record.old", ["delete"], cf(s1), null), change("cloudflare_dns_record.new", ["create"], null, cf(swapped))))).toEqual(
-    expect.arrayContaining([secondKey]),
-  );
+  expect(
+    checkWith(lock, plan(change("cloudflare_dns_record.old", ["delete"], cf(s1), null), change("cloudflare_dns_record.new", ["create"], null, cf(swapped)))),
+  ).toEqual(expect.arrayContaining([secondKey]));
   // Route53 too (records instead of content).
   expect(checkWith(lock, plan(change("aws_route53_record.s1", ["update"], r53(s1), r53(swapped), "aws_route53_record")))).toEqual([secondKey]);
 });
@@ -165,7 +182,9 @@ test("revocation (empty p=) passes only for a selector the lock has revoked", ()
   const active = rec("s202601a._domainkey.example.org");
   const revokedValue = { ...active, strings: undefined, value: active.value.replace(/p=.*$/, "p=") };
   const update = plan(change("cloudflare_dns_record.a", ["update"], cf(active), cf(revokedValue)));
-  expect(checkWith(lockWith("example.org", "s202601a", { state: "revoked", retired: "2026-07-03T00:00:00Z", revoked: "2026-07-10T00:00:00Z" }), update)).toEqual([]);
+  expect(
+    checkWith(lockWith("example.org", "s202601a", { state: "revoked", retired: "2026-07-03T00:00:00Z", revoked: "2026-07-10T00:00:00Z" }), update),
+  ).toEqual([]);
   expect(check(update)).toEqual([
     "error s202601a._domainkey.example.org: the plan revokes the key of selector s202601a of example.org (empty p=), but the lock has it as active: only a key dkimctl rotate has revoked may lose its p=",
   ]);
@@ -174,7 +193,10 @@ test("revocation (empty p=) passes only for a selector the lock has revoked", ()
 test("a rename (delete+create, either order) from an active selector's record to another selector's is refused on its before side", () => {
   const active = rec("s202601a._domainkey.example.org");
   const s1 = rec("s1._domainkey.mail.example.org");
-  for (const actions of [["delete", "create"], ["create", "delete"]])
+  for (const actions of [
+    ["delete", "create"],
+    ["create", "delete"],
+  ])
     expect({ actions, findings: check(plan(change("cloudflare_dns_record.e1", actions, cf(active), cf(s1)))) }).toEqual({
       actions,
       findings: [
@@ -184,7 +206,9 @@ test("a rename (delete+create, either order) from an active selector's record to
   // Issue 7's reproduction: a hand-written selector's Route53 record renamed to another desired record.
   const pending = rec("s202606a._domainkey.example.org");
   expect(check(plan(change("aws_route53_record.s1", ["delete", "create"], r53(s1), r53(pending), "aws_route53_record")))).toEqual([
-    expect.stringMatching(/^error s1._domainkey.mail.example.org: the plan deletes the record of active selector s1 of mail.example.org \(this resource now makes s202606a._domainkey.example.org\)/),
+    expect.stringMatching(
+      /^error s1._domainkey.mail.example.org: the plan deletes the record of active selector s1 of mail.example.org \(this resource now makes s202606a._domainkey.example.org\)/,
+    ),
   ]);
 });
 
@@ -192,7 +216,9 @@ test("an update that moves a record to another name or zone deletes the old one"
   const pending = rec("s202606a._domainkey.example.org");
   const moved = { ...cf(pending), zone_id: "99999999999999999999999999999999" };
   expect(check(plan(change("cloudflare_dns_record.p", ["update"], cf(pending), moved)))).toEqual([
-    expect.stringMatching(/^error s202606a._domainkey.example.org: the plan deletes the record of pending selector s202606a of example.org \(this resource now writes it into zone id 99999999999999999999999999999999\)/),
+    expect.stringMatching(
+      /^error s202606a._domainkey.example.org: the plan deletes the record of pending selector s202606a of example.org \(this resource now writes it into zone id 99999999999999999999999999999999\)/,
+    ),
     "error s202606a._domainkey.example.org: the plan writes s202606a._domainkey.example.org into zone id 99999999999999999999999999999999, but domains.yaml puts it in zone example.org (id 023e105f4ecef8ad9ca31a8372d0c353)",
   ]);
 });
@@ -210,8 +236,12 @@ test("forget (Terraform 1.7+): a record dkimctl still publishes must not be forg
       ),
     ),
   ).toEqual([
-    expect.stringMatching(/^error s202601a._domainkey.example.org: the plan forgets s202601a._domainkey.example.org \(Terraform stops managing it; the record stays in DNS\), but dkimctl still publishes it \(active selector s202601a of example.org\)/),
-    expect.stringMatching(/^error s1._domainkey.mail.example.org: the plan forgets s1._domainkey.mail.example.org .*but dkimctl still publishes it \(selector s1 of mail.example.org\)/),
+    expect.stringMatching(
+      /^error s202601a._domainkey.example.org: the plan forgets s202601a._domainkey.example.org \(Terraform stops managing it; the record stays in DNS\), but dkimctl still publishes it \(active selector s202601a of example.org\)/,
+    ),
+    expect.stringMatching(
+      /^error s1._domainkey.mail.example.org: the plan forgets s1._domainkey.mail.example.org .*but dkimctl still publishes it \(selector s1 of mail.example.org\)/,
+    ),
     "warning old._domainkey.mail.example.org: the plan forgets old._domainkey.mail.example.org, a selector no longer in domains.yaml: it stays in DNS, unmanaged; delete it by hand once no signer uses it",
   ]);
 });
@@ -227,7 +257,9 @@ test("TTL and zone are compared, not just type and value", () => {
     ),
   ).toEqual([
     "error s1._domainkey.mail.example.org: the plan sets TTL 60 on s1._domainkey.mail.example.org where domains.yaml gives 3600",
-    expect.stringMatching(/^error s1._domainkey.mail.example.org: the plan deletes the record of active selector s1 of mail.example.org \(this resource now writes it into zone id 0123\)/),
+    expect.stringMatching(
+      /^error s1._domainkey.mail.example.org: the plan deletes the record of active selector s1 of mail.example.org \(this resource now writes it into zone id 0123\)/,
+    ),
     "error s1._domainkey.mail.example.org: the plan writes s1._domainkey.mail.example.org into zone id 0123, but domains.yaml puts it in zone example.org (id 023e105f4ecef8ad9ca31a8372d0c353)",
   ]);
 });
@@ -241,22 +273,64 @@ test("a plan of the wrong shape gets clear errors naming the resource, never a T
     [{ format_version: 1 }, [at("format_version", /is a number, not a version string such as "1\.2"/)]],
     [plan(null as unknown as object), [at("resource_changes[0]", /is null, not a resource change/)]],
     [plan({ address: "cloudflare_dns_record.a", mode: "managed", type: "cloudflare_dns_record" }), [at("cloudflare_dns_record.a", /has no change object/)]],
-    [plan({ mode: "managed", type: "cloudflare_dns_record", change: { actions: ["create"], before: null, after: cf(s1) } }), [at("resource_changes[0]", /has no address/)]],
-    [plan({ address: "x.y", type: "cloudflare_dns_record", change: { actions: ["create"], before: null, after: cf(s1) } }), [at("x.y", /has mode undefined; Terraform writes "managed" or "data"/)]],
-    [plan(change("cloudflare_dns_record.a", null as unknown as string[], null, cf(s1))), [at("cloudflare_dns_record.a", /change.actions is null, not a list of actions/)]],
-    [plan(change("cloudflare_dns_record.a", ["explode"], null, cf(s1))), [at("cloudflare_dns_record.a", /change.actions \["explode"\] is not an action list Terraform writes/)]],
-    [plan(change("cloudflare_dns_record.a", ["delete", "delete"], cf(s1), null)), [at("cloudflare_dns_record.a", /change.actions \["delete","delete"\] is not an action list/)]],
-    [plan(change("cloudflare_dns_record.a", ["create"], "text" as unknown as object, cf(s1))), [at("cloudflare_dns_record.a", /change.before is a string, not an object or null/)]],
-    [plan(change("cloudflare_dns_record.a", ["create"], null, 5 as unknown as object)), [at("cloudflare_dns_record.a", /change.after is a number, not an object or null/)]],
+    [
+      plan({ mode: "managed", type: "cloudflare_dns_record", change: { actions: ["create"], before: null, after: cf(s1) } }),
+      [at("resource_changes[0]", /has no address/)],
+    ],
+    [
+      plan({ address: "x.y", type: "cloudflare_dns_record", change: { actions: ["create"], before: null, after: cf(s1) } }),
+      [at("x.y", /has mode undefined; Terraform writes "managed" or "data"/)],
+    ],
+    [
+      plan(change("cloudflare_dns_record.a", null as unknown as string[], null, cf(s1))),
+      [at("cloudflare_dns_record.a", /change.actions is null, not a list of actions/)],
+    ],
+    [
+      plan(change("cloudflare_dns_record.a", ["explode"], null, cf(s1))),
+      [at("cloudflare_dns_record.a", /change.actions \["explode"\] is not an action list Terraform writes/)],
+    ],
+    [
+      plan(change("cloudflare_dns_record.a", ["delete", "delete"], cf(s1), null)),
+      [at("cloudflare_dns_record.a", /change.actions \["delete","delete"\] is not an action list/)],
+    ],
+    [
+      plan(change("cloudflare_dns_record.a", ["create"], "text" as unknown as object, cf(s1))),
+      [at("cloudflare_dns_record.a", /change.before is a string, not an object or null/)],
+    ],
+    [
+      plan(change("cloudflare_dns_record.a", ["create"], null, 5 as unknown as object)),
+      [at("cloudflare_dns_record.a", /change.after is a number, not an object or null/)],
+    ],
     [plan(change("cloudflare_dns_record.a", ["create"], null, null)), [at("cloudflare_dns_record.a", /a create without change.after/)]],
     [plan(change("cloudflare_dns_record.a", ["delete"], null, null)), [at("cloudflare_dns_record.a", /a delete without change.before/)]],
     [plan(change("cloudflare_dns_record.a", ["create"], cf(s1), cf(s1))), [at("cloudflare_dns_record.a", /a create with a change.before/)]],
-    [plan(change("aws_route53_record.a", ["create"], null, r53(s1, { records: "x" }), "aws_route53_record")), [at("aws_route53_record.a", /change.after.records is a string, not a list of strings/)]],
-    [plan(change("aws_route53_record.a", ["create"], null, r53(s1, { records: [1] }), "aws_route53_record")), [at("aws_route53_record.a", /change.after.records is a list holding a number, not a list of strings/)]],
-    [plan(change("cloudflare_dns_record.a", ["create"], null, { ...cf(s1), content: 5 })), [at("cloudflare_dns_record.a", /change.after.content is a number, not a string/)]],
-    [plan(change("cloudflare_dns_record.a", ["create"], null, { ...cf(s1), name: 7, ttl: "3600" })), [at("cloudflare_dns_record.a", /change.after.name is a number, not a string/), at("cloudflare_dns_record.a", /change.after.ttl is a string, not a number/)]],
-    [plan(change("cloudflare_dns_record.a", ["create"], null, { ...cf(s1), name: "x".repeat(5000) })), [at("cloudflare_dns_record.a", /change.after.name "x{24}…" \(5000 characters\) is not a DNS name/)]],
-    [{ ...plan(), prior_state: { values: { root_module: { resources: 5, child_modules: [null] } } } }, [at("prior_state", /root_module.resources is a number, not a list/)]],
+    [
+      plan(change("aws_route53_record.a", ["create"], null, r53(s1, { records: "x" }), "aws_route53_record")),
+      [at("aws_route53_record.a", /change.after.records is a string, not a list of strings/)],
+    ],
+    [
+      plan(change("aws_route53_record.a", ["create"], null, r53(s1, { records: [1] }), "aws_route53_record")),
+      [at("aws_route53_record.a", /change.after.records is a list holding a number, not a list of strings/)],
+    ],
+    [
+      plan(change("cloudflare_dns_record.a", ["create"], null, { ...cf(s1), content: 5 })),
+      [at("cloudflare_dns_record.a", /change.after.content is a number, not a string/)],
+    ],
+    [
+      plan(change("cloudflare_dns_record.a", ["create"], null, { ...cf(s1), name: 7, ttl: "3600" })),
+      [
+        at("cloudflare_dns_record.a", /change.after.name is a number, not a string/),
+        at("cloudflare_dns_record.a", /change.after.ttl is a string, not a number/),
+      ],
+    ],
+    [
+      plan(change("cloudflare_dns_record.a", ["create"], null, { ...cf(s1), name: "x".repeat(5000) })),
+      [at("cloudflare_dns_record.a", /change.after.name "x{24}…" \(5000 characters\) is not a DNS name/)],
+    ],
+    [
+      { ...plan(), prior_state: { values: { root_module: { resources: 5, child_modules: [null] } } } },
+      [at("prior_state", /root_module.resources is a number, not a list/)],
+    ],
   ];
   for (const [pl, expected] of cases) {
     let findings: string[] | string;
@@ -271,7 +345,13 @@ test("a plan of the wrong shape gets clear errors naming the resource, never a T
 
 test("the command: a plan of the wrong shape exits 1 with the reason, no stack trace", async () => {
   const file = join(p.dir, "shape.json");
-  writeFileSync(file, JSON.stringify({ format_version: "1.2", resource_changes: [null, { address: "aws_route53_record.x", mode: "managed", type: "aws_route53_record", change: { actions: null } }] }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      format_version: "1.2",
+      resource_changes: [null, { address: "aws_route53_record.x", mode: "managed", type: "aws_route53_record", change: { actions: null } }],
+    }),
+  );
   const r = await dkimctl("check-plan", file, "--config", p.config);
   expect(r.code).toBe(1);
   expect(r.err).toBe(
@@ -298,5 +378,9 @@ domains:
   const imported = { ...update, change: { ...update.change, importing: { id: "Z0123456789ABCDEFGHIJ_s3._domainkey.example.net_TXT" } } };
   const checkQ = (pl: object) => checkPlan(pl, loadConfig(q.config), Lock.read(q.lock)).map((f) => `${f.severity} ${f.name ?? f.address}: ${f.message}`);
   expect(checkQ(plan(imported))).toEqual([]);
-  expect(checkQ(plan(update))).toEqual([expect.stringMatching(/^error s3._domainkey.example.net: the plan changes the key of selector s3 of example.net from sha256:.* a selector never gets a second key/)]);
+  expect(checkQ(plan(update))).toEqual([
+    expect.stringMatching(
+      /^error s3._domainkey.example.net: the plan changes the key of selector s3 of example.net from sha256:.* a selector never gets a second key/,
+    ),
+  ]);
 });

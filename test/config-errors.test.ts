@@ -3,7 +3,7 @@
  * all of them at once.
  */
 import { parseConfig } from "../src/config/load";
-import { InputError, Problem } from "../src/config/problems";
+import { InputError, type Problem } from "../src/config/problems";
 
 function problemsOf(text: string): Problem[] {
   try {
@@ -86,7 +86,7 @@ describe("rejected input names its line and column", () => {
   });
 
   test("a domain name longer than 253 octets", () => {
-    const long = Array.from({ length: 5 }, () => "a".repeat(60)).join(".") + ".example.com";
+    const long = `${Array.from({ length: 5 }, () => "a".repeat(60)).join(".")}.example.com`;
     const p = only(`${ZONES}  ${long}:\n    selectors:\n      s1: {}\n`);
     expect(p.message).toMatch(/octets long; a DNS name has at most 253/);
   });
@@ -106,7 +106,7 @@ describe("rejected input names its line and column", () => {
   });
 
   test("a record name longer than 253 octets", () => {
-    const domain = Array.from({ length: 3 }, () => "d".repeat(63)).join(".") + ".example.com";
+    const domain = `${Array.from({ length: 3 }, () => "d".repeat(63)).join(".")}.example.com`;
     const sel = "s".repeat(50);
     const p = only(`${ZONES}  ${domain}:\n    selectors:\n      ${sel}: {}\n`);
     expect(p.message).toMatch(/record name .* octets; DNS allows 253: use a shorter selector/);
@@ -115,7 +115,9 @@ describe("rejected input names its line and column", () => {
   test("a domain under no declared zone", () => {
     const p = only(`${ZONES}  example.net:\n    selectors:\n      s1: {}\n`);
     expect([p.line, p.col]).toEqual([6, 3]);
-    expect(p.message).toBe("example.net is under no zone in 'zones' (zones: example.com, example.org): add the zone that holds example.net to 'zones', or fix the name");
+    expect(p.message).toBe(
+      "example.net is under no zone in 'zones' (zones: example.com, example.org): add the zone that holds example.net to 'zones', or fix the name",
+    );
   });
 
   test("zone ids of the wrong shape for their provider", () => {
@@ -145,12 +147,15 @@ domains: {}
   });
 
   test("a pasted '/hostedzone/' prefix is stripped with a warning at the zone id", () => {
-    const c = parseConfig("d.yaml", `version: 1
+    const c = parseConfig(
+      "d.yaml",
+      `version: 1
 zones:
   example.com: { provider: route53, zoneId: /hostedzone/AQTSO4NTGMFBP4V554K73K }
   example.net: { provider: route53, zoneId: hostedzone/Z0123456789ABCDEFGHIJ }
 domains: {}
-`);
+`,
+    );
     expect(c.zones.map((z) => z.zoneId)).toEqual(["AQTSO4NTGMFBP4V554K73K", "Z0123456789ABCDEFGHIJ"]);
     expect(c.warnings).toEqual([
       "d.yaml:3:45: zones/example.com/zoneId: '/hostedzone/' is the resource path, not part of the zone id: dkimctl uses AQTSO4NTGMFBP4V554K73K; remove the prefix",
@@ -172,9 +177,21 @@ zones:
 domains: {}
 `);
     expect(ps.map((p) => [p.line, p.col, p.message])).toEqual([
-      [3, 45, "'023e105f4ecef8ad9ca31a83…' is a Cloudflare zone id, but example.com is a route53 zone: give its Route53 hosted zone id (up to 32 upper-case letters and digits, e.g. Z0123456789ABCDEFGHIJ), or set 'provider: cloudflare'"],
-      [4, 48, "'AQTSO4NTGMFBP4V554K73K' is a Route53 hosted zone id, but example.org is a cloudflare zone: give its Cloudflare zone id (32 lower-case hex digits, on the zone's Overview page as 'Zone ID'), or set 'provider: route53'"],
-      [5, 48, "'/hostedzone/Z0123456789A…' is a Route53 hosted zone id, but example.net is a cloudflare zone: give its Cloudflare zone id (32 lower-case hex digits, on the zone's Overview page as 'Zone ID'), or set 'provider: route53'"],
+      [
+        3,
+        45,
+        "'023e105f4ecef8ad9ca31a83…' is a Cloudflare zone id, but example.com is a route53 zone: give its Route53 hosted zone id (up to 32 upper-case letters and digits, e.g. Z0123456789ABCDEFGHIJ), or set 'provider: cloudflare'",
+      ],
+      [
+        4,
+        48,
+        "'AQTSO4NTGMFBP4V554K73K' is a Route53 hosted zone id, but example.org is a cloudflare zone: give its Cloudflare zone id (32 lower-case hex digits, on the zone's Overview page as 'Zone ID'), or set 'provider: route53'",
+      ],
+      [
+        5,
+        48,
+        "'/hostedzone/Z0123456789A…' is a Route53 hosted zone id, but example.net is a cloudflare zone: give its Cloudflare zone id (32 lower-case hex digits, on the zone's Overview page as 'Zone ID'), or set 'provider: route53'",
+      ],
     ]);
   });
 
@@ -326,7 +343,10 @@ domains:
   });
 
   test("a provided record copied quoted and split from a support page is joined and normalised", () => {
-    const c = parseConfig("d.yaml", `${ZONES}  example.org:\n    selectors:\n      s1: { txt: '"v=DKIM1; k=ed25519; " "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="', testing: true }\n`);
+    const c = parseConfig(
+      "d.yaml",
+      `${ZONES}  example.org:\n    selectors:\n      s1: { txt: '"v=DKIM1; k=ed25519; " "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="', testing: true }\n`,
+    );
     expect(c.domains[0].selectors[0].source).toEqual({ kind: "provided", txt: "v=DKIM1; k=ed25519; t=y; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=" });
   });
 
@@ -340,8 +360,17 @@ domains:
 
   test("backends: s3 with per-stack keys, cloud, and exactly one", () => {
     const base = `version: 1\nzones: {}\ndomains: {}\n`;
-    expect(parseConfig("d.yaml", `${base}backend: { s3: { bucket: b, region: eu-west-1 } }\n`).backend).toEqual({ kind: "s3", bucket: "b", region: "eu-west-1", keyPrefix: "dkimctl/" });
-    expect(parseConfig("d.yaml", `${base}backend: { cloud: { organization: acme } }\n`).backend).toEqual({ kind: "cloud", organization: "acme", workspacePrefix: "dkimctl-" });
+    expect(parseConfig("d.yaml", `${base}backend: { s3: { bucket: b, region: eu-west-1 } }\n`).backend).toEqual({
+      kind: "s3",
+      bucket: "b",
+      region: "eu-west-1",
+      keyPrefix: "dkimctl/",
+    });
+    expect(parseConfig("d.yaml", `${base}backend: { cloud: { organization: acme } }\n`).backend).toEqual({
+      kind: "cloud",
+      organization: "acme",
+      workspacePrefix: "dkimctl-",
+    });
     const p = only(`${base}backend: { s3: { bucket: b, region: r }, cloud: { organization: acme } }\n`);
     expect(p.message).toBe("choose one backend, not s3 and cloud");
   });

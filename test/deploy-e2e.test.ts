@@ -9,9 +9,9 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseQuotedTxt } from "../src/dkim/txt";
 import { cdktf, cdktfProject } from "./support/cdktf-project";
-import { DnsServer, startDnsServer } from "./support/dns-server";
+import { type DnsServer, startDnsServer } from "./support/dns-server";
 import { dkimctl, tempDir } from "./support/project";
-import { LoggedRequest, RecordSet, Route53Endpoint } from "./support/route53-endpoint";
+import { type LoggedRequest, type RecordSet, Route53Endpoint } from "./support/route53-endpoint";
 import { requireTerraform, terraform, terraformEnv } from "./support/terraform";
 import { dkimpyVerify, mailauthVerify, signMessage } from "./support/verifiers";
 import { findSecrets, scanTree } from "./support/secrets";
@@ -67,7 +67,14 @@ function served(): JsonRecord[] {
     .flatMap(([zone, id]) =>
       ours(id).map((r) => {
         const strings = r.type === "TXT" ? parseQuotedTxt(r.values[0]) : [];
-        return { zone, name: r.name.replace(/\.$/, ""), type: r.type, ttl: r.ttl, value: r.type === "TXT" ? strings.join("") : r.values[0].replace(/\.$/, ""), strings };
+        return {
+          zone,
+          name: r.name.replace(/\.$/, ""),
+          type: r.type,
+          ttl: r.ttl,
+          value: r.type === "TXT" ? strings.join("") : r.values[0].replace(/\.$/, ""),
+          strings,
+        };
       }),
     )
     .sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name));
@@ -138,7 +145,9 @@ test("an immediate cdktf diff of every stack reports no changes (no perpetual di
   expect(calls.ChangeResourceRecordSets).toBeUndefined();
   // No private key in the Terraform state, the synthesized stacks or the plans cdktf left behind.
   const store = join(project.dir, ".dkim", "keys");
-  const pems = readdirSync(store, { recursive: true, withFileTypes: true }).filter((f) => f.isFile()).map((f) => readFileSync(join(f.parentPath, f.name), "utf8"));
+  const pems = readdirSync(store, { recursive: true, withFileTypes: true })
+    .filter((f) => f.isFile())
+    .map((f) => readFileSync(join(f.parentPath, f.name), "utf8"));
   expect(pems.length).toBe(6);
   const states = readdirSync(project.dir).filter((f) => /^terraform\..*\.tfstate$/.test(f));
   expect(states.sort()).toEqual(["terraform.example-com.tfstate", "terraform.example-io.tfstate", "terraform.example-net.tfstate"]);
@@ -161,7 +170,12 @@ describe("served by a real DNS server", () => {
     expect(checks.map((c) => c.status)).toEqual(Array(served().length).fill("ok"));
     expect(r.code).toBe(0);
     // Each zone's Route53 name servers, reached at the knot server.
-    const pins = Object.values(ZONES).flatMap((id) => endpoint.records(id).filter((x) => x.type === "NS").flatMap((x) => x.values.map((ns) => ["--ns-address", `${ns.replace(/\.$/, "")}=${dns.address}`])));
+    const pins = Object.values(ZONES).flatMap((id) =>
+      endpoint
+        .records(id)
+        .filter((x) => x.type === "NS")
+        .flatMap((x) => x.values.map((ns) => ["--ns-address", `${ns.replace(/\.$/, "")}=${dns.address}`])),
+    );
     expect(pins.length).toBeGreaterThan(0);
     const a = await dkimctl("verify", "--config", project.config, "--resolver", dns.address, "--authoritative", ...pins.flat());
     expect({ code: a.code, out: a.code === 0 ? "" : a.out + a.err }).toEqual({ code: 0, out: "" });
@@ -180,9 +194,15 @@ describe("served by a real DNS server", () => {
     ] as const) {
       const privateKeyPem = readFileSync(join(out, domain, `${selector}.pem`), "utf8");
       const signed = await signMessage({ privateKeyPem, domain, selector, algorithm });
-      for (const verify of [mailauthVerify, dkimpyVerify]) expect({ domain, selector, ok: (await verify(signed, lookup)).ok }).toEqual({ domain, selector, ok: true });
+      for (const verify of [mailauthVerify, dkimpyVerify])
+        expect({ domain, selector, ok: (await verify(signed, lookup)).ok }).toEqual({ domain, selector, ok: true });
     }
-    const wrong = await signMessage({ privateKeyPem: readFileSync(join(out, "example.net", "s1.pem"), "utf8"), domain: "example.com", selector: "s1", algorithm: "rsa" });
+    const wrong = await signMessage({
+      privateKeyPem: readFileSync(join(out, "example.net", "s1.pem"), "utf8"),
+      domain: "example.com",
+      selector: "s1",
+      algorithm: "rsa",
+    });
     for (const verify of [mailauthVerify, dkimpyVerify]) expect((await verify(wrong, lookup)).ok).toBe(false);
   });
 
@@ -241,17 +261,24 @@ test("a record already in the zone but not in Terraform's state is not overwritt
   const id = ZONES["example.net"];
   const foreign: RecordSet = { name: "s3._domainkey.example.net.", type: "TXT", ttl: 300, values: ['"v=DKIM1; k=rsa; p=from-another-tool"'] };
   endpoint.putRecord(id, foreign);
-  const text = readFileSync(project.config, "utf8").replace("      del: { cname: del.dkim.provider.example }\n", "      del: { cname: del.dkim.provider.example }\n      s3: {}\n");
+  const text = readFileSync(project.config, "utf8").replace(
+    "      del: { cname: del.dkim.provider.example }\n",
+    "      del: { cname: del.dkim.provider.example }\n      s3: {}\n",
+  );
   writeFileSync(project.config, text);
   await dkimctl("keys", "--config", project.config);
   expect((await cdktf(["synth"], { cwd: project.dir, env })).code).toBe(0);
   expect(planActions("example-net")).toEqual({ "s3._domainkey.example.net": "create" });
   const check = await dkimctl("check-plan", join(project.dir, "cdktf.out", "stacks", "example-net", "plan.json"), "--config", project.config);
   expect(check.code).toBe(1);
-  expect(check.err).toContain("the plan creates s3._domainkey.example.net, but the zone already has a record there that this stack did not create, and Route53 refuses to overwrite it. To take it over (its value becomes the one dkimctl publishes), set 'adopt: true' on selector s3 of example.net in domains.yaml");
+  expect(check.err).toContain(
+    "the plan creates s3._domainkey.example.net, but the zone already has a record there that this stack did not create, and Route53 refuses to overwrite it. To take it over (its value becomes the one dkimctl publishes), set 'adopt: true' on selector s3 of example.net in domains.yaml",
+  );
   const r = await cdktf(["deploy", "example-net", "--auto-approve", "--skip-provider-lock"], { cwd: project.dir, env });
   expect(r.code).not.toBe(0);
-  expect(r.out).toMatch(/InvalidChangeBatch: \[Tried to create resource record set \[name='s3\._domainkey\.example\.net\.', type='TXT'\] but it already exists\]/);
+  expect(r.out).toMatch(
+    /InvalidChangeBatch: \[Tried to create resource record set \[name='s3\._domainkey\.example\.net\.', type='TXT'\] but it already exists\]/,
+  );
   expect(endpoint.records(id).find((x) => x.name === foreign.name)).toEqual(foreign);
 
   writeFileSync(project.config, text.replace("      s3: {}\n", "      s3: { adopt: true }\n"));

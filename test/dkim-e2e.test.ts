@@ -7,14 +7,14 @@
  *
  * Nothing is skipped: a missing python3-dkim makes the suite fail (see test/support/verifiers.ts).
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dkimctl, synthApp, tempDir, tempProject } from "./support/project";
 
 /** A PEM BEGIN line, built so that this file does not itself look like it holds a key. */
 const pemHeader = (label: string) => `${"-".repeat(5)}BEGIN ${label}${"-".repeat(5)}`;
-import { dkimpyVerify, mailauthVerify, sampleMessage, signMessage, TxtLookup, VerifyResult } from "./support/verifiers";
+import { dkimpyVerify, mailauthVerify, sampleMessage, signMessage, type TxtLookup, type VerifyResult } from "./support/verifiers";
 
 // ---------------------------------------------------------------------------------------------
 // The project: one Route53 zone, one Cloudflare zone, every key type in each, plus imports
@@ -56,7 +56,8 @@ const SELECTORS: Sel[] = PROVIDERS.flatMap(({ provider, domain, testingDomain })
   { domain: testingDomain, selector: "t1", algorithm: "rsa-2048" as const, origin: "generated" as const, provider, testing: true },
 ]);
 
-const selectorYaml = (s: Sel) => `      ${s.selector}: { key: ${s.algorithm}${s.testing ? ", testing: true" : ""}${s.selector === "r1024" ? ", ttl: 600" : ""} }`;
+const selectorYaml = (s: Sel) =>
+  `      ${s.selector}: { key: ${s.algorithm}${s.testing ? ", testing: true" : ""}${s.selector === "r1024" ? ", ttl: 600" : ""} }`;
 
 const YAML = [
   "version: 1",
@@ -419,7 +420,12 @@ function resultsBySelector(r: VerifyResult, sels: readonly Sel[]): Record<string
 
 describe.each(SELECTORS.map((s) => [`${fqdn(s)} (${s.algorithm}, ${s.origin}, ${s.provider})`, s] as const))("%s", (_label, s) => {
   test("a message signed with the exported key passes mailauth and dkimpy", async () => {
-    const signed = await signMessage({ privateKeyPem: exported.get(keyOf(s))!, domain: s.domain, selector: s.selector, algorithm: signingAlgorithm(s.algorithm) });
+    const signed = await signMessage({
+      privateKeyPem: exported.get(keyOf(s))!,
+      domain: s.domain,
+      selector: s.selector,
+      algorithm: signingAlgorithm(s.algorithm),
+    });
     expect(signed).toMatch(new RegExp(`^DKIM-Signature:[^]*\\bs=${s.selector};`, "i"));
     const r = await verifyBoth(signed, { txt: table });
     expect(outcome(r.mailauth)).toBe("ok");
@@ -438,7 +444,8 @@ describe.each([...new Set(SELECTORS.map((s) => s.domain))])("every selector of %
 
   async function signedByAll(keyFor: (s: Sel) => string): Promise<string> {
     let message = sampleMessage(domain);
-    for (const s of sels) message = await signMessage({ privateKeyPem: keyFor(s), domain, selector: s.selector, algorithm: signingAlgorithm(s.algorithm), message });
+    for (const s of sels)
+      message = await signMessage({ privateKeyPem: keyFor(s), domain, selector: s.selector, algorithm: signingAlgorithm(s.algorithm), message });
     expect(message.match(/^DKIM-Signature:/gim)).toHaveLength(sels.length);
     return message;
   }

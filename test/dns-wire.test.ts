@@ -6,11 +6,11 @@
 import * as dnsPacket from "dns-packet";
 import fc from "fast-check";
 import { authoritativeLookup, interpretAuthoritative } from "../src/dns/lookup";
-import { buildQuery, DnsFormatError, encodeMessage, Message, parseMessage } from "../src/dns/message";
+import { buildQuery, DnsFormatError, encodeMessage, type Message, parseMessage } from "../src/dns/message";
 import { ResolverLookup } from "../src/dns/resolver";
 import { parseServer } from "../src/dns/server";
 import { query } from "../src/dns/transport";
-import { AA, answerTo, deadUdpPort, questionOf, RA, RD, scriptedServer, ScriptedRecord, TC } from "./support/scripted-dns-server";
+import { AA, answerTo, deadUdpPort, questionOf, RA, RD, scriptedServer, type ScriptedRecord, TC } from "./support/scripted-dns-server";
 
 const TYPE = { A: 1, NS: 2, CNAME: 5, SOA: 6, TXT: 16, OPT: 41 } as const;
 
@@ -68,7 +68,10 @@ class Packet {
 /** A response to `name`/TXT with the question at offset 12; `answers` writes the answer section. */
 function response(id: number, flags: number, name: string[], ancount: number, answers: (p: Packet) => void, nscount = 0, arcount = 0): Buffer {
   const p = new Packet().header(id, flags, 1, ancount, nscount, arcount);
-  p.labels(...name).u8(0).u16(TYPE.TXT).u16(1);
+  p.labels(...name)
+    .u8(0)
+    .u16(TYPE.TXT)
+    .u16(1);
   answers(p);
   return p.buffer();
 }
@@ -80,7 +83,12 @@ describe("DNS messages: dns-packet behind encodeMessage and parseMessage", () =>
     const decoded = dnsPacket.decode(q);
     expect(decoded.questions).toEqual([{ name: "S1._domainkey.Example.com", type: "TXT", class: "IN" }]);
     expect(decoded.additionals).toMatchObject([{ type: "OPT", name: ".", udpPayloadSize: 1232, ednsVersion: 0, flag_do: false }]);
-    expect(parseMessage(q)).toMatchObject({ id: 0xbeef, response: false, recursionDesired: false, question: [{ name: "S1._domainkey.Example.com", type: "TXT" }] });
+    expect(parseMessage(q)).toMatchObject({
+      id: 0xbeef,
+      response: false,
+      recursionDesired: false,
+      question: [{ name: "S1._domainkey.Example.com", type: "TXT" }],
+    });
     const rd = buildQuery(1, "example.com", "CNAME", { recursionDesired: true, edns: false });
     expect(rd.readUInt16BE(2)).toBe(0x0100);
     expect(rd.readUInt16BE(10)).toBe(0);
@@ -112,7 +120,9 @@ describe("DNS messages: dns-packet behind encodeMessage and parseMessage", () =>
     const buf = response(7, 0x8400, ["s1", "_domainkey", "example", "com"], 3, (p) => {
       p.pointer(12).rr(TYPE.TXT, 300, (r) => r.txt("v=DKIM1; k=rsa; ", "p=MIIB", ""));
       // "x" + pointer to "example.com" inside the question (offset 12 + 3 + 11 = 26)
-      p.labels("x").pointer(26).rr(TYPE.CNAME, 60, (r) => r.labels("target").pointer(12));
+      p.labels("x")
+        .pointer(26)
+        .rr(TYPE.CNAME, 60, (r) => r.labels("target").pointer(12));
       p.pointer(26).rr(TYPE.TXT, 60, (r) => r.txt(Buffer.from([0x63, 0x61, 0x66, 0xe9]), "caf\u00e9"));
     });
     const m = parseMessage(buf);
@@ -151,7 +161,12 @@ describe("DNS messages: dns-packet behind encodeMessage and parseMessage", () =>
   });
 
   test("names are printable: control characters, spaces, backslashes and non-ASCII bytes of a label are escaped", () => {
-    const buf = response(1, 0x8400, ["x"], 1, (p) => p.labels("a\nb", "c d\\", "\u001b[31m", "\u00e9", "example").u8(0).rr(TYPE.TXT, 1, (r) => r.txt("v")));
+    const buf = response(1, 0x8400, ["x"], 1, (p) =>
+      p
+        .labels("a\nb", "c d\\", "\u001b[31m", "\u00e9", "example")
+        .u8(0)
+        .rr(TYPE.TXT, 1, (r) => r.txt("v")),
+    );
     const [rr] = parseMessage(buf).answers;
     expect(rr.name).toBe("a\\010b.c\\032d\\\\.\\027[31m.\\239\\191\\189.example");
   });
@@ -162,7 +177,13 @@ describe("DNS messages: dns-packet behind encodeMessage and parseMessage", () =>
     const overrun = response(1, 0x8000, ["x"], 1, (p) => p.pointer(12).rr(TYPE.TXT, 1, (r) => r.u8(10, 0x61, 0x62)));
     const cut = response(1, 0x8000, ["x"], 1, (p) => p.pointer(12).rr(TYPE.TXT, 1, (r) => r.txt("hello")));
     const badLabel = new Packet().header(1, 0x8000, 1, 0).u8(0x40, 0).u16(TYPE.TXT).u16(1).buffer();
-    const longName = new Packet().header(1, 0x8000, 1, 0).labels(...Array(5).fill("a".repeat(63))).u8(0).u16(TYPE.TXT).u16(1).buffer();
+    const longName = new Packet()
+      .header(1, 0x8000, 1, 0)
+      .labels(...Array(5).fill("a".repeat(63)))
+      .u8(0)
+      .u16(TYPE.TXT)
+      .u16(1)
+      .buffer();
     const cases: [Buffer, string | RegExp][] = [
       [loop, "a name has a bad compression pointer (a loop or a forward reference)"],
       [forward, "a name has a bad compression pointer (a loop or a forward reference)"],
@@ -193,7 +214,9 @@ describe("DNS messages: dns-packet behind encodeMessage and parseMessage", () =>
       2,
       (p) => {
         p.pointer(12).rr(TYPE.CNAME, 60, (r) => r.labels("t").pointer(26));
-        p.labels("t").pointer(26).rr(TYPE.TXT, 60, (r) => r.txt("v=DKIM1; k=ed25519; ", "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="));
+        p.labels("t")
+          .pointer(26)
+          .rr(TYPE.TXT, 60, (r) => r.txt("v=DKIM1; k=ed25519; ", "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="));
         p.pointer(26).rr(TYPE.SOA, 60, (r) => r.labels("ns1").pointer(26).labels("host").pointer(26).u32(1).u32(2).u32(3).u32(4).u32(5));
         p.pointer(26).rr(TYPE.NS, 60, (r) => r.labels("ns1").pointer(26));
         p.u8(0).u16(TYPE.OPT).u16(1232).u32(0).u16(0);
@@ -248,7 +271,10 @@ describe("DNS messages: dns-packet behind encodeMessage and parseMessage", () =>
     const referral = parseMessage(
       response(1, 0x8000, ["s1", "example", "com"], 0, (p) => p.pointer(15).rr(TYPE.NS, 60, (r) => r.labels("ns", "other").u8(0)), 1),
     );
-    expect(interpretAuthoritative(referral, "s1.example.com", "TXT")).toEqual({ kind: "error", reason: "not authoritative: referral to ns.other (lame delegation?)" });
+    expect(interpretAuthoritative(referral, "s1.example.com", "TXT")).toEqual({
+      kind: "error",
+      reason: "not authoritative: referral to ns.other (lame delegation?)",
+    });
     const noAa = parseMessage(response(1, 0x8000, ["s1", "example", "com"], 0, () => undefined));
     expect(interpretAuthoritative(noAa, "s1.example.com", "TXT")).toEqual({ kind: "error", reason: "not authoritative for the name (AA not set)" });
     const servfail = parseMessage(response(1, 0x8402, ["s1", "example", "com"], 0, () => undefined));
@@ -256,7 +282,9 @@ describe("DNS messages: dns-packet behind encodeMessage and parseMessage", () =>
     const chain = parseMessage(
       response(1, 0x8400, ["s1", "example", "com"], 2, (p) => {
         p.pointer(12).rr(TYPE.CNAME, 60, (r) => r.labels("t").pointer(15));
-        p.labels("T").pointer(15).rr(TYPE.TXT, 60, (r) => r.txt("v=DKIM1; p=x"));
+        p.labels("T")
+          .pointer(15)
+          .rr(TYPE.TXT, 60, (r) => r.txt("v=DKIM1; p=x"));
       }),
     );
     expect(interpretAuthoritative(chain, "S1.example.com.", "TXT")).toEqual({ kind: "answer", values: [["v=DKIM1; p=x"]] });
@@ -363,7 +391,9 @@ describe("UDP/TCP exchange with a scripted server", () => {
     const s = await scriptedServer((q, send) => {
       const { name, type } = questionOf(q);
       const evil: ScriptedRecord =
-        type === "CNAME" ? { owner: "evil.example", type: "CNAME", data: "evil.target.example" } : { owner: "evil.example", type: "TXT", data: ["v=DKIM1; p=evil"] };
+        type === "CNAME"
+          ? { owner: "evil.example", type: "CNAME", data: "evil.target.example" }
+          : { owner: "evil.example", type: "TXT", data: ["v=DKIM1; p=evil"] };
       const records: Record<string, ScriptedRecord[]> = {
         forged: [evil],
         chain: [

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig, parseConfig } from "../src/config/load";
 import type { Config } from "../src/config/model";
-import { formatProblem, InputError, Problem } from "../src/config/problems";
+import { formatProblem, InputError, type Problem } from "../src/config/problems";
 import { Lock } from "../src/keys/lock";
 import { desiredRecords } from "../src/records";
 import { parseIsoTime } from "../src/time";
@@ -164,7 +164,12 @@ domains:
 
     const r = await dkimctl("validate", "--config", p.config);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(new RegExp(`^${p.config}:9:7: domains/example.com/selectors/${name}: ${name} is a selector that 'dkimctl rotate' made for example.com .*choose another name`, "m"));
+    expect(r.err).toMatch(
+      new RegExp(
+        `^${p.config}:9:7: domains/example.com/selectors/${name}: ${name} is a selector that 'dkimctl rotate' made for example.com .*choose another name`,
+        "m",
+      ),
+    );
     expect(r.err).not.toMatch(/\n\s+at /);
     const records = await dkimctl("records", "--config", p.config);
     expect(records.code).toBe(1);
@@ -176,19 +181,34 @@ domains:
     const domain = config.domains[0];
     const twice: Config = { ...config, domains: [{ ...domain, selectors: [domain.selectors[0], domain.selectors[0]] }] };
     const ps = problemsOf(() => desiredRecords(twice, new Lock()));
-    expect(brief(ps)).toEqual([expect.stringMatching(/^7:7 domains\/example.com\/selectors\/s1: the record s1._domainkey.example.com would be published twice/)]);
+    expect(brief(ps)).toEqual([
+      expect.stringMatching(/^7:7 domains\/example.com\/selectors\/s1: the record s1._domainkey.example.com would be published twice/),
+    ]);
   });
 });
 
 describe("a pasted private key is recognised and never echoed (item 6)", () => {
-  const pemBlock = (indent: string, pem = rsaPem) => pem.trim().split("\n").map((l) => indent + l).join("\n");
+  const pemBlock = (indent: string, pem = rsaPem) =>
+    pem
+      .trim()
+      .split("\n")
+      .map((l) => indent + l)
+      .join("\n");
   test.each([
-    ["txt (block scalar)", `${ZONE}  example.com:\n    selectors:\n      s1:\n        txt: |\n${pemBlock("          ")}\n`, "domains/example.com/selectors/s1/txt"],
+    [
+      "txt (block scalar)",
+      `${ZONE}  example.com:\n    selectors:\n      s1:\n        txt: |\n${pemBlock("          ")}\n`,
+      "domains/example.com/selectors/s1/txt",
+    ],
     ["txt (quoted)", `${ZONE}  example.com:\n    selectors:\n      s1: { txt: ${quoted(rsaPem)} }\n`, "domains/example.com/selectors/s1/txt"],
     ["cname", `${ZONE}  example.com:\n    selectors:\n      s1: { cname: ${quoted(rsaPem)} }\n`, "domains/example.com/selectors/s1/cname"],
     ["note", `${ZONE}  example.com:\n    selectors:\n      s1: { note: ${quoted(rsaPem)} }\n`, "domains/example.com/selectors/s1/note"],
     ["zoneId", `version: 1\nzones:\n  example.com: { provider: route53, zoneId: ${quoted(rsaPem)} }\ndomains: {}\n`, "zones/example.com/zoneId"],
-    ["zoneId after a pasted /hostedzone/", `version: 1\nzones:\n  example.com: { provider: route53, zoneId: ${quoted(`/hostedzone/${rsaPem}`)} }\ndomains: {}\n`, "zones/example.com/zoneId"],
+    [
+      "zoneId after a pasted /hostedzone/",
+      `version: 1\nzones:\n  example.com: { provider: route53, zoneId: ${quoted(`/hostedzone/${rsaPem}`)} }\ndomains: {}\n`,
+      "zones/example.com/zoneId",
+    ],
     // YAML keys are at most 1024 characters: an Ed25519 key fits.
     ["a zone name", `version: 1\nzones:\n  ${quoted(edPem)}: { provider: route53 }\ndomains: {}\n`, "zones/(a private key)"],
     ["a domain name", `${ZONE}  ${quoted(edPem)}:\n    selectors:\n      s1: {}\n`, "domains/(a private key)"],
@@ -212,7 +232,9 @@ describe("a pasted private key is recognised and never echoed (item 6)", () => {
     ["a key pasted unquoted and unindented", `${ZONE}  example.com:\n    selectors:\n      s1:\n        txt:\n${rsaPem}`, "9:1"],
   ])("in YAML that does not parse: %s", (_, yaml, where) => {
     const ps = configProblems(yaml);
-    expect(brief(ps)).toContain(`${where} : this is a private key: never put it in domains.yaml; remove it from the file and from git history, and treat the key as compromised`);
+    expect(brief(ps)).toContain(
+      `${where} : this is a private key: never put it in domains.yaml; remove it from the file and from git history, and treat the key as compromised`,
+    );
     const all = ps.map(formatProblem).join("\n");
     expectNoKeyMaterial(all);
     expect(all).not.toMatch(/BEGIN/);
@@ -234,7 +256,9 @@ describe("a pasted private key is recognised and never echoed (item 6)", () => {
   });
 
   test("the CLI prints no line of the key, no stack trace, and writes nothing", async () => {
-    const p = tempProject(`${ZONE}  example.com:\n    selectors:\n      s1:\n        txt: |\n${pemBlock("          ")}\n      s2: { cname: ${quoted(rsaPem)} }\n`);
+    const p = tempProject(
+      `${ZONE}  example.com:\n    selectors:\n      s1:\n        txt: |\n${pemBlock("          ")}\n      s2: { cname: ${quoted(rsaPem)} }\n`,
+    );
     const r = await dkimctl("validate", "--config", p.config);
     expect(r.code).toBe(1);
     const s2Line = 9 + rsaPem.trim().split("\n").length;
@@ -258,7 +282,10 @@ describe("a pasted private key is recognised and never echoed (item 6)", () => {
   test("a private key pasted into the lock is recognised and not echoed", () => {
     const dir = tempDir();
     const file = join(dir, "dkim.lock.yaml");
-    writeFileSync(file, `version: 1\nkeys:\n  example.com:\n    s1:\n      algorithm: ed25519\n      publicKey: ${edDer}\n      fingerprint: sha256:00\n      created: 2026-01-01T00:00:00Z\n`);
+    writeFileSync(
+      file,
+      `version: 1\nkeys:\n  example.com:\n    s1:\n      algorithm: ed25519\n      publicKey: ${edDer}\n      fingerprint: sha256:00\n      created: 2026-01-01T00:00:00Z\n`,
+    );
     const ps = problemsOf(() => Lock.read(file));
     expect(brief(ps)).toEqual(expect.arrayContaining([expect.stringMatching(/^6:18 keys\/example.com\/s1\/publicKey: this is a private key/)]));
     const text = ps.map(formatProblem).join("\n");
@@ -319,14 +346,22 @@ describe("a domain whose last label is all digits is not a host name (item 9)", 
   });
 
   test("digits elsewhere are fine", () => {
-    expect(() => parseConfig("d.yaml", `version: 1\nzones:\n  123.example: { provider: route53 }\ndomains:\n  1.2.123.example: { selectors: { s1: {} } }\n`)).not.toThrow();
+    expect(() =>
+      parseConfig("d.yaml", `version: 1\nzones:\n  123.example: { provider: route53 }\ndomains:\n  1.2.123.example: { selectors: { s1: {} } }\n`),
+    ).not.toThrow();
   });
 });
 
 describe("YAML that is not plain data", () => {
   test("an alias bomb is refused with its position", () => {
     const bomb = ["version: 1", 'a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (const [name, prev] of [["b", "a"], ["c", "b"], ["d", "c"], ["e", "d"]]) bomb.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(",")}]`);
+    for (const [name, prev] of [
+      ["b", "a"],
+      ["c", "b"],
+      ["d", "c"],
+      ["e", "d"],
+    ])
+      bomb.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(",")}]`);
     const ps = configProblems(`${bomb.join("\n")}\nzones: {}\ndomains: {}\n`);
     expect(brief(ps)).toEqual([expect.stringMatching(/^3:\d+ : too many YAML aliases/)]);
   });
@@ -355,7 +390,9 @@ describe("YAML that is not plain data", () => {
 
   test("a zone id YAML read as a number: quote it", () => {
     const ps = configProblems(`version: 1\nzones:\n  example.com: { provider: cloudflare, zoneId: 12345678901234567890123456789012 }\ndomains: {}\n`);
-    expect(brief(ps)).toEqual([expect.stringMatching(/^3:48 zones\/example.com\/zoneId: expected a string, found the number .*YAML read it as a number: put it in quotes/)]);
+    expect(brief(ps)).toEqual([
+      expect.stringMatching(/^3:48 zones\/example.com\/zoneId: expected a string, found the number .*YAML read it as a number: put it in quotes/),
+    ]);
   });
 });
 
@@ -388,11 +425,18 @@ describe("files that are not UTF-8 text", () => {
   test("the CLI says so with FILE:LINE:COL and exit 1, as it does for an alias bomb", async () => {
     const utf16 = file(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]));
     const r = await dkimctl("validate", "--config", utf16);
-    expect([r.code, r.err]).toEqual([1, `${utf16}:1:1: not UTF-8 text: it starts with a UTF-16 byte order mark; save the file as UTF-8\n1 problem found; nothing was changed.\n`]);
-    const bomb = file(Buffer.from(`version: 1\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n`));
+    expect([r.code, r.err]).toEqual([
+      1,
+      `${utf16}:1:1: not UTF-8 text: it starts with a UTF-16 byte order mark; save the file as UTF-8\n1 problem found; nothing was changed.\n`,
+    ]);
+    const bomb = file(
+      Buffer.from(
+        `version: 1\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n`,
+      ),
+    );
     const b = await dkimctl("validate", "--config", bomb);
     expect(b.code).toBe(1);
-    expect(b.err).toMatch(new RegExp(`^${bomb}:3:8: too many YAML aliases .*write the values out\n1 problem found; nothing was changed\.\n$`));
+    expect(b.err).toMatch(new RegExp(`^${bomb}:3:8: too many YAML aliases .*write the values out\n1 problem found; nothing was changed.\n$`));
   });
 
   test("the lock is read the same way", () => {
@@ -404,7 +448,10 @@ describe("files that are not UTF-8 text", () => {
 
 describe("look-alike names and CNAMEs to addresses", () => {
   test("a label mixing Latin and Cyrillic is a warning naming the A-label", () => {
-    const c = parseConfig("d.yaml", `version: 1\nzones:\n  example.com: { provider: route53 }\n  exаmple.org: { provider: route53 }\ndomains:\n  pаypal.example.com: { selectors: { s1: {} } }\n`);
+    const c = parseConfig(
+      "d.yaml",
+      `version: 1\nzones:\n  example.com: { provider: route53 }\n  exаmple.org: { provider: route53 }\ndomains:\n  pаypal.example.com: { selectors: { s1: {} } }\n`,
+    );
     expect(c.warnings).toEqual([
       expect.stringMatching(/^d\.yaml:4:3: zones\/.*: .*mixes Latin and Cyrillic.*xn--exmple-4nf\.org/),
       expect.stringMatching(/^d\.yaml:6:3: domains\/.*: .*mixes Latin and Cyrillic.*xn--pypal-4ve\.example\.com/),
@@ -412,13 +459,18 @@ describe("look-alike names and CNAMEs to addresses", () => {
   });
 
   test("a label wholly in one script is fine, Greek and Cyrillic alike", () => {
-    const c = parseConfig("d.yaml", `version: 1\nzones:\n  пример.рф: { provider: route53 }\n  παράδειγμα.ελ: { provider: route53 }\n  bücher.example: { provider: route53 }\ndomains: {}\n`);
+    const c = parseConfig(
+      "d.yaml",
+      `version: 1\nzones:\n  пример.рф: { provider: route53 }\n  παράδειγμα.ελ: { provider: route53 }\n  bücher.example: { provider: route53 }\ndomains: {}\n`,
+    );
     expect(c.warnings).toEqual([]);
   });
 
   test.each(["1.2.3.4", "1.2.3.4.", "mail.example.123", "2001:db8::1", "[2001:db8::1]"])("a CNAME target %s is refused", (target) => {
     const ps = configProblems(`${ZONE}  example.com:\n    selectors:\n      s1: { cname: "${target}" }\n`);
-    expect(brief(ps)).toEqual([expect.stringMatching(/^7:20 domains\/example.com\/selectors\/s1\/cname: the CNAME target .*(an IP address|last label is all digits)/)]);
+    expect(brief(ps)).toEqual([
+      expect.stringMatching(/^7:20 domains\/example.com\/selectors\/s1\/cname: the CNAME target .*(an IP address|last label is all digits)/),
+    ]);
   });
 });
 
@@ -437,7 +489,11 @@ describe("a hand-edited lock is refused with its position", () => {
   test("a sound lock is read", () => {
     const file = join(tempDir(), "dkim.lock.yaml");
     writeFileSync(file, `version: 1\nkeys:\n  example.com:\n    s1:\n${entry()}`);
-    expect(Lock.read(file).entries().map((e) => [e.domain, e.selector, e.entry.created])).toEqual([["example.com", "s1", "2026-01-01T00:00:00Z"]]);
+    expect(
+      Lock.read(file)
+        .entries()
+        .map((e) => [e.domain, e.selector, e.entry.created]),
+    ).toEqual([["example.com", "s1", "2026-01-01T00:00:00Z"]]);
     // YAML 1.1 reads a timestamp as a Date: still an ISO time.
     writeFileSync(file, `%YAML 1.1\n---\nversion: 1\nkeys:\n  example.com:\n    s1:\n${entry("2026-01-01T00:00:00Z")}`);
     expect(Lock.read(file).get("example.com", "s1")?.created).toBe("2026-01-01T00:00:00Z");

@@ -249,7 +249,9 @@ describe("export leaves exactly the keys it wrote", () => {
 
 test("no run above, on any of its success or error paths, printed private key material", () => {
   const pems = projects.flatMap((dir) =>
-    (readdirSync(dir, { recursive: true, encoding: "utf8" }) as string[]).filter((f) => f.endsWith(".pem") && !f.includes("..")).map((f) => readFileSync(join(dir, f), "utf8")),
+    (readdirSync(dir, { recursive: true, encoding: "utf8" }) as string[])
+      .filter((f) => f.endsWith(".pem") && !f.includes(".."))
+      .map((f) => readFileSync(join(dir, f), "utf8")),
   );
   expect(pems.length).toBeGreaterThan(10);
   expect(said.length).toBeGreaterThan(60);

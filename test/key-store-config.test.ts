@@ -1,7 +1,7 @@
 /** domains.yaml `keyStore`: which store holds the private keys, checked with positions. */
 import { join } from "node:path";
 import { parseConfig } from "../src/config/load";
-import { InputError, Problem } from "../src/config/problems";
+import { InputError, type Problem } from "../src/config/problems";
 import { dkimctl, tempProject } from "./support/project";
 
 const BASE = `version: 1
@@ -28,8 +28,14 @@ test("absent: the local store beside the config; local.dir resolves beside it", 
 });
 
 test("age and awsSecretsManager are read with their defaults", () => {
-  expect(parseConfig("/p/domains.yaml", `${BASE}keyStore: { age: { dir: dkim-keys, recipients: [${RECIPIENT}] } }\n`).keyStore).toEqual({ kind: "age", dir: "/p/dkim-keys", recipients: [RECIPIENT] });
-  expect(parseConfig("/p/domains.yaml", `${BASE}keyStore: { awsSecretsManager: { region: eu-west-1, kmsKeyId: alias/dkim, tags: { team: mail } } }\n`).keyStore).toEqual({
+  expect(parseConfig("/p/domains.yaml", `${BASE}keyStore: { age: { dir: dkim-keys, recipients: [${RECIPIENT}] } }\n`).keyStore).toEqual({
+    kind: "age",
+    dir: "/p/dkim-keys",
+    recipients: [RECIPIENT],
+  });
+  expect(
+    parseConfig("/p/domains.yaml", `${BASE}keyStore: { awsSecretsManager: { region: eu-west-1, kmsKeyId: alias/dkim, tags: { team: mail } } }\n`).keyStore,
+  ).toEqual({
     kind: "awsSecretsManager",
     region: "eu-west-1",
     prefix: "dkim/",
@@ -41,7 +47,9 @@ test("age and awsSecretsManager are read with their defaults", () => {
 test("every mistake is reported with its position", () => {
   expect(problems(`{ local: {}, age: { dir: k, recipients: [${RECIPIENT}] } }`).map((p) => p.message)).toEqual(["choose one key store, not local and age"]);
   expect(problems("{}").map((p) => p.message)).toEqual(["keyStore is empty: give one of local, age, awsSecretsManager, or remove it for the local store"]);
-  const age = problems(`{ age: { dir: /abs, recipients: [nope, AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ, ${RECIPIENT}, ${RECIPIENT}] } }`);
+  const age = problems(
+    `{ age: { dir: /abs, recipients: [nope, AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ, ${RECIPIENT}, ${RECIPIENT}] } }`,
+  );
   expect(age.map((p) => [p.line, p.path, p.message.split(":")[0]])).toEqual([
     [6, "keyStore/age/dir", "the age store's dir is committed with domains.yaml"],
     [6, "keyStore/age/recipients", `the recipient '${RECIPIENT.slice(0, 24)}…' is listed twice`],
@@ -54,7 +62,10 @@ test("every mistake is reported with its position", () => {
     "'Europe' is not an AWS region (e.g. eu-west-1)",
     "'a b' cannot start a Secrets Manager secret name: use letters, digits and /_+=.@-",
   ]);
-  expect(problems("{ vault: {} }").map((p) => p.message)).toEqual(["keyStore is empty: give one of local, age, awsSecretsManager, or remove it for the local store", "unknown field 'vault': known fields here: local, age, awsSecretsManager"]);
+  expect(problems("{ vault: {} }").map((p) => p.message)).toEqual([
+    "keyStore is empty: give one of local, age, awsSecretsManager, or remove it for the local store",
+    "unknown field 'vault': known fields here: local, age, awsSecretsManager",
+  ]);
 });
 
 test("keys writes into keyStore.local.dir; --key-store still overrides it", async () => {

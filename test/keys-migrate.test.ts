@@ -98,5 +98,7 @@ test("a target that holds another key for a selector is refused; a bad --to is a
     const u = await dkimctl("keys", "migrate", "--to", bad, "--config", p.config);
     expect([bad, u.code]).toEqual([bad, 2]);
   }
-  expect((await dkimctl("keys", "migrate", "--to", `{ local: { dir: ${p.store} } }`, "--config", p.config)).err).toMatch(/the target is the store the keys are in/);
+  expect((await dkimctl("keys", "migrate", "--to", `{ local: { dir: ${p.store} } }`, "--config", p.config)).err).toMatch(
+    /the target is the store the keys are in/,
+  );
 });

@@ -75,10 +75,24 @@ const value = (pem: string) =>
     fc.double(),
     fc.boolean(),
     fc.constant(null),
-    fc.constantFrom("1.5", "123", "bücher.example", "p\u0430ypal.example.com", "1.2.3.4", "*", "s_1", "x".repeat(300), "a|b`c", "v=DKIM1; k=rsa; p=abc", "2026-02-30T00:00:00Z"),
+    fc.constantFrom(
+      "1.5",
+      "123",
+      "bücher.example",
+      "p\u0430ypal.example.com",
+      "1.2.3.4",
+      "*",
+      "s_1",
+      "x".repeat(300),
+      "a|b`c",
+      "v=DKIM1; k=rsa; p=abc",
+      "2026-02-30T00:00:00Z",
+    ),
     fc.constant(pem),
     fc.constant(pem.split("\n").slice(1, -2).join("")),
-    fc.dictionary(fc.constantFrom("key", "txt", "cname", "ttl", "note", "selectors", "provider", "x"), fc.oneof(fc.string({ maxLength: 6 }), fc.integer()), { maxKeys: 3 }),
+    fc.dictionary(fc.constantFrom("key", "txt", "cname", "ttl", "note", "selectors", "provider", "x"), fc.oneof(fc.string({ maxLength: 6 }), fc.integer()), {
+      maxKeys: 3,
+    }),
     fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }),
   );
 
@@ -88,22 +102,36 @@ const mutation = (doc: Doc, text: string, pem: string) => {
   return fc.oneof(
     fc.tuple(at, value(pem)).map(([path, v]) => stringify(edit(doc, path, (n, k) => (n[k] = v)))),
     at.map((path) => stringify(edit(doc, path, (n, k) => (Array.isArray(n) ? n.splice(Number(k), 1) : delete n[k])))),
-    fc.tuple(at, fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom("S1", "1.5", "xn--bcher-kva.example", "e202601a", "mail.example.com"))).map(([path, name]) =>
-      stringify(
-        edit(doc, path, (n, k) => {
-          if (Array.isArray(n)) return;
-          const v = n[k];
-          delete n[k];
-          n[name] = v;
-        }),
+    fc
+      .tuple(at, fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom("S1", "1.5", "xn--bcher-kva.example", "e202601a", "mail.example.com")))
+      .map(([path, name]) =>
+        stringify(
+          edit(doc, path, (n, k) => {
+            if (Array.isArray(n)) return;
+            const v = n[k];
+            delete n[k];
+            n[name] = v;
+          }),
+        ),
       ),
-    ),
-    fc.tuple(fc.nat(text.length), fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom("\0", "\t", "&a ", "*a", "!!binary ", "!foo ", "\ufeff", ": ", "- ", "\n  "))).map(([i, s]) => text.slice(0, i) + s + text.slice(i)),
+    fc
+      .tuple(
+        fc.nat(text.length),
+        fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom("\0", "\t", "&a ", "*a", "!!binary ", "!foo ", "\ufeff", ": ", "- ", "\n  ")),
+      )
+      .map(([i, s]) => text.slice(0, i) + s + text.slice(i)),
     fc.nat(text.length).map((i) => text.slice(0, i)),
   );
 };
 
-const COMMANDS = [["keys"], ["validate"], ["records", "--format", "markdown"], ["rotate", "--now", "2026-01-10T00:00:00Z"], ["export", "--format", "json", "--out", "EXPORT"], ["synth"]];
+const COMMANDS = [
+  ["keys"],
+  ["validate"],
+  ["records", "--format", "markdown"],
+  ["rotate", "--now", "2026-01-10T00:00:00Z"],
+  ["export", "--format", "json", "--out", "EXPORT"],
+  ["synth"],
+];
 
 /** `cdktf synth` in-process: what `main.ts` does, into the project's cdktf.out. */
 function synth(): { code: number; out: string; err: string } {
@@ -146,7 +174,8 @@ test("every mutation of domains.yaml: success, or exit 1 with positions and noth
       rmSync(out, { recursive: true, force: true });
       writeFileSync(p.config, BASE);
       for (const f of Object.keys(snapshotTree(p.dir))) if (!(f in original)) rmSync(join(p.dir, f), { recursive: true, force: true });
-      for (const [f, what] of Object.entries(original)) if (what.startsWith("file ") && snapshotTree(p.dir)[f] !== what) writeFileSync(join(p.dir, f), Buffer.from(what.split(" ")[2] ?? "", "base64"));
+      for (const [f, what] of Object.entries(original))
+        if (what.startsWith("file ") && snapshotTree(p.dir)[f] !== what) writeFileSync(join(p.dir, f), Buffer.from(what.split(" ")[2] ?? "", "base64"));
     }),
     { numRuns: Number(process.env.DKIMCTL_MUTATION_RUNS ?? 300) },
   );

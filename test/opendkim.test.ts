@@ -24,7 +24,7 @@
 import { execFile } from "node:child_process";
 import { accessSync, constants, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DnsServer, startDnsServer, zoneFile } from "./support/dns-server";
+import { type DnsServer, startDnsServer, zoneFile } from "./support/dns-server";
 import { keyedProject } from "./support/keyed-project";
 import { dkimctl, tempDir } from "./support/project";
 
@@ -106,7 +106,7 @@ function testkey(args: string[]): Promise<Run> {
         reject(new Error(`cannot run ${TESTKEY}: ${err.message}: apt-get install opendkim-tools`));
         return;
       }
-      if (err && err.killed) {
+      if (err?.killed) {
         reject(new Error(`${TESTKEY} ${args.join(" ")} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
         return;
       }
@@ -126,7 +126,11 @@ function zones(recs: JsonRecord[]) {
     name: zone,
     zoneFile: zoneFile(
       zone,
-      rs.map((r) => (r.type === "TXT" ? { name: `${r.name}.`, type: "TXT" as const, ttl: r.ttl, strings: r.strings } : { name: `${r.name}.`, type: "CNAME" as const, ttl: r.ttl, value: r.value })),
+      rs.map((r) =>
+        r.type === "TXT"
+          ? { name: `${r.name}.`, type: "TXT" as const, ttl: r.ttl, strings: r.strings }
+          : { name: `${r.name}.`, type: "CNAME" as const, ttl: r.ttl, value: r.value },
+      ),
     ),
   }));
 }
@@ -163,7 +167,10 @@ beforeAll(async () => {
   const rec = await dkimctl("records", "--format", "json", "--config", project.config);
   if (rec.code !== 0) throw new Error(`dkimctl records failed: ${rec.err}`);
   records = JSON.parse(rec.out) as JsonRecord[];
-  entries = [...parseKeyTable(readFileSync(join(exportDir, "KeyTable"), "utf8")), ...parseKeyTable(readFileSync(join(exportDir, "ed25519", "KeyTable"), "utf8"))];
+  entries = [
+    ...parseKeyTable(readFileSync(join(exportDir, "KeyTable"), "utf8")),
+    ...parseKeyTable(readFileSync(join(exportDir, "ed25519", "KeyTable"), "utf8")),
+  ];
 
   dns = await startDnsServer(zones(records));
   work = tempDir("dkimctl-opendkim-conf-");
@@ -182,7 +189,16 @@ test("opendkim-testkey is installed (Debian opendkim-tools)", () => {
 });
 
 test("export writes KeyTable, SigningTable, opendkim.conf and a 0600 key file per generated selector", () => {
-  const generated = ["example.com/ed", "example.com/r1024", "example.com/r2048", "example.com/r3072", "example.com/r4096", "example.org/e1", "example.org/s1", "news.example.com/t1"];
+  const generated = [
+    "example.com/ed",
+    "example.com/r1024",
+    "example.com/r2048",
+    "example.com/r3072",
+    "example.com/r4096",
+    "example.org/e1",
+    "example.org/s1",
+    "news.example.com/t1",
+  ];
   expect(entries.map((e) => `${e.domain}/${e.selector}`).sort()).toEqual(generated);
   for (const e of entries) {
     expect(e.name).toBe(`${e.selector}._domainkey.${e.domain}`);
@@ -192,14 +208,27 @@ test("export writes KeyTable, SigningTable, opendkim.conf and a 0600 key file pe
   }
   // RSA keys in the top-level tables; Ed25519 keys in ed25519/ with SignatureAlgorithm ed25519-sha256
   // (OpenDKIM signs with one algorithm per instance).
-  for (const [sub, group] of [["", entries.filter((e) => !isEd(e))], ["ed25519", entries.filter(isEd)]] as const) {
-    expect(parseKeyTable(readFileSync(join(exportDir, sub, "KeyTable"), "utf8")).map((e) => e.name).sort()).toEqual(group.map((e) => e.name).sort());
+  for (const [sub, group] of [
+    ["", entries.filter((e) => !isEd(e))],
+    ["ed25519", entries.filter(isEd)],
+  ] as const) {
+    expect(
+      parseKeyTable(readFileSync(join(exportDir, sub, "KeyTable"), "utf8"))
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual(group.map((e) => e.name).sort());
     const signing = readFileSync(join(exportDir, sub, "SigningTable"), "utf8")
       .split("\n")
       .filter((l) => l.trim() !== "" && !l.startsWith("#"));
     expect(signing.sort()).toEqual(group.map((e) => `${e.domain} ${e.name}`).sort());
     const lines = readFileSync(join(exportDir, sub, "opendkim.conf"), "utf8").split("\n");
-    expect(lines).toEqual(expect.arrayContaining([`KeyTable file:${join(exportDir, sub, "KeyTable")}`, `SigningTable file:${join(exportDir, sub, "SigningTable")}`, "MultipleSignatures yes"]));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        `KeyTable file:${join(exportDir, sub, "KeyTable")}`,
+        `SigningTable file:${join(exportDir, sub, "SigningTable")}`,
+        "MultipleSignatures yes",
+      ]),
+    );
     expect(lines.includes("SignatureAlgorithm ed25519-sha256")).toBe(sub === "ed25519");
   }
   for (const f of ["KeyTable", "SigningTable", "opendkim.conf"]) expect((statSync(join(exportDir, f)).mode & 0o777).toString(8)).toBe("600");

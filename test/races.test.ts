@@ -100,7 +100,7 @@ function bin(store: StoreCase, args: string[], killWhen?: () => boolean): Promis
 function project(store: StoreCase, domains: number, selectors: (d: number) => string): Project {
   const lines = ["version: 1", "zones:", "  example.com: { provider: route53 }", "domains:"];
   for (let d = 0; d < domains; d++) lines.push(`  d${d}.example.com:`, selectors(d));
-  const p = tempProject(lines.join("\n") + "\n");
+  const p = tempProject(`${lines.join("\n")}\n`);
   appendFileSync(p.config, store.keyStore(p.dir));
   return p;
 }

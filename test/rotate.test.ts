@@ -34,16 +34,32 @@ describe("rotation policy validation", () => {
     }
     return [];
   };
-  const base = (rotation: string, domain = "example.com: {}") => `version: 1\ndefaults:\n  rotation: ${rotation}\nzones: { example.com: { provider: route53 } }\ndomains:\n  ${domain}\n`;
+  const base = (rotation: string, domain = "example.com: {}") =>
+    `version: 1\ndefaults:\n  rotation: ${rotation}\nzones: { example.com: { provider: route53 } }\ndomains:\n  ${domain}\n`;
 
   test.each([
     ["{ every: 6 months }", "3:22 defaults/rotation/every: a duration like 90s, 15m, 12h, 3d or 2w"],
-    ["{ every: 3d, publishAhead: 3d }", "3:22 defaults/rotation/every: rotation every must be longer than publishAhead: the next key is published publishAhead before it signs"],
-    ["{ retireAfter: 0d }", "3:28 defaults/rotation/retireAfter: rotation retireAfter must be longer than 0: mail signed just before a rotation is still in transit"],
-    ["{ keys: [rsa-2048, rsa-4096] }", "3:21 defaults/rotation/keys: rotation keys lists two RSA sizes: a domain signs with one key per type (k=rsa, k=ed25519)"],
+    [
+      "{ every: 3d, publishAhead: 3d }",
+      "3:22 defaults/rotation/every: rotation every must be longer than publishAhead: the next key is published publishAhead before it signs",
+    ],
+    [
+      "{ retireAfter: 0d }",
+      "3:28 defaults/rotation/retireAfter: rotation retireAfter must be longer than 0: mail signed just before a rotation is still in transit",
+    ],
+    [
+      "{ keys: [rsa-2048, rsa-4096] }",
+      "3:21 defaults/rotation/keys: rotation keys lists two RSA sizes: a domain signs with one key per type (k=rsa, k=ed25519)",
+    ],
     ["{ selector: 'dkim{yyyy}' }", "3:25 defaults/rotation/selector: rotation selector must contain {seq}, so that names are never reused"],
-    ["{ selector: 'x_{seq}' }", "3:25 defaults/rotation/selector: rotation selector renders as 'x_a', which is not a selector: use letters, digits, hyphens and the placeholders {k} {yyyy} {mm} {dd} {seq}"],
-    ["{ keys: [rsa-2048, ed25519], selector: 'sel{seq}' }", "3:52 defaults/rotation/selector: rotation selector must contain {k} when the domain rotates several algorithms"],
+    [
+      "{ selector: 'x_{seq}' }",
+      "3:25 defaults/rotation/selector: rotation selector renders as 'x_a', which is not a selector: use letters, digits, hyphens and the placeholders {k} {yyyy} {mm} {dd} {seq}",
+    ],
+    [
+      "{ keys: [rsa-2048, ed25519], selector: 'sel{seq}' }",
+      "3:52 defaults/rotation/selector: rotation selector must contain {k} when the domain rotates several algorithms",
+    ],
     ["{ evrey: 90d }", "3:15 defaults/rotation/evrey: unknown field 'evrey': did you mean 'every'?"],
   ])("%s is refused with its position", (rotation, expected) => {
     expect(problems(base(rotation))).toEqual([expected]);
@@ -73,7 +89,9 @@ describe("rotation policy validation", () => {
 describe("dkimctl rotate", () => {
   test("first run makes pending keys; validate then asks for nothing; a later run promotes them", async () => {
     const p = tempProject(YAML);
-    expect((await dkimctl("validate", "--config", p.config)).err).toMatch(/domains\/example.com: has a rotation policy but no keys in .* yet: run 'npx dkimctl rotate'/);
+    expect((await dkimctl("validate", "--config", p.config)).err).toMatch(
+      /domains\/example.com: has a rotation policy but no keys in .* yet: run 'npx dkimctl rotate'/,
+    );
     const r1 = await dkimctl("rotate", "--config", p.config, "--now", "2026-11-26T00:00:00Z");
     expect(r1.code).toBe(0);
     expect(r1.out).toContain("example.com: s202611a (rsa-2048) new -> pending: first key\n");
@@ -92,17 +110,21 @@ describe("dkimctl rotate", () => {
 
     // Records: pending/active keys published; the hand-written selector untouched.
     const records = JSON.parse((await dkimctl("records", "--format", "json", "--config", p.config)).out).map((r: { name: string }) => r.name);
-    expect(records).toEqual([
-      "legacy._domainkey.mail.example.com",
-      "s202611a._domainkey.example.com",
-      "e202611a._domainkey.mail.example.com",
-      "s202611a._domainkey.mail.example.com",
-      "s1._domainkey.static.example.com",
-    ].sort());
+    expect(records).toEqual(
+      [
+        "legacy._domainkey.mail.example.com",
+        "s202611a._domainkey.example.com",
+        "e202611a._domainkey.mail.example.com",
+        "s202611a._domainkey.mail.example.com",
+        "s1._domainkey.static.example.com",
+      ].sort(),
+    );
   });
 
   test("a whole rotation: the signer's table follows the active key; revoked keys publish an empty p=, then go", async () => {
-    const p = tempProject(YAML.replace("  mail.example.com:\n    rotation: { keys: [rsa-2048, ed25519], every: 90d }\n    selectors:\n      legacy: { key: rsa-2048 }\n", ""));
+    const p = tempProject(
+      YAML.replace("  mail.example.com:\n    rotation: { keys: [rsa-2048, ed25519], every: 90d }\n    selectors:\n      legacy: { key: rsa-2048 }\n", ""),
+    );
     const at = (t: string) => dkimctl("rotate", "--config", p.config, "--now", t, "--domain", "example.com");
     await dkimctl("keys", "--config", p.config);
     await at("2026-01-01T00:00:00Z");
@@ -112,16 +134,24 @@ describe("dkimctl rotate", () => {
     const signing = async () => {
       const out = tempDir();
       await dkimctl("export", "--format", "opendkim", "--out", out, "--config", p.config);
-      return readFileSync(join(out, "SigningTable"), "utf8").split("\n").filter((l) => l.startsWith("example.com "));
+      return readFileSync(join(out, "SigningTable"), "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("example.com "));
     };
     expect(await signing()).toEqual(["example.com s202601a._domainkey.example.com"]);
     await at("2026-07-03T00:00:00Z");
     expect(await signing()).toEqual(["example.com s202606a._domainkey.example.com"]);
     const json = tempDir();
     await dkimctl("export", "--format", "json", "--out", json, "--config", p.config);
-    expect(JSON.parse(readFileSync(join(json, "keys.json"), "utf8")).filter((k: { domain: string }) => k.domain === "example.com").map((k: { selector: string; state: string }) => `${k.selector}:${k.state}`)).toEqual(["s202601a:retiring", "s202606a:active"]);
+    expect(
+      JSON.parse(readFileSync(join(json, "keys.json"), "utf8"))
+        .filter((k: { domain: string }) => k.domain === "example.com")
+        .map((k: { selector: string; state: string }) => `${k.selector}:${k.state}`),
+    ).toEqual(["s202601a:retiring", "s202606a:active"]);
     await at("2026-07-10T00:00:00Z");
-    const revoked = JSON.parse((await dkimctl("records", "--format", "json", "--config", p.config)).out).find((r: { name: string }) => r.name === "s202601a._domainkey.example.com");
+    const revoked = JSON.parse((await dkimctl("records", "--format", "json", "--config", p.config)).out).find(
+      (r: { name: string }) => r.name === "s202601a._domainkey.example.com",
+    );
     expect(revoked.value).toBe("v=DKIM1; k=rsa; p=");
     await at("2026-08-09T00:00:00Z");
     const names = JSON.parse((await dkimctl("records", "--format", "json", "--config", p.config)).out).map((r: { name: string }) => r.name);
@@ -138,7 +168,10 @@ describe("dkimctl rotate", () => {
     expect(f.out).not.toContain("mail.example.com:");
     expect((await dkimctl("rotate", "--config", p.config, "--now", "yesterday")).code).toBe(2);
     const bad = await dkimctl("rotate", "--config", p.config, "--domain", "static.example.com");
-    expect([bad.code, bad.err.split("\n")[0]]).toEqual([2, `error: --domain static.example.com is not a rotated domain in ${p.config} (rotated: example.com, mail.example.com)`]);
+    expect([bad.code, bad.err.split("\n")[0]]).toEqual([
+      2,
+      `error: --domain static.example.com is not a rotated domain in ${p.config} (rotated: example.com, mail.example.com)`,
+    ]);
   });
 
   test("invalid input writes nothing", async () => {

@@ -10,7 +10,7 @@ import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { cdktf, cdktfProject } from "./support/cdktf-project";
-import { DnsServer, startDnsServer } from "./support/dns-server";
+import { type DnsServer, startDnsServer } from "./support/dns-server";
 import { dkimctl, tempDir } from "./support/project";
 import { Route53Endpoint } from "./support/route53-endpoint";
 import { requireTerraform, terraform, terraformEnv } from "./support/terraform";
@@ -49,7 +49,8 @@ afterAll(async () => {
 
 const lock = () => parse(readFileSync(project.lock, "utf8")).keys["example.com"] as Record<string, { algorithm: string; state: string }>;
 const stateOf = () => Object.fromEntries(Object.entries(lock()).map(([s, e]) => [s, e.state]));
-const recordNames = async () => (JSON.parse((await dkimctl("records", "--format", "json", "--config", project.config)).out) as { name: string }[]).map((r) => r.name);
+const recordNames = async () =>
+  (JSON.parse((await dkimctl("records", "--format", "json", "--config", project.config)).out) as { name: string }[]).map((r) => r.name);
 
 async function rotateAt(days: number) {
   const r = await dkimctl("rotate", "--config", project.config, "--now", new Date(T0 + days * DAY).toISOString());
@@ -81,9 +82,14 @@ async function signerKeys(): Promise<{ selector: string; algorithm: "rsa" | "ed2
   const ex = await dkimctl("export", "--format", "opendkim", "--out", out, "--config", project.config);
   expect(ex.code).toBe(0);
   const keys = [];
-  for (const [sub, algorithm] of [["", "rsa"], ["ed25519", "ed25519"]] as const) {
+  for (const [sub, algorithm] of [
+    ["", "rsa"],
+    ["ed25519", "ed25519"],
+  ] as const) {
     const table = readFileSync(join(out, sub, "KeyTable"), "utf8");
-    for (const line of readFileSync(join(out, sub, "SigningTable"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"))) {
+    for (const line of readFileSync(join(out, sub, "SigningTable"), "utf8")
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#"))) {
       const name = line.split(" ")[1];
       const file = new RegExp(`^${name.replace(/\./g, "\\.")} [^:]+:[^:]+:(\\S+)$`, "m").exec(table)![1];
       keys.push({ selector: name.split(".")[0], algorithm, pem: readFileSync(file, "utf8") });
@@ -110,7 +116,11 @@ test("two full rotations keep mail verifying at every step", async () => {
   expect(await signerKeys()).toEqual([]);
 
   let retiring: Key[] = [];
-  for (const [round, promote] of [[0, 2], [1, 32], [2, 62]] as const) {
+  for (const [round, promote] of [
+    [0, 2],
+    [1, 32],
+    [2, 62],
+  ] as const) {
     // A pending key becomes the signer's key once published for publishAhead; no record changes.
     const before = await recordNames();
     await rotateAt(promote);
@@ -159,7 +169,9 @@ async function staleLockPlanIsRefused() {
   const dir = join(project.dir, "cdktf.out", "stacks", "example-com");
   const saved = join(project.dir, "lock.now");
   copyFileSync(project.lock, saved);
-  const pending = Object.entries(stateOf()).filter(([, st]) => st === "pending").map(([sel]) => sel);
+  const pending = Object.entries(stateOf())
+    .filter(([, st]) => st === "pending")
+    .map(([sel]) => sel);
   const doc = parse(readFileSync(project.lock, "utf8"));
   for (const sel of pending) delete doc.keys["example.com"][sel];
   writeFileSync(project.lock, JSON.stringify(doc));

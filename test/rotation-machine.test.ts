@@ -4,9 +4,9 @@
  */
 import fc from "fast-check";
 import type { KeyAlgorithm } from "../src/dkim/keys";
-import { advance, ManagedKey } from "../src/rotation/machine";
-import { KeyState, STATES } from "../src/lifecycle";
-import { DEFAULT_POLICY, policyProblems, RotationPolicy, sequenceLabel } from "../src/config/rotation-policy";
+import { advance, type ManagedKey } from "../src/rotation/machine";
+import { type KeyState, STATES } from "../src/lifecycle";
+import { DEFAULT_POLICY, policyProblems, type RotationPolicy, sequenceLabel } from "../src/config/rotation-policy";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -85,7 +85,13 @@ test("invariants hold across years of random clocks, policy edits and forced rot
         }
         // Times as the lock records them; the policy as it was when each move happened.
         const key = keys.find((k) => k.selector === selector)!;
-        const stamp: Record<KeyState, string | undefined> = { pending: key.created, active: key.activated, retiring: key.retired, revoked: key.revoked, removed: key.removed };
+        const stamp: Record<KeyState, string | undefined> = {
+          pending: key.created,
+          active: key.activated,
+          retiring: key.retired,
+          revoked: key.revoked,
+          removed: key.removed,
+        };
         const at = (s: KeyState) => {
           const m = moves.find((x) => x.state === s);
           return m && { at: Date.parse(stamp[s]!), policy: m.policy };

@@ -14,8 +14,8 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { RecordSet, Route53Endpoint } from "./support/route53-endpoint";
-import { TerraformResult, requireTerraform, terraformAsync, terraformEnv } from "./support/terraform";
+import { type RecordSet, Route53Endpoint } from "./support/route53-endpoint";
+import { type TerraformResult, requireTerraform, terraformAsync, terraformEnv } from "./support/terraform";
 
 const SCENARIO_TIMEOUT = 240_000;
 
@@ -89,7 +89,11 @@ interface Answer {
 }
 
 function unxml(s: string): string {
-  return s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
+  return s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&");
 }
 
 async function http(
@@ -124,9 +128,7 @@ function changeBatch(changes: ChangeSpec[]): string {
       (c) =>
         `<Change><Action>${c.action}</Action><ResourceRecordSet><Name>${xmlEsc(c.name)}</Name><Type>${c.type}</Type>` +
         (c.ttl !== undefined ? `<TTL>${c.ttl}</TTL>` : "") +
-        (c.values
-          ? `<ResourceRecords>${c.values.map((v) => `<ResourceRecord><Value>${xmlEsc(v)}</Value></ResourceRecord>`).join("")}</ResourceRecords>`
-          : "") +
+        (c.values ? `<ResourceRecords>${c.values.map((v) => `<ResourceRecord><Value>${xmlEsc(v)}</Value></ResourceRecord>`).join("")}</ResourceRecords>` : "") +
         `</ResourceRecordSet></Change>`,
     )
     .join("");
@@ -400,8 +402,7 @@ describe("Route53Endpoint enforces Route 53's rules", () => {
     await ep?.stop();
   });
 
-  const only = (name: string, type = "TXT") =>
-    ep.records(zone).filter((r) => r.name === name && r.type === type);
+  const only = (name: string, type = "TXT") => ep.records(zone).filter((r) => r.name === name && r.type === type);
 
   test("TXT: a 255-octet character-string is accepted, 256 octets is CharacterStringTooLong", async () => {
     const ok = await change(ep, zone, [txt("ok255.example.com", `"${"a".repeat(255)}"`)]);
@@ -483,18 +484,14 @@ describe("Route53Endpoint enforces Route 53's rules", () => {
     expect((await change(ep, zone, [txt("Sel._DomainKey.Example.COM", '"v=DKIM1"')])).status).toBe(200);
     const again = await change(ep, zone, [txt("sel._domainkey.example.com.", '"v=DKIM1"')]);
     expect(again.message).toBe("[Tried to create resource record set [name='sel._domainkey.example.com.', type='TXT'] but it already exists]");
-    expect(only("sel._domainkey.example.com.")).toEqual([
-      { name: "sel._domainkey.example.com.", type: "TXT", ttl: 300, values: ['"v=DKIM1"'] },
-    ]);
+    expect(only("sel._domainkey.example.com.")).toEqual([{ name: "sel._domainkey.example.com.", type: "TXT", ttl: 300, values: ['"v=DKIM1"'] }]);
     const list = await http(ep, "GET", `/2013-04-01/hostedzone/${zone}/rrset?name=SEL._domainkey.EXAMPLE.com&type=TXT&maxitems=1`);
     expect(list.text).toContain("<Name>sel._domainkey.example.com.</Name>");
     expect((await change(ep, zone, [txt("*.wild.example.com", '"x"')])).status).toBe(200);
     expect(only("\\052.wild.example.com.")).toHaveLength(1);
     const upsert = await change(ep, zone, [txt("SEL._domainkey.example.com", '"v=DKIM1; k=rsa"', "UPSERT", 60)]);
     expect(upsert.status).toBe(200);
-    expect(only("sel._domainkey.example.com.")).toEqual([
-      { name: "sel._domainkey.example.com.", type: "TXT", ttl: 60, values: ['"v=DKIM1; k=rsa"'] },
-    ]);
+    expect(only("sel._domainkey.example.com.")).toEqual([{ name: "sel._domainkey.example.com.", type: "TXT", ttl: 60, values: ['"v=DKIM1; k=rsa"'] }]);
   });
 
   test("names must be in the zone; CNAME never shares a name, and never sits at the apex", async () => {
@@ -625,7 +622,9 @@ describe("Route53Endpoint enforces Route 53's rules", () => {
       expect(burst.length - refused.length).toBeLessThanOrEqual(6);
       for (const r of refused) {
         expect([r.status, r.code, r.message]).toEqual([400, "Throttling", "Rate exceeded"]);
-        expect(r.text).toMatch(/^<\?xml version="1.0"\?>\n<ErrorResponse xmlns="https:\/\/route53\.amazonaws\.com\/doc\/2013-04-01\/"><Error><Type>Sender<\/Type><Code>Throttling<\/Code><Message>Rate exceeded<\/Message><\/Error><RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>$/);
+        expect(r.text).toMatch(
+          /^<\?xml version="1.0"\?>\n<ErrorResponse xmlns="https:\/\/route53\.amazonaws\.com\/doc\/2013-04-01\/"><Error><Type>Sender<\/Type><Code>Throttling<\/Code><Message>Rate exceeded<\/Message><\/Error><RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>$/,
+        );
       }
       // STS is not throttled, and tokens come back at 5 per second.
       expect((await http(limited, "POST", "/", "Action=GetCallerIdentity&Version=2011-06-15", { Authorization: AUTH("sts") })).status).toBe(200);
@@ -650,7 +649,9 @@ describe("Route53Endpoint enforces Route 53's rules", () => {
     expect([missing.status, missing.code, missing.message]).toEqual([404, "NoSuchHostedZone", "No hosted zone found with ID: Z0000000000000000000"]);
     const unsigned = await http(ep, "GET", `/2013-04-01/hostedzone/${zone}`, undefined, {});
     expect([unsigned.status, unsigned.code]).toEqual([403, "MissingAuthenticationToken"]);
-    const wrongRegion = await http(ep, "GET", `/2013-04-01/hostedzone/${zone}`, undefined, { Authorization: AUTH("route53").replace("us-east-1", "eu-west-1") });
+    const wrongRegion = await http(ep, "GET", `/2013-04-01/hostedzone/${zone}`, undefined, {
+      Authorization: AUTH("route53").replace("us-east-1", "eu-west-1"),
+    });
     expect([wrongRegion.status, wrongRegion.code]).toEqual([403, "SignatureDoesNotMatch"]);
     const sts = await http(ep, "POST", "/", "Action=GetCallerIdentity&Version=2011-06-15", { Authorization: AUTH("sts") });
     expect(sts.text).toContain("<Account>123456789012</Account>");
@@ -671,7 +672,7 @@ describe("Route53Endpoint enforces Route 53's rules", () => {
     expect(text.match(/^example\.net\.\t172800\tIN\tNS\t/gm)).toHaveLength(4);
     expect(text).toContain(`s1._domainkey.example.net.\t300\tIN\tTXT\t"${value.slice(0, 255)}" "${value.slice(255)}"\n`);
     expect(text).toContain('q._domainkey.example.net.\t300\tIN\tTXT\t"a \\"quoted\\" \\\\ \\195\\169"\n'); // octal -> decimal
-    expect(text).toContain("*.example.net.\t300\tIN\tTXT\t\"wild\"\n");
+    expect(text).toContain('*.example.net.\t300\tIN\tTXT\t"wild"\n');
     expect(text).toContain("s2._domainkey.example.net.\t300\tIN\tCNAME\ts2.dkim.example.org.\n");
 
     const dir = tempDir("zonefile");

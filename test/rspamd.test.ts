@@ -28,7 +28,8 @@ domains:
 `;
 
 /** The signing policy an operator keeps in local.d/dkim_signing.conf, around dkimctl's file. */
-const policy = (exportDir: string) => `use_esld = false;\nsign_authenticated = true;\nsign_local = true;\nallow_username_mismatch = true;\n.include "${join(exportDir, "dkim_signing.conf")}"\n`;
+const policy = (exportDir: string) =>
+  `use_esld = false;\nsign_authenticated = true;\nsign_local = true;\nallow_username_mismatch = true;\n.include "${join(exportDir, "dkim_signing.conf")}"\n`;
 
 let p: ReturnType<typeof tempProject>;
 let out: string;
@@ -46,7 +47,7 @@ test("the export is a valid rspamd configuration, and a broken one is caught", (
   const good = configtest(rspamdVars({ "dkim_signing.conf": policy(out) }).vars);
   expect(good).toEqual({ ok: true, output: expect.stringContaining("syntax OK") });
   const broken = tempDir();
-  writeFileSync(join(broken, "dkim_signing.conf"), "domain { \"example.com\" { selectors [ \n");
+  writeFileSync(join(broken, "dkim_signing.conf"), 'domain { "example.com" { selectors [ \n');
   expect(configtest(rspamdVars({ "dkim_signing.conf": policy(broken) }).vars).ok).toBe(false);
 });
 
@@ -60,7 +61,7 @@ test("rspamd signs with each active key; mailauth and dkimpy accept every signat
       ["news.example.com", ["n1"]],
     ] as const) {
       const signed = rspamd.sign(sampleMessage(domain)).replace(/\r?\n/g, "\r\n");
-      const sigs = [...signed.matchAll(/^DKIM-Signature:[^]*?(?=\r\n\S)/gim)].map((m) => m[0]);
+      const sigs = [...signed.matchAll(/^DKIM-Signature:[\s\S]*?(?=\r\n\S)/gim)].map((m) => m[0]);
       expect(sigs.map((s) => /\bs=([^;\s]+)/.exec(s)![1]).sort()).toEqual([...selectors].sort());
       for (const s of sigs) expect(s).toMatch(new RegExp(`\\bd=${domain.replace(/\./g, "\\.")};`));
       for (const selector of selectors) {

@@ -10,7 +10,7 @@ jest.setTimeout(180_000);
 import { spawn } from "node:child_process";
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { createServer, request, Server } from "node:http";
+import { createServer, request, type Server } from "node:http";
 import { join } from "node:path";
 import {
   DeleteSecretCommand,
@@ -18,7 +18,7 @@ import {
   GetSecretValueCommand,
   ListSecretsCommand,
   RestoreSecretCommand,
-  SecretListEntry,
+  type SecretListEntry,
   SecretsManagerClient,
   TagResourceCommand,
 } from "@aws-sdk/client-secrets-manager";
@@ -73,8 +73,9 @@ async function dkimctl(...argv: string[]) {
 async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
   const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
   const set = (vs: Record<string, string | undefined>) => {
-    for (const [k, v] of Object.entries(vs)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    for (const [k, v] of Object.entries(vs))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   };
   set(vars);
   try {
@@ -100,18 +101,25 @@ function smProject(prefix: string, domains: string, storeExtra = "") {
 
 type Locked = Record<string, Record<string, { fingerprint: string; state?: string; removed?: string }>>;
 const lockOf = (file: string): Locked => (existsSync(file) ? (parse(readFileSync(file, "utf8"))?.keys ?? {}) : {});
-const lockedNames = (l: Locked) => Object.entries(l).flatMap(([d, sels]) => Object.keys(sels).map((s) => `${d}/${s}`)).sort();
+const lockedNames = (l: Locked) =>
+  Object.entries(l)
+    .flatMap(([d, sels]) => Object.keys(sels).map((s) => `${d}/${s}`))
+    .sort();
 
 const pemFingerprint = (pem: string) => fingerprint(publicKeyValue(createPublicKey(createPrivateKey(pem))));
 const newPem = (type: "ed25519" | "rsa" = "ed25519") =>
-  (type === "rsa" ? generateKeyPairSync("rsa", { modulusLength: 2048 }) : generateKeyPairSync("ed25519")).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  (type === "rsa" ? generateKeyPairSync("rsa", { modulusLength: 2048 }) : generateKeyPairSync("ed25519")).privateKey
+    .export({ type: "pkcs8", format: "pem" })
+    .toString();
 
 /** The secrets under `prefix`, every page (planned deletions too with `deleted`). */
 async function secretsUnder(prefix: string, deleted = false): Promise<SecretListEntry[]> {
   const out: SecretListEntry[] = [];
   let NextToken: string | undefined;
   do {
-    const page = await sm.send(new ListSecretsCommand({ MaxResults: 100, NextToken, IncludePlannedDeletion: deleted, Filters: [{ Key: "name", Values: [prefix] }] }));
+    const page = await sm.send(
+      new ListSecretsCommand({ MaxResults: 100, NextToken, IncludePlannedDeletion: deleted, Filters: [{ Key: "name", Values: [prefix] }] }),
+    );
     out.push(...(page.SecretList ?? []).filter((s) => s.Name!.startsWith(prefix)));
     NextToken = page.NextToken;
   } while (NextToken);
@@ -128,7 +136,10 @@ async function secretValue(name: string): Promise<string> {
 async function storedKeys(prefix: string): Promise<Record<string, { fingerprint: string; versions: number }>> {
   const out: Record<string, { fingerprint: string; versions: number }> = {};
   for (const s of await secretsUnder(prefix))
-    out[s.Name!.slice(prefix.length)] = { fingerprint: pemFingerprint(await secretValue(s.Name!)), versions: Object.keys(s.SecretVersionsToStages ?? {}).length };
+    out[s.Name!.slice(prefix.length)] = {
+      fingerprint: pemFingerprint(await secretValue(s.Name!)),
+      versions: Object.keys(s.SecretVersionsToStages ?? {}).length,
+    };
   return out;
 }
 
@@ -183,7 +194,11 @@ class FaultProxy {
         const p = faults.proxy!;
         const { SecretString: _value, ...params } = JSON.parse(body.toString("utf8") || "{}");
         const fault = p.faults.shift();
-        const call: FaultProxy["calls"][number] = { op: String(req.headers["x-amz-target"] ?? "").replace(/^secretsmanager\./, ""), params, ...(fault ? { fault: fault.type } : {}) };
+        const call: FaultProxy["calls"][number] = {
+          op: String(req.headers["x-amz-target"] ?? "").replace(/^secretsmanager\./, ""),
+          params,
+          ...(fault ? { fault: fault.type } : {}),
+        };
         p.calls.push(call);
         if (fault) {
           res.writeHead(fault.status, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": fault.type });
@@ -249,7 +264,11 @@ describe("what the store holds", () => {
     const { KeyMetadata: key } = await kms("CreateKey", { Description: "dkimctl test" });
     await kms("CreateAlias", { AliasName: "alias/dkim-test", TargetKeyId: key.KeyId });
     const prefix = newPrefix();
-    const p = smProject(prefix, "  example.com:\n    selectors:\n      s1: { key: rsa-2048 }\n      e1: { key: ed25519 }", ", kmsKeyId: alias/dkim-test, tags: { team: mail }");
+    const p = smProject(
+      prefix,
+      "  example.com:\n    selectors:\n      s1: { key: rsa-2048 }\n      e1: { key: ed25519 }",
+      ", kmsKeyId: alias/dkim-test, tags: { team: mail }",
+    );
 
     const r = await dkimctl("keys", "--config", p.config);
     expect([r.code, r.err]).toEqual([0, ""]);
@@ -307,7 +326,7 @@ describe("what the store holds", () => {
     const winner = racers[won.indexOf(true)].pem;
     for (const r of racers) expect(await r.store.get("example.com", "race")).toBe(winner);
     keysSeen.add(a).add(b);
-    racers.forEach((r) => keysSeen.add(r.pem));
+    for (const r of racers) keysSeen.add(r.pem);
 
     // Secrets under the prefix that are not <domain>/<selector> in published form are not keys.
     const { CreateSecretCommand } = await import("@aws-sdk/client-secrets-manager");
@@ -375,30 +394,49 @@ describe("failures", () => {
     proxy.fail(...Array(20).fill(SERVER_ERROR));
     const r = await viaProxy(() => dkimctl("keys", "--config", p.config));
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^error: listing the secrets named t\d+-\d+\/\*: AWS Secrets Manager failed 5 times in a row \(InternalServiceError\): nothing more was written; run the command again later\n$/);
+    expect(r.err).toMatch(
+      /^error: listing the secrets named t\d+-\d+\/\*: AWS Secrets Manager failed 5 times in a row \(InternalServiceError\): nothing more was written; run the command again later\n$/,
+    );
     expect(proxy.calls.filter((c) => c.fault)).toHaveLength(5);
     expect(existsSync(p.lock)).toBe(false);
   });
 
   test("access denied names the permission; no credentials and an unreachable endpoint say what to do", async () => {
     const p = smProject(newPrefix(), "  example.com:\n    selectors:\n      s1: { key: ed25519 }");
-    proxy.fail({ status: 400, type: "AccessDeniedException", message: "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: secretsmanager:ListSecrets" });
+    proxy.fail({
+      status: 400,
+      type: "AccessDeniedException",
+      message: "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: secretsmanager:ListSecrets",
+    });
     const denied = await viaProxy(() => dkimctl("keys", "--config", p.config));
     expect(denied.code).toBe(1);
-    expect(denied.err).toMatch(/^error: listing the secrets named \S+: AWS refused \(AccessDeniedException: .*\): the identity in use needs secretsmanager:ListSecrets in eu-west-1\n$/);
+    expect(denied.err).toMatch(
+      /^error: listing the secrets named \S+: AWS refused \(AccessDeniedException: .*\): the identity in use needs secretsmanager:ListSecrets in eu-west-1\n$/,
+    );
     expect(proxy.calls).toHaveLength(1); // not retried
 
     const noCredentials = await withEnv(
-      { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_PROFILE: undefined, AWS_CONFIG_FILE: "/nonexistent/config", AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials", AWS_EC2_METADATA_DISABLED: "true" },
+      {
+        AWS_ACCESS_KEY_ID: undefined,
+        AWS_SECRET_ACCESS_KEY: undefined,
+        AWS_PROFILE: undefined,
+        AWS_CONFIG_FILE: "/nonexistent/config",
+        AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials",
+        AWS_EC2_METADATA_DISABLED: "true",
+      },
       () => dkimctl("keys", "--config", p.config),
     );
     expect(noCredentials.code).toBe(1);
-    expect(noCredentials.err).toMatch(/^error: listing the secrets named \S+: no AWS credentials found \(.*\): give them the standard way \(AWS_ACCESS_KEY_ID .*\)\n$/);
+    expect(noCredentials.err).toMatch(
+      /^error: listing the secrets named \S+: no AWS credentials found \(.*\): give them the standard way \(AWS_ACCESS_KEY_ID .*\)\n$/,
+    );
 
     const started = Date.now();
     const unreachable = await withEnv({ AWS_ENDPOINT_URL_SECRETS_MANAGER: "http://127.0.0.1:1" }, () => dkimctl("keys", "--config", p.config));
     expect(unreachable.code).toBe(1);
-    expect(unreachable.err).toMatch(/^error: listing the secrets named \S+: cannot reach AWS Secrets Manager in eu-west-1 \(ECONNREFUSED\): check the network, the region and AWS_ENDPOINT_URL_SECRETS_MANAGER if set\n$/);
+    expect(unreachable.err).toMatch(
+      /^error: listing the secrets named \S+: cannot reach AWS Secrets Manager in eu-west-1 \(ECONNREFUSED\): check the network, the region and AWS_ENDPOINT_URL_SECRETS_MANAGER if set\n$/,
+    );
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(existsSync(p.lock)).toBe(false);
   });
@@ -448,7 +486,10 @@ function bin(args: string[]): Promise<Run> {
 test("two clones run keys at once against one store: each selector gets one secret, and both locks hold it", async () => {
   const prefix = newPrefix();
   const domains = [0, 1]
-    .map((d) => `  d${d}.example.com:\n    selectors:\n${Array.from({ length: 20 }, (_, i) => `      s${i}: { key: ${i < 2 ? "rsa-2048" : "ed25519"} }`).join("\n")}`)
+    .map(
+      (d) =>
+        `  d${d}.example.com:\n    selectors:\n${Array.from({ length: 20 }, (_, i) => `      s${i}: { key: ${i < 2 ? "rsa-2048" : "ed25519"} }`).join("\n")}`,
+    )
     .join("\n");
   const [a, b] = [smProject(prefix, domains), smProject(prefix, domains)];
   // Both runs' first CreateSecret (the same selector) reach the store at once: one must lose.
@@ -479,7 +520,8 @@ test("two clones run keys at once against one store: each selector gets one secr
 // ---------------------------------------------------------------------------------------------
 
 describe("keys prune", () => {
-  const ROTATED = "  example.com:\n    rotation: { keys: [ed25519], every: 2d, publishAhead: 1d, retireAfter: 1d, revokeFor: 1d }\n  mail.example.com:\n    selectors:\n      keep1: { key: ed25519 }";
+  const ROTATED =
+    "  example.com:\n    rotation: { keys: [ed25519], every: 2d, publishAhead: 1d, retireAfter: 1d, revokeFor: 1d }\n  mail.example.com:\n    selectors:\n      keep1: { key: ed25519 }";
   const day = (n: number) => new Date(Date.UTC(2025, 0, 1) + n * 86_400_000).toISOString().replace(/\.000Z$/, "Z");
 
   test("rotate tags removed keys; prune tags strays, untags keys in use, deletes only what is older, always with a recovery window", async () => {
@@ -514,7 +556,12 @@ describe("keys prune", () => {
     proxy.reset();
     const r = await viaProxy(() => dkimctl("keys", "prune", "--older-than", "30d", "--config", p.config));
     expect([r.code, r.err]).toEqual([0, ""]);
-    expect(r.out).toMatch(new RegExp(`^example\\.com/${gone}: deleted \\(removed .* ago\\); recoverable until \\S+ with 'aws secretsmanager restore-secret --region ${REGION} --secret-id ${goneName}'$`, "m"));
+    expect(r.out).toMatch(
+      new RegExp(
+        `^example\\.com/${gone}: deleted \\(removed .* ago\\); recoverable until \\S+ with 'aws secretsmanager restore-secret --region ${REGION} --secret-id ${goneName}'$`,
+        "m",
+      ),
+    );
     expect(r.out).toMatch(/^mail\.example\.com\/gone1: tagged removed at \S+ \(in neither .*domains\.yaml nor .*dkim\.lock\.yaml\)$/m);
     expect(r.out).toMatch(/^mail\.example\.com\/gone1: kept: removed 0s ago; deletable from \S+$/m);
     expect(r.out).toMatch(/^mail\.example\.com\/keep1: untagged: it is in use again$/m);
@@ -558,7 +605,13 @@ describe("keys prune", () => {
       `error: keys prune deletes keys only from a store that tags removed keys (awsSecretsManager); ${p.config} keeps keys in ${p.store}, where a removed selector's key stays until you delete its file by hand (dkimctl never deletes one)\n`,
     );
     expect(snapshotTree(p.dir)).toEqual(before);
-    for (const args of [[], ["--older-than", "0s"], ["--older-than", "30 days"], ["--older-than", "30d", "--recovery-window", "5"], ["--older-than", "30d", "--recovery-window", "31"]]) {
+    for (const args of [
+      [],
+      ["--older-than", "0s"],
+      ["--older-than", "30 days"],
+      ["--older-than", "30d", "--recovery-window", "5"],
+      ["--older-than", "30d", "--recovery-window", "31"],
+    ]) {
       const u = await dkimctl("keys", "prune", ...args, "--config", p.config);
       expect([args, u.code]).toEqual([args, 2]);
     }
@@ -583,7 +636,10 @@ test("DKIM end to end: keys into Secrets Manager, export --format pem, sign, and
   for (const rec of Object.values(doc.resource.aws_route53_record) as { name: string; type: string; records: string[] }[])
     if (rec.type === "TXT") txt[rec.name] = [rec.records[0].split('""')];
   expect(Object.keys(txt).sort()).toEqual(["e1._domainkey.example.com", "r1._domainkey.example.com"]);
-  for (const [selector, algorithm] of [["r1", "rsa"], ["e1", "ed25519"]] as const) {
+  for (const [selector, algorithm] of [
+    ["r1", "rsa"],
+    ["e1", "ed25519"],
+  ] as const) {
     const pem = readFileSync(join(out, "example.com", `${selector}.pem`), "utf8");
     expect(pem).toBe(await secretValue(`${prefix}example.com/${selector}`));
     const signed = await signMessage({ privateKeyPem: pem, domain: "example.com", selector, algorithm });

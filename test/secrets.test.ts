@@ -41,7 +41,9 @@ test("keys, validate, records and synth leak no private key material", () => {
   expect(s.code).toBe(0);
   outputs.push(s.out, s.err);
 
-  const pems = ["example.com/r1", "example.com/r2", "example.com/r4", "example.com/e1", "example.org/r3", "example.org/e1"].map((k) => readFileSync(join(p.store, `${k}.pem`), "utf8"));
+  const pems = ["example.com/r1", "example.com/r2", "example.com/r4", "example.com/e1", "example.org/r3", "example.org/e1"].map((k) =>
+    readFileSync(join(p.store, `${k}.pem`), "utf8"),
+  );
   // The scan can fail: it finds every key where it really is.
   expect(scanTree(p.store, pems).map((f) => f.found.length)).toEqual(Array(6).fill(2));
   expect(findSecrets(Buffer.from(pems[1]).toString("base64"), pems)).toEqual([]); // not how keys leak; documented limit
@@ -57,12 +59,14 @@ test("the key store and exports are ignored by git, and no tracked file holds a 
   expect(ignored.stdout.trim().split("\n")).toEqual([".dkim/keys/example.com/s1.pem", "dkim-export/example.com/s1.pem"]);
   const files = spawnSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" }).stdout.split("\0").filter(Boolean);
   expect(files.length).toBeGreaterThan(10);
-  const leaking = files.filter((f) => !f.startsWith("test/fixtures/")).filter((f) => {
-    try {
-      return /-----BEGIN ([A-Z0-9]+ )?PRIVATE KEY-----/.test(readFileSync(join(ROOT, f), "latin1"));
-    } catch {
-      return false;
-    }
-  });
+  const leaking = files
+    .filter((f) => !f.startsWith("test/fixtures/"))
+    .filter((f) => {
+      try {
+        return /-----BEGIN ([A-Z0-9]+ )?PRIVATE KEY-----/.test(readFileSync(join(ROOT, f), "latin1"));
+      } catch {
+        return false;
+      }
+    });
   expect(leaking).toEqual([]);
 });

@@ -134,7 +134,7 @@ test("a rotation that changes only the lock lists the rotated domain's stack", a
 
 test("a zone that loses every record is listed (its plan deletes them)", async () => {
   const r = await repo();
-  r.edit(/  b\.example:\n    selectors:\n      s1: \{\}\n      del: .*\n/, "");
+  r.edit(/ {2}b\.example:\n {4}selectors:\n {6}s1: \{\}\n {6}del: .*\n/, "");
   expect(await changedJson(r)).toEqual([
     { stack: "b-example", zone: "b.example", change: "changed", reason: "2 records removed; the zone has no records left", before: 2, after: 0 },
   ]);
@@ -143,7 +143,7 @@ test("a zone that loses every record is listed (its plan deletes them)", async (
 test("a new zone, and a removed zone, are listed as added and removed", async () => {
   const r = await repo();
   r.edit("  c.example: { provider: cloudflare }\n", "  d.example: { provider: route53 }\n");
-  r.edit(/  c\.example:\n    rotation: .*\n/, "  d.example:\n    selectors:\n      s1: {}\n");
+  r.edit(/ {2}c\.example:\n {4}rotation: .*\n/, "  d.example:\n    selectors:\n      s1: {}\n");
   await ok("keys", "--config", r.config);
   expect(await changedJson(r)).toEqual([
     { stack: "c-example", zone: "c.example", change: "removed", reason: "zone removed (it had 1 record)", before: 1, after: null },

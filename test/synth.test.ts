@@ -62,7 +62,10 @@ const rec = (name: string) => records.find((r) => r.name === name)!;
 
 test("one stack per zone, named from the zone, each with only its zone's records", () => {
   expect(Object.keys(synthesized).sort()).toEqual(["empty-example", "example-com", "example-info", "example-net", "example-org"]);
-  const names = (stack: string) => Object.values(JSON.parse(synthesized[stack]).resource ?? {}).flatMap((byId) => Object.values(byId as object).map((r) => (r as { name: string }).name)).sort();
+  const names = (stack: string) =>
+    Object.values(JSON.parse(synthesized[stack]).resource ?? {})
+      .flatMap((byId) => Object.values(byId as object).map((r) => (r as { name: string }).name))
+      .sort();
   expect(names("example-com")).toEqual(["e1._domainkey.example.com", "s1._domainkey.example.com", "s1._domainkey.news.example.com"]);
   expect(names("example-org")).toEqual(["e1._domainkey.example.org", "s1._domainkey.example.org"]);
   expect(names("empty-example")).toEqual([]);
@@ -70,7 +73,7 @@ test("one stack per zone, named from the zone, each with only its zone's records
   expect(synthesized["empty-example"]).not.toHaveDataSource(DataAwsRoute53Zone);
 });
 
-test("Route53: long TXT values are one record value with strings joined by \"\"", () => {
+test('Route53: long TXT values are one record value with strings joined by ""', () => {
   const r = rec("s1._domainkey.example.com");
   expect(r.strings).toHaveLength(2);
   expect(synthesized["example-com"]).toHaveResourceWithProperties(Route53Record, {
@@ -80,7 +83,11 @@ test("Route53: long TXT values are one record value with strings joined by \"\""
     ttl: 3600,
     records: [`${r.strings[0]}""${r.strings[1]}`],
   });
-  expect(synthesized["example-com"]).toHaveResourceWithProperties(Route53Record, { name: "e1._domainkey.example.com", ttl: 600, records: [rec("e1._domainkey.example.com").value] });
+  expect(synthesized["example-com"]).toHaveResourceWithProperties(Route53Record, {
+    name: "e1._domainkey.example.com",
+    ttl: 600,
+    records: [rec("e1._domainkey.example.com").value],
+  });
   expect(rec("s1._domainkey.news.example.com").value).toMatch(/^v=DKIM1; k=rsa; t=y; p=/);
   expect(synthesized["example-com"]).not.toHaveDataSource(DataAwsRoute53Zone);
   expect(synthesized["example-com"]).toHaveProviderWithProperties(AwsProvider, { region: "us-east-1" });
@@ -88,7 +95,10 @@ test("Route53: long TXT values are one record value with strings joined by \"\""
 
 test("Route53: a zone without zoneId is looked up by name (public zone)", () => {
   expect(synthesized["example-net"]).toHaveDataSourceWithProperties(DataAwsRoute53Zone, { name: "example.net", private_zone: false });
-  expect(synthesized["example-net"]).toHaveResourceWithProperties(Route53Record, { zone_id: "${data.aws_route53_zone.zone.zone_id}", name: "s1._domainkey.example.net" });
+  expect(synthesized["example-net"]).toHaveResourceWithProperties(Route53Record, {
+    zone_id: "${data.aws_route53_zone.zone.zone_id}",
+    name: "s1._domainkey.example.net",
+  });
 });
 
 test("Cloudflare: content pre-split and quoted, CNAME never proxied, zone looked up by name when needed", () => {
@@ -100,9 +110,17 @@ test("Cloudflare: content pre-split and quoted, CNAME never proxied, zone looked
     ttl: 3600,
     content: `"${e1.value}"`,
   });
-  expect(synthesized["example-org"]).toHaveResourceWithProperties(DnsRecord, { name: "s1._domainkey.example.org", type: "CNAME", content: "s1.domainkey.u1234.wl.sendgrid.net", proxied: false });
+  expect(synthesized["example-org"]).toHaveResourceWithProperties(DnsRecord, {
+    name: "s1._domainkey.example.org",
+    type: "CNAME",
+    content: "s1.domainkey.u1234.wl.sendgrid.net",
+    proxied: false,
+  });
   const info = rec("s1._domainkey.example.info");
-  expect(synthesized["example-info"]).toHaveResourceWithProperties(DnsRecord, { content: `"${info.strings[0]}" "${info.strings[1]}"`, zone_id: "${data.cloudflare_zone.zone.zone_id}" });
+  expect(synthesized["example-info"]).toHaveResourceWithProperties(DnsRecord, {
+    content: `"${info.strings[0]}" "${info.strings[1]}"`,
+    zone_id: "${data.cloudflare_zone.zone.zone_id}",
+  });
   expect(synthesized["example-info"]).toHaveDataSourceWithProperties(DataCloudflareZone, { filter: { name: "example.info" } });
 });
 
@@ -124,10 +142,10 @@ test("reordering domains.yaml changes nothing in the synthesized stacks", () => 
   // Reverse the order of the domains and of each domain's selectors.
   const blocks: string[][] = [];
   for (const line of lines.slice(start + 1).filter((l) => l)) {
-    if (/^  \S/.test(line)) blocks.push([line]);
+    if (/^ {2}\S/.test(line)) blocks.push([line]);
     else blocks[blocks.length - 1].push(line);
   }
-  const reordered = [...lines.slice(0, start + 1), ...blocks.reverse().flatMap(([d, s, ...sels]) => [d, s, ...sels.reverse()])].join("\n") + "\n";
+  const reordered = `${[...lines.slice(0, start + 1), ...blocks.reverse().flatMap(([d, s, ...sels]) => [d, s, ...sels.reverse()])].join("\n")}\n`;
   expect(reordered).not.toBe(YAML);
   rewrite(project.config, reordered);
   try {
@@ -164,7 +182,9 @@ describe("main.ts, as cdktf synth runs it", () => {
     const r = synthApp(project.config, out);
     rewrite(project.config, YAML);
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`${project.config}:15:28: domains/news.example.com/selectors/s1/tll: unknown field 'tll': did you mean 'ttl'?\n1 problem found; nothing was changed.\n`);
+    expect(r.err).toBe(
+      `${project.config}:15:28: domains/news.example.com/selectors/s1/tll: unknown field 'tll': did you mean 'ttl'?\n1 problem found; nothing was changed.\n`,
+    );
     expect(existsSync(join(out, "stacks"))).toBe(false);
   });
 

@@ -53,14 +53,17 @@ test("terraform validate and plan of every Route53 stack: exactly the desired re
   const s = synthApp(p.config, out);
   expect(s.code).toBe(0);
   const records = desiredRecords(loadConfig(p.config), Lock.read(p.lock));
-  const pems = readdirSync(p.store, { recursive: true, withFileTypes: true }).filter((f) => f.isFile()).map((f) => readFileSync(join(f.parentPath, f.name), "utf8"));
+  const pems = readdirSync(p.store, { recursive: true, withFileTypes: true })
+    .filter((f) => f.isFile())
+    .map((f) => readFileSync(join(f.parentPath, f.name), "utf8"));
   expect(pems).toHaveLength(5);
   const env = terraformEnv(endpoint.env());
   for (const stack of ["example-com", "example-net"]) {
     const dir = join(out, "stacks", stack);
     const run = (...args: string[]) => {
       const r = terraform(args, { cwd: dir, env });
-      if (r.status !== 0 && !(args[0] === "plan" && r.status === 2)) throw new Error(`terraform ${args.join(" ")} failed in ${stack}:\n${r.stderr}\n${r.stdout}`);
+      if (r.status !== 0 && !(args[0] === "plan" && r.status === 2))
+        throw new Error(`terraform ${args.join(" ")} failed in ${stack}:\n${r.stderr}\n${r.stdout}`);
       return r;
     };
     run("init", "-input=false", "-no-color");
@@ -71,7 +74,9 @@ test("terraform validate and plan of every Route53 stack: exactly the desired re
     const changes = JSON.parse(json).resource_changes.filter((c: { mode: string }) => c.mode === "managed");
     const zone = stack.replace("-", ".");
     const wanted = records.filter((r) => r.zone === zone);
-    expect(changes.map((c: { change: { actions: string[]; after: { name: string } } }) => [c.change.actions.join(), c.change.after.name]).sort()).toEqual(wanted.map((r) => ["create", r.name]).sort());
+    expect(changes.map((c: { change: { actions: string[]; after: { name: string } } }) => [c.change.actions.join(), c.change.after.name]).sort()).toEqual(
+      wanted.map((r) => ["create", r.name]).sort(),
+    );
     for (const c of changes) {
       const r = wanted.find((w) => w.name === c.change.after.name)!;
       expect(c.change.after).toMatchObject({ type: r.type, ttl: r.ttl, records: [r.type === "TXT" ? r.strings.join('""') : r.value] });

@@ -20,7 +20,7 @@ describe("splitTxt", () => {
         expect(strings.every((s) => Buffer.byteLength(s) <= MAX_STRING_BYTES)).toBe(true);
         expect(joinTxt(strings)).toBe(value);
         // Greedy: every string but the last is as full as a character boundary allows.
-        strings.slice(0, -1).forEach((s) => expect(Buffer.byteLength(s)).toBeGreaterThan(MAX_STRING_BYTES - 4));
+        for (const s of strings.slice(0, -1)) expect(Buffer.byteLength(s)).toBeGreaterThan(MAX_STRING_BYTES - 4);
       }),
       { numRuns: 300 },
     );
@@ -28,9 +28,12 @@ describe("splitTxt", () => {
 
   test("quoting and parsing round-trip, escapes included", () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: fc.constantFrom("a", " ", '"', "\\", ";", "=", "Z"), maxLength: 300 }), { minLength: 1, maxLength: 4 }), (strings) => {
-        expect(parseQuotedTxt(quoteTxt(strings))).toEqual(strings);
-      }),
+      fc.property(
+        fc.array(fc.string({ unit: fc.constantFrom("a", " ", '"', "\\", ";", "=", "Z"), maxLength: 300 }), { minLength: 1, maxLength: 4 }),
+        (strings) => {
+          expect(parseQuotedTxt(quoteTxt(strings))).toEqual(strings);
+        },
+      ),
     );
   });
 
@@ -65,7 +68,10 @@ describe("desired records across key types and providers", () => {
   test("each provider's form carries exactly the strings, each at most 255 bytes", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ algorithm: algorithms, testing: fc.boolean(), provider: fc.constantFrom("route53", "cloudflare") }), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.record({ algorithm: algorithms, testing: fc.boolean(), provider: fc.constantFrom("route53", "cloudflare") }), {
+          minLength: 1,
+          maxLength: 5,
+        }),
         (specs) => {
           const lines = specs.map((s, i) => `  d${i}.${s.provider}.test:\n    selectors:\n      s${i}: { key: ${s.algorithm}, testing: ${s.testing} }`);
           const config = parseConfig(
@@ -75,7 +81,12 @@ describe("desired records across key types and providers", () => {
           const lock = new Lock();
           specs.forEach((s, i) => {
             const pair = PAIRS[s.algorithm];
-            lock.set(`d${i}.${s.provider}.test`, `s${i}`, { algorithm: s.algorithm, publicKey: pair.publicKey, fingerprint: fingerprint(pair.publicKey), created: "2026-01-01T00:00:00Z" });
+            lock.set(`d${i}.${s.provider}.test`, `s${i}`, {
+              algorithm: s.algorithm,
+              publicKey: pair.publicKey,
+              fingerprint: fingerprint(pair.publicKey),
+              created: "2026-01-01T00:00:00Z",
+            });
           });
           const records = desiredRecords(config, lock);
           expect(records).toHaveLength(specs.length);
@@ -103,17 +114,30 @@ describe("desired records across key types and providers", () => {
   });
 
   test("a generated selector missing from the lock names the selector and the fix", () => {
-    const config = parseConfig("dir/domains.yaml", `version: 1\nzones: { example.com: { provider: route53 } }\ndomains:\n  example.com:\n    selectors:\n      s1: {}\n`);
+    const config = parseConfig(
+      "dir/domains.yaml",
+      `version: 1\nzones: { example.com: { provider: route53 } }\ndomains:\n  example.com:\n    selectors:\n      s1: {}\n`,
+    );
     expect(() => desiredRecords(config, new Lock())).toThrow(
       "dir/domains.yaml:6:7: domains/example.com/selectors/s1: has no key in dir/dkim.lock.yaml: run 'npx dkimctl keys' and commit dir/dkim.lock.yaml",
     );
   });
 
   test("a lock entry of another algorithm is refused: a selector never gets a second key", () => {
-    const config = parseConfig("domains.yaml", `version: 1\nzones: { example.com: { provider: route53 } }\ndomains:\n  example.com:\n    selectors:\n      s1: { key: ed25519 }\n`);
+    const config = parseConfig(
+      "domains.yaml",
+      `version: 1\nzones: { example.com: { provider: route53 } }\ndomains:\n  example.com:\n    selectors:\n      s1: { key: ed25519 }\n`,
+    );
     const lock = new Lock();
     const pair = PAIRS["rsa-2048"];
-    lock.set("example.com", "s1", { algorithm: "rsa-2048", publicKey: pair.publicKey, fingerprint: fingerprint(pair.publicKey), created: "2026-01-01T00:00:00Z" });
-    expect(() => desiredRecords(config, lock)).toThrow(/has a rsa-2048 key in dkim.lock.yaml but domains.yaml asks for ed25519: a selector never gets a second key/);
+    lock.set("example.com", "s1", {
+      algorithm: "rsa-2048",
+      publicKey: pair.publicKey,
+      fingerprint: fingerprint(pair.publicKey),
+      created: "2026-01-01T00:00:00Z",
+    });
+    expect(() => desiredRecords(config, lock)).toThrow(
+      /has a rsa-2048 key in dkim.lock.yaml but domains.yaml asks for ed25519: a selector never gets a second key/,
+    );
   });
 });

@@ -4,7 +4,7 @@
  * The DNS layer's wire format, transport and lookups on their own are in dns-wire.test.ts.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { verifyCommand, VerifyDeps } from "../src/cli/commands/verify";
+import { verifyCommand, type VerifyDeps } from "../src/cli/commands/verify";
 import { exitCodeFor, formatFailure } from "../src/cli/report";
 import { loadConfig } from "../src/config/load";
 import { parseHostPort } from "../src/cli/args";
@@ -12,14 +12,14 @@ import { authoritativeLookup } from "../src/dns/lookup";
 import { ResolverLookup } from "../src/dns/resolver";
 import { query } from "../src/dns/transport";
 import { Lock } from "../src/keys/lock";
-import { desiredRecords, DesiredRecord } from "../src/records";
+import { desiredRecords, type DesiredRecord } from "../src/records";
 import type { Clock } from "../src/clock";
 import type { CheckJson } from "../src/cli/verify-report";
 import { compare, describeTxtDifference } from "../src/verify/compare";
 import { formatDuration, parseDuration } from "../src/duration";
-import { DnsServer, ServedZone, startDnsServer, ZoneRecord, zoneFile } from "./support/dns-server";
+import { type DnsServer, type ServedZone, startDnsServer, type ZoneRecord, zoneFile } from "./support/dns-server";
 import { keyedProject } from "./support/keyed-project";
-import { answerTo, deadUdpPort, questionOf, RA, RD, scriptedServer, ScriptedServer, TC } from "./support/scripted-dns-server";
+import { answerTo, deadUdpPort, questionOf, RA, RD, scriptedServer, type ScriptedServer, TC } from "./support/scripted-dns-server";
 import { gfmCells } from "./support/markdown";
 
 const SENDGRID = "s1.domainkey.u1234.wl.sendgrid.net";
@@ -52,7 +52,9 @@ function zonesOf(records: readonly DesiredRecord[], edit?: (zones: Zones) => voi
   const zones: Zones = {};
   for (const r of records) {
     (zones[r.zone] ??= []).push(
-      r.type === "TXT" ? { name: `${r.name}.`, type: "TXT", ttl: r.ttl, strings: [...r.strings] } : { name: `${r.name}.`, type: "CNAME", ttl: r.ttl, value: r.value },
+      r.type === "TXT"
+        ? { name: `${r.name}.`, type: "TXT", ttl: r.ttl, strings: [...r.strings] }
+        : { name: `${r.name}.`, type: "CNAME", ttl: r.ttl, value: r.value },
     );
   }
   edit?.(zones);
@@ -187,7 +189,9 @@ describe("dkimctl verify against knotd", () => {
     await serve((z) => at(z, SG_ORG, (old) => ({ ...old, value: "s1.domainkey.u9999.wl.sendgrid.net" })));
     const r = await verify(base);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/^different +CNAME +sg\._domainkey\.example\.org +points to s1\.domainkey\.u9999\.wl\.sendgrid\.net, expected s1\.domainkey\.u1234\.wl\.sendgrid\.net$/m);
+    expect(r.out).toMatch(
+      /^different +CNAME +sg\._domainkey\.example\.org +points to s1\.domainkey\.u9999\.wl\.sendgrid\.net, expected s1\.domainkey\.u1234\.wl\.sendgrid\.net$/m,
+    );
     const j = byName(json((await verify([...base, "-f", "json"])).out), SG_ORG);
     expect(j).toMatchObject({ status: "different", expected: SENDGRID, found: ["s1.domainkey.u9999.wl.sendgrid.net"] });
   });
@@ -205,7 +209,9 @@ describe("dkimctl verify against knotd", () => {
     const checks = json(r.out);
     expect(byName(checks, SG_ORG)).toMatchObject({ status: "ok", detail: "" });
     expect(byName(checks, S1_ORG).status).toBe("ok");
-    expect(byName(checks, S1_ORG).detail).toMatch(/^info: same value, split differently: published as 3 strings of 100, 200, \d+ bytes; dkimctl writes 2 of 255, \d+$/);
+    expect(byName(checks, S1_ORG).detail).toMatch(
+      /^info: same value, split differently: published as 3 strings of 100, 200, \d+ bytes; dkimctl writes 2 of 255, \d+$/,
+    );
   });
 
   test("DNS errors are not ok: a zone the server does not serve (REFUSED), a resolver that is not there", async () => {
@@ -310,7 +316,13 @@ describe("dkimctl verify against knotd", () => {
     });
     let now = 0;
     const sleeps: number[] = [];
-    const clock: Clock = { now: () => new Date(now), sleep: async (ms) => void (sleeps.push(ms), (now += ms)) };
+    const clock: Clock = {
+      now: () => new Date(now),
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    };
     const r = await verify([...base, "--wait", "30s"], { ...FAST, clock });
     expect(r.code).toBe(1);
     expect(sleeps).toEqual([2000, 4000, 8000, 10000, 6000]);
@@ -329,7 +341,9 @@ describe("dkimctl verify against knotd", () => {
       expect(r.code).toBe(0);
       const checks = json(r.out);
       expect(checks.every((c) => c.status === "ok")).toBe(true);
-      expect(byName(checks, S1_COM).servers).toEqual([{ server: `ns1.example.com (127.0.0.1:${server.port})`, status: "ok", found: expect.any(Array), detail: "" }]);
+      expect(byName(checks, S1_COM).servers).toEqual([
+        { server: `ns1.example.com (127.0.0.1:${server.port})`, status: "ok", found: expect.any(Array), detail: "" },
+      ]);
       expect(byName(checks, SG_ORG).servers![0]).toMatchObject({ server: `ns1.example.org (127.0.0.1:${server.port})`, found: [SENDGRID] });
 
       await serve((z) => at(z, S1_COM, (old) => ({ ...old, strings: [old.strings![0]] })));
@@ -380,7 +394,10 @@ describe("dkimctl verify against knotd", () => {
             { server: two, status: "missing", found: [], detail: "no such name (NXDOMAIN)" },
           ],
         });
-        expect(byName(checks, S1_ORG)).toMatchObject({ status: "different", servers: [{ status: "ok" }, { status: "different", detail: "a different key: p= differs" }] });
+        expect(byName(checks, S1_ORG)).toMatchObject({
+          status: "different",
+          servers: [{ status: "ok" }, { status: "different", detail: "a different key: p= differs" }],
+        });
         expect(byName(checks, S1_COM)).toMatchObject({ status: "ok", servers: [{ status: "ok" }, { status: "ok" }] });
 
         const text = await verify(args);
@@ -412,7 +429,11 @@ describe("dkimctl verify against knotd", () => {
       expect(m.answers).toEqual([{ name: S1_COM, type: "TXT", ttl: 300, data: [...records.find((r) => r.name === S1_COM)!.strings] }]);
       const nx = await query(srv(), "nope._domainkey.example.com", "TXT");
       expect(nx.rcode).toBe(3);
-      expect(nx.authority[0]).toMatchObject({ name: "example.com", type: "SOA", data: { mname: "ns1.example.com", rname: "hostmaster.example.com", serial: 1, minimum: 60 } });
+      expect(nx.authority[0]).toMatchObject({
+        name: "example.com",
+        type: "SOA",
+        data: { mname: "ns1.example.com", rname: "hostmaster.example.com", serial: 1, minimum: 60 },
+      });
     });
 
     test("a truncated UDP answer is retried over TCP (no EDNS: 512-byte limit)", async () => {
@@ -434,7 +455,10 @@ describe("dkimctl verify against knotd", () => {
           expect(await lookup("example.com", "CNAME")).toEqual({ kind: "nodata" });
         }
         // At the authoritative server a CNAME is not a TXT record; knot adds the in-zone target, which is followed.
-        expect(await authoritativeLookup(srv(), "alias.example.com", "TXT")).toEqual({ kind: "answer", values: [[...records.find((r) => r.name === S1_COM)!.strings]] });
+        expect(await authoritativeLookup(srv(), "alias.example.com", "TXT")).toEqual({
+          kind: "answer",
+          values: [[...records.find((r) => r.name === S1_COM)!.strings]],
+        });
         expect(await authoritativeLookup(srv(), SG_ORG, "TXT")).toEqual({ kind: "nodata", cname: SENDGRID });
         expect(await authoritativeLookup(srv(), "x.example.net", "TXT")).toEqual({ kind: "error", reason: "REFUSED from the server" });
         expect(await resolver.nameservers("example.org")).toEqual(["ns1.example.org"]);
@@ -468,7 +492,12 @@ domains:
     const answer = (q: Buffer) => {
       const { name } = questionOf(q);
       const label = name.split(".")[0];
-      if (label === "many") return answerTo(q, RD | RA, MANY.map((data) => ({ type: "TXT", data })));
+      if (label === "many")
+        return answerTo(
+          q,
+          RD | RA,
+          MANY.map((data) => ({ type: "TXT", data })),
+        );
       if (label === "huge") return answerTo(q, RD | RA, [{ type: "TXT", data: HUGE }]);
       if (label === "odd") return answerTo(q, RD | RA, [{ type: "TXT", data: ODD }]);
       return answerTo(q, RD | RA, [{ owner: `x.${name}`, type: "TXT", data: desired.find((r) => r.name === name)!.strings }]);
@@ -486,7 +515,8 @@ domains:
     const forged = byName(json(r.out), "forged._domainkey.example.com");
     expect(forged).toMatchObject({
       status: "error",
-      detail: "the answer has no record for forged._domainkey.example.com, only for x.forged._domainkey.example.com: not accepted as forged._domainkey.example.com's",
+      detail:
+        "the answer has no record for forged._domainkey.example.com, only for x.forged._domainkey.example.com: not accepted as forged._domainkey.example.com's",
     });
   });
 
@@ -494,7 +524,9 @@ domains:
     const text = await run();
     expect(text.code).toBe(1);
     expect(text.out.length).toBeLessThan(3000);
-    expect(text.out).toContain('    found:    "v=DKIM1; p=000000"\n    found:    "v=DKIM1; p=000001"\n    found:    "v=DKIM1; p=000002"\n    found:    and 997 more records\n');
+    expect(text.out).toContain(
+      '    found:    "v=DKIM1; p=000000"\n    found:    "v=DKIM1; p=000001"\n    found:    "v=DKIM1; p=000002"\n    found:    and 997 more records\n',
+    );
     expect(text.out).toMatch(/^ {4}found: {4}"a{60}\.\.\." \(250 strings, 63,750 bytes\)$/m);
 
     const md = await run("--format", "markdown");

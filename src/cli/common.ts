@@ -6,7 +6,7 @@ import type { Config } from "../config/model";
 import { normaliseDomain } from "../dkim/names";
 import { Lock } from "../keys/lock";
 import type { WriteOptions } from "../keys/manage";
-import { ProjectLock, withProjectLock } from "../keys/project-lock";
+import { type ProjectLock, withProjectLock } from "../keys/project-lock";
 import type { KeyStore } from "../keys/store";
 import { openKeyStore } from "../keys/stores";
 import { parseOptions } from "./args";

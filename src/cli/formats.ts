@@ -10,7 +10,11 @@ export type RecordFormat = (typeof RECORD_FORMATS)[number];
 export function formatRecords(records: readonly DesiredRecord[], format: RecordFormat): string {
   switch (format) {
     case "json":
-      return JSON.stringify(records.map(({ zone, provider, name, type, ttl, value, strings }) => ({ zone, provider, name, type, ttl, value, strings })), null, 2) + "\n";
+      return `${JSON.stringify(
+        records.map(({ zone, provider, name, type, ttl, value, strings }) => ({ zone, provider, name, type, ttl, value, strings })),
+        null,
+        2,
+      )}\n`;
     case "zone":
       return zoneFormat(records);
     case "markdown":
@@ -36,13 +40,13 @@ function zoneFormat(records: readonly DesiredRecord[]): string {
 function markdownFormat(records: readonly DesiredRecord[]): string {
   const out = [mdRow(["Zone", "Name", "Type", "TTL", "Value"]), mdRow(["---", "---", "---", "---", "---"])];
   for (const r of records) out.push(mdRow([mdCell(`${r.zone} (${r.provider})`), mdCode(r.name), r.type, String(r.ttl), mdCode(abbreviate(r.value))]));
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }
 
 function tableFormat(records: readonly DesiredRecord[]): string {
   const rows = [["ZONE", "NAME", "TYPE", "TTL", "VALUE"], ...records.map((r) => [r.zone, r.name, r.type, String(r.ttl), abbreviate(r.value)])];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  return rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join("  ")).join("\n") + "\n";
+  return `${rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join("  ")).join("\n")}\n`;
 }
 
 function unique<T>(xs: readonly T[]): T[] {

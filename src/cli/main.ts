@@ -10,7 +10,7 @@ import { records } from "./commands/records";
 import { rotate } from "./commands/rotate";
 import { stacks } from "./commands/stacks";
 import { validate } from "./commands/validate";
-import { Io, processIo } from "./io";
+import { type Io, processIo } from "./io";
 import { exitCodeFor, formatFailure, UsageError } from "./report";
 import { verify } from "./commands/verify";
 
@@ -35,7 +35,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     (name === undefined ? io.err : io.out)(USAGE);
     return name === undefined ? 2 : 0;
   }
-  const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   try {
     if (!command) throw new UsageError(`unknown command '${name}'`);
     if (args.includes("--help") || args.includes("-h")) {

@@ -1,7 +1,7 @@
 /** The reports of `dkimctl verify`: text, json and markdown, and the progress line while waiting. */
 import { abbreviate } from "../dkim/record";
 import { formatDuration } from "../duration";
-import { Check, count, Finding, SEVERITY, Status } from "../verify/compare";
+import { type Check, count, type Finding, SEVERITY, type Status } from "../verify/compare";
 import { mdCell, mdCode, mdRow } from "./markdown";
 
 /** `verify: 4/6 ok, waiting for s1._domainkey.example.com (missing), ... 42s left` */
@@ -63,7 +63,7 @@ export function checkJson(c: Check): CheckJson {
 export function formatChecks(checks: readonly Check[], format: VerifyFormat, via: string): string {
   switch (format) {
     case "json":
-      return JSON.stringify(checks.map(checkJson), null, 2) + "\n";
+      return `${JSON.stringify(checks.map(checkJson), null, 2)}\n`;
     case "markdown":
       return markdownReport(checks, via);
     case "text":
@@ -92,7 +92,7 @@ function showValue(type: "TXT" | "CNAME", strings: readonly string[]): string {
   const chars = Array.from(abbreviate(strings.join("")));
   if (chars.length > SHOWN_CHARS) {
     const bytes = strings.reduce((n, s) => n + Buffer.byteLength(s, "utf8"), 0);
-    return `${JSON.stringify(chars.slice(0, CUT_CHARS).join("") + "...")} (${count(strings.length, "string")}, ${count(bytes, "byte")})`;
+    return `${JSON.stringify(`${chars.slice(0, CUT_CHARS).join("")}...`)} (${count(strings.length, "string")}, ${count(bytes, "byte")})`;
   }
   const v = JSON.stringify(chars.join(""));
   return strings.length > 1 ? `${v} (${strings.length} strings)` : v;
@@ -109,7 +109,7 @@ function explain(c: Check): string[] {
     if (f.found.length > SHOWN_RECORDS) lines.push(`found:    and ${count(f.found.length - SHOWN_RECORDS, "more record")}`);
     return lines;
   };
-  const disagree = c.servers && c.servers.some((s) => JSON.stringify([s.status, s.found]) !== JSON.stringify([c.servers![0].status, c.servers![0].found]));
+  const disagree = c.servers?.some((s) => JSON.stringify([s.status, s.found]) !== JSON.stringify([c.servers![0].status, c.servers![0].found]));
   if (!disagree) return [...lines, ...found(c)];
   for (const s of c.servers!) {
     lines.push(`${s.server}: ${s.status}${s.detail ? `: ${s.detail}` : ""}`);
@@ -123,20 +123,30 @@ function textReport(checks: readonly Check[], via: string): string {
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)));
   const out: string[] = [];
   rows.forEach((row, i) => {
-    out.push(row.map((cell, j) => (j < 3 ? cell.padEnd(widths[j]) : cell)).join("  ").trimEnd());
+    out.push(
+      row
+        .map((cell, j) => (j < 3 ? cell.padEnd(widths[j]) : cell))
+        .join("  ")
+        .trimEnd(),
+    );
     if (i > 0) for (const line of explain(checks[i - 1])) out.push(`    ${line}`);
   });
   out.push("", `${summary(checks)} (asked ${via})`);
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }
 
 const ICONS: Record<Status, string> = { ok: "✅", missing: "❌", different: "❌", duplicate: "❌", error: "⚠️" };
 
 function markdownReport(checks: readonly Check[], via: string): string {
-  const out = [`**dkimctl verify**: ${summary(checks)} (asked ${mdCell(via)})`, "", mdRow(["Status", "Name", "Type", "Detail"]), mdRow(["---", "---", "---", "---"])];
+  const out = [
+    `**dkimctl verify**: ${summary(checks)} (asked ${mdCell(via)})`,
+    "",
+    mdRow(["Status", "Name", "Type", "Detail"]),
+    mdRow(["---", "---", "---", "---"]),
+  ];
   for (const c of checks) {
     const detail = [c.detail ? mdCell(c.detail) : "", ...explain(c).map((l) => mdCode(l.trim()))].filter(Boolean).join("<br>");
     out.push(mdRow([`${ICONS[c.status]} ${c.status}`, mdCode(c.record.name), c.record.type, detail]));
   }
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }

@@ -28,7 +28,12 @@ export function keyStoreSpec(raw: unknown, configFile: string, at: Report): KeyS
   if (!isObj(raw)) return fallback;
   const kinds = KEY_STORE_KINDS.filter((k) => raw[k] !== undefined);
   if (kinds.length !== 1) {
-    at(["keyStore"], kinds.length ? `choose one key store, not ${kinds.join(" and ")}` : `keyStore is empty: give one of ${KEY_STORE_KINDS.join(", ")}, or remove it for the local store`);
+    at(
+      ["keyStore"],
+      kinds.length
+        ? `choose one key store, not ${kinds.join(" and ")}`
+        : `keyStore is empty: give one of ${KEY_STORE_KINDS.join(", ")}, or remove it for the local store`,
+    );
     return fallback;
   }
   const [kind] = kinds;
@@ -36,12 +41,22 @@ export function keyStoreSpec(raw: unknown, configFile: string, at: Report): KeyS
   const path = (field: string): PathKey[] => ["keyStore", kind, field];
   if (kind === "local") return { kind, dir: dirOf(spec.dir), configured: true };
   if (kind === "age") {
-    if (typeof spec.dir === "string" && isAbsolute(spec.dir)) at(path("dir"), "the age store's dir is committed with domains.yaml: give a directory relative to it");
+    if (typeof spec.dir === "string" && isAbsolute(spec.dir))
+      at(path("dir"), "the age store's dir is committed with domains.yaml: give a directory relative to it");
     const recipients = Array.isArray(spec.recipients) ? spec.recipients.filter((r): r is string => typeof r === "string").map((r) => r.trim()) : [];
     recipients.forEach((r, i) => {
-      if (r.startsWith("AGE-SECRET-KEY-")) at([...path("recipients"), i], "this is an age identity (a secret key): never put it in domains.yaml; give its recipient ('age-keygen -y KEYFILE' prints it) and treat the identity as compromised");
-      else if (SSH_RECIPIENT.test(r)) at([...path("recipients"), i], "SSH keys are not supported as recipients (age-encryption encrypts to age1... recipients only): give the teammate's 'age-keygen -y' recipient");
-      else if (!AGE_RECIPIENT.test(r)) at([...path("recipients"), i], `'${excerpt(r)}' is not an age recipient: give an 'age1...' recipient (age-keygen -y prints it)`);
+      if (r.startsWith("AGE-SECRET-KEY-"))
+        at(
+          [...path("recipients"), i],
+          "this is an age identity (a secret key): never put it in domains.yaml; give its recipient ('age-keygen -y KEYFILE' prints it) and treat the identity as compromised",
+        );
+      else if (SSH_RECIPIENT.test(r))
+        at(
+          [...path("recipients"), i],
+          "SSH keys are not supported as recipients (age-encryption encrypts to age1... recipients only): give the teammate's 'age-keygen -y' recipient",
+        );
+      else if (!AGE_RECIPIENT.test(r))
+        at([...path("recipients"), i], `'${excerpt(r)}' is not an age recipient: give an 'age1...' recipient (age-keygen -y prints it)`);
     });
     const dupes = recipients.filter((r, i) => recipients.indexOf(r) !== i);
     for (const d of new Set(dupes)) at(path("recipients"), `the recipient '${excerpt(d)}' is listed twice`);
@@ -50,7 +65,8 @@ export function keyStoreSpec(raw: unknown, configFile: string, at: Report): KeyS
   if (typeof spec.region === "string" && !AWS_REGION.test(spec.region)) at(path("region"), `'${excerpt(spec.region)}' is not an AWS region (e.g. eu-west-1)`);
   const prefix = typeof spec.prefix === "string" ? spec.prefix : DEFAULT_SECRET_PREFIX;
   // Secret names: letters, digits and /_+=.@- (AWS); the rest of the name is <domain>/<selector>.
-  if (!/^[A-Za-z0-9/_+=.@-]*$/.test(prefix)) at(path("prefix"), `'${excerpt(prefix)}' cannot start a Secrets Manager secret name: use letters, digits and /_+=.@-`);
+  if (!/^[A-Za-z0-9/_+=.@-]*$/.test(prefix))
+    at(path("prefix"), `'${excerpt(prefix)}' cannot start a Secrets Manager secret name: use letters, digits and /_+=.@-`);
   return {
     kind,
     region: String(spec.region),

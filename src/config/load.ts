@@ -4,17 +4,17 @@
  */
 import { dirname, join } from "node:path";
 import type { z } from "zod";
-import { algorithmWarning, KEY_ALGORITHMS, KeyAlgorithm } from "../dkim/keys";
+import { algorithmWarning, KEY_ALGORITHMS, type KeyAlgorithm } from "../dkim/keys";
 import { parseDuration } from "../duration";
-import { DEFAULT_POLICY, policyProblems, RotationPolicy } from "./rotation-policy";
+import { DEFAULT_POLICY, policyProblems, type RotationPolicy } from "./rotation-policy";
 import { isInZone, MAX_NAME_OCTETS, mixedScriptLabel, normaliseDomain, normaliseHostName, normaliseSelector, recordName } from "../dkim/names";
 import { formatTags, noteProblem, parseKeyRecord, withTag } from "../dkim/record";
 import { joinTxt, parseQuotedTxt } from "../dkim/txt";
 import type { Backend, Config, Domain, Selector, SelectorSource, Zone } from "./model";
-import { didYouMean, formatProblem, InputError, Problem } from "./problems";
+import { didYouMean, formatProblem, InputError, type Problem } from "./problems";
 import { capText, excerpt, excerptValue } from "../redact";
-import { configSchema, knownFields, ProviderName, PROVIDERS } from "./schema";
-import { isMapping, PathKey, YamlSource } from "./yaml-source";
+import { configSchema, knownFields, type ProviderName, PROVIDERS } from "./schema";
+import { isMapping, type PathKey, YamlSource } from "./yaml-source";
 import { keyStoreSpec } from "./key-store";
 
 export const DEFAULT_TTL = 3600;
@@ -86,7 +86,10 @@ function validateSource(source: YamlSource): Config {
   if (!("version" in data)) throw fail("'version' is missing: add 'version: 1' as the first line after the modeline");
   if (data.version !== 1) {
     const upgrade = typeof data.version === "number" && data.version > 1;
-    throw fail(`version ${excerptValue(data.version)} is not one this dkimctl reads (it reads version 1): ${upgrade ? "upgrade dkimctl" : "set 'version: 1'"}`, ["version"]);
+    throw fail(
+      `version ${excerptValue(data.version)} is not one this dkimctl reads (it reads version 1): ${upgrade ? "upgrade dkimctl" : "set 'version: 1'"}`,
+      ["version"],
+    );
   }
 
   const problems: Problem[] = [...flagged];
@@ -112,7 +115,10 @@ function validateSource(source: YamlSource): Config {
   };
   const domains = validateDomains(isObj(data.domains) ? data.domains : {}, ctx);
   for (const provider of ctx.defaultTtlUsers) {
-    ctx.at(["defaults", "ttl"], `${ttlProblem(provider, ctx.defaultTtl)} (the default applies to selectors in ${provider} zones): change defaults.ttl or set ttl on those selectors`);
+    ctx.at(
+      ["defaults", "ttl"],
+      `${ttlProblem(provider, ctx.defaultTtl)} (the default applies to selectors in ${provider} zones): change defaults.ttl or set ttl on those selectors`,
+    );
   }
   if (typeof defaults.key === "string") {
     const w = algorithmWarning(defaults.key as KeyAlgorithm);
@@ -170,7 +176,11 @@ function checkedZoneId(raw: string, provider: ProviderName, zone: string, path: 
   // An upper-case Cloudflare id is one in the wrong case, not a Route53 id.
   const wrongCase = rule.pattern.test(bare.toLowerCase());
   const other = wrongCase ? undefined : PROVIDERS.find((p) => p !== provider && ZONE_ID_RULES[p].pattern.test(bare));
-  if (other) at(path, `'${excerpt(id)}' is a ${ZONE_ID_RULES[other].what}, but ${zone} is a ${provider} zone: give its ${rule.what} (${rule.shape}), or set 'provider: ${other}'`);
+  if (other)
+    at(
+      path,
+      `'${excerpt(id)}' is a ${ZONE_ID_RULES[other].what}, but ${zone} is a ${provider} zone: give its ${rule.what} (${rule.shape}), or set 'provider: ${other}'`,
+    );
   else at(path, `'${excerpt(id)}' is not a ${provider} zone id: a ${rule.what} is ${rule.shape}`);
   return undefined;
 }
@@ -187,7 +197,11 @@ function checkedName(what: "zone" | "domain", key: string, path: PathKey[], at: 
   }
   const mixed = mixedScriptLabel(name.value);
   if (mixed)
-    warn(path, `the label '${excerpt(mixed.label)}' mixes ${mixed.scripts.join(" and ")} letters, as look-alike names do: it is published as ${name.value}; make sure this is the ${what} you mean`, "key");
+    warn(
+      path,
+      `the label '${excerpt(mixed.label)}' mixes ${mixed.scripts.join(" and ")} letters, as look-alike names do: it is published as ${name.value}; make sure this is the ${what} you mean`,
+      "key",
+    );
   return name.value;
 }
 
@@ -208,8 +222,16 @@ function validateDomains(raw: Obj, ctx: Context): Domain[] {
     }
     const selectorsRaw = isObj(value) && isObj(value.selectors) ? value.selectors : {};
     const rotation = rotationPolicy(value, ctx.defaults, ctx.defaultKey, path, ctx.at);
-    if (Object.keys(selectorsRaw).length === 0 && !wantsRotation(value, ctx.defaults) && (value === null || (isObj(value) && (value.selectors === undefined || isObj(value.selectors))))) {
-      ctx.at(path, `${name ?? `'${excerpt(key)}'`} has no selectors: add one under 'selectors:', e.g. 's2026a: {}' for a generated ${ctx.defaultKey} key, or give it a rotation policy`, "key");
+    if (
+      Object.keys(selectorsRaw).length === 0 &&
+      !wantsRotation(value, ctx.defaults) &&
+      (value === null || (isObj(value) && (value.selectors === undefined || isObj(value.selectors))))
+    ) {
+      ctx.at(
+        path,
+        `${name ?? `'${excerpt(key)}'`} has no selectors: add one under 'selectors:', e.g. 's2026a: {}' for a generated ${ctx.defaultKey} key, or give it a rotation policy`,
+        "key",
+      );
     }
     // Rotated records take defaults.ttl.
     if (rotation && zone && ttlProblem(zone.provider, ctx.defaultTtl)) ctx.defaultTtlUsers.add(zone.provider);
@@ -295,7 +317,14 @@ function rotationPolicy(raw: unknown, defaults: Obj, defaultKey: KeyAlgorithm, p
   if (!wantsRotation(raw, defaults)) return undefined;
   const own = isObj(raw) && isObj(raw.rotation) ? raw.rotation : undefined;
   const base = isObj(defaults.rotation) ? defaults.rotation : undefined;
-  const where = (field: string): PathKey[] => (own && own[field] !== undefined ? [...path, "rotation", field] : base && base[field] !== undefined ? ["defaults", "rotation", field] : own ? [...path, "rotation"] : path);
+  const where = (field: string): PathKey[] =>
+    own && own[field] !== undefined
+      ? [...path, "rotation", field]
+      : base && base[field] !== undefined
+        ? ["defaults", "rotation", field]
+        : own
+          ? [...path, "rotation"]
+          : path;
   const pick = (field: string): unknown => (own && own[field] !== undefined ? own[field] : base?.[field]);
   const durationOf = (field: "every" | "publishAhead" | "retireAfter" | "revokeFor"): number | undefined => {
     const v = pick(field);
@@ -327,7 +356,10 @@ function rotationPolicy(raw: unknown, defaults: Obj, defaultKey: KeyAlgorithm, p
 function buildSelector(s: Obj, path: PathKey[], at: Report, ctx: { defaultKey: KeyAlgorithm; warnings: (m: string) => void }): SelectorSource | undefined {
   const given = (["key", "txt", "cname"] as const).filter((k) => s[k] !== undefined);
   if (given.length > 1)
-    at([...path, given[1]], `a selector is published one way, but this one has ${given.join(" and ")}: keep exactly one of key (generated), txt (provided) or cname (delegated)`);
+    at(
+      [...path, given[1]],
+      `a selector is published one way, but this one has ${given.join(" and ")}: keep exactly one of key (generated), txt (provided) or cname (delegated)`,
+    );
   if (typeof s.note === "string") {
     const why = noteProblem(s.note);
     if (why) at([...path, "note"], `the note ${why}`);
@@ -348,11 +380,15 @@ function buildSelector(s: Obj, path: PathKey[], at: Report, ctx: { defaultKey: K
 
 function delegation(s: Obj, path: PathKey[], at: Report): SelectorSource | undefined {
   for (const tag of ["testing", "note"] as const)
-    if (s[tag] !== undefined) at([...path, tag], `'${tag}' does not apply to a delegated (cname) selector: the signing provider publishes its record; remove '${tag}'`);
+    if (s[tag] !== undefined)
+      at([...path, tag], `'${tag}' does not apply to a delegated (cname) selector: the signing provider publishes its record; remove '${tag}'`);
   if (typeof s.cname !== "string") return undefined;
   const target = normaliseHostName(s.cname);
   if (!target.ok) {
-    at([...path, "cname"], `the CNAME target '${excerpt(s.cname)}' ${target.reason}: give the host name from the signing provider, e.g. s1.domainkey.u1234.wl.sendgrid.net`);
+    at(
+      [...path, "cname"],
+      `the CNAME target '${excerpt(s.cname)}' ${target.reason}: give the host name from the signing provider, e.g. s1.domainkey.u1234.wl.sendgrid.net`,
+    );
     return undefined;
   }
   return { kind: "delegated", cname: target.value };
@@ -447,7 +483,14 @@ function zodProblems(source: YamlSource, issue: z.core.$ZodIssue): Problem[] {
       });
     }
     case "invalid_type":
-      if (input === undefined) return [source.problem(path, `'${excerpt(String(path[path.length - 1]))}' is missing: add it (${issue.expected === "record" ? "a mapping" : issue.expected})`, "key")];
+      if (input === undefined)
+        return [
+          source.problem(
+            path,
+            `'${excerpt(String(path[path.length - 1]))}' is missing: add it (${issue.expected === "record" ? "a mapping" : issue.expected})`,
+            "key",
+          ),
+        ];
       return [source.problem(path, `expected ${expectedName(issue.expected)}, found ${describe(input)}${issue.expected === "string" ? quoteHint(input) : ""}`)];
     case "invalid_value": {
       const allowed = issue.values.map((v) => String(v)).join(", ");
@@ -455,7 +498,9 @@ function zodProblems(source: YamlSource, issue: z.core.$ZodIssue): Problem[] {
       return [source.problem(path, `${excerptValue(input)} is not allowed: use one of ${allowed}`)];
     }
     case "too_small":
-      return [source.problem(path, issue.origin === "string" ? "must not be empty" : `${excerptValue(input)} is too small: the minimum is ${String(issue.minimum)}`)];
+      return [
+        source.problem(path, issue.origin === "string" ? "must not be empty" : `${excerptValue(input)} is too small: the minimum is ${String(issue.minimum)}`),
+      ];
     case "too_big":
       return [source.problem(path, `${excerptValue(input)} is too large: the maximum is ${String(issue.maximum)}`)];
     default:

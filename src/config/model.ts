@@ -19,8 +19,8 @@ export interface Zone {
 
 export type SelectorSource =
   | { readonly kind: "generated"; readonly algorithm: KeyAlgorithm }
-  | { readonly kind: "provided"; /** normalised DKIM key record */ readonly txt: string }
-  | { readonly kind: "delegated"; /** host name, no trailing dot */ readonly cname: string };
+  | { readonly kind: "provided" /** normalised DKIM key record */; readonly txt: string }
+  | { readonly kind: "delegated" /** host name, no trailing dot */; readonly cname: string };
 
 export interface Selector {
   readonly name: string;
@@ -56,9 +56,15 @@ export type Backend =
 
 /** Where private keys live (domains.yaml `keyStore`). Directories are absolute. */
 export type KeyStoreSpec =
-  | { readonly kind: "local"; readonly dir: string; /** Set by domains.yaml rather than the default. */ readonly configured: boolean }
+  | { readonly kind: "local"; readonly dir: string /** Set by domains.yaml rather than the default. */; readonly configured: boolean }
   | { readonly kind: "age"; readonly dir: string; readonly recipients: readonly string[] }
-  | { readonly kind: "awsSecretsManager"; readonly region: string; readonly prefix: string; readonly kmsKeyId?: string; readonly tags: Readonly<Record<string, string>> };
+  | {
+      readonly kind: "awsSecretsManager";
+      readonly region: string;
+      readonly prefix: string;
+      readonly kmsKeyId?: string;
+      readonly tags: Readonly<Record<string, string>>;
+    };
 
 export interface Config {
   /** Path of domains.yaml as given. */

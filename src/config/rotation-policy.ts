@@ -1,5 +1,5 @@
 /** A domain's rotation policy: how often keys change and how long each phase lasts. */
-import { KeyAlgorithm, keyType } from "../dkim/keys";
+import { type KeyAlgorithm, keyType } from "../dkim/keys";
 import { normaliseSelector } from "../dkim/names";
 
 export interface RotationPolicy {
@@ -31,17 +31,23 @@ export const DEFAULT_POLICY: RotationPolicy = {
 export function policyProblems(p: RotationPolicy): { field: keyof RotationPolicy; message: string }[] {
   const out: { field: keyof RotationPolicy; message: string }[] = [];
   if (p.publishAhead <= 0) out.push({ field: "publishAhead", message: "must be longer than 0: a key must be in DNS before anything signs with it" });
-  if (p.every <= p.publishAhead) out.push({ field: "every", message: "must be longer than publishAhead: the next key is published publishAhead before it signs" });
+  if (p.every <= p.publishAhead)
+    out.push({ field: "every", message: "must be longer than publishAhead: the next key is published publishAhead before it signs" });
   if (p.retireAfter <= 0) out.push({ field: "retireAfter", message: "must be longer than 0: mail signed just before a rotation is still in transit" });
   if (new Set(p.keys).size !== p.keys.length) out.push({ field: "keys", message: "lists an algorithm twice" });
   if (p.keys.length === 0) out.push({ field: "keys", message: "must list at least one algorithm" });
   const types = p.keys.map(keyType);
-  if (new Set(types).size !== types.length) out.push({ field: "keys", message: "lists two RSA sizes: a domain signs with one key per type (k=rsa, k=ed25519)" });
+  if (new Set(types).size !== types.length)
+    out.push({ field: "keys", message: "lists two RSA sizes: a domain signs with one key per type (k=rsa, k=ed25519)" });
   if (!p.selector.includes("{seq}")) out.push({ field: "selector", message: "must contain {seq}, so that names are never reused" });
   if (p.keys.length > 1 && !p.selector.includes("{k}")) out.push({ field: "selector", message: "must contain {k} when the domain rotates several algorithms" });
   const sample = renderSelector(p.selector, "rsa-2048", new Date(Date.UTC(2026, 10, 26)), 0);
   const checked = normaliseSelector(sample);
-  if (!checked.ok || /[{}]/.test(sample)) out.push({ field: "selector", message: `renders as '${sample}', which is not a selector: use letters, digits, hyphens and the placeholders {k} {yyyy} {mm} {dd} {seq}` });
+  if (!checked.ok || /[{}]/.test(sample))
+    out.push({
+      field: "selector",
+      message: `renders as '${sample}', which is not a selector: use letters, digits, hyphens and the placeholders {k} {yyyy} {mm} {dd} {seq}`,
+    });
   return out;
 }
 

@@ -22,7 +22,7 @@ export const selectorSchema = z
     cname: z.string().optional().describe("Delegate the selector to the signing provider with a CNAME to this host."),
     ttl: ttl.optional(),
     testing: z.boolean().optional().describe("Publish t=y: receivers treat failures as if unsigned (RFC 6376 3.6.1)."),
-    note: z.string().optional().describe("Publish n=<note>, a note for humans. Printable ASCII without ; \" or \\."),
+    note: z.string().optional().describe('Publish n=<note>, a note for humans. Printable ASCII without ; " or \\.'),
     adopt: z.boolean().optional().describe("Take over a record that already exists in the zone (Route53): the plan shows the change to it."),
   })
   .describe("A selector: exactly one of key (generated, the default), txt (provided) or cname (delegated).");
@@ -36,7 +36,10 @@ export const rotationSchema = z
     retireAfter: duration.optional().describe("How long an old key stays published after it stops signing. @default '7d'"),
     revokeFor: duration.optional().describe("How long the revoked (empty p=) record stays before removal. @default '30d'"),
     keys: z.array(keyAlgorithm).optional().describe("Algorithms signed with, one active key each. @default [defaults.key]"),
-    selector: z.string().optional().describe("Selector name template: {k} (s for RSA, e for Ed25519), {yyyy}, {mm}, {dd}, {seq}. @default '{k}{yyyy}{mm}{seq}'"),
+    selector: z
+      .string()
+      .optional()
+      .describe("Selector name template: {k} (s for RSA, e for Ed25519), {yyyy}, {mm}, {dd}, {seq}. @default '{k}{yyyy}{mm}{seq}'"),
   })
   .describe("Key rotation policy: dkimctl names, creates and retires this domain's selectors in the lock (dkimctl rotate).");
 
@@ -107,7 +110,10 @@ export const configSchema = z
         rotation: rotationSchema.optional().describe("Rotation policy of domains that declare no selectors (or set rotation)."),
       })
       .optional(),
-    backend: z.strictObject({ s3: s3Backend.optional(), cloud: cloudBackend.optional() }).optional().describe("Where Terraform keeps state. @default local files"),
+    backend: z
+      .strictObject({ s3: s3Backend.optional(), cloud: cloudBackend.optional() })
+      .optional()
+      .describe("Where Terraform keeps state. @default local files"),
     keyStore: keyStoreSchema.optional(),
     zones: z.record(z.string(), zoneSchema).describe("The DNS zones records are written into, keyed by zone name."),
     domains: z.record(z.string(), domainSchema.nullable()).describe("Sender domains, keyed by name."),

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { Alias, Document, isMap, isNode, isScalar, isSeq, LineCounter, Node, Pair, parseDocument, visit, YAMLMap } from "yaml";
-import { InputError, Problem } from "./problems";
+import { type Alias, type Document, isMap, isNode, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument, visit, type YAMLMap } from "yaml";
+import { InputError, type Problem } from "./problems";
 import { capText, excerpt, isPrivateKey, PRIVATE_KEY_MESSAGE, privateKeyOffset } from "../redact";
 
 export type PathKey = string | number;
@@ -35,9 +35,7 @@ export class YamlSource {
       ...duplicateKeys(doc),
       ...(secret ? [{ offset: Math.max(0, privateKeyOffset(text)), message: PRIVATE_KEY_MESSAGE }] : []),
     ];
-    const problems = found
-      .sort((a, b) => a.offset - b.offset)
-      .map(({ offset, message }) => source.at(offset, [], message));
+    const problems = found.sort((a, b) => a.offset - b.offset).map(({ offset, message }) => source.at(offset, [], message));
     return { source, problems };
   }
 
@@ -56,7 +54,11 @@ export class YamlSource {
     } catch {
       const lossy = new TextDecoder("utf-8").decode(bytes);
       const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
-      return YamlSource.notText(file, lossy.slice(0, Math.max(0, lossy.indexOf("\ufffd"))), utf16 ? "it starts with a UTF-16 byte order mark" : "it holds bytes that are not UTF-8");
+      return YamlSource.notText(
+        file,
+        lossy.slice(0, Math.max(0, lossy.indexOf("\ufffd"))),
+        utf16 ? "it starts with a UTF-16 byte order mark" : "it holds bytes that are not UTF-8",
+      );
     }
   }
 
@@ -75,7 +77,12 @@ export class YamlSource {
     } catch (e) {
       if (!(e instanceof ReferenceError)) throw e;
       let first: Alias | undefined;
-      visit(this.doc, { Alias: (_, node) => ((first = node), visit.BREAK) });
+      visit(this.doc, {
+        Alias: (_, node) => {
+          first = node;
+          return visit.BREAK;
+        },
+      });
       const pos = this.lines.linePos((first as Alias | undefined)?.range?.[0] ?? 0);
       const message = `too many YAML aliases (${capText(e.message, 80)}): ${basename(this.file)} needs no anchors or aliases; write the values out`;
       throw new InputError([{ file: this.file, line: pos.line, col: pos.col, path: "", message }]);
@@ -97,7 +104,13 @@ export class YamlSource {
         const shown = this.doc.directives?.tagString(n.tag) ?? n.tag;
         const start = n.range?.[0] ?? 0;
         const tagAt = this.text.lastIndexOf(shown, start);
-        out.push(this.at(tagAt >= 0 && start - tagAt < shown.length + 80 ? tagAt : start, path, `YAML tags are not used in ${basename(this.file)}: remove '${excerpt(shown)}'`));
+        out.push(
+          this.at(
+            tagAt >= 0 && start - tagAt < shown.length + 80 ? tagAt : start,
+            path,
+            `YAML tags are not used in ${basename(this.file)}: remove '${excerpt(shown)}'`,
+          ),
+        );
       } else if (isScalar(n) && typeof n.value === "string" && isPrivateKey(n.value)) {
         out.push(this.at(n.range?.[0] ?? 0, path, PRIVATE_KEY_MESSAGE));
       }
@@ -110,7 +123,7 @@ export class YamlSource {
           check(pair.key, keyPath);
           walk(pair.value, keyPath);
         }
-      else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
+      else if (isSeq(node)) for (const [i, item] of node.items.entries()) walk(item, [...path, i]);
     };
     walk(this.doc.contents, []);
     return out;
@@ -152,7 +165,7 @@ export class YamlSource {
 
   private locate(path: readonly PathKey[], at: "value" | "key"): number | undefined {
     let node: unknown = this.doc.contents;
-    let keyNode: unknown = undefined;
+    let keyNode: unknown;
     for (const key of path) {
       if (isMap(node)) {
         const pair = this.pairOf(node, String(key));
@@ -164,7 +177,7 @@ export class YamlSource {
         node = node.items[key];
       } else return undefined;
     }
-    const target = (at === "key" ? keyNode : node ?? keyNode) as Node | undefined;
+    const target = (at === "key" ? keyNode : (node ?? keyNode)) as Node | undefined;
     return target?.range?.[0];
   }
 }

@@ -3,7 +3,7 @@
  * import of existing keys. Private keys are PKCS#8 PEM strings; nothing here
  * writes them anywhere.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, generateKeyPairSync, KeyObject } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { mapLimit } from "../map-limit";
 
@@ -34,10 +34,7 @@ export interface KeyPair {
 }
 
 export function generateKeyPair(algorithm: KeyAlgorithm): KeyPair {
-  const pair =
-    algorithm === "ed25519"
-      ? generateKeyPairSync("ed25519")
-      : generateKeyPairSync("rsa", { modulusLength: Number(algorithm.slice(4)) });
+  const pair = algorithm === "ed25519" ? generateKeyPairSync("ed25519") : generateKeyPairSync("rsa", { modulusLength: Number(algorithm.slice(4)) });
   return keyPairFromPrivate(pair.privateKey);
 }
 
@@ -67,7 +64,7 @@ export function publicKeyValue(key: KeyObject): string {
 
 /** The lock file's fingerprint of a `p=` value: SHA-256 of its bytes, hex. */
 export function fingerprint(publicKey: string): string {
-  return "sha256:" + createHash("sha256").update(Buffer.from(publicKey, "base64")).digest("hex");
+  return `sha256:${createHash("sha256").update(Buffer.from(publicKey, "base64")).digest("hex")}`;
 }
 
 /** Algorithm of an existing key, or a reason it is unusable for DKIM. */
@@ -77,7 +74,10 @@ export function algorithmOf(key: KeyObject): { ok: true; algorithm: KeyAlgorithm
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
     const algorithm = `rsa-${bits}` as KeyAlgorithm;
     if (KEY_ALGORITHMS.includes(algorithm)) return { ok: true, algorithm };
-    return { ok: false, reason: `is a ${bits}-bit RSA key; dkimctl supports ${KEY_ALGORITHMS.filter((a) => a.startsWith("rsa")).join(", ")} (RFC 8301 forbids under 1024)` };
+    return {
+      ok: false,
+      reason: `is a ${bits}-bit RSA key; dkimctl supports ${KEY_ALGORITHMS.filter((a) => a.startsWith("rsa")).join(", ")} (RFC 8301 forbids under 1024)`,
+    };
   }
   return { ok: false, reason: `is a ${key.asymmetricKeyType} key; DKIM uses RSA (k=rsa) or Ed25519 (k=ed25519)` };
 }

@@ -40,8 +40,10 @@ function checkHostLabels(name: string): Checked {
   if (name.length > MAX_NAME_OCTETS) return { ok: false, reason: `is ${name.length} octets long; a DNS name has at most ${MAX_NAME_OCTETS}` };
   for (const label of name.split(".")) {
     if (label.length === 0) return { ok: false, reason: "has an empty label (two dots in a row)" };
-    if (label.length > MAX_LABEL_OCTETS) return { ok: false, reason: `has a label of ${label.length} octets ('${excerpt(label, 20)}'); a label has at most ${MAX_LABEL_OCTETS}` };
-    if (!LDH_LABEL.test(label)) return { ok: false, reason: `has an invalid label '${excerpt(label)}': use letters, digits and hyphens, not starting or ending with a hyphen` };
+    if (label.length > MAX_LABEL_OCTETS)
+      return { ok: false, reason: `has a label of ${label.length} octets ('${excerpt(label, 20)}'); a label has at most ${MAX_LABEL_OCTETS}` };
+    if (!LDH_LABEL.test(label))
+      return { ok: false, reason: `has an invalid label '${excerpt(label)}': use letters, digits and hyphens, not starting or ending with a hyphen` };
   }
   return { ok: true, value: name };
 }
@@ -72,8 +74,10 @@ export function normaliseSelector(input: string): Checked {
   if (sel === "") return { ok: false, reason: "is empty" };
   for (const label of sel.split(".")) {
     if (label.length === 0) return { ok: false, reason: "has an empty label" };
-    if (label.length > MAX_LABEL_OCTETS) return { ok: false, reason: `has a label of ${label.length} octets; a label has at most ${MAX_LABEL_OCTETS} (RFC 6376 3.1)` };
-    if (!LDH_LABEL.test(label)) return { ok: false, reason: "may contain only letters, digits and hyphens, not starting or ending with a hyphen (RFC 6376 3.1)" };
+    if (label.length > MAX_LABEL_OCTETS)
+      return { ok: false, reason: `has a label of ${label.length} octets; a label has at most ${MAX_LABEL_OCTETS} (RFC 6376 3.1)` };
+    if (!LDH_LABEL.test(label))
+      return { ok: false, reason: "may contain only letters, digits and hyphens, not starting or ending with a hyphen (RFC 6376 3.1)" };
   }
   return { ok: true, value: sel };
 }

@@ -26,16 +26,17 @@ export function noteProblem(note: string): string | undefined {
 
 /** `v=DKIM1; k=<type>; [t=y; ][n=<note>; ]p=<key>` */
 export function keyRecordValue(type: KeyType, publicKey: string, opts: KeyRecordOptions = {}): string {
-  const tags: [string, string][] = [["v", "DKIM1"], ["k", type]];
+  const tags: [string, string][] = [
+    ["v", "DKIM1"],
+    ["k", type],
+  ];
   if (opts.testing) tags.push(["t", "y"]);
   if (opts.note !== undefined && opts.note !== "") tags.push(["n", opts.note]);
   tags.push(["p", publicKey]);
   return tags.map(([k, v]) => `${k}=${v}`).join("; ");
 }
 
-export type ParsedKeyRecord =
-  | { ok: true; tags: [string, string][]; keyType: KeyType; publicKey: string }
-  | { ok: false; reason: string };
+export type ParsedKeyRecord = { ok: true; tags: [string, string][]; keyType: KeyType; publicKey: string } | { ok: false; reason: string };
 
 /**
  * Parses a DKIM key record. Whitespace inside `p=` is removed (it is folding

@@ -4,10 +4,10 @@
  * chain, count), `authoritativeLookup` asks one authoritative server.
  * Lookups through a resolver are in resolver.ts.
  */
-import { Message, rcodeName } from "./message";
+import { type Message, rcodeName } from "./message";
 import { canonicalName } from "./names";
-import { Server } from "./server";
-import { ExchangeOptions, query, QueryResult } from "./transport";
+import type { Server } from "./server";
+import { type ExchangeOptions, query, type QueryResult } from "./transport";
 
 /** What DNS says about one name and type. */
 export type LookupResult =

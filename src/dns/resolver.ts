@@ -3,10 +3,10 @@
  * CNAME with our own `query()` (RD=1), NS and addresses with node:dns.
  */
 import { promises as dns } from "node:dns";
-import { LookupResult, LookupType, interpretAnswer } from "./lookup";
+import { type LookupResult, type LookupType, interpretAnswer } from "./lookup";
 import { rcodeName } from "./message";
 import { canonicalName } from "./names";
-import { formatServer, parseServer, Server } from "./server";
+import { formatServer, parseServer, type Server } from "./server";
 import { DnsQueryError, query } from "./transport";
 
 export interface ResolverOptions {
@@ -84,7 +84,8 @@ export class ResolverLookup {
       }
     };
     const [v4, v6] = await Promise.all([get(() => this.resolver.resolve4(host)), get(() => this.resolver.resolve6(host))]);
-    if (v4.length + v6.length === 0) throw new Error(`cannot find the address of ${host}${reasons.length ? `: ${reasons[0]}` : ": it has no A or AAAA record"}`);
+    if (v4.length + v6.length === 0)
+      throw new Error(`cannot find the address of ${host}${reasons.length ? `: ${reasons[0]}` : ": it has no A or AAAA record"}`);
     return [...v4, ...v6];
   }
 

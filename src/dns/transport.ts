@@ -11,9 +11,9 @@
 import { randomInt } from "node:crypto";
 import * as dgram from "node:dgram";
 import * as net from "node:net";
-import { buildQuery, Message, parseMessage, QueryOptions, QuestionType } from "./message";
+import { buildQuery, type Message, parseMessage, type QueryOptions, type QuestionType } from "./message";
 import { sameName } from "./names";
-import { formatServer, Server } from "./server";
+import { formatServer, type Server } from "./server";
 
 /** A failed exchange: no usable answer (timeout, refused connection, malformed reply). */
 export class DnsQueryError extends Error {
@@ -44,8 +44,7 @@ export async function query(server: Server, name: string, type: QuestionType, op
   if (!net.isIP(server.host)) throw new RangeError(`server '${server.host}' must be an IP address`);
   const id = randomInt(0, 0x10000);
   const packet = buildQuery(id, name, type, opts);
-  const matches = (m: Message) =>
-    m.id === id && m.response && m.question.length === 1 && m.question[0].type === type && sameName(m.question[0].name, name);
+  const matches = (m: Message) => m.id === id && m.response && m.question.length === 1 && m.question[0].type === type && sameName(m.question[0].name, name);
   const timeoutMs = opts.timeoutMs ?? 3000;
   let lastError: unknown;
   for (let attempt = 0; attempt < Math.max(1, opts.tries ?? 2); attempt++) {

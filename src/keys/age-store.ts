@@ -9,14 +9,14 @@
  * `$DKIMCTL_AGE_IDENTITY` (the `AGE-SECRET-KEY-1...` text) or
  * `$DKIMCTL_AGE_IDENTITY_FILE`.
  */
-import { createPrivateKey, createPublicKey, KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { KeyStoreSpec } from "../config/model";
 import { fingerprint, publicKeyValue } from "../dkim/keys";
 import { capText, excerpt } from "../redact";
 import { createFileExclusive, isTempFile, removeOrphanedTemps, writeFileAtomic } from "./atomic";
-import { KeyStore, KeyStoreError } from "./store";
+import { type KeyStore, KeyStoreError } from "./store";
 
 export const IDENTITY_ENV = "DKIMCTL_AGE_IDENTITY";
 export const IDENTITY_FILE_ENV = "DKIMCTL_AGE_IDENTITY_FILE";
@@ -36,7 +36,9 @@ let age: Promise<Age> | undefined;
 function loadAge(): Promise<Age> {
   age ??= import("age-encryption").catch((e: NodeJS.ErrnoException) => {
     age = undefined;
-    throw new KeyStoreError([`the age key store needs Node.js 20.19 or later: ${process.version} cannot load age-encryption (${e.code ?? capText(String(e.message))})`]);
+    throw new KeyStoreError([
+      `the age key store needs Node.js 20.19 or later: ${process.version} cannot load age-encryption (${e.code ?? capText(String(e.message))})`,
+    ]);
   });
   return age;
 }
@@ -52,7 +54,10 @@ export function ageKeyStore(spec: Extract<KeyStoreSpec, { kind: "age" }>, env: N
   const ssh = spec.recipients.filter((r) => r.startsWith("ssh-"));
   if (ssh.length)
     throw new KeyStoreError(
-      ssh.map((r) => `the age recipient '${excerpt(r)}' is an SSH key: age-encryption, the age library dkimctl uses, encrypts only to age1... recipients; list the teammate's age recipient instead ('age-keygen -y KEYFILE' prints it)`),
+      ssh.map(
+        (r) =>
+          `the age recipient '${excerpt(r)}' is an SSH key: age-encryption, the age library dkimctl uses, encrypts only to age1... recipients; list the teammate's age recipient instead ('age-keygen -y KEYFILE' prints it)`,
+      ),
     );
   const given = (v: string | undefined) => (v !== undefined && v.trim() !== "" ? v : undefined);
   return new AgeKeyStore(spec.dir, spec.recipients, { text: given(env[IDENTITY_ENV]), file: given(env[IDENTITY_FILE_ENV]) });
@@ -127,7 +132,8 @@ export class AgeKeyStore implements KeyStore {
     for (const domain of readdirSync(this.dir).sort()) {
       const d = join(this.dir, domain);
       const l = lstatSync(d);
-      if (l.isSymbolicLink()) problems.push(`${d} is a symbolic link: the age key store holds its own directories; replace the link with the directory it points to`);
+      if (l.isSymbolicLink())
+        problems.push(`${d} is a symbolic link: the age key store holds its own directories; replace the link with the directory it points to`);
       if (!l.isDirectory()) continue;
       for (const f of readdirSync(d).sort()) {
         if (isTempFile(f)) continue;
@@ -207,7 +213,8 @@ export class AgeKeyStore implements KeyStore {
       writeFileAtomic(file, k.encrypted, 0o644);
       this.writePublic(k.domain, k.selector, k.pem);
       const back = await this.get(k.domain, k.selector);
-      if (back === undefined || fingerprintOf(back) !== k.fingerprint) throw new KeyStoreError([`${file} does not read back as the key it held: restore the age store from git history`]);
+      if (back === undefined || fingerprintOf(back) !== k.fingerprint)
+        throw new KeyStoreError([`${file} does not read back as the key it held: restore the age store from git history`]);
     }
     return keys.map(({ domain, selector, fingerprint }) => ({ domain, selector, fingerprint }));
   }
@@ -235,7 +242,9 @@ export class AgeKeyStore implements KeyStore {
         try {
           e.addRecipient(r);
         } catch (err) {
-          throw new KeyStoreError([`'${excerpt(r)}' in keyStore.age.recipients is not an age recipient dkimctl can encrypt to: ${capText(String((err as Error).message))}`]);
+          throw new KeyStoreError([
+            `'${excerpt(r)}' in keyStore.age.recipients is not an age recipient dkimctl can encrypt to: ${capText(String((err as Error).message))}`,
+          ]);
         }
       }
       this.encrypter = e;
@@ -259,7 +268,9 @@ export class AgeKeyStore implements KeyStore {
     } catch (e) {
       const why = capText(String((e as Error).message));
       if (/no identity matched/.test(why))
-        throw new KeyStoreError([`none of the identities can decrypt ${file}: ${why}; use the identity of a recipient it was encrypted to, or have one of them run 'dkimctl keys rewrap'`]);
+        throw new KeyStoreError([
+          `none of the identities can decrypt ${file}: ${why}; use the identity of a recipient it was encrypted to, or have one of them run 'dkimctl keys rewrap'`,
+        ]);
       throw new KeyStoreError([`cannot decrypt ${file}: ${why}; restore it from git history`]);
     }
     try {
@@ -297,7 +308,9 @@ async function parseIdentities(given: AgeIdentityInput): Promise<string[]> {
     try {
       sources.push([`${IDENTITY_FILE_ENV} (${given.file})`, readFileSync(given.file, "utf8")]);
     } catch (e) {
-      throw new KeyStoreError([`cannot read ${IDENTITY_FILE_ENV} ${given.file}: ${(e as NodeJS.ErrnoException).code ?? "unreadable"}: point it at the file age-keygen wrote`]);
+      throw new KeyStoreError([
+        `cannot read ${IDENTITY_FILE_ENV} ${given.file}: ${(e as NodeJS.ErrnoException).code ?? "unreadable"}: point it at the file age-keygen wrote`,
+      ]);
     }
   }
   if (!sources.length) throw new KeyStoreError([`reading the age store's private keys needs an identity: ${NEED_IDENTITY}`]);
@@ -320,7 +333,9 @@ async function parseIdentities(given: AgeIdentityInput): Promise<string[]> {
     }
     const lines = bad.length > 5 ? `${bad.slice(0, 5).join(", ")} and ${bad.length - 5} more` : bad.join(", ");
     if (bad.length)
-      problems.push(`${name}: line${bad.length > 1 ? "s" : ""} ${lines} ${bad.length > 1 ? "are not age identities" : "is not an age identity"} (not shown: it may be secret); give the AGE-SECRET-KEY-1... lines age-keygen writes (SSH keys are not supported)`);
+      problems.push(
+        `${name}: line${bad.length > 1 ? "s" : ""} ${lines} ${bad.length > 1 ? "are not age identities" : "is not an age identity"} (not shown: it may be secret); give the AGE-SECRET-KEY-1... lines age-keygen writes (SSH keys are not supported)`,
+      );
     else if (!found) problems.push(`${name} holds no age identity: give the AGE-SECRET-KEY-1... line age-keygen writes`);
   }
   if (problems.length) throw new KeyStoreError(problems);
@@ -357,7 +372,8 @@ function present(path: string): boolean {
 function fileProblems(path: string, content: (file: string) => string | undefined): string[] {
   if (!present(path)) return [];
   const l = lstatSync(path);
-  if (l.isSymbolicLink()) return [`${path} is a symbolic link: the age key store holds its own files and directories, not links; replace the link with what it points to`];
+  if (l.isSymbolicLink())
+    return [`${path} is a symbolic link: the age key store holds its own files and directories, not links; replace the link with what it points to`];
   if (l.isDirectory()) return [];
   if (!l.isFile()) return [`${path} is not a regular file: remove it`];
   const why = content(path);

@@ -37,7 +37,9 @@ export async function collectKeys(config: Config, lock: Lock, store: KeyStore): 
   const add = async (domain: string, selector: string, entry: LockEntry, state: ExportedKey["state"]) => {
     const pem = await store.get(domain, selector);
     if (pem === undefined)
-      problems.push(`${domain}/${selector}: the key store ${store.description} has no private key for it: restore the key store from its backup (or point --key-store at it), or publish a new selector`);
+      problems.push(
+        `${domain}/${selector}: the key store ${store.description} has no private key for it: restore the key store from its backup (or point --key-store at it), or publish a new selector`,
+      );
     else keys.push({ domain, selector, algorithm: entry.algorithm, fingerprint: entry.fingerprint, state, privateKeyPem: pem });
   };
   for (const domain of config.domains) {
@@ -93,7 +95,18 @@ export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, 
     case "json":
       put(
         "keys.json",
-        JSON.stringify(keys.map((k) => ({ domain: k.domain, selector: k.selector, algorithm: k.algorithm, fingerprint: k.fingerprint, state: k.state, privateKeyPem: k.privateKeyPem })), null, 2) + "\n",
+        `${JSON.stringify(
+          keys.map((k) => ({
+            domain: k.domain,
+            selector: k.selector,
+            algorithm: k.algorithm,
+            fingerprint: k.fingerprint,
+            state: k.state,
+            privateKeyPem: k.privateKeyPem,
+          })),
+          null,
+          2,
+        )}\n`,
       );
       break;
     case "rspamd":
@@ -110,7 +123,9 @@ export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, 
       for (const [sub, group, extra] of groups) {
         if (sub !== "" && group.length === 0) continue;
         const keyTable: string[] = ["# dkimctl export: <key name> <domain>:<selector>:<private key file>"];
-        const signingTable: string[] = ["# dkimctl export: <signing domain> <key name>, active keys only (use with 'MultipleSignatures yes' when a domain has several)"];
+        const signingTable: string[] = [
+          "# dkimctl export: <signing domain> <key name>, active keys only (use with 'MultipleSignatures yes' when a domain has several)",
+        ];
         for (const k of group) {
           const rel = join("keys", k.domain, `${k.selector}.private`);
           put(rel, k.privateKeyPem);
@@ -118,8 +133,8 @@ export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, 
           keyTable.push(`${name} ${k.domain}:${k.selector}:${join(dir, rel)}`);
           if (k.state === "active") signingTable.push(`${k.domain} ${name}`);
         }
-        put(join(sub, "KeyTable"), keyTable.join("\n") + "\n");
-        put(join(sub, "SigningTable"), signingTable.join("\n") + "\n");
+        put(join(sub, "KeyTable"), `${keyTable.join("\n")}\n`);
+        put(join(sub, "SigningTable"), `${signingTable.join("\n")}\n`);
         put(
           join(sub, "opendkim.conf"),
           [
@@ -137,7 +152,7 @@ export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, 
   }
   const now = new Set(written.map((f) => relative(dir, f)));
   for (const rel of previous) if (!now.has(rel)) rmSync(join(dir, rel), { force: true });
-  writeFileAtomic(join(dir, EXPORT_MANIFEST), [...now].sort().join("\n") + "\n", 0o600);
+  writeFileAtomic(join(dir, EXPORT_MANIFEST), `${[...now].sort().join("\n")}\n`, 0o600);
   return written;
 }
 
@@ -150,7 +165,8 @@ export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, 
 function prepareExportDir(dir: string, opts: ExportOptions): string[] {
   for (const p of opts.protect ?? []) {
     const r = relative(dir, resolve(p));
-    if (r === "" || (r !== ".." && !r.startsWith(`..${sep}`) && !isAbsolute(r))) throw new Error(`--out ${dir} holds ${resolve(p)}: export into a directory of its own (e.g. dkim-export/)`);
+    if (r === "" || (r !== ".." && !r.startsWith(`..${sep}`) && !isAbsolute(r)))
+      throw new Error(`--out ${dir} holds ${resolve(p)}: export into a directory of its own (e.g. dkim-export/)`);
   }
   if (!existsSync(dir)) {
     mkdirPrivate(dir);
@@ -158,7 +174,11 @@ function prepareExportDir(dir: string, opts: ExportOptions): string[] {
   }
   if (!statSync(dir).isDirectory()) throw new Error(`--out ${dir} is not a directory: give a directory (it is created if missing)`);
   const manifest = join(dir, EXPORT_MANIFEST);
-  const listed = existsSync(manifest) ? readFileSync(manifest, "utf8").split("\n").filter((l) => l !== "" && !l.split(/[\\/]/).includes("..")) : [];
+  const listed = existsSync(manifest)
+    ? readFileSync(manifest, "utf8")
+        .split("\n")
+        .filter((l) => l !== "" && !l.split(/[\\/]/).includes(".."))
+    : [];
   const known = new Set([EXPORT_MANIFEST, ...listed]);
   const foreign = filesUnder(dir).filter((rel) => !known.has(rel) && !isTempFile(rel.split(sep).pop()!));
   if (foreign.length && !opts.force) {

@@ -4,14 +4,14 @@
  */
 import { existsSync } from "node:fs";
 import { stringify } from "yaml";
-import { fingerprint, KEY_ALGORITHMS, KeyAlgorithm } from "../dkim/keys";
-import { InputError, Problem } from "../config/problems";
+import { fingerprint, KEY_ALGORITHMS, type KeyAlgorithm } from "../dkim/keys";
+import { InputError, type Problem } from "../config/problems";
 import { isMapping, YamlSource } from "../config/yaml-source";
 import { writeFileAtomic } from "./atomic";
 import { isoSeconds, parseIsoTime } from "../time";
-import { Checked, normaliseDomain, normaliseSelector } from "../dkim/names";
+import { type Checked, normaliseDomain, normaliseSelector } from "../dkim/names";
 import { excerpt } from "../redact";
-import { KeyState, STATES } from "../lifecycle";
+import { type KeyState, STATES } from "../lifecycle";
 
 export interface LockEntry {
   readonly algorithm: KeyAlgorithm;
@@ -39,7 +39,13 @@ const ENTRY_FIELDS = ["algorithm", "publicKey", "fingerprint", "created", "origi
 const time = (v: unknown): string | undefined => (v instanceof Date ? isoSeconds(v) : typeof v === "string" && parseIsoTime(v) ? v : undefined);
 
 /** Domains and selectors in the lock are in their published form, as dkimctl writes them. */
-function publishedName(what: "domain" | "selector", key: string, checked: Checked, path: string[], at: (path: string[], message: string, where: "key") => void): void {
+function publishedName(
+  what: "domain" | "selector",
+  key: string,
+  checked: Checked,
+  path: string[],
+  at: (path: string[], message: string, where: "key") => void,
+): void {
   if (!checked.ok) at(path, `${what} '${excerpt(key)}' ${checked.reason}`, "key");
   else if (checked.value !== key) at(path, `${what} '${excerpt(key)}' is not in its published form ${checked.value}`, "key");
 }
@@ -96,7 +102,8 @@ export class Lock {
     // Tags and pasted private keys: one problem per node, in place of any other problem at it.
     const flagged = source.nodeProblems();
     if (data === null && !flagged.length) return lock;
-    if (!isMapping(data) || data.version !== 1) throw new InputError([source.problem(["version"], "not a dkimctl version 1 lock file: restore it from git"), ...flagged]);
+    if (!isMapping(data) || data.version !== 1)
+      throw new InputError([source.problem(["version"], "not a dkimctl version 1 lock file: restore it from git"), ...flagged]);
     const flaggedPaths = new Set(flagged.map((p) => p.path));
     const bad: Problem[] = [...flagged];
     const at = (path: string[], message: string, where: "value" | "key" = "value") => {
@@ -132,9 +139,14 @@ export class Lock {
         const timeline = lifecycleProblem(e.state as KeyState | undefined, (f) => time(e[f]));
         if (timeline) at([...path, timeline.field], timeline.message);
         if (e.state === "active") {
-          const other = Object.entries(sels as Record<string, unknown>).find(([s, o]) => s !== selector && isMapping(o) && o.state === "active" && o.algorithm === e.algorithm);
+          const other = Object.entries(sels as Record<string, unknown>).find(
+            ([s, o]) => s !== selector && isMapping(o) && o.state === "active" && o.algorithm === e.algorithm,
+          );
           if (other && selector > other[0])
-            at([...path, "state"], `${domain} has two active ${String(e.algorithm)} keys (${other[0]} and ${selector}); a domain signs with one key per algorithm`);
+            at(
+              [...path, "state"],
+              `${domain} has two active ${String(e.algorithm)} keys (${other[0]} and ${selector}); a domain signs with one key per algorithm`,
+            );
         }
         lock.set(domain, selector, {
           algorithm: e.algorithm as KeyAlgorithm,

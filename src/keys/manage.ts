@@ -5,12 +5,11 @@
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import type { Config, Selector } from "../config/model";
 import { isoSeconds } from "../time";
-import { InputError, Problem, ProblemsError } from "../config/problems";
-import { fingerprint, generateKeyPairs, importPrivateKey, KeyAlgorithm, KeyPair, publicKeyValue } from "../dkim/keys";
+import { InputError, type Problem, ProblemsError } from "../config/problems";
+import { fingerprint, generateKeyPairs, importPrivateKey, type KeyAlgorithm, type KeyPair, publicKeyValue } from "../dkim/keys";
 import type { Lock, LockEntry } from "./lock";
 import type { KeyStore } from "./store";
-import { Clock, systemClock } from "../clock";
-
+import { type Clock, systemClock } from "../clock";
 
 export interface KeyChange {
   readonly domain: string;
@@ -35,7 +34,8 @@ export async function checkStore(lock: Lock, store: KeyStore, opts: { requirePri
   const owners = new Map<string, string>();
   const shared = (fp: string, who: string, where: string) => {
     const other = owners.get(fp);
-    if (other && other !== who) problems.push(`${other} and ${who} have the same key in ${where}: a key belongs to one selector; give one of them a new selector`);
+    if (other && other !== who)
+      problems.push(`${other} and ${who} have the same key in ${where}: a key belongs to one selector; give one of them a new selector`);
     else owners.set(fp, who);
   };
   for (const { domain, selector, entry } of lock.entries()) shared(entry.fingerprint, `${domain}/${selector}`, opts.lockFile);
@@ -44,18 +44,23 @@ export async function checkStore(lock: Lock, store: KeyStore, opts: { requirePri
   for (const { domain, selector } of stored) {
     const actual = await storedFingerprint(store, domain, selector);
     if (actual === undefined) continue;
-    if (actual === UNREADABLE) problems.push(`${domain}/${selector}: the file in the key store ${store.description} is not a readable private key: restore it from the store's backup`);
+    if (actual === UNREADABLE)
+      problems.push(`${domain}/${selector}: the file in the key store ${store.description} is not a readable private key: restore it from the store's backup`);
     else shared(actual, `${domain}/${selector}`, `the key store ${store.description}`);
     const entry = lock.get(domain, selector);
     if (entry && actual !== UNREADABLE && actual !== entry.fingerprint)
-      problems.push(`${domain}/${selector}: the private key in ${store.description} does not match ${opts.lockFile} (lock ${entry.fingerprint}, store ${actual}): the two are from different copies; restore the matching pair, never edit either by hand`);
+      problems.push(
+        `${domain}/${selector}: the private key in ${store.description} does not match ${opts.lockFile} (lock ${entry.fingerprint}, store ${actual}): the two are from different copies; restore the matching pair, never edit either by hand`,
+      );
   }
   const held = new Set(stored.map((k) => `${k.domain}/${k.selector}`));
   // A removed key may be gone from the store (keys prune): only keys still published or signing must be there.
   if (opts.requirePrivate)
     for (const { domain, selector, entry } of lock.entries())
       if (entry.state !== "removed" && !held.has(`${domain}/${selector}`))
-        problems.push(`${domain}/${selector}: ${opts.lockFile} has its public key but the key store ${store.description} has no private key: restore the key store from its backup (or point --key-store at it), or publish a new selector`);
+        problems.push(
+          `${domain}/${selector}: ${opts.lockFile} has its public key but the key store ${store.description} has no private key: restore the key store from its backup (or point --key-store at it), or publish a new selector`,
+        );
   return problems;
 }
 
@@ -111,7 +116,8 @@ export async function ensureKeys(config: Config, lock: Lock, store: KeyStore, op
     const at = (message: string) => problems.push({ ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}`, message });
     const existing = lock.get(sel.domain, sel.name);
     if (existing) {
-      if (existing.algorithm !== algorithm) at(`has a ${existing.algorithm} key in the lock but asks for ${algorithm}: a selector never gets a second key; add a new selector`);
+      if (existing.algorithm !== algorithm)
+        at(`has a ${existing.algorithm} key in the lock but asks for ${algorithm}: a selector never gets a second key; add a new selector`);
       continue;
     }
     const stored = await store.get(sel.domain, sel.name);
@@ -130,7 +136,7 @@ export async function ensureKeys(config: Config, lock: Lock, store: KeyStore, op
   if (problems.length) throw new InputError(problems);
 
   const pairs = await generateKeyPairs(wanted.map((w) => w.algorithm));
-  wanted.forEach(({ sel }, i) => lock.set(sel.domain, sel.name, entryFor(pairs[i], clock, "generated")));
+  for (const [i, { sel }] of wanted.entries()) lock.set(sel.domain, sel.name, entryFor(pairs[i], clock, "generated"));
   for (const [i, { sel }] of wanted.entries()) {
     const pair = await createOrAdopt(store, sel.domain, sel.name, pairs[i], opts.beforeWrite);
     if (pair !== pairs[i]) lock.set(sel.domain, sel.name, entryFor(pair, clock, "generated"));
@@ -150,12 +156,22 @@ export async function createOrAdopt(store: KeyStore, domain: string, selector: s
   const stored = await store.get(domain, selector);
   const theirs = stored === undefined ? undefined : importPrivateKey(stored);
   if (theirs?.algorithm !== pair.algorithm)
-    throw new Error(`${domain}/${selector}: another run stored a ${theirs?.algorithm ?? "unreadable"} key for this selector while this one ran: run the command again`);
+    throw new Error(
+      `${domain}/${selector}: another run stored a ${theirs?.algorithm ?? "unreadable"} key for this selector while this one ran: run the command again`,
+    );
   return theirs;
 }
 
 /** Adopts an existing private key (PEM) for a generated selector. */
-export async function importKey(config: Config, lock: Lock, store: KeyStore, domain: string, selector: string, pem: string, opts: WriteOptions = {}): Promise<KeyChange> {
+export async function importKey(
+  config: Config,
+  lock: Lock,
+  store: KeyStore,
+  domain: string,
+  selector: string,
+  pem: string,
+  opts: WriteOptions = {},
+): Promise<KeyChange> {
   await assertStoreMatchesLock(lock, store, config.lockFile);
   const sel = generatedSelectors(config).find((s) => s.domain === domain && s.name === selector);
   if (!sel) {
@@ -175,7 +191,9 @@ export async function importKey(config: Config, lock: Lock, store: KeyStore, dom
   lock.set(domain, selector, entryFor(pair, opts.clock ?? systemClock, "imported"));
   opts.beforeWrite?.();
   if (!(await store.create(domain, selector, pair.privateKeyPem)))
-    throw new Error(`${domain}/${selector}: another run stored a key for this selector meanwhile: a selector never gets a second key; import under a new selector`);
+    throw new Error(
+      `${domain}/${selector}: another run stored a key for this selector meanwhile: a selector never gets a second key; import under a new selector`,
+    );
   return change(sel, pair, "imported");
 }
 

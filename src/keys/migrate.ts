@@ -40,7 +40,8 @@ export async function migrateKeys(lock: Lock, from: KeyStore, to: KeyStore, befo
       if (entry.state !== "removed") problems.push(`${name}: the lock has it but ${from.description} has no private key: restore it before migrating`);
       continue;
     }
-    if (fingerprintOf(pem) !== entry.fingerprint) problems.push(`${name}: the key in ${from.description} does not match the lock: restore the matching pair before migrating`);
+    if (fingerprintOf(pem) !== entry.fingerprint)
+      problems.push(`${name}: the key in ${from.description} does not match the lock: restore the matching pair before migrating`);
     else keys.push({ name, domain, selector, pem, fingerprint: entry.fingerprint });
   }
   if (problems.length) throw new ProblemsError(problems);
@@ -51,8 +52,11 @@ export async function migrateKeys(lock: Lock, from: KeyStore, to: KeyStore, befo
     const created = await to.create(k.domain, k.selector, k.pem);
     const there = await targetFingerprint(to, k.domain, k.selector);
     if (there !== undefined && there !== k.fingerprint)
-      problems.push(`${k.name}: ${to.description} ${created ? "shows another key after the copy" : "already holds another key for it"} (${there}, lock ${k.fingerprint}): a selector never gets a second key; resolve it by hand`);
-    else if (!created && there === undefined) problems.push(`${k.name}: ${to.description} already holds a key for it that cannot be checked here: check it with an identity`);
+      problems.push(
+        `${k.name}: ${to.description} ${created ? "shows another key after the copy" : "already holds another key for it"} (${there}, lock ${k.fingerprint}): a selector never gets a second key; resolve it by hand`,
+      );
+    else if (!created && there === undefined)
+      problems.push(`${k.name}: ${to.description} already holds a key for it that cannot be checked here: check it with an identity`);
     else (created ? (there === undefined ? result.unverified : result.copied) : result.present).push(k.name);
   }
   if (problems.length) throw new ProblemsError(problems);

@@ -21,7 +21,7 @@ interface SigningKey {
 export function rspamdKey(k: SigningKey): string {
   if (k.algorithm !== "ed25519") return k.privateKeyPem;
   const jwk = createPrivateKey(k.privateKeyPem).export({ format: "jwk" }) as { d: string; x: string };
-  return Buffer.concat([Buffer.from(jwk.d, "base64url"), Buffer.from(jwk.x, "base64url")]).toString("base64") + "\n";
+  return `${Buffer.concat([Buffer.from(jwk.d, "base64url"), Buffer.from(jwk.x, "base64url")]).toString("base64")}\n`;
 }
 
 /** The files of an rspamd export, relative to `dir` (which the conf names absolutely). */

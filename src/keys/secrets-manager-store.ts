@@ -15,7 +15,7 @@ import { fingerprint, importPrivateKey } from "../dkim/keys";
 import { normaliseDomain, normaliseSelector } from "../dkim/names";
 import { capText } from "../redact";
 import { isoSeconds } from "../time";
-import { KeyStore, KeyStoreError, RemovalMarks, StoredKey } from "./store";
+import { type KeyStore, KeyStoreError, type RemovalMarks, type StoredKey } from "./store";
 
 type Spec = Extract<KeyStoreSpec, { kind: "awsSecretsManager" }>;
 type Sdk = typeof import("@aws-sdk/client-secrets-manager");
@@ -136,7 +136,7 @@ export class SecretsManagerKeyStore implements KeyStore, RemovalMarks {
       listed.set(entry.Name!, seen);
       const removed = seen.tags.get(SECRET_TAGS.removed);
       const fp = seen.tags.get(SECRET_TAGS.fingerprint);
-      out.push({ ...key, ...(fp ? { fingerprint: fp } : {}), ...(removed && !isNaN(Date.parse(removed)) ? { removed: new Date(removed) } : {}) });
+      out.push({ ...key, ...(fp ? { fingerprint: fp } : {}), ...(removed && !Number.isNaN(Date.parse(removed)) ? { removed: new Date(removed) } : {}) });
     }
     this.listed = listed;
     return out.sort((a, b) => a.domain.localeCompare(b.domain) || a.selector.localeCompare(b.selector));
@@ -285,7 +285,9 @@ export class SecretsManagerKeyStore implements KeyStore, RemovalMarks {
       return why(`KMS failed (${name}: ${message}): check that ${key} exists in ${region}, is enabled, and allows the identity in use`);
     }
     if (name === "ThrottlingException" || (status !== undefined && status >= 500))
-      return why(`AWS Secrets Manager failed ${attempts ?? MAX_ATTEMPTS} times in a row (${name || `HTTP ${status}`}): nothing more was written; run the command again later`);
+      return why(
+        `AWS Secrets Manager failed ${attempts ?? MAX_ATTEMPTS} times in a row (${name || `HTTP ${status}`}): nothing more was written; run the command again later`,
+      );
     if ((code && NETWORK_ERROR.test(code)) || name === "TimeoutError")
       return why(`cannot reach AWS Secrets Manager in ${region} (${code ?? name}): check the network, the region and AWS_ENDPOINT_URL_SECRETS_MANAGER if set`);
     return why(`${name || "error"}: ${message}`);

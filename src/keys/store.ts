@@ -3,7 +3,7 @@
  * directory: `<dir>/<domain>/<selector>.pem`, directories 0700, files 0600,
  * every write atomic and create-only.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, Stats, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, type Stats, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { ProblemsError } from "../config/problems";
 import { createFileExclusive, isTempFile, mkdirPrivate, removeOrphanedTemps } from "./atomic";
@@ -93,7 +93,8 @@ export function localKeyStore(configured: string, explicit?: string): LocalKeySt
   const dir = resolve(given ?? configured);
   const from = explicit !== undefined ? "--key-store" : "DKIMCTL_KEY_STORE";
   if (given !== undefined && given.trim() === "") throw new KeyStoreError([`${from} is empty: give the key store directory`]);
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new KeyStoreError([`the key store ${dir} (${given !== undefined ? from : "default"}) is not a directory: point ${from} at a directory`]);
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new KeyStoreError([`the key store ${dir} (${given !== undefined ? from : "default"}) is not a directory: point ${from} at a directory`]);
   if (given !== undefined && !existsSync(dir) && !existsSync(dirname(dir)))
     throw new KeyStoreError([`the key store ${dir} (${from}) is in a directory that does not exist (${dirname(dir)}): create it, or fix ${from}`]);
   return new LocalKeyStore(dir);
@@ -144,12 +145,15 @@ export class LocalKeyStore implements KeyStore {
   /** The store root may be a link (to a private directory); nothing below it may be. */
   private dirProblems(dir: string, root: boolean): string[] {
     const l = lstatSync(dir);
-    if (l.isSymbolicLink() && !root) return [`${dir} is a symbolic link: a key store holds its own directories; replace the link with the directory it points to`];
+    if (l.isSymbolicLink() && !root)
+      return [`${dir} is a symbolic link: a key store holds its own directories; replace the link with the directory it points to`];
     const s: Stats = root ? statSync(dir) : l;
     if (!s.isDirectory()) return root ? [`the key store ${dir} is not a directory`] : [];
     if (s.mode & 0o077) {
       const where = l.isSymbolicLink() ? `${dir} (a link to a directory with mode ${octal(s.mode)})` : `${dir} (mode ${octal(s.mode)})`;
-      return [`${where} is open to other users, who could read or replace private keys: make sure no key was changed ('dkimctl validate' compares the store with the lock), then run 'chmod 700 ${dir}'`];
+      return [
+        `${where} is open to other users, who could read or replace private keys: make sure no key was changed ('dkimctl validate' compares the store with the lock), then run 'chmod 700 ${dir}'`,
+      ];
     }
     return [];
   }

@@ -5,12 +5,13 @@
 import type { Config, KeyStoreSpec } from "../config/model";
 import { SecretsManagerKeyStore } from "./secrets-manager-store";
 import { ageKeyStore } from "./age-store";
-import { KeyStore, KeyStoreError, localKeyStore } from "./store";
+import { type KeyStore, KeyStoreError, localKeyStore } from "./store";
 
 export function openKeyStore(config: Config, explicitDir?: string): KeyStore {
   const spec = config.keyStore;
   if (spec.kind === "local") return localKeyStore(spec.dir, explicitDir);
-  if (explicitDir !== undefined) throw new KeyStoreError([`--key-store names a local key store directory, but ${config.file} keeps keys in the ${spec.kind} store: remove --key-store`]);
+  if (explicitDir !== undefined)
+    throw new KeyStoreError([`--key-store names a local key store directory, but ${config.file} keeps keys in the ${spec.kind} store: remove --key-store`]);
   return openStore(spec);
 }
 

@@ -16,7 +16,7 @@ import { MAX_NAME_OCTETS, recordName } from "../dkim/names";
 import { parseQuotedTxt, joinTxt } from "../dkim/txt";
 import { abbreviate } from "../dkim/record";
 import type { Lock } from "../keys/lock";
-import { DesiredRecord, desiredRecords } from "../records";
+import { type DesiredRecord, desiredRecords } from "../records";
 import { isInUse } from "../lifecycle";
 import { EXISTING_RECORDS_ADDRESS } from "../logical-id";
 import { canonicalName } from "../dns/names";
@@ -111,7 +111,8 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   const version = plan.format_version;
   if (typeof version !== "string") error("format_version", undefined, `is ${kindOf(version)}, not a version string such as "1.2": ${REMAKE}`);
-  else if (!/^1\.\d+$/.test(version)) error("format_version", undefined, `${excerpt(version)} is not a plan format this dkimctl reads (1.x): ${REMAKE} with a Terraform 1.x`);
+  else if (!/^1\.\d+$/.test(version))
+    error("format_version", undefined, `${excerpt(version)} is not a plan format this dkimctl reads (1.x): ${REMAKE} with a Terraform 1.x`);
   const changes = readChanges(plan.resource_changes, (address, message) => error(address, undefined, `${message}: ${REMAKE}`));
   const existing = existingNames(plan, (address, message) => error(address, undefined, `${message}: ${REMAKE}`));
 
@@ -140,7 +141,7 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
     error(c.address, name, `${name} is not a DKIM selector record (<selector>._domainkey.<domain>): it is not derived from domains.yaml`);
 
   /** The before side leaves DNS: `why` says what the resource does instead, if anything. */
-  const judgeDelete = (c: Change, rec: PlanRecord, why?: string): void => {
+  const judgeDelete = (c: Change, rec: PlanRecord, why?: string) => {
     const s = selectorOf(rec.name);
     if (!s) return notDkim(c, rec.name);
     const instead = why ? ` (${why})` : "";
@@ -151,12 +152,17 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
         `the plan deletes the record of ${s.what} selector ${s.selector} of ${s.domain}${instead}: mail signed with it${s.what === "pending" ? " from the next rotation" : ""} would fail to verify. Let dkimctl rotate retire it`,
       );
     else if (s.entry?.state !== undefined && s.entry.state !== "removed")
-      error(c.address, rec.name, `the plan deletes ${s.selector} of ${s.domain}${instead}, which the lock still has as ${s.entry.state}: a key leaves DNS only once dkimctl rotate has removed it`);
-    else if (s.entry?.state === undefined && !s.wanted) warn(c.address, rec.name, `the plan deletes ${rec.name}, a selector no longer in domains.yaml: make sure no signer still uses it`);
+      error(
+        c.address,
+        rec.name,
+        `the plan deletes ${s.selector} of ${s.domain}${instead}, which the lock still has as ${s.entry.state}: a key leaves DNS only once dkimctl rotate has removed it`,
+      );
+    else if (s.entry?.state === undefined && !s.wanted)
+      warn(c.address, rec.name, `the plan deletes ${rec.name}, a selector no longer in domains.yaml: make sure no signer still uses it`);
   };
 
   /** The before side is recreated under the same name and zone. */
-  const judgeReplace = (c: Change, rec: PlanRecord): void => {
+  const judgeReplace = (c: Change, rec: PlanRecord) => {
     const s = selectorOf(rec.name);
     if (!s) return notDkim(c, rec.name);
     if (s.inUse)
@@ -168,7 +174,7 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
   };
 
   /** The before side stays in DNS but leaves Terraform's management. */
-  const judgeForget = (c: Change, rec: PlanRecord): void => {
+  const judgeForget = (c: Change, rec: PlanRecord) => {
     const s = selectorOf(rec.name);
     if (!s) return notDkim(c, rec.name);
     const state = s.entry?.state;
@@ -179,11 +185,16 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
         rec.name,
         `the plan forgets ${rec.name} (Terraform stops managing it; the record stays in DNS), but dkimctl still publishes it (${which} ${s.selector} of ${s.domain}): it could no longer change, revoke or remove it. Remove the 'removed' block (or 'lifecycle { destroy = false }') that asks for this and plan again`,
       );
-    } else warn(c.address, rec.name, `the plan forgets ${rec.name}, a selector no longer in domains.yaml: it stays in DNS, unmanaged; delete it by hand once no signer uses it`);
+    } else
+      warn(
+        c.address,
+        rec.name,
+        `the plan forgets ${rec.name}, a selector no longer in domains.yaml: it stays in DNS, unmanaged; delete it by hand once no signer uses it`,
+      );
   };
 
   /** The after side gets published: it must be exactly a desired record. */
-  const judgeAfter = (c: Change, rec: PlanRecord): void => {
+  const judgeAfter = (c: Change, rec: PlanRecord) => {
     const s = selectorOf(rec.name);
     if (!s) return notDkim(c, rec.name);
     const { selector, domain, entry, wanted } = s;
@@ -193,13 +204,26 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
         rec.name,
         `the plan creates ${rec.name}, but the zone already has a record there that this stack did not create, and Route53 refuses to overwrite it. To take it over (its value becomes the one dkimctl publishes), set 'adopt: true' on selector ${selector} of ${domain} in domains.yaml and plan again; or delete the record from the zone`,
       );
-    if (!wanted) return error(c.address, rec.name, `the plan ${c.actions}s ${rec.name}, which domains.yaml and the lock do not produce: run 'dkimctl records' to see what they do`);
+    if (!wanted)
+      return error(
+        c.address,
+        rec.name,
+        `the plan ${c.actions}s ${rec.name}, which domains.yaml and the lock do not produce: run 'dkimctl records' to see what they do`,
+      );
     const [key, wantedKey] = rec.type === "TXT" && wanted.type === "TXT" ? [keyOf(rec.value), keyOf(wanted.value)] : [undefined, undefined];
     const previous = [...(keysBefore.get(rec.name) ?? [])].find((k) => key && k !== key);
     if (key === "" && wantedKey !== "")
-      error(c.address, rec.name, `the plan revokes the key of selector ${selector} of ${domain} (empty p=), but the lock has it as ${entry?.state ?? "active"}: only a key dkimctl rotate has revoked may lose its p=`);
+      error(
+        c.address,
+        rec.name,
+        `the plan revokes the key of selector ${selector} of ${domain} (empty p=), but the lock has it as ${entry?.state ?? "active"}: only a key dkimctl rotate has revoked may lose its p=`,
+      );
     else if (key !== wantedKey)
-      error(c.address, rec.name, `the plan publishes a key for ${selector} of ${domain} that the lock does not have (lock ${entry?.fingerprint ?? "none"}): re-run 'cdktf synth' from this commit and plan again`);
+      error(
+        c.address,
+        rec.name,
+        `the plan publishes a key for ${selector} of ${domain} that the lock does not have (lock ${entry?.fingerprint ?? "none"}): re-run 'cdktf synth' from this commit and plan again`,
+      );
     else if (previous && key)
       error(
         c.address,
@@ -214,7 +238,11 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
       );
     if (rec.ttl !== wanted.ttl) error(c.address, rec.name, `the plan sets TTL ${rec.ttl ?? "(unknown)"} on ${rec.name} where domains.yaml gives ${wanted.ttl}`);
     if (wanted.zoneId !== undefined && rec.zoneId !== wanted.zoneId)
-      error(c.address, rec.name, `the plan writes ${rec.name} into zone id ${rec.zoneId === undefined ? "(unknown until apply)" : excerpt(rec.zoneId, 40)}, but domains.yaml puts it in zone ${wanted.zone} (id ${wanted.zoneId})`);
+      error(
+        c.address,
+        rec.name,
+        `the plan writes ${rec.name} into zone id ${rec.zoneId === undefined ? "(unknown until apply)" : excerpt(rec.zoneId, 40)}, but domains.yaml puts it in zone ${wanted.zone} (id ${wanted.zoneId})`,
+      );
   };
 
   for (const c of changes) {
@@ -226,11 +254,17 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
     }
     // Same record set: the name, and the zone where both sides know it.
     const same = before && after && before.name === after.name && (before.zoneId === undefined || after.zoneId === undefined || before.zoneId === after.zoneId);
-    const instead = after && before && !same ? (after.name !== before.name ? `this resource now makes ${after.name}` : `this resource now writes it into zone id ${excerpt(after.zoneId ?? "", 40)}`) : undefined;
+    const instead =
+      after && before && !same
+        ? after.name !== before.name
+          ? `this resource now makes ${after.name}`
+          : `this resource now writes it into zone id ${excerpt(after.zoneId ?? "", 40)}`
+        : undefined;
     if (before) {
       if (c.kind === "delete") judgeDelete(c, before);
       else if (c.kind === "forget" || c.kind === "create-forget") judgeForget(c, before);
-      else if (!same) judgeDelete(c, before, instead); // an update or replace that renames or moves the record
+      else if (!same)
+        judgeDelete(c, before, instead); // an update or replace that renames or moves the record
       else if (c.kind === "replace") judgeReplace(c, before);
     }
     if (after) judgeAfter(c, after);
@@ -271,7 +305,9 @@ function readChange(rc: unknown, where: string): { address: string; change?: Cha
   const kind = actions === undefined ? undefined : ACTIONS.get(actions);
   if (!Array.isArray(change.actions)) problems.push(`change.actions is ${kindOf(change.actions)}, not a list of actions`);
   else if (!kind)
-    problems.push(`change.actions ${excerpt(JSON.stringify(change.actions), 60)} is not an action list Terraform writes (${[...ACTIONS.keys()].map((k) => JSON.stringify(k.split("+"))).join(", ")})`);
+    problems.push(
+      `change.actions ${excerpt(JSON.stringify(change.actions), 60)} is not an action list Terraform writes (${[...ACTIONS.keys()].map((k) => JSON.stringify(k.split("+"))).join(", ")})`,
+    );
 
   const sides: Partial<Record<"before" | "after", PlanRecord>> = {};
   for (const side of ["before", "after"] as const) {
@@ -321,7 +357,8 @@ function recordOf(type: string, values: Record<string, unknown>, unknown: Record
   if (type === "aws_route53_record") {
     const recs = values.records;
     if (!Array.isArray(recs)) problems.push(`records is ${kindOf(recs)}, not a list of strings`);
-    else if (!recs.every((r) => typeof r === "string")) problems.push(`records is a list holding ${kindOf(recs.find((r) => typeof r !== "string"))}, not a list of strings`);
+    else if (!recs.every((r) => typeof r === "string"))
+      problems.push(`records is a list holding ${kindOf(recs.find((r) => typeof r !== "string"))}, not a list of strings`);
     // The provider wraps a TXT value in quotes: "a""b" is the strings a and b.
     else value = rrtype === "TXT" ? (recs as string[]).map((r) => joinTxt(parseQuotedTxt(`"${r}"`))).join("\n") : (recs as string[]).join("\n");
   } else {

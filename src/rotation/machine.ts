@@ -12,7 +12,7 @@
 import type { KeyAlgorithm } from "../dkim/keys";
 import { formatDuration } from "../duration";
 import { isoSeconds } from "../time";
-import { nextSelector, RotationPolicy } from "../config/rotation-policy";
+import { nextSelector, type RotationPolicy } from "../config/rotation-policy";
 import type { KeyState } from "../lifecycle";
 
 export interface ManagedKey {
@@ -52,7 +52,12 @@ const since = (t: string | undefined, now: Date) => (t === undefined ? 0 : now.g
  * (new pending keys have no key material yet: the caller generates it) and
  * what changed.
  */
-export function advance(keys: readonly ManagedKey[], policy: RotationPolicy, clock: Date, opts: AdvanceOptions = {}): { keys: ManagedKey[]; events: RotationEvent[] } {
+export function advance(
+  keys: readonly ManagedKey[],
+  policy: RotationPolicy,
+  clock: Date,
+  opts: AdvanceOptions = {},
+): { keys: ManagedKey[]; events: RotationEvent[] } {
   // The lock records whole seconds; decide on the same time that is recorded.
   const now = new Date(Math.floor(clock.getTime() / 1000) * 1000);
   const t = isoSeconds(now);
@@ -117,7 +122,8 @@ export function nextChange(keys: readonly ManagedKey[], policy: RotationPolicy):
   const times: number[] = [];
   for (const k of keys) {
     if (k.state === "pending") times.push(Date.parse(k.created) + policy.publishAhead);
-    if (k.state === "active" && !keys.some((o) => o.algorithm === k.algorithm && o.state === "pending")) times.push(Date.parse(k.activated!) + policy.every - policy.publishAhead);
+    if (k.state === "active" && !keys.some((o) => o.algorithm === k.algorithm && o.state === "pending"))
+      times.push(Date.parse(k.activated!) + policy.every - policy.publishAhead);
     if (k.state === "retiring") times.push(Date.parse(k.retired!) + policy.retireAfter);
     if (k.state === "revoked") times.push(Date.parse(k.revoked!) + policy.revokeFor);
   }

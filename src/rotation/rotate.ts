@@ -3,13 +3,13 @@
  * the keys of new pending selectors, and records the result in the lock.
  */
 import type { Config } from "../config/model";
-import { fingerprint, generateKeyPairs, importPrivateKey, KeyPair } from "../dkim/keys";
+import { fingerprint, generateKeyPairs, importPrivateKey, type KeyPair } from "../dkim/keys";
 import type { Lock, LockEntry } from "../keys/lock";
-import { assertStoreMatchesLock, createOrAdopt, WriteOptions } from "../keys/manage";
+import { assertStoreMatchesLock, createOrAdopt, type WriteOptions } from "../keys/manage";
 import { marksRemoved } from "../keys/store";
 import { isoSeconds } from "../time";
 import type { KeyStore } from "../keys/store";
-import { advance, ManagedKey, nextChange, RotationEvent } from "./machine";
+import { advance, type ManagedKey, nextChange, type RotationEvent } from "./machine";
 
 export interface DomainRotation {
   readonly domain: string;
@@ -44,7 +44,10 @@ export async function rotate(config: Config, lock: Lock, store: KeyStore, opts: 
     const current = lock.rotated(domain.name);
     const reserved = new Set([
       ...domain.selectors.map((s) => s.name),
-      ...lock.entries().filter((e) => e.domain === domain.name && e.entry.state === undefined).map((e) => e.selector),
+      ...lock
+        .entries()
+        .filter((e) => e.domain === domain.name && e.entry.state === undefined)
+        .map((e) => e.selector),
     ]);
     const managed: ManagedKey[] = current.map(({ selector, entry }) => ({ ...entry, selector }));
     const { keys, events } = advance(managed, domain.rotation, opts.now, {
@@ -65,13 +68,16 @@ export async function rotate(config: Config, lock: Lock, store: KeyStore, opts: 
         continue;
       }
       const pair = importPrivateKey(stored);
-      if (pair.algorithm !== k.algorithm) throw new Error(`${domain.name}/${selector}: the key store holds a ${pair.algorithm} key under this new selector name; move it away and run rotate again`);
+      if (pair.algorithm !== k.algorithm)
+        throw new Error(
+          `${domain.name}/${selector}: the key store holds a ${pair.algorithm} key under this new selector name; move it away and run rotate again`,
+        );
       lock.set(domain.name, selector, entryOf(lifecycle, pair));
     }
     out.push({ domain: domain.name, events, next: nextChange(keys, domain.rotation) });
   }
   const pairs = await generateKeyPairs(fresh.map((f) => f.lifecycle.algorithm));
-  fresh.forEach((f, i) => lock.set(f.domain, f.selector, entryOf(f.lifecycle, pairs[i])));
+  for (const [i, f] of fresh.entries()) lock.set(f.domain, f.selector, entryOf(f.lifecycle, pairs[i]));
   for (const [i, f] of fresh.entries()) {
     const pair = await createOrAdopt(store, f.domain, f.selector, pairs[i], opts.beforeWrite);
     if (pair !== pairs[i]) lock.set(f.domain, f.selector, entryOf(f.lifecycle, pair));
@@ -103,5 +109,7 @@ function refuseTimeTravel(lock: Lock, now: Date): void {
       if (t !== undefined && (latest === undefined || Date.parse(t) > Date.parse(latest))) latest = t;
   }
   if (latest !== undefined && Math.floor(now.getTime() / 1000) * 1000 < Date.parse(latest))
-    throw new Error(`the lock records a rotation at ${latest}, later than the time of this run (${isoSeconds(now)}): a key's lifecycle never goes back in time; check the machine's clock, or give a --now at or after ${latest}`);
+    throw new Error(
+      `the lock records a rotation at ${latest}, later than the time of this run (${isoSeconds(now)}): a key's lifecycle never goes back in time; check the machine's clock, or give a --now at or after ${latest}`,
+    );
 }

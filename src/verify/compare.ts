@@ -40,8 +40,7 @@ export function compare(record: DesiredRecord, result: LookupResult): Finding {
     case "nxdomain":
       return { status: "missing", found: [], detail: "no such name (NXDOMAIN)" };
     case "nodata":
-      if (result.cname && record.type === "TXT")
-        return { status: "different", found: [], detail: `the name is a CNAME to ${result.cname}, not a TXT record` };
+      if (result.cname && record.type === "TXT") return { status: "different", found: [], detail: `the name is a CNAME to ${result.cname}, not a TXT record` };
       return { status: "missing", found: [], detail: `the name has no ${record.type} record (NODATA)` };
     case "answer":
       return record.type === "TXT" ? compareTxt(record, result.values) : compareCname(record, result.values);

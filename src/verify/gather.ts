@@ -4,10 +4,10 @@
  */
 import type { LookupResult, LookupType } from "../dns/lookup";
 import { canonicalName } from "../dns/names";
-import { formatServer, Server } from "../dns/server";
+import { formatServer, type Server } from "../dns/server";
 import { mapLimit } from "../map-limit";
 import type { DesiredRecord } from "../records";
-import { Check, combine, compare, ServerFinding } from "./compare";
+import { type Check, combine, compare, type ServerFinding } from "./compare";
 
 /** The lookups verify needs through a (recursive) resolver; ResolverLookup implements it. */
 export interface ResolverLike {
@@ -25,8 +25,7 @@ const CONCURRENCY = 8;
 
 /** Checks each record with one lookup through the resolver. */
 export function viaResolver(resolver: ResolverLike): Checker {
-  return (records) =>
-    mapLimit(records, CONCURRENCY, async (record) => ({ record, ...compare(record, await resolver.lookup(record.name, record.type)) }));
+  return (records) => mapLimit(records, CONCURRENCY, async (record) => ({ record, ...compare(record, await resolver.lookup(record.name, record.type)) }));
 }
 
 export interface AuthoritativeOptions {

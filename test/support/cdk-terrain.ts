@@ -39,7 +39,7 @@ export function cdktnProject(): { dir: string; npmMs: number } {
   const dir = tempDir("dkimctl-cdktn-");
   for (const f of APP_FILES) cpSync(join(ROOT, f), join(dir, f), { recursive: true });
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
-  writeFileSync(join(dir, "package.json"), JSON.stringify(movedPackageJson(pkg), null, 2) + "\n");
+  writeFileSync(join(dir, "package.json"), `${JSON.stringify(movedPackageJson(pkg), null, 2)}\n`);
   linkLarge(dir);
   const started = Date.now();
   const npm = spawnSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], {
@@ -64,9 +64,16 @@ function linkLarge(dir: string): void {
 
 /** The `name@version` a module of `dir` gets when it imports `spec` (as the providers import `cdktf`). */
 export function resolvedFrom(dir: string, from: string, spec: string): string {
-  const r = spawnSync(process.execPath, ["-p", `const p = require(require.resolve(${JSON.stringify(`${spec}/package.json`)}, { paths: [${JSON.stringify(join(dir, from))}] })); p.name + "@" + p.version`], {
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      "-p",
+      `const p = require(require.resolve(${JSON.stringify(`${spec}/package.json`)}, { paths: [${JSON.stringify(join(dir, from))}] })); p.name + "@" + p.version`,
+    ],
+    {
+      encoding: "utf8",
+    },
+  );
   if (r.status !== 0) throw new Error(r.stderr);
   return r.stdout.trim();
 }

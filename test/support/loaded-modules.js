@@ -1,7 +1,7 @@
 // Preloaded into every node process of a run (NODE_OPTIONS=--require) by
 // test/build.test.ts: when a process exits, it writes the files it loaded with
 // require (the keys of require.cache) to $LOADED_MODULES_DIR/<pid>.json.
-"use strict";
+
 const { writeFileSync } = require("node:fs");
 const { join } = require("node:path");
 

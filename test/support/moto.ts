@@ -4,7 +4,7 @@
  * the SigV4 credential scope and checks no signature, so plain HTTP requests
  * with a dummy `Authorization` header drive it.
  */
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import type { RecordSet } from "./route53-endpoint";
 
@@ -30,7 +30,9 @@ function freePort(): Promise<number> {
 }
 
 const unescapeXml = (s: string) =>
-  s.replace(/&(lt|gt|quot|apos|amp|#(\d+));/g, (_, name: string, code?: string) => (code ? String.fromCharCode(Number(code)) : { lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" }[name]!));
+  s.replace(/&(lt|gt|quot|apos|amp|#(\d+));/g, (_, name: string, code?: string) =>
+    code ? String.fromCharCode(Number(code)) : { lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" }[name]!,
+  );
 const tag = (xml: string, name: string) => [...xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, "g"))].map((m) => unescapeXml(m[1]));
 
 export class MotoServer {

@@ -60,13 +60,7 @@ import * as crypto from "node:crypto";
 import * as http from "node:http";
 import * as net from "node:net";
 import * as path from "node:path";
-import {
-  MessageChannel,
-  MessagePort,
-  Worker,
-  receiveMessageOnPort,
-  workerData,
-} from "node:worker_threads";
+import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort, workerData } from "node:worker_threads";
 
 export interface RecordSet {
   /** FQDN with trailing dot, lower case, Route 53 escapes (e.g. `\052` for `*`). */
@@ -105,7 +99,19 @@ const ACCOUNT_ID = "123456789012";
 const MAX_TTL = 2147483647;
 const RR_TYPES = ["SOA", "A", "TXT", "NS", "CNAME", "MX", "NAPTR", "PTR", "SRV", "SPF", "AAAA", "CAA", "DS", "TLSA", "SSHFP", "SVCB", "HTTPS"];
 const NAME_VALUED = new Set(["CNAME", "NS", "PTR"]);
-const UNSUPPORTED_RRSET_FIELDS = ["SetIdentifier", "Weight", "Region", "GeoLocation", "Failover", "MultiValueAnswer", "HealthCheckId", "AliasTarget", "TrafficPolicyInstanceId", "CidrRoutingConfig", "GeoProximityLocation"];
+const UNSUPPORTED_RRSET_FIELDS = [
+  "SetIdentifier",
+  "Weight",
+  "Region",
+  "GeoLocation",
+  "Failover",
+  "MultiValueAnswer",
+  "HealthCheckId",
+  "AliasTarget",
+  "TrafficPolicyInstanceId",
+  "CidrRoutingConfig",
+  "GeoProximityLocation",
+];
 
 // ---------------------------------------------------------------------------------------
 // Minimal XML
@@ -205,7 +211,7 @@ class NameError extends Error {}
 
 /** Splits a presentation-format name into labels of octets (`\DDD` is octal, as Route 53). */
 function nameToLabels(input: string): number[][] {
-  let s = input.trim();
+  const s = input.trim();
   if (s === "." || s === "") return [];
   const labels: number[][] = [];
   let cur: number[] = [];
@@ -250,19 +256,17 @@ function checkLabels(labels: number[][]): string | undefined {
 /** Route 53's stored form: lower case, trailing dot, octal escapes except a-z 0-9 - _. */
 function labelsToRoute53(labels: number[][]): string {
   if (labels.length === 0) return ".";
-  return (
-    labels
-      .map((l) =>
-        l
-          .map((b) => {
-            const lower = b >= 0x41 && b <= 0x5a ? b + 32 : b;
-            const ch = String.fromCharCode(lower);
-            return /[a-z0-9_-]/.test(ch) ? ch : "\\" + lower.toString(8).padStart(3, "0");
-          })
-          .join(""),
-      )
-      .join(".") + "."
-  );
+  return `${labels
+    .map((l) =>
+      l
+        .map((b) => {
+          const lower = b >= 0x41 && b <= 0x5a ? b + 32 : b;
+          const ch = String.fromCharCode(lower);
+          return /[a-z0-9_-]/.test(ch) ? ch : `\\${lower.toString(8).padStart(3, "0")}`;
+        })
+        .join(""),
+    )
+    .join(".")}.`;
 }
 
 /** Normalizes a record/zone name; throws NameError for an invalid one. */
@@ -276,7 +280,7 @@ function normalizeName(input: string): string {
 /** Sort key of Route 53's ListResourceRecordSets / ListHostedZonesByName: labels reversed. */
 function sortKey(storedName: string): string {
   if (storedName === ".") return ".";
-  return storedName.slice(0, -1).split(".").reverse().join(".") + ".";
+  return `${storedName.slice(0, -1).split(".").reverse().join(".")}.`;
 }
 
 function cmp(a: string, b: string): number {
@@ -290,18 +294,16 @@ function compareRRSets(a: { name: string; type: string }, b: { name: string; typ
 /** Presentation form for an RFC 1035 master file (`\DDD` there is decimal). */
 function labelsToMasterFile(labels: number[][]): string {
   if (labels.length === 0) return ".";
-  return (
-    labels
-      .map((l) =>
-        l
-          .map((b) => {
-            const ch = String.fromCharCode(b);
-            return /[A-Za-z0-9_*-]/.test(ch) ? ch : "\\" + String(b).padStart(3, "0");
-          })
-          .join(""),
-      )
-      .join(".") + "."
-  );
+  return `${labels
+    .map((l) =>
+      l
+        .map((b) => {
+          const ch = String.fromCharCode(b);
+          return /[A-Za-z0-9_*-]/.test(ch) ? ch : `\\${String(b).padStart(3, "0")}`;
+        })
+        .join(""),
+    )
+    .join(".")}.`;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -434,7 +436,7 @@ function masterFileValue(type: string, value: string): string {
             .map((b) => {
               if (b === 0x22) return '\\"';
               if (b === 0x5c) return "\\\\";
-              if (b < 0x20 || b >= 0x7f) return "\\" + String(b).padStart(3, "0");
+              if (b < 0x20 || b >= 0x7f) return `\\${String(b).padStart(3, "0")}`;
               return String.fromCharCode(b);
             })
             .join("") +
@@ -581,9 +583,7 @@ class Route53Model {
   }
 
   records(zoneId: string): RecordSet[] {
-    return [...this.zone(zoneId).records.values()]
-      .sort(compareRRSets)
-      .map((r) => ({ ...r, values: [...r.values] }));
+    return [...this.zone(zoneId).records.values()].sort(compareRRSets).map((r) => ({ ...r, values: [...r.values] }));
   }
 
   zoneFile(zoneId: string): string {
@@ -594,7 +594,7 @@ class Route53Model {
       const owner = labelsToMasterFile(nameToLabels(rs.name));
       for (const v of rs.values) lines.push(`${owner}\t${rs.ttl}\tIN\t${rs.type}\t${masterFileValue(rs.type, v)}`);
     }
-    return lines.join("\n") + "\n";
+    return `${lines.join("\n")}\n`;
   }
 
   requests(): LoggedRequest[] {
@@ -631,8 +631,7 @@ class Route53Model {
         handler = () => this.listHostedZonesByName(u.searchParams);
       } else if (method === "GET" && rest === "hostedzonecount") {
         action = "GetHostedZoneCount";
-        handler = () =>
-          `<GetHostedZoneCountResponse xmlns="${NS}"><HostedZoneCount>${this.zones.size}</HostedZoneCount></GetHostedZoneCountResponse>`;
+        handler = () => `<GetHostedZoneCountResponse xmlns="${NS}"><HostedZoneCount>${this.zones.size}</HostedZoneCount></GetHostedZoneCountResponse>`;
       } else if (method === "GET" && (mm = /^hostedzone\/([^/]+)$/.exec(rest))) {
         const id = mm[1];
         action = "GetHostedZone";
@@ -669,12 +668,9 @@ class Route53Model {
         );
       }
       if (service === "route53" && !this.takeToken()) throw new ApiError(400, "Throttling", "Rate exceeded");
-      result = { status: 200, body: '<?xml version="1.0"?>\n' + handler() };
+      result = { status: 200, body: `<?xml version="1.0"?>\n${handler()}` };
     } catch (e) {
-      const err =
-        e instanceof ApiError
-          ? e
-          : new ApiError(500, "InternalFailure", `Route53Endpoint internal error: ${(e as Error).stack ?? e}`);
+      const err = e instanceof ApiError ? e : new ApiError(500, "InternalFailure", `Route53Endpoint internal error: ${(e as Error).stack ?? e}`);
       error = err.code;
       result = { status: err.status, body: this.errorXml(service, err) };
     }
@@ -692,8 +688,8 @@ class Route53Model {
   }
 
   private checkAuth(headers: http.IncomingHttpHeaders, service: "sts" | "route53"): void {
-    const auth = headers["authorization"];
-    if (!auth || !auth.startsWith("AWS4-HMAC-SHA256 ")) {
+    const auth = headers.authorization;
+    if (!auth?.startsWith("AWS4-HMAC-SHA256 ")) {
       throw new ApiError(403, "MissingAuthenticationToken", "Missing Authentication Token");
     }
     const m = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth);
@@ -746,7 +742,11 @@ class Route53Model {
     if (raw === null) return dflt;
     const n = Number(raw);
     if (!/^\d+$/.test(raw) || n < 1) {
-      throw new ApiError(400, "InvalidInput", `1 validation error detected: Value '${raw}' at 'maxItems' failed to satisfy constraint: Member must be a positive integer`);
+      throw new ApiError(
+        400,
+        "InvalidInput",
+        `1 validation error detected: Value '${raw}' at 'maxItems' failed to satisfy constraint: Member must be a positive integer`,
+      );
     }
     return n;
   }
@@ -840,7 +840,11 @@ class Route53Model {
       throw new ApiError(400, "InvalidInput", "The input is not valid: StartRecordType requires StartRecordName");
     }
     if (type !== null && !RR_TYPES.includes(type)) {
-      throw new ApiError(400, "InvalidInput", `1 validation error detected: Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [${RR_TYPES.join(", ")}]`);
+      throw new ApiError(
+        400,
+        "InvalidInput",
+        `1 validation error detected: Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [${RR_TYPES.join(", ")}]`,
+      );
     }
     if (q.get("identifier") !== null) {
       throw new ApiError(400, "InvalidInput", "The Route53Endpoint test stand-in does not support StartRecordIdentifier");
@@ -884,7 +888,11 @@ class Route53Model {
     const changesNode = child(batch, "Changes");
     const changeNodes = changesNode?.children.filter((c) => c.name === "Change") ?? [];
     if (!batch || changeNodes.length === 0) {
-      throw new ApiError(400, "InvalidInput", "Invalid XML ; The content of element 'Changes' is not complete. One of '{\"https://route53.amazonaws.com/doc/2013-04-01/\":Change}' is expected.");
+      throw new ApiError(
+        400,
+        "InvalidInput",
+        "Invalid XML ; The content of element 'Changes' is not complete. One of '{\"https://route53.amazonaws.com/doc/2013-04-01/\":Change}' is expected.",
+      );
     }
     const changes = changeNodes.map((c) => this.parseChange(c));
     const comment = childText(batch, "Comment");
@@ -904,16 +912,28 @@ class Route53Model {
   private parseChange(node: XmlNode): { action: string; rrset: RecordSet; rawName: string } {
     const action = childText(node, "Action") ?? "";
     if (!["CREATE", "DELETE", "UPSERT"].includes(action)) {
-      throw new ApiError(400, "InvalidInput", `Invalid XML ; cvc-enumeration-valid: Value '${action}' is not facet-valid with respect to enumeration '[CREATE, DELETE, UPSERT]'. It must be a value from the enumeration.`);
+      throw new ApiError(
+        400,
+        "InvalidInput",
+        `Invalid XML ; cvc-enumeration-valid: Value '${action}' is not facet-valid with respect to enumeration '[CREATE, DELETE, UPSERT]'. It must be a value from the enumeration.`,
+      );
     }
     const rr = child(node, "ResourceRecordSet");
     const rawName = childText(rr, "Name");
     const type = childText(rr, "Type") ?? "";
     if (!rr || rawName === undefined) {
-      throw new ApiError(400, "InvalidInput", "Invalid XML ; The content of element 'ResourceRecordSet' is not complete. One of '{\"https://route53.amazonaws.com/doc/2013-04-01/\":Name}' is expected.");
+      throw new ApiError(
+        400,
+        "InvalidInput",
+        "Invalid XML ; The content of element 'ResourceRecordSet' is not complete. One of '{\"https://route53.amazonaws.com/doc/2013-04-01/\":Name}' is expected.",
+      );
     }
     if (!RR_TYPES.includes(type)) {
-      throw new ApiError(400, "InvalidInput", `Invalid XML ; cvc-enumeration-valid: Value '${type}' is not facet-valid with respect to enumeration '[${RR_TYPES.join(", ")}]'. It must be a value from the enumeration.`);
+      throw new ApiError(
+        400,
+        "InvalidInput",
+        `Invalid XML ; cvc-enumeration-valid: Value '${type}' is not facet-valid with respect to enumeration '[${RR_TYPES.join(", ")}]'. It must be a value from the enumeration.`,
+      );
     }
     for (const f of UNSUPPORTED_RRSET_FIELDS) {
       if (child(rr, f)) throw new ApiError(400, "InvalidInput", `The Route53Endpoint test stand-in does not support ${f}`);
@@ -921,10 +941,18 @@ class Route53Model {
     const ttlText = childText(rr, "TTL");
     const recordsNode = child(rr, "ResourceRecords");
     if (recordsNode && !recordsNode.children.some((c) => c.name === "ResourceRecord")) {
-      throw new ApiError(400, "InvalidInput", "Invalid XML ; The content of element 'ResourceRecords' is not complete. One of '{\"https://route53.amazonaws.com/doc/2013-04-01/\":ResourceRecord}' is expected.");
+      throw new ApiError(
+        400,
+        "InvalidInput",
+        "Invalid XML ; The content of element 'ResourceRecords' is not complete. One of '{\"https://route53.amazonaws.com/doc/2013-04-01/\":ResourceRecord}' is expected.",
+      );
     }
     if (ttlText === undefined || !recordsNode) {
-      throw new ApiError(400, "InvalidInput", `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found none in Change with [Action=${action}, Name=${rawName}, Type=${type}, SetIdentifier=null]`);
+      throw new ApiError(
+        400,
+        "InvalidInput",
+        `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found none in Change with [Action=${action}, Name=${rawName}, Type=${type}, SetIdentifier=null]`,
+      );
     }
     const t = ttlText.trim();
     if (!/^-?\d+$/.test(t)) {
@@ -932,10 +960,18 @@ class Route53Model {
     }
     const ttl = Number(t);
     if (ttl < 0) {
-      throw new ApiError(400, "InvalidInput", `Invalid XML ; cvc-minInclusive-valid: Value '${t}' is not facet-valid with respect to minInclusive '0' for type 'TTL'.`);
+      throw new ApiError(
+        400,
+        "InvalidInput",
+        `Invalid XML ; cvc-minInclusive-valid: Value '${t}' is not facet-valid with respect to minInclusive '0' for type 'TTL'.`,
+      );
     }
     if (ttl > MAX_TTL) {
-      throw new ApiError(400, "InvalidInput", `Invalid XML ; cvc-maxInclusive-valid: Value '${t}' is not facet-valid with respect to maxInclusive '${MAX_TTL}' for type 'TTL'.`);
+      throw new ApiError(
+        400,
+        "InvalidInput",
+        `Invalid XML ; cvc-maxInclusive-valid: Value '${t}' is not facet-valid with respect to maxInclusive '${MAX_TTL}' for type 'TTL'.`,
+      );
     }
     const values = recordsNode.children.filter((c) => c.name === "ResourceRecord").map((c) => childText(c, "Value") ?? "");
     return { action, rawName, rrset: { name: rawName, type, ttl, values } };
@@ -960,7 +996,7 @@ class Route53Model {
         continue;
       }
       const label = `[name='${name}', type='${type}']`;
-      if (name !== zone.name && !name.endsWith("." + zone.name)) {
+      if (name !== zone.name && !name.endsWith(`.${zone.name}`)) {
         messages.push(`RRSet with DNS name ${name} is not permitted in zone ${zone.name}`);
         continue;
       }
@@ -1012,11 +1048,15 @@ class Route53Model {
       }
       const others = [...work.values()].filter((r) => r.name === name && r.type !== type);
       if (type === "CNAME" && others.length) {
-        messages.push(`RRSet of type CNAME with DNS name ${name} is not permitted as it conflicts with other records with the same DNS name in zone ${zone.name}`);
+        messages.push(
+          `RRSet of type CNAME with DNS name ${name} is not permitted as it conflicts with other records with the same DNS name in zone ${zone.name}`,
+        );
         continue;
       }
       if (type !== "CNAME" && others.some((r) => r.type === "CNAME")) {
-        messages.push(`RRSet of type ${type} with DNS name ${name} is not permitted because a conflicting RRSet of type  CNAME with the same DNS name already exists in zone ${zone.name}`);
+        messages.push(
+          `RRSet of type ${type} with DNS name ${name} is not permitted because a conflicting RRSet of type  CNAME with the same DNS name already exists in zone ${zone.name}`,
+        );
         continue;
       }
       work.set(key, { name, type, ttl: rrset.ttl, values: [...rrset.values] });

@@ -3,7 +3,7 @@
  * foreground with its local configuration in a temp directory, its normal
  * worker on a free loopback port, and nothing else running.
  */
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { join } from "node:path";
@@ -44,7 +44,10 @@ async function freePort(): Promise<number> {
 async function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = new Socket();
-    s.once("connect", () => (s.destroy(), resolve(true)));
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once("error", () => resolve(false));
     s.connect(port, "127.0.0.1");
   });
@@ -59,7 +62,9 @@ export interface Rspamd {
 export async function startRspamd(localConfig: Record<string, string>): Promise<Rspamd> {
   const port = await freePort();
   const { vars } = rspamdVars({ ...localConfig, "worker-normal.inc": `bind_socket = "127.0.0.1:${port}";\ncount = 1;\n` });
-  const child: ChildProcess = spawn("rspamd", ["-f", "-u", "root", "-g", "root", ...vars, "-c", "/etc/rspamd/rspamd.conf"], { stdio: ["ignore", "ignore", "pipe"] });
+  const child: ChildProcess = spawn("rspamd", ["-f", "-u", "root", "-g", "root", ...vars, "-c", "/etc/rspamd/rspamd.conf"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let log = "";
   child.stderr!.on("data", (d) => (log += d));
   const deadline = Date.now() + 30_000;

@@ -8,7 +8,7 @@ import * as dgram from "node:dgram";
 import * as net from "node:net";
 import * as dnsPacket from "dns-packet";
 import { encodeMessage } from "../../src/dns/message";
-import { Server } from "../../src/dns/server";
+import type { Server } from "../../src/dns/server";
 
 export const AA = dnsPacket.AUTHORITATIVE_ANSWER;
 export const TC = dnsPacket.TRUNCATED_RESPONSE;

@@ -52,8 +52,7 @@ export function scanTree(dir: string, pems: readonly string[]): { file: string; 
       if (st.isSymbolicLink()) continue;
       if (st.isDirectory()) {
         if (name !== ".terraform") walk(p);
-      }
-      else {
+      } else {
         const found = findSecrets(readFileSync(p, "latin1"), pems);
         if (found.length) out.push({ file: p, found });
       }

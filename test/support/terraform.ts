@@ -131,9 +131,7 @@ export function terraformAsync(args: string[], opts: TerraformOptions): Promise<
 export function requireTerraform(): void {
   const v = spawnSync("terraform", ["version"], { encoding: "utf8", env: terraformEnv() });
   if (v.error || v.status !== 0) {
-    throw new Error(
-      `terraform is required for this test but could not be run: ${v.error?.message ?? v.stderr}`,
-    );
+    throw new Error(`terraform is required for this test but could not be run: ${v.error?.message ?? v.stderr}`);
   }
   const providerDir = path.join(pluginMirror(), AWS_PROVIDER);
   let found = false;

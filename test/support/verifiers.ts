@@ -21,10 +21,10 @@
  * mailauth temperror) THROWS instead of returning ok:false, so "must fail" tests cannot pass because
  * of a broken environment.
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { promises as dnsPromises } from 'node:dns';
-import { dkimSign, dkimVerify } from 'mailauth';
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { promises as dnsPromises } from "node:dns";
+import { dkimSign, dkimVerify } from "mailauth";
 
 export type TxtLookup =
   /** FQDN (no trailing dot, lower case) -> TXT records, each an array of character-strings. */
@@ -44,12 +44,12 @@ export interface VerifyOptions {
   dnsTimeoutMs?: number;
 }
 
-const CRLF = '\r\n';
+const CRLF = "\r\n";
 
 function rfc5322Date(d: Date): string {
-  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const p = (n: number) => String(n).padStart(2, '0');
+  const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const p = (n: number) => String(n).padStart(2, "0");
   return (
     `${days[d.getUTCDay()]}, ${d.getUTCDate()} ${months[d.getUTCMonth()]} ${d.getUTCFullYear()} ` +
     `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`
@@ -61,20 +61,20 @@ export function sampleMessage(domain: string): string {
   return (
     [
       `From: Alice Example <alice@${domain}>`,
-      'To: Bob Example <bob@example.net>',
-      'Subject: Quarterly report draft',
+      "To: Bob Example <bob@example.net>",
+      "Subject: Quarterly report draft",
       `Date: ${rfc5322Date(new Date())}`,
-      `Message-ID: <${randomBytes(8).toString('hex')}@${domain}>`,
-      'MIME-Version: 1.0',
-      'Content-Type: text/plain; charset=utf-8',
-      'Content-Transfer-Encoding: 7bit',
-      '',
-      'Hi Bob,',
-      '',
-      'here is the draft of the quarterly report. Numbers are still preliminary.',
-      '',
-      'Regards,',
-      'Alice',
+      `Message-ID: <${randomBytes(8).toString("hex")}@${domain}>`,
+      "MIME-Version: 1.0",
+      "Content-Type: text/plain; charset=utf-8",
+      "Content-Transfer-Encoding: 7bit",
+      "",
+      "Hi Bob,",
+      "",
+      "here is the draft of the quarterly report. Numbers are still preliminary.",
+      "",
+      "Regards,",
+      "Alice",
     ].join(CRLF) + CRLF
   );
 }
@@ -83,7 +83,7 @@ export async function signMessage(opts: {
   privateKeyPem: string;
   domain: string;
   selector: string;
-  algorithm: 'rsa' | 'ed25519';
+  algorithm: "rsa" | "ed25519";
   message?: string;
 }): Promise<string> {
   const message = opts.message ?? sampleMessage(opts.domain);
@@ -94,8 +94,8 @@ export async function signMessage(opts: {
     signingDomain: opts.domain,
     selector: opts.selector,
     privateKey: opts.privateKeyPem,
-    algorithm: opts.algorithm === 'rsa' ? 'rsa-sha256' : 'ed25519-sha256',
-    canonicalization: 'relaxed/relaxed',
+    algorithm: opts.algorithm === "rsa" ? "rsa-sha256" : "ed25519-sha256",
+    canonicalization: "relaxed/relaxed",
   };
   // One signTime: without it mailauth 4.13 computes t= twice (once for the header it signs, once for the
   // header it writes), and about one signature in a thousand straddles a half second and fails.
@@ -107,10 +107,10 @@ export async function signMessage(opts: {
       const inner = (e as { err?: { message?: string } })?.err?.message ?? (e as { message?: string })?.message;
       return inner ?? String(e);
     };
-    throw new Error(`mailauth dkimSign failed: ${errors.map(msg).join('; ')}`);
+    throw new Error(`mailauth dkimSign failed: ${errors.map(msg).join("; ")}`);
   }
   if (!/^DKIM-Signature:/i.test(res.signatures)) {
-    throw new Error('mailauth dkimSign produced no DKIM-Signature header');
+    throw new Error("mailauth dkimSign produced no DKIM-Signature header");
   }
   return res.signatures + message;
 }
@@ -118,20 +118,20 @@ export async function signMessage(opts: {
 /** Domain of the (first) From: header address, lower case. */
 export function fromDomain(message: string): string | undefined {
   const headerEnd = message.search(/\r?\n\r?\n/);
-  const head = (headerEnd >= 0 ? message.slice(0, headerEnd) : message).replace(/\r?\n[ \t]+/g, ' ');
+  const head = (headerEnd >= 0 ? message.slice(0, headerEnd) : message).replace(/\r?\n[ \t]+/g, " ");
   const from = /^from:(.*)$/im.exec(head);
   if (!from) return undefined;
   const angle = /<[^<>@\s]*@([^<>\s]+)>/.exec(from[1]);
   const bare = /@([A-Za-z0-9.-]+)/.exec(from[1]);
-  const d = (angle?.[1] ?? bare?.[1])?.replace(/\.$/, '').toLowerCase();
+  const d = (angle?.[1] ?? bare?.[1])?.replace(/\.$/, "").toLowerCase();
   return d || undefined;
 }
 
 function targetDomain(message: string, opts?: VerifyOptions): string | undefined {
-  return (opts?.domain ?? fromDomain(message))?.replace(/\.$/, '').toLowerCase();
+  return (opts?.domain ?? fromDomain(message))?.replace(/\.$/, "").toLowerCase();
 }
 
-const normName = (name: string) => name.replace(/\.$/, '').toLowerCase();
+const normName = (name: string) => name.replace(/\.$/, "").toLowerCase();
 
 function dnsError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
@@ -142,17 +142,17 @@ function dnsError(code: string, message: string): Error {
 // ---------------------------------------------------------------------------------------------
 
 function mailauthResolver(lookup: TxtLookup, timeoutMs: number): (name: string, rrtype: string) => Promise<string[][]> {
-  if ('txt' in lookup) {
+  if ("txt" in lookup) {
     return async (name, rrtype) => {
-      if (rrtype.toUpperCase() !== 'TXT') throw dnsError('ENODATA', `queryTxt ENODATA ${name} (${rrtype})`);
+      if (rrtype.toUpperCase() !== "TXT") throw dnsError("ENODATA", `queryTxt ENODATA ${name} (${rrtype})`);
       const recs = lookup.txt[normName(name)];
-      if (!recs || recs.length === 0) throw dnsError('ENOTFOUND', `queryTxt ENOTFOUND ${name}`);
+      if (!recs || recs.length === 0) throw dnsError("ENOTFOUND", `queryTxt ENOTFOUND ${name}`);
       return recs.map((r) => [...r]);
     };
   }
   const { host, port } = lookup.dns;
   return async (name, rrtype) => {
-    if (rrtype.toUpperCase() !== 'TXT') throw dnsError('ENODATA', `queryTxt ENODATA ${name} (${rrtype})`);
+    if (rrtype.toUpperCase() !== "TXT") throw dnsError("ENODATA", `queryTxt ENODATA ${name} (${rrtype})`);
     const r = new dnsPromises.Resolver({ timeout: Math.max(1, Math.floor(timeoutMs / 2)), tries: 2 });
     r.setServers([`${host}:${port}`]);
     try {
@@ -167,21 +167,21 @@ export async function mailauthVerify(message: string, lookup: TxtLookup, opts?: 
   const domain = targetDomain(message, opts);
   const res = await dkimVerify(message, { resolver: mailauthResolver(lookup, opts?.dnsTimeoutMs ?? 5000) });
   const results = res.results ?? [];
-  const relevant = domain ? results.filter((r) => (r.signingDomain ?? '').toLowerCase() === domain) : results;
+  const relevant = domain ? results.filter((r) => (r.signingDomain ?? "").toLowerCase() === domain) : results;
   const describe = (r: (typeof results)[number]) => {
-    const st = r.status ?? { result: 'none' };
+    const st = r.status ?? { result: "none" };
     // At run time the result carries `algo` and `modulusLength` (index.d.ts says `algorithm`).
     const extra = r as { algo?: string; modulusLength?: number };
-    const bits = extra.modulusLength ? ` (${extra.modulusLength} bits)` : '';
-    return `d=${r.signingDomain} s=${r.selector} a=${extra.algo ?? r.algorithm}${bits}: ${st.result}${st.comment ? ` (${st.comment})` : ''}`;
+    const bits = extra.modulusLength ? ` (${extra.modulusLength} bits)` : "";
+    return `d=${r.signingDomain} s=${r.selector} a=${extra.algo ?? r.algorithm}${bits}: ${st.result}${st.comment ? ` (${st.comment})` : ""}`;
   };
-  const temp = relevant.find((r) => r.status?.result === 'temperror');
+  const temp = relevant.find((r) => r.status?.result === "temperror");
   if (temp) throw new Error(`mailauth could not verify (DNS/temporary error): ${describe(temp)}`);
   if (relevant.length === 0) {
-    return { ok: false, detail: `mailauth: no DKIM signature for d=${domain ?? '*'} (results: ${results.map(describe).join('; ') || 'none'})` };
+    return { ok: false, detail: `mailauth: no DKIM signature for d=${domain ?? "*"} (results: ${results.map(describe).join("; ") || "none"})` };
   }
-  const ok = relevant.some((r) => r.status?.result === 'pass');
-  return { ok, detail: `mailauth: ${relevant.map(describe).join('; ')}` };
+  const ok = relevant.some((r) => r.status?.result === "pass");
+  return { ok, detail: `mailauth: ${relevant.map(describe).join("; ")}` };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,12 +189,12 @@ export async function mailauthVerify(message: string, lookup: TxtLookup, opts?: 
 // ---------------------------------------------------------------------------------------------
 
 export function debianPython(): string {
-  return process.env.DKIMCTL_DEBIAN_PYTHON || '/usr/bin/python3';
+  return process.env.DKIMCTL_DEBIAN_PYTHON || "/usr/bin/python3";
 }
 
-const INSTALL_HINT = 'apt-get install python3-dkim python3-nacl python3-dnspython';
+const INSTALL_HINT = "apt-get install python3-dkim python3-nacl python3-dnspython";
 
-const DKIMPY_SCRIPT = String.raw`
+const DKIMPY_SCRIPT = `
 import base64, json, logging, sys
 
 def emit(obj):
@@ -315,17 +315,17 @@ interface PyOut {
 function runDkimpy(input: object): Promise<PyOut> {
   const py = debianPython();
   return new Promise((resolve, reject) => {
-    const child = spawn(py, ['-I', '-c', DKIMPY_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
-    child.on('error', (e) => {
+    const child = spawn(py, ["-I", "-c", DKIMPY_SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
+    child.stderr.on("data", (c: Buffer) => (err += c.toString("utf8")));
+    child.on("error", (e) => {
       clearTimeout(timer);
       reject(new Error(`cannot run Debian python at ${py} for dkimpy (${e.message}); set DKIMCTL_DEBIAN_PYTHON or: ${INSTALL_HINT}`));
     });
-    child.on('close', (code, signal) => {
+    child.on("close", (code, signal) => {
       clearTimeout(timer);
       let parsed: PyOut | undefined;
       try {
@@ -343,7 +343,7 @@ function runDkimpy(input: object): Promise<PyOut> {
       }
       resolve(parsed);
     });
-    child.stdin.on('error', () => undefined); // reported via close/error
+    child.stdin.on("error", () => undefined); // reported via close/error
     child.stdin.end(JSON.stringify(input));
   });
 }
@@ -351,11 +351,11 @@ function runDkimpy(input: object): Promise<PyOut> {
 export async function dkimpyVerify(message: string, lookup: TxtLookup, opts?: VerifyOptions): Promise<VerifyResult> {
   const domain = targetDomain(message, opts);
   const input: Record<string, unknown> = {
-    message_b64: Buffer.from(message, 'utf8').toString('base64'),
+    message_b64: Buffer.from(message, "utf8").toString("base64"),
     domain: domain ?? null,
     timeout: (opts?.dnsTimeoutMs ?? 5000) / 1000,
   };
-  if ('txt' in lookup) {
+  if ("txt" in lookup) {
     const txt: Record<string, string[][]> = {};
     for (const [k, v] of Object.entries(lookup.txt)) txt[normName(k)] = v;
     input.txt = txt;
@@ -365,12 +365,12 @@ export async function dkimpyVerify(message: string, lookup: TxtLookup, opts?: Ve
   const res = await runDkimpy(input);
   const sigs = res.signatures ?? [];
   if (sigs.length === 0) {
-    return { ok: false, detail: `dkimpy: no DKIM signature for d=${domain ?? '*'} (${res.total ?? 0} signature(s) in message)` };
+    return { ok: false, detail: `dkimpy: no DKIM signature for d=${domain ?? "*"} (${res.total ?? 0} signature(s) in message)` };
   }
   const describe = (s: PySig) =>
-    `d=${s.d} s=${s.s} a=${s.a}: ${s.ok ? 'pass' : 'fail'}` +
-    (s.error ? ` (${s.error})` : '') +
-    (s.log.length ? ` [${s.log.join(' | ')}]` : '') +
-    (s.lookups.length ? ` {lookups: ${s.lookups.join(', ')}}` : '');
-  return { ok: sigs.some((s) => s.ok), detail: `dkimpy: ${sigs.map(describe).join('; ')}` };
+    `d=${s.d} s=${s.s} a=${s.a}: ${s.ok ? "pass" : "fail"}` +
+    (s.error ? ` (${s.error})` : "") +
+    (s.log.length ? ` [${s.log.join(" | ")}]` : "") +
+    (s.lookups.length ? ` {lookups: ${s.lookups.join(", ")}}` : "");
+  return { ok: sigs.some((s) => s.ok), detail: `dkimpy: ${sigs.map(describe).join("; ")}` };
 }

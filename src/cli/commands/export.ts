@@ -1,5 +1,5 @@
 /** `dkimctl export`: the private keys, in the form the signer reads. */
-import { collectKeys, EXPORT_FORMATS, ExportFormat, writeExport } from "../../keys/export";
+import { collectKeys, EXPORT_FORMATS, type ExportFormat, writeExport } from "../../keys/export";
 import { Lock } from "../../keys/lock";
 import { openKeyStore } from "../../keys/stores";
 import { oneOf, required } from "../args";
@@ -15,8 +15,13 @@ export const exportKeys: Command = {
     const config = load(io, values.config);
     const store = openKeyStore(config, values["key-store"]);
     const keys = await collectKeys(config, Lock.read(config.lockFile), store);
-    const files = writeExport(keys, format, out, { force: values.force, protect: [config.file, config.lockFile, ...(store.directory ? [store.directory] : [])] });
-    io.out(`exported ${keys.length} private keys as ${format} to ${out} (${files.length} files, mode 0600): hand them to the signer and keep them out of git\n`);
+    const files = writeExport(keys, format, out, {
+      force: values.force,
+      protect: [config.file, config.lockFile, ...(store.directory ? [store.directory] : [])],
+    });
+    io.out(
+      `exported ${keys.length} private keys as ${format} to ${out} (${files.length} files, mode 0600): hand them to the signer and keep them out of git\n`,
+    );
     return 0;
   },
 };

@@ -14,7 +14,7 @@
 import type { Config } from "../../config/model";
 import { formatDuration, parseDuration } from "../../duration";
 import type { Lock } from "../../keys/lock";
-import { marksRemoved, StoredKey } from "../../keys/store";
+import { marksRemoved, type StoredKey } from "../../keys/store";
 import { excerpt } from "../../redact";
 import { isoSeconds } from "../../time";
 import { required } from "../args";
@@ -93,7 +93,8 @@ export const keysPrune: Command = {
  */
 function removable(key: StoredKey, lock: Lock, wanted: boolean, config: Config): { why: string; since?: Date } | undefined {
   const entry = lock.get(key.domain, key.selector);
-  if (entry?.state === "removed") return { why: `rotated out${entry.removed ? ` at ${entry.removed}` : ""}`, ...(entry.removed ? { since: new Date(entry.removed) } : {}) };
+  if (entry?.state === "removed")
+    return { why: `rotated out${entry.removed ? ` at ${entry.removed}` : ""}`, ...(entry.removed ? { since: new Date(entry.removed) } : {}) };
   if (entry || wanted) return undefined;
   return { why: `in neither ${config.file} nor ${config.lockFile}` };
 }

@@ -10,7 +10,8 @@ export async function runRewrap(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, {});
   const config = load(io, values.config);
   const kind = config.keyStore.kind;
-  if (kind !== "age") throw new Error(`keys rewrap re-encrypts the keys of an age key store, but ${config.file} keeps keys in the ${kind} store: there is nothing to rewrap`);
+  if (kind !== "age")
+    throw new Error(`keys rewrap re-encrypts the keys of an age key store, but ${config.file} keeps keys in the ${kind} store: there is nothing to rewrap`);
   return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
     if (!(store instanceof AgeKeyStore)) throw new Error(`keys rewrap needs the age key store, not ${store.description}`);
     await assertStoreMatchesLock(lock, store, config.lockFile);

@@ -31,7 +31,11 @@ export const keys: Command = {
       if (changes.length) writes.commit();
       for (const missing of await checkStore(lock, store, { requirePrivate: true, lockFile: config.lockFile })) io.err(`warning: ${missing}\n`);
       for (const c of changes) io.out(`${c.action} ${c.algorithm} key for ${c.domain}/${c.selector} (${c.fingerprint})\n`);
-      io.out(changes.length ? `wrote ${config.lockFile}: commit it; the private keys are in ${store.description}\n` : "every generated selector has a key; nothing to do\n");
+      io.out(
+        changes.length
+          ? `wrote ${config.lockFile}: commit it; the private keys are in ${store.description}\n`
+          : "every generated selector has a key; nothing to do\n",
+      );
       return 0;
     });
   },

@@ -4,7 +4,7 @@ import { desiredRecords } from "../../records";
 import { oneOf } from "../args";
 import type { Command } from "../command";
 import { load, parse } from "../common";
-import { formatRecords, RECORD_FORMATS, RecordFormat } from "../formats";
+import { formatRecords, RECORD_FORMATS, type RecordFormat } from "../formats";
 
 export const records: Command = {
   usage: ["  dkimctl records [--config FILE] [--format table|zone|json|markdown]"],

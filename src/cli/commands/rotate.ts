@@ -17,14 +17,23 @@ import { UsageError } from "../report";
 export const rotate: Command = {
   usage: ["  dkimctl rotate [--now TIME] [--domain D]... [--force] [--verify [--resolver HOST[:PORT]]] [--config FILE] [--key-store DIR]"],
   async run(args, io) {
-    const { values } = parse(args, { now: { type: "string" }, domain: { type: "string", multiple: true }, force: { type: "boolean" }, verify: { type: "boolean" }, resolver: { type: "string" } });
+    const { values } = parse(args, {
+      now: { type: "string" },
+      domain: { type: "string", multiple: true },
+      force: { type: "boolean" },
+      verify: { type: "boolean" },
+      resolver: { type: "string" },
+    });
     if (values.resolver !== undefined && !values.verify) throw new UsageError("--resolver applies only with --verify");
     const now = parseNow(values.now);
     const config = load(io, values.config);
     const rotated = config.domains.filter((d) => d.rotation).map((d) => d.name);
     const wanted = values.domain?.map((d) => domainOption("domain", d));
     for (const d of wanted ?? [])
-      if (!rotated.includes(d)) throw new UsageError(`--domain ${d} is not a rotated domain in ${config.file}${rotated.length ? ` (rotated: ${rotated.join(", ")})` : ": no domain has a rotation policy"}`);
+      if (!rotated.includes(d))
+        throw new UsageError(
+          `--domain ${d} is not a rotated domain in ${config.file}${rotated.length ? ` (rotated: ${rotated.join(", ")})` : ": no domain has a rotation policy"}`,
+        );
     const seen = values.verify ? await pendingSeenInDns(config, Lock.read(config.lockFile), values.resolver, io) : undefined;
     return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
       const results = await advanceAll(config, lock, store, {
@@ -38,10 +47,15 @@ export const rotate: Command = {
       if (changed) writes.commit();
       for (const r of results) {
         for (const e of r.events) io.out(`${r.domain}: ${e.selector} (${e.algorithm}) ${e.from ?? "new"} -> ${e.to}: ${e.why}\n`);
-        const signing = lock.rotated(r.domain).filter((k) => k.entry.state === "active").map((k) => `${k.selector} (${k.entry.algorithm})`);
+        const signing = lock
+          .rotated(r.domain)
+          .filter((k) => k.entry.state === "active")
+          .map((k) => `${k.selector} (${k.entry.algorithm})`);
         io.out(`${r.domain}: signs with ${signing.length ? signing.join(", ") : "nothing yet"}${r.next ? `; next change due ${r.next.toISOString()}` : ""}\n`);
       }
-      io.out(changed ? `wrote ${config.lockFile}: commit it and deploy; after the deploy, give the signer the new export (dkimctl export)\n` : "nothing to rotate\n");
+      io.out(
+        changed ? `wrote ${config.lockFile}: commit it and deploy; after the deploy, give the signer the new export (dkimctl export)\n` : "nothing to rotate\n",
+      );
       return 0;
     });
   },

@@ -10,7 +10,7 @@ import type { Config } from "../../config/model";
 import { formatProblem, InputError } from "../../config/problems";
 import { Lock } from "../../keys/lock";
 import { excerpt } from "../../redact";
-import { allStacks, changedStacks, ListedStack, StackContents, stackContents } from "../../stacks";
+import { allStacks, changedStacks, type ListedStack, type StackContents, stackContents } from "../../stacks";
 import { oneOf } from "../args";
 import type { Command } from "../command";
 import { load, parse } from "../common";
@@ -82,7 +82,10 @@ class GitRevision {
   /** The directory's path from the top of the repository, e.g. `infra/` (empty at the top). */
   private readonly prefix: string;
 
-  constructor(private readonly dir: string, private readonly ref: string) {
+  constructor(
+    private readonly dir: string,
+    private readonly ref: string,
+  ) {
     const prefix = this.git(["rev-parse", "--show-prefix"]);
     if (!prefix.ok) throw new UsageError(`--changed-from needs the config in a git repository, but ${dir} is not in one`);
     this.prefix = prefix.out.toString("utf8").trim();

@@ -6,12 +6,12 @@ import { configPath, loadConfig } from "../../config/load";
 import { normaliseDomain } from "../../dkim/names";
 import { authoritativeLookup } from "../../dns/lookup";
 import { canonicalName } from "../../dns/names";
-import { ResolverLookup, ResolverOptions } from "../../dns/resolver";
-import { addressOf, Server } from "../../dns/server";
+import { ResolverLookup, type ResolverOptions } from "../../dns/resolver";
+import { addressOf, type Server } from "../../dns/server";
 import { Lock } from "../../keys/lock";
-import { desiredRecords, DesiredRecord } from "../../records";
-import { Clock, systemClock } from "../../clock";
-import { AskServer, Checker, viaAuthoritative, viaResolver } from "../../verify/gather";
+import { desiredRecords, type DesiredRecord } from "../../records";
+import { type Clock, systemClock } from "../../clock";
+import { type AskServer, type Checker, viaAuthoritative, viaResolver } from "../../verify/gather";
 import { pollUntilOk } from "../../verify/poll";
 import { formatChecks, progressLine, VERIFY_FORMATS } from "../verify-report";
 import { parseDuration } from "../../duration";
@@ -67,14 +67,21 @@ export async function verifyCommand(args: string[], io: Io, deps: VerifyDeps = {
   }
   const format = oneOf("format", values.format, VERIFY_FORMATS, "text");
   const waitMs = values.wait === undefined ? 0 : parseDuration(values.wait);
-  if (waitMs === undefined || waitMs > MAX_WAIT_MS) throw new UsageError(`--wait must be a duration such as 90s, 10m, 1h or 1h30m (at most a week), not '${values.wait}'`);
+  if (waitMs === undefined || waitMs > MAX_WAIT_MS)
+    throw new UsageError(`--wait must be a duration such as 90s, 10m, 1h or 1h30m (at most a week), not '${values.wait}'`);
   const resolverSpec = values.resolver === undefined ? undefined : hostPort("resolver", values.resolver);
   const nsPins = (values["ns-address"] ?? []).map(parseNsAddress);
   if (nsPins.length && !values.authoritative) throw new UsageError("--ns-address applies only with --authoritative");
 
   const config = loadConfig(configPath(values.config));
   for (const w of config.warnings) io.err(`warning: ${w}\n`);
-  const records = select(desiredRecords(config, Lock.read(config.lockFile)), config.domains.map((d) => d.name), config.zones.map((z) => z.name), values.domain ?? [], values.zone ?? []);
+  const records = select(
+    desiredRecords(config, Lock.read(config.lockFile)),
+    config.domains.map((d) => d.name),
+    config.zones.map((z) => z.name),
+    values.domain ?? [],
+    values.zone ?? [],
+  );
 
   if (records.length === 0) {
     io.out("no records to verify\n");
@@ -98,7 +105,11 @@ export async function verifyCommand(args: string[], io: Io, deps: VerifyDeps = {
     }
   };
   const via = values.authoritative ? `the authoritative servers; NS looked up through ${asked}` : asked;
-  const checks = await pollUntilOk(records, check, { waitMs, clock: deps.clock ?? systemClock, progress: (checks, left) => io.err(`${progressLine(checks, left)}\n`) });
+  const checks = await pollUntilOk(records, check, {
+    waitMs,
+    clock: deps.clock ?? systemClock,
+    progress: (checks, left) => io.err(`${progressLine(checks, left)}\n`),
+  });
   io.out(formatChecks(checks, format, via));
   return checks.every((c) => c.status === "ok") ? 0 : 1;
 }
@@ -131,7 +142,9 @@ function select(records: DesiredRecord[], domains: string[], zones: string[], wa
       given.map((g) => {
         const n = normaliseDomain(g);
         if (!n.ok || !known.includes(n.value))
-          throw new UsageError(`--${option} '${g}' is not a ${option} in the config; ${option === "domain" ? "domains" : "zones"}: ${known.join(", ") || "none"}`);
+          throw new UsageError(
+            `--${option} '${g}' is not a ${option} in the config; ${option === "domain" ? "domains" : "zones"}: ${known.join(", ") || "none"}`,
+          );
         return n.value;
       }),
     );
@@ -139,6 +152,8 @@ function select(records: DesiredRecord[], domains: string[], zones: string[], wa
   const z = pick("zone", wantZones, zones);
   const selected = records.filter((r) => (d.size === 0 || d.has(r.domain)) && (z.size === 0 || z.has(r.zone)));
   if (selected.length === 0 && (d.size || z.size))
-    throw new UsageError(`no records match ${[...[...d].map((x) => `--domain ${x}`), ...[...z].map((x) => `--zone ${x}`)].join(" ")}: a record must match one --domain and one --zone`);
+    throw new UsageError(
+      `no records match ${[...[...d].map((x) => `--domain ${x}`), ...[...z].map((x) => `--zone ${x}`)].join(" ")}: a record must match one --domain and one --zone`,
+    );
   return selected;
 }
