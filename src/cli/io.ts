@@ -2,6 +2,12 @@
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** stderr is a terminal: progress may redraw one line. @default false */
+  readonly errIsTTY?: boolean;
 }
 
-export const processIo: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+export const processIo: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  errIsTTY: process.stderr.isTTY === true,
+};

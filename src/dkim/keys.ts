@@ -4,8 +4,6 @@
  * writes them anywhere.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, generateKeyPairSync, type KeyObject } from "node:crypto";
-import { availableParallelism } from "node:os";
-import { mapLimit } from "../map-limit";
 
 export const KEY_ALGORITHMS = ["rsa-1024", "rsa-2048", "rsa-3072", "rsa-4096", "ed25519"] as const;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
@@ -45,14 +43,6 @@ export function generateKeyPairAsync(algorithm: KeyAlgorithm): Promise<KeyPair> 
     if (algorithm === "ed25519") generateKeyPairCb("ed25519", {}, done);
     else generateKeyPairCb("rsa", { modulusLength: Number(algorithm.slice(4)) }, done);
   });
-}
-
-/**
- * Makes one key per algorithm given, on every core. Results are in the
- * order of `algorithms`.
- */
-export function generateKeyPairs(algorithms: readonly KeyAlgorithm[]): Promise<KeyPair[]> {
-  return mapLimit(algorithms, availableParallelism(), generateKeyPairAsync);
 }
 
 /** The `p=` value of a public key object. */

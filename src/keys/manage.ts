@@ -6,10 +6,12 @@ import { createPrivateKey, createPublicKey } from "node:crypto";
 import type { Config, Selector } from "../config/model";
 import { isoSeconds } from "../time";
 import { InputError, type Problem, ProblemsError } from "../config/problems";
-import { fingerprint, generateKeyPairs, importPrivateKey, type KeyAlgorithm, type KeyPair, publicKeyValue } from "../dkim/keys";
+import { fingerprint, generateKeyPairAsync, importPrivateKey, type KeyAlgorithm, type KeyPair, publicKeyValue } from "../dkim/keys";
 import type { Lock, LockEntry } from "./lock";
 import type { KeyStore } from "./store";
 import { type Clock, systemClock } from "../clock";
+import { availableParallelism } from "node:os";
+import { mapLimit } from "../map-limit";
 
 export interface KeyChange {
   readonly domain: string;
@@ -95,6 +97,34 @@ export interface WriteOptions {
   readonly clock?: Clock;
   /** Called before each write to the store (the project lock's assertHeld). */
   readonly beforeWrite?: () => void;
+  /** Told after each key is made and stored. */
+  readonly progress?: (done: number, total: number) => void;
+}
+
+/** A key to make for a selector. */
+export interface KeyOrder {
+  readonly domain: string;
+  readonly selector: string;
+  readonly algorithm: KeyAlgorithm;
+}
+
+/**
+ * Makes the keys on every core (off the main thread) and stores each as it
+ * is made, create-only; returns the key each selector ended with, which is
+ * another run's when that run stored one first.
+ */
+export async function generateAndStore<T extends KeyOrder>(
+  orders: readonly T[],
+  store: KeyStore,
+  opts: WriteOptions,
+): Promise<{ order: T; pair: KeyPair; adopted: boolean }[]> {
+  let done = 0;
+  return mapLimit(orders, availableParallelism(), async (order) => {
+    const made = await generateKeyPairAsync(order.algorithm);
+    const pair = await createOrAdopt(store, order.domain, order.selector, made, opts.beforeWrite);
+    opts.progress?.(++done, orders.length);
+    return { order, pair, adopted: pair !== made };
+  });
 }
 
 /**
@@ -110,7 +140,7 @@ export async function ensureKeys(config: Config, lock: Lock, store: KeyStore, op
   const clock = opts.clock ?? systemClock;
   const changes: KeyChange[] = [];
   const problems: Problem[] = [];
-  const wanted: { sel: Selector; algorithm: KeyAlgorithm }[] = [];
+  const wanted: (KeyOrder & { sel: Selector })[] = [];
   for (const sel of generatedSelectors(config)) {
     const algorithm = (sel.source as { algorithm: KeyAlgorithm }).algorithm;
     const at = (message: string) => problems.push({ ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}`, message });
@@ -122,7 +152,7 @@ export async function ensureKeys(config: Config, lock: Lock, store: KeyStore, op
     }
     const stored = await store.get(sel.domain, sel.name);
     if (stored === undefined) {
-      wanted.push({ sel, algorithm });
+      wanted.push({ sel, domain: sel.domain, selector: sel.name, algorithm });
       continue;
     }
     const pair = importPrivateKey(stored);
@@ -135,12 +165,9 @@ export async function ensureKeys(config: Config, lock: Lock, store: KeyStore, op
   }
   if (problems.length) throw new InputError(problems);
 
-  const pairs = await generateKeyPairs(wanted.map((w) => w.algorithm));
-  for (const [i, { sel }] of wanted.entries()) lock.set(sel.domain, sel.name, entryFor(pairs[i], clock, "generated"));
-  for (const [i, { sel }] of wanted.entries()) {
-    const pair = await createOrAdopt(store, sel.domain, sel.name, pairs[i], opts.beforeWrite);
-    if (pair !== pairs[i]) lock.set(sel.domain, sel.name, entryFor(pair, clock, "generated"));
-    changes.push(change(sel, pair, pair === pairs[i] ? "generated" : "recovered"));
+  for (const { order, pair, adopted } of await generateAndStore(wanted, store, opts)) {
+    lock.set(order.domain, order.selector, entryFor(pair, clock, "generated"));
+    changes.push(change(order.sel, pair, adopted ? "recovered" : "generated"));
   }
   return changes;
 }

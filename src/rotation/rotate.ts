@@ -3,9 +3,9 @@
  * the keys of new pending selectors, and records the result in the lock.
  */
 import type { Config } from "../config/model";
-import { fingerprint, generateKeyPairs, importPrivateKey, type KeyPair } from "../dkim/keys";
+import { fingerprint, importPrivateKey, type KeyPair } from "../dkim/keys";
 import type { Lock, LockEntry } from "../keys/lock";
-import { assertStoreMatchesLock, createOrAdopt, type WriteOptions } from "../keys/manage";
+import { assertStoreMatchesLock, generateAndStore, type WriteOptions } from "../keys/manage";
 import { marksRemoved } from "../keys/store";
 import { isoSeconds } from "../time";
 import type { KeyStore } from "../keys/store";
@@ -76,12 +76,8 @@ export async function rotate(config: Config, lock: Lock, store: KeyStore, opts: 
     }
     out.push({ domain: domain.name, events, next: nextChange(keys, domain.rotation) });
   }
-  const pairs = await generateKeyPairs(fresh.map((f) => f.lifecycle.algorithm));
-  for (const [i, f] of fresh.entries()) lock.set(f.domain, f.selector, entryOf(f.lifecycle, pairs[i]));
-  for (const [i, f] of fresh.entries()) {
-    const pair = await createOrAdopt(store, f.domain, f.selector, pairs[i], opts.beforeWrite);
-    if (pair !== pairs[i]) lock.set(f.domain, f.selector, entryOf(f.lifecycle, pair));
-  }
+  const orders = fresh.map((f) => ({ ...f, algorithm: f.lifecycle.algorithm }));
+  for (const { order, pair } of await generateAndStore(orders, store, opts)) lock.set(order.domain, order.selector, entryOf(order.lifecycle, pair));
   // A removed key stays in the store, tagged, until `dkimctl keys prune` (never deleted here).
   if (marksRemoved(store))
     for (const { domain, events } of out)

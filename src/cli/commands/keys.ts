@@ -9,11 +9,12 @@ import { keysPrune } from "./keys-prune";
 import { REWRAP_USAGE, runRewrap } from "./keys-rewrap";
 import { MIGRATE_USAGE, runMigrate } from "./keys-migrate";
 import type { Io } from "../io";
+import { progress } from "../progress";
 import { UsageError } from "../report";
 
 export const keys: Command = {
   usage: [
-    "  dkimctl keys [--config FILE] [--key-store DIR]",
+    "  dkimctl keys [--quiet] [--config FILE] [--key-store DIR]",
     "  dkimctl keys import --domain D --selector S --key FILE.pem [--config FILE] [--key-store DIR]",
     REWRAP_USAGE,
     MIGRATE_USAGE,
@@ -24,10 +25,12 @@ export const keys: Command = {
     if (args[0] === "prune") return keysPrune.run(args.slice(1), io);
     if (args[0] === "rewrap") return runRewrap(args.slice(1), io);
     if (args[0] === "migrate") return runMigrate(args.slice(1), io);
-    const { values } = parse(args, {});
+    const { values } = parse(args, { quiet: { type: "boolean", short: "q" } });
     const config = load(io, values.config);
     return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
-      const changes = await ensureKeys(config, lock, store, writes);
+      const shown = progress(io, { what: "keys", quiet: values.quiet });
+      const changes = await ensureKeys(config, lock, store, { ...writes, progress: shown });
+      shown.end();
       if (changes.length) writes.commit();
       for (const missing of await checkStore(lock, store, { requirePrivate: true, lockFile: config.lockFile })) io.err(`warning: ${missing}\n`);
       for (const c of changes) io.out(`${c.action} ${c.algorithm} key for ${c.domain}/${c.selector} (${c.fingerprint})\n`);

@@ -13,9 +13,10 @@ import type { Command } from "../command";
 import { asWriter, domainOption, load, parse } from "../common";
 import type { Io } from "../io";
 import { UsageError } from "../report";
+import { progress } from "../progress";
 
 export const rotate: Command = {
-  usage: ["  dkimctl rotate [--now TIME] [--domain D]... [--force] [--verify [--resolver HOST[:PORT]]] [--config FILE] [--key-store DIR]"],
+  usage: ["  dkimctl rotate [--now TIME] [--domain D]... [--force] [--verify [--resolver HOST[:PORT]]] [--quiet] [--config FILE] [--key-store DIR]"],
   async run(args, io) {
     const { values } = parse(args, {
       now: { type: "string" },
@@ -23,6 +24,7 @@ export const rotate: Command = {
       force: { type: "boolean" },
       verify: { type: "boolean" },
       resolver: { type: "string" },
+      quiet: { type: "boolean", short: "q" },
     });
     if (values.resolver !== undefined && !values.verify) throw new UsageError("--resolver applies only with --verify");
     const now = parseNow(values.now);
@@ -36,13 +38,16 @@ export const rotate: Command = {
         );
     const seen = values.verify ? await pendingSeenInDns(config, Lock.read(config.lockFile), values.resolver, io) : undefined;
     return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
+      const shown = progress(io, { what: "keys", quiet: values.quiet });
       const results = await advanceAll(config, lock, store, {
         ...writes,
+        progress: shown,
         now,
         force: values.force,
         ...(wanted ? { domains: wanted } : {}),
         ...(seen ? { isPublished: (domain: string, selector: string) => seen.has(recordName(selector, domain)) } : {}),
       });
+      shown.end();
       const changed = results.some((r) => r.events.length > 0);
       if (changed) writes.commit();
       for (const r of results) {
