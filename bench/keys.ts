@@ -24,7 +24,9 @@ function main(): void {
     writeFileSync(config, `version: 1\nzones:\n  example.com: { provider: route53 }\ndomains:\n  example.com:\n    selectors:\n${selectors}\n`);
     const env = childEnv({});
     log(`serial floor: ${n} RSA-2048 keys with generateKeyPairSync`);
-    const serialScript = `const c = require("node:crypto"); for (let i = 0; i < ${n}; i++) c.generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" });`;
+    const serialScript =
+      `const c = require("node:crypto"); for (let i = 0; i < ${n}; i++) ` +
+      'c.generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" });';
     const serial = measure(tmp, "serial", [process.execPath, "-e", serialScript], env, { node: true });
     log(`dkimctl keys: ${n} RSA-2048 selectors`);
     const keys = measure(tmp, "dkimctl keys", [process.execPath, join(ROOT, "bin", "dkimctl.js"), "keys", "--quiet", "--config", config], env, { node: true });

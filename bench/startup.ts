@@ -41,12 +41,16 @@ export function benchStartup(tmp: string, config: string, runs: number): Startup
       measured[j].push(measure(tmp, c.name, c.argv, env, { node: true }));
     });
     log(
-      `  start-up, run ${i}/${runs}: node -e 0 ${fmtMs(floor[i - 1].cpuMs ?? NaN)} CPU; ${commands.map((c, j) => `${c.name.slice(8)} ${fmtMs(measured[j][i - 1].cpuMs ?? NaN)}`).join(", ")}`,
+      `  start-up, run ${i}/${runs}: node -e 0 ${fmtMs(floor[i - 1].cpuMs ?? NaN)} CPU; ` +
+        commands.map((c, j) => `${c.name.slice(8)} ${fmtMs(measured[j][i - 1].cpuMs ?? NaN)}`).join(", "),
     );
   }
 
   const checkMs: number[] = [];
-  const script = `const t = process.hrtime.bigint(); const r = require(${JSON.stringify(join(ROOT, "bin", "build-state.js"))}).staleReason(); if (r) throw new Error(r); process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6));`;
+  const script =
+    "const t = process.hrtime.bigint(); " +
+    `const r = require(${JSON.stringify(join(ROOT, "bin", "build-state.js"))}).staleReason(); if (r) throw new Error(r); ` +
+    "process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6));";
   for (let i = 0; i < runs; i++) {
     const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, env, encoding: "utf8" });
     check("stale-build check", r);
@@ -70,7 +74,8 @@ export function formatStartup(r: StartupResult): string[] {
     ...table(["command", "CPU", "CPU/floor", "wall", "wall/floor"], [row("node -e 0 (floor)", r.floor), ...r.commands.map((c) => row(c.name, c.runs))]).map(
       (l) => `  ${l}`,
     ),
-    `  stale-build check (loading bin/build-state.js and one check, in a fresh process): median ${median(r.checkMs).toFixed(2)} ms, max ${Math.max(...r.checkMs).toFixed(2)} ms`,
+    "  stale-build check (loading bin/build-state.js and one check, in a fresh process): " +
+      `median ${median(r.checkMs).toFixed(2)} ms, max ${Math.max(...r.checkMs).toFixed(2)} ms`,
   ];
   for (const c of r.commands) {
     const ratio = medianOf(c.runs, "cpuMs") / floorCpu;

@@ -397,7 +397,9 @@ function main(): void {
       out();
     }
     out(
-      `synth config: ${BENCH_ZONES.length} zones (${BENCH_ZONES.filter((z) => z.provider === "route53").length} route53, ${BENCH_ZONES.filter((z) => z.provider === "cloudflare").length} cloudflare; ${BENCH_ZONES.filter((z) => !z.zoneId).length} looked up by name), one stack each;`,
+      `synth config: ${BENCH_ZONES.length} zones (${BENCH_ZONES.filter((z) => z.provider === "route53").length} route53, ` +
+        `${BENCH_ZONES.filter((z) => z.provider === "cloudflare").length} cloudflare; ` +
+        `${BENCH_ZONES.filter((z) => !z.zoneId).length} looked up by name), one stack each;`,
     );
     out("        per domain: selector s2026a (txt: RSA-2048 key record) + e2026a (key: ed25519, from dkim.lock.yaml)");
     out(`app   = node ${APP.join(" ")} (DKIMCTL_CONFIG, CDKTF_OUTDIR): cdktf.json's app, what 'cdktf synth' runs`);
@@ -430,7 +432,8 @@ function main(): void {
     if (large) {
       const [wall, cpu] = [ratioOf(large), ratioOf(large, "cpuMs")];
       out(
-        `target: synth app <= ${TARGET_RATIO}x floor at ${large.size.toLocaleString("en-US")} domains: wall ${fmtRatio(wall)}, CPU ${fmtRatio(cpu)}  ${missed(large) ? "NOT MET" : "MET"}`,
+        `target: synth app <= ${TARGET_RATIO}x floor at ${large.size.toLocaleString("en-US")} domains: ` +
+          `wall ${fmtRatio(wall)}, CPU ${fmtRatio(cpu)}  ${missed(large) ? "NOT MET" : "MET"}`,
       );
     } else {
       out(`target: synth app <= ${TARGET_RATIO}x floor at ${LARGE.toLocaleString("en-US")} domains: not measured (size not in --sizes)`);
@@ -441,10 +444,13 @@ function main(): void {
       const verdict = (ms: number) => (ms < TARGET_EXAMPLE_MS ? "MET" : "NOT MET");
       out(`target: example (domains.yaml: ${example.stacks} stacks, ${example.resources} records) synthesized in under ${TARGET_EXAMPLE_MS / 1000} s:`);
       out(
-        `    app (node ${APP.join(" ")}), median of ${example.app.length}: ${fmtMs(appMs).padStart(9)}  ${verdict(appMs)}   (CPU ${fmtMs(medianOf(example.app, "cpuMs"))}; peak ${fmtMb(maxOf(example.app.map((m) => m.rssKb)))}; runs ${example.app.map((m) => Math.round(m.ms)).join(", ")})`,
+        `    app (node ${APP.join(" ")}), median of ${example.app.length}: ${fmtMs(appMs).padStart(9)}  ${verdict(appMs)}   ` +
+          `(CPU ${fmtMs(medianOf(example.app, "cpuMs"))}; peak ${fmtMb(maxOf(example.app.map((m) => m.rssKb)))}; ` +
+          `runs ${example.app.map((m) => Math.round(m.ms)).join(", ")})`,
       );
       out(
-        `    npx cdktf synth (whole CLI), median of ${example.cli.length}: ${fmtMs(cliMs).padStart(9)}  ${verdict(cliMs)}   (runs ${example.cli.map((m) => Math.round(m.ms)).join(", ")})`,
+        `    npx cdktf synth (whole CLI), median of ${example.cli.length}: ${fmtMs(cliMs).padStart(9)}  ${verdict(cliMs)}   ` +
+          `(runs ${example.cli.map((m) => Math.round(m.ms)).join(", ")})`,
       );
       if (example.strayFiles.length) out(`WARNING: npx cdktf synth created in the project directory: ${example.strayFiles.join(", ")}`);
     } else {

@@ -105,7 +105,8 @@ function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Prob
   const entry = lock.get(sel.domain, sel.name);
   if (entry?.state !== undefined) {
     at(
-      `${sel.name} is a selector that 'dkimctl rotate' made for ${sel.domain} (${entry.state} in ${config.lockFile}): a rotated selector's name is never reused; choose another name for this selector`,
+      `${sel.name} is a selector that 'dkimctl rotate' made for ${sel.domain} (${entry.state} in ${config.lockFile}): ` +
+        "a rotated selector's name is never reused; choose another name for this selector",
     );
     return undefined;
   }
@@ -114,7 +115,9 @@ function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Prob
     case "provided":
       if (entry)
         at(
-          `has a ${entry.algorithm} key in ${config.lockFile}, but domains.yaml now ${sel.source.kind === "delegated" ? "delegates it (cname)" : "gives its txt"}: a selector never gets a second key; use a new selector name for the new record`,
+          `has a ${entry.algorithm} key in ${config.lockFile}, ` +
+            `but domains.yaml now ${sel.source.kind === "delegated" ? "delegates it (cname)" : "gives its txt"}: ` +
+            "a selector never gets a second key; use a new selector name for the new record",
         );
       return sel.source.kind === "delegated" ? sel.source.cname : sel.source.txt;
     case "generated":
@@ -124,7 +127,8 @@ function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Prob
       }
       if (entry.algorithm !== sel.source.algorithm) {
         at(
-          `has a ${entry.algorithm} key in ${config.lockFile} but domains.yaml asks for ${sel.source.algorithm}: a selector never gets a second key; add a new selector for the new algorithm`,
+          `has a ${entry.algorithm} key in ${config.lockFile} but domains.yaml asks for ${sel.source.algorithm}: ` +
+            "a selector never gets a second key; add a new selector for the new algorithm",
         );
         return undefined;
       }

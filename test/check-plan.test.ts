@@ -59,7 +59,8 @@ test("the plan of the desired records passes", () => {
 test("deleting the active key's record is refused", () => {
   const active = rec("s202601a._domainkey.example.org");
   expect(check(plan(change("cloudflare_dns_record.a", ["delete"], cf(active), null)))).toEqual([
-    "error s202601a._domainkey.example.org: the plan deletes the record of active selector s202601a of example.org: mail signed with it would fail to verify. Let dkimctl rotate retire it",
+    "error s202601a._domainkey.example.org: the plan deletes the record of active selector s202601a of example.org: " +
+      "mail signed with it would fail to verify. Let dkimctl rotate retire it",
   ]);
 });
 
@@ -72,7 +73,10 @@ test("replacing the pending key's record is refused; so is deleting a hand-writt
     ),
   ).toEqual([
     expect.stringMatching(
-      /^error s202606a._domainkey.example.org: the plan replaces the record of pending selector s202606a of example.org: mail signed with it from the next rotation would fail to verify while the record is recreated/,
+      new RegExp(
+        /^error s202606a._domainkey.example.org: the plan replaces the record of pending selector s202606a of example.org: /.source +
+          /mail signed with it from the next rotation would fail to verify while the record is recreated/.source,
+      ),
     ),
     expect.stringMatching(/^error s1._domainkey.mail.example.org: the plan deletes the record of active selector s1 of mail.example.org/),
   ]);
@@ -100,7 +104,8 @@ test("records and resources that domains.yaml does not produce are refused", () 
     ),
   ).toEqual([
     "error www.example.org: www.example.org is not a DKIM selector record (<selector>._domainkey.<domain>): it is not derived from domains.yaml",
-    "error x1._domainkey.example.org: the plan creates x1._domainkey.example.org, which domains.yaml and the lock do not produce: run 'dkimctl records' to see what they do",
+    "error x1._domainkey.example.org: the plan creates x1._domainkey.example.org, which domains.yaml and the lock do not produce: " +
+      "run 'dkimctl records' to see what they do",
     "error cloudflare_zone.z: the plan deletes a cloudflare_zone, which dkimctl does not make: only DKIM records belong in these stacks",
   ]);
 });
@@ -108,7 +113,8 @@ test("records and resources that domains.yaml does not produce are refused", () 
 test("deleting a selector removed from domains.yaml is a warning; no-op and read changes are ignored", () => {
   const gone = { name: "old._domainkey.mail.example.org", type: "TXT", value: "v=DKIM1; k=rsa; p=" };
   expect(check(plan(change("cloudflare_dns_record.o", ["delete"], cf(gone), null), change("cloudflare_dns_record.n", ["no-op"], cf(gone), cf(gone))))).toEqual([
-    "warning old._domainkey.mail.example.org: the plan deletes old._domainkey.mail.example.org, a selector no longer in domains.yaml: make sure no signer still uses it",
+    "warning old._domainkey.mail.example.org: the plan deletes old._domainkey.mail.example.org, a selector no longer in domains.yaml: " +
+      "make sure no signer still uses it",
   ]);
 });
 
@@ -162,7 +168,8 @@ test("a swapped key is refused even when the lock was edited to agree: update, b
   expect(keyOf(swapped)).toBe(other);
   const secondKey = expect.stringMatching(
     new RegExp(
-      `^error s1._domainkey.mail.example.org: the plan changes the key of selector s1 of mail.example.org from ${fingerprint(keyOf(s1)).slice(0, 19)}.* to ${fingerprint(other).slice(0, 19)}.*: a selector never gets a second key`,
+      "^error s1._domainkey.mail.example.org: the plan changes the key of selector s1 of mail.example.org " +
+        `from ${fingerprint(keyOf(s1)).slice(0, 19)}.* to ${fingerprint(other).slice(0, 19)}.*: a selector never gets a second key`,
     ),
   );
   for (const actions of [["update"], ["delete", "create"], ["create", "delete"]])
@@ -186,7 +193,8 @@ test("revocation (empty p=) passes only for a selector the lock has revoked", ()
     checkWith(lockWith("example.org", "s202601a", { state: "revoked", retired: "2026-07-03T00:00:00Z", revoked: "2026-07-10T00:00:00Z" }), update),
   ).toEqual([]);
   expect(check(update)).toEqual([
-    "error s202601a._domainkey.example.org: the plan revokes the key of selector s202601a of example.org (empty p=), but the lock has it as active: only a key dkimctl rotate has revoked may lose its p=",
+    "error s202601a._domainkey.example.org: the plan revokes the key of selector s202601a of example.org (empty p=), but the lock has it as active: " +
+      "only a key dkimctl rotate has revoked may lose its p=",
   ]);
 });
 
@@ -200,14 +208,18 @@ test("a rename (delete+create, either order) from an active selector's record to
     expect({ actions, findings: check(plan(change("cloudflare_dns_record.e1", actions, cf(active), cf(s1)))) }).toEqual({
       actions,
       findings: [
-        "error s202601a._domainkey.example.org: the plan deletes the record of active selector s202601a of example.org (this resource now makes s1._domainkey.mail.example.org): mail signed with it would fail to verify. Let dkimctl rotate retire it",
+        "error s202601a._domainkey.example.org: the plan deletes the record of active selector s202601a of example.org " +
+          "(this resource now makes s1._domainkey.mail.example.org): mail signed with it would fail to verify. Let dkimctl rotate retire it",
       ],
     });
   // Issue 7's reproduction: a hand-written selector's Route53 record renamed to another desired record.
   const pending = rec("s202606a._domainkey.example.org");
   expect(check(plan(change("aws_route53_record.s1", ["delete", "create"], r53(s1), r53(pending), "aws_route53_record")))).toEqual([
     expect.stringMatching(
-      /^error s1._domainkey.mail.example.org: the plan deletes the record of active selector s1 of mail.example.org \(this resource now makes s202606a._domainkey.example.org\)/,
+      new RegExp(
+        /^error s1._domainkey.mail.example.org: the plan deletes the record of active selector s1 of mail.example.org /.source +
+          /\(this resource now makes s202606a._domainkey.example.org\)/.source,
+      ),
     ),
   ]);
 });
@@ -217,9 +229,13 @@ test("an update that moves a record to another name or zone deletes the old one"
   const moved = { ...cf(pending), zone_id: "99999999999999999999999999999999" };
   expect(check(plan(change("cloudflare_dns_record.p", ["update"], cf(pending), moved)))).toEqual([
     expect.stringMatching(
-      /^error s202606a._domainkey.example.org: the plan deletes the record of pending selector s202606a of example.org \(this resource now writes it into zone id 99999999999999999999999999999999\)/,
+      new RegExp(
+        /^error s202606a._domainkey.example.org: the plan deletes the record of pending selector s202606a of example.org /.source +
+          /\(this resource now writes it into zone id 99999999999999999999999999999999\)/.source,
+      ),
     ),
-    "error s202606a._domainkey.example.org: the plan writes s202606a._domainkey.example.org into zone id 99999999999999999999999999999999, but domains.yaml puts it in zone example.org (id 023e105f4ecef8ad9ca31a8372d0c353)",
+    "error s202606a._domainkey.example.org: the plan writes s202606a._domainkey.example.org into zone id 99999999999999999999999999999999, " +
+      "but domains.yaml puts it in zone example.org (id 023e105f4ecef8ad9ca31a8372d0c353)",
   ]);
 });
 
@@ -237,12 +253,19 @@ test("forget (Terraform 1.7+): a record dkimctl still publishes must not be forg
     ),
   ).toEqual([
     expect.stringMatching(
-      /^error s202601a._domainkey.example.org: the plan forgets s202601a._domainkey.example.org \(Terraform stops managing it; the record stays in DNS\), but dkimctl still publishes it \(active selector s202601a of example.org\)/,
+      new RegExp(
+        /^error s202601a._domainkey.example.org: the plan forgets s202601a._domainkey.example.org /.source +
+          /\(Terraform stops managing it; the record stays in DNS\), but dkimctl still publishes it \(active selector s202601a of example.org\)/.source,
+      ),
     ),
     expect.stringMatching(
-      /^error s1._domainkey.mail.example.org: the plan forgets s1._domainkey.mail.example.org .*but dkimctl still publishes it \(selector s1 of mail.example.org\)/,
+      new RegExp(
+        /^error s1._domainkey.mail.example.org: the plan forgets s1._domainkey.mail.example.org /.source +
+          /.*but dkimctl still publishes it \(selector s1 of mail.example.org\)/.source,
+      ),
     ),
-    "warning old._domainkey.mail.example.org: the plan forgets old._domainkey.mail.example.org, a selector no longer in domains.yaml: it stays in DNS, unmanaged; delete it by hand once no signer uses it",
+    "warning old._domainkey.mail.example.org: the plan forgets old._domainkey.mail.example.org, a selector no longer in domains.yaml: " +
+      "it stays in DNS, unmanaged; delete it by hand once no signer uses it",
   ]);
 });
 
@@ -258,9 +281,13 @@ test("TTL and zone are compared, not just type and value", () => {
   ).toEqual([
     "error s1._domainkey.mail.example.org: the plan sets TTL 60 on s1._domainkey.mail.example.org where domains.yaml gives 3600",
     expect.stringMatching(
-      /^error s1._domainkey.mail.example.org: the plan deletes the record of active selector s1 of mail.example.org \(this resource now writes it into zone id 0123\)/,
+      new RegExp(
+        /^error s1._domainkey.mail.example.org: the plan deletes the record of active selector s1 of mail.example.org /.source +
+          /\(this resource now writes it into zone id 0123\)/.source,
+      ),
     ),
-    "error s1._domainkey.mail.example.org: the plan writes s1._domainkey.mail.example.org into zone id 0123, but domains.yaml puts it in zone example.org (id 023e105f4ecef8ad9ca31a8372d0c353)",
+    "error s1._domainkey.mail.example.org: the plan writes s1._domainkey.mail.example.org into zone id 0123, " +
+      "but domains.yaml puts it in zone example.org (id 023e105f4ecef8ad9ca31a8372d0c353)",
   ]);
 });
 

@@ -158,8 +158,10 @@ domains: {}
     );
     expect(c.zones.map((z) => z.zoneId)).toEqual(["AQTSO4NTGMFBP4V554K73K", "Z0123456789ABCDEFGHIJ"]);
     expect(c.warnings).toEqual([
-      "d.yaml:3:45: zones/example.com/zoneId: '/hostedzone/' is the resource path, not part of the zone id: dkimctl uses AQTSO4NTGMFBP4V554K73K; remove the prefix",
-      "d.yaml:4:45: zones/example.net/zoneId: '/hostedzone/' is the resource path, not part of the zone id: dkimctl uses Z0123456789ABCDEFGHIJ; remove the prefix",
+      "d.yaml:3:45: zones/example.com/zoneId: '/hostedzone/' is the resource path, not part of the zone id: " +
+        "dkimctl uses AQTSO4NTGMFBP4V554K73K; remove the prefix",
+      "d.yaml:4:45: zones/example.net/zoneId: '/hostedzone/' is the resource path, not part of the zone id: " +
+        "dkimctl uses Z0123456789ABCDEFGHIJ; remove the prefix",
     ]);
   });
 
@@ -180,17 +182,20 @@ domains: {}
       [
         3,
         45,
-        "'023e105f4ecef8ad9ca31a83…' is a Cloudflare zone id, but example.com is a route53 zone: give its Route53 hosted zone id (up to 32 upper-case letters and digits, e.g. Z0123456789ABCDEFGHIJ), or set 'provider: cloudflare'",
+        "'023e105f4ecef8ad9ca31a83…' is a Cloudflare zone id, but example.com is a route53 zone: " +
+          "give its Route53 hosted zone id (up to 32 upper-case letters and digits, e.g. Z0123456789ABCDEFGHIJ), or set 'provider: cloudflare'",
       ],
       [
         4,
         48,
-        "'AQTSO4NTGMFBP4V554K73K' is a Route53 hosted zone id, but example.org is a cloudflare zone: give its Cloudflare zone id (32 lower-case hex digits, on the zone's Overview page as 'Zone ID'), or set 'provider: route53'",
+        "'AQTSO4NTGMFBP4V554K73K' is a Route53 hosted zone id, but example.org is a cloudflare zone: " +
+          "give its Cloudflare zone id (32 lower-case hex digits, on the zone's Overview page as 'Zone ID'), or set 'provider: route53'",
       ],
       [
         5,
         48,
-        "'/hostedzone/Z0123456789A…' is a Route53 hosted zone id, but example.net is a cloudflare zone: give its Cloudflare zone id (32 lower-case hex digits, on the zone's Overview page as 'Zone ID'), or set 'provider: route53'",
+        "'/hostedzone/Z0123456789A…' is a Route53 hosted zone id, but example.net is a cloudflare zone: " +
+          "give its Cloudflare zone id (32 lower-case hex digits, on the zone's Overview page as 'Zone ID'), or set 'provider: route53'",
       ],
     ]);
   });

@@ -272,7 +272,9 @@ test("a record already in the zone but not in Terraform's state is not overwritt
   const check = await dkimctl("check-plan", join(project.dir, "cdktf.out", "stacks", "example-net", "plan.json"), "--config", project.config);
   expect(check.code).toBe(1);
   expect(check.err).toContain(
-    "the plan creates s3._domainkey.example.net, but the zone already has a record there that this stack did not create, and Route53 refuses to overwrite it. To take it over (its value becomes the one dkimctl publishes), set 'adopt: true' on selector s3 of example.net in domains.yaml",
+    "the plan creates s3._domainkey.example.net, but the zone already has a record there that this stack did not create, " +
+      "and Route53 refuses to overwrite it. To take it over (its value becomes the one dkimctl publishes), " +
+      "set 'adopt: true' on selector s3 of example.net in domains.yaml",
   );
   const r = await cdktf(["deploy", "example-net", "--auto-approve", "--skip-provider-lock"], { cwd: project.dir, env });
   expect(r.code).not.toBe(0);

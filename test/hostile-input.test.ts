@@ -284,7 +284,8 @@ describe("a pasted private key is recognised and never echoed (item 6)", () => {
     const file = join(dir, "dkim.lock.yaml");
     writeFileSync(
       file,
-      `version: 1\nkeys:\n  example.com:\n    s1:\n      algorithm: ed25519\n      publicKey: ${edDer}\n      fingerprint: sha256:00\n      created: 2026-01-01T00:00:00Z\n`,
+      `version: 1\nkeys:\n  example.com:\n    s1:\n      algorithm: ed25519\n      publicKey: ${edDer}\n` +
+        "      fingerprint: sha256:00\n      created: 2026-01-01T00:00:00Z\n",
     );
     const ps = problemsOf(() => Lock.read(file));
     expect(brief(ps)).toEqual(expect.arrayContaining([expect.stringMatching(/^6:18 keys\/example.com\/s1\/publicKey: this is a private key/)]));
@@ -450,7 +451,8 @@ describe("look-alike names and CNAMEs to addresses", () => {
   test("a label mixing Latin and Cyrillic is a warning naming the A-label", () => {
     const c = parseConfig(
       "d.yaml",
-      `version: 1\nzones:\n  example.com: { provider: route53 }\n  exаmple.org: { provider: route53 }\ndomains:\n  pаypal.example.com: { selectors: { s1: {} } }\n`,
+      "version: 1\nzones:\n  example.com: { provider: route53 }\n  exаmple.org: { provider: route53 }\n" +
+        "domains:\n  pаypal.example.com: { selectors: { s1: {} } }\n",
     );
     expect(c.warnings).toEqual([
       expect.stringMatching(/^d\.yaml:4:3: zones\/.*: .*mixes Latin and Cyrillic.*xn--exmple-4nf\.org/),
@@ -461,7 +463,8 @@ describe("look-alike names and CNAMEs to addresses", () => {
   test("a label wholly in one script is fine, Greek and Cyrillic alike", () => {
     const c = parseConfig(
       "d.yaml",
-      `version: 1\nzones:\n  пример.рф: { provider: route53 }\n  παράδειγμα.ελ: { provider: route53 }\n  bücher.example: { provider: route53 }\ndomains: {}\n`,
+      "version: 1\nzones:\n  пример.рф: { provider: route53 }\n  παράδειγμα.ελ: { provider: route53 }\n" +
+        "  bücher.example: { provider: route53 }\ndomains: {}\n",
     );
     expect(c.warnings).toEqual([]);
   });

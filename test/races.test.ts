@@ -151,10 +151,10 @@ describe.each(STORES)("$name store", (store) => {
     for (let trial = 0; trial < (TRIALS || store.races); trial++) {
       const p = project(store, 10, (d) => (d < 8 ? manySelectors(30, "ed25519")() : rotated()));
       const runs = await Promise.all([
-        bin(store, ["keys", "--config", p.config]),
-        bin(store, ["keys", "--config", p.config]),
-        bin(store, ["rotate", "--config", p.config, "--now", "2026-01-01T00:00:00Z"]),
-        bin(store, ["keys", "--config", p.config]),
+        bin(store, ["keys", "--quiet", "--config", p.config]),
+        bin(store, ["keys", "--quiet", "--config", p.config]),
+        bin(store, ["rotate", "--quiet", "--config", p.config, "--now", "2026-01-01T00:00:00Z"]),
+        bin(store, ["keys", "--quiet", "--config", p.config]),
       ]);
       for (const r of runs) expect([r.code, withoutWaiting(r.err)]).toEqual([0, ""]);
       // Each selector's key was made once, by one run, and is the one the lock holds.
@@ -199,10 +199,10 @@ describe.each(STORES)("$name store", (store) => {
   }
 
   test("keys killed at random points: the rerun completes, and no recorded key changes", async () => {
-    await crashTrials(() => project(store, 3, (d) => manySelectors(10, d === 0 ? "rsa-2048" : "ed25519")()), ["keys"], 30);
+    await crashTrials(() => project(store, 3, (d) => manySelectors(10, d === 0 ? "rsa-2048" : "ed25519")()), ["keys", "--quiet"], 30);
   });
 
   test("rotate killed at random points: the rerun completes, and no recorded key changes", async () => {
-    await crashTrials(() => project(store, 10, rotated), ["rotate", "--now", "2026-01-01T00:00:00Z"], 20);
+    await crashTrials(() => project(store, 10, rotated), ["rotate", "--quiet", "--now", "2026-01-01T00:00:00Z"], 20);
   });
 });

@@ -54,7 +54,8 @@ describe("rotation policy validation", () => {
     ["{ selector: 'dkim{yyyy}' }", "3:25 defaults/rotation/selector: rotation selector must contain {seq}, so that names are never reused"],
     [
       "{ selector: 'x_{seq}' }",
-      "3:25 defaults/rotation/selector: rotation selector renders as 'x_a', which is not a selector: use letters, digits, hyphens and the placeholders {k} {yyyy} {mm} {dd} {seq}",
+      "3:25 defaults/rotation/selector: rotation selector renders as 'x_a', which is not a selector: " +
+        "use letters, digits, hyphens and the placeholders {k} {yyyy} {mm} {dd} {seq}",
     ],
     [
       "{ keys: [rsa-2048, ed25519], selector: 'sel{seq}' }",

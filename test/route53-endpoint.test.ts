@@ -510,12 +510,14 @@ describe("Route53Endpoint enforces Route 53's rules", () => {
     expect((await change(ep, zone, [cname("c1._domainkey.example.com", "c1.dkim.example.net")])).status).toBe(200);
     const txtOnCname = await change(ep, zone, [txt("c1._domainkey.example.com", '"v=DKIM1"')]);
     expect(txtOnCname.message).toBe(
-      "[RRSet of type TXT with DNS name c1._domainkey.example.com. is not permitted because a conflicting RRSet of type  CNAME with the same DNS name already exists in zone example.com.]",
+      "[RRSet of type TXT with DNS name c1._domainkey.example.com. is not permitted " +
+        "because a conflicting RRSet of type  CNAME with the same DNS name already exists in zone example.com.]",
     );
     expect((await change(ep, zone, [txt("c2._domainkey.example.com", '"v=DKIM1"')])).status).toBe(200);
     const cnameOnTxt = await change(ep, zone, [cname("c2._domainkey.example.com", "c2.dkim.example.net", "UPSERT")]);
     expect(cnameOnTxt.message).toBe(
-      "[RRSet of type CNAME with DNS name c2._domainkey.example.com. is not permitted as it conflicts with other records with the same DNS name in zone example.com.]",
+      "[RRSet of type CNAME with DNS name c2._domainkey.example.com. is not permitted " +
+        "as it conflicts with other records with the same DNS name in zone example.com.]",
     );
     const apex = await change(ep, zone, [cname("example.com", "elsewhere.example.net")]);
     expect(apex.message).toBe("[RRSet of type CNAME with DNS name example.com. is not permitted at apex in zone example.com.]");
@@ -623,7 +625,11 @@ describe("Route53Endpoint enforces Route 53's rules", () => {
       for (const r of refused) {
         expect([r.status, r.code, r.message]).toEqual([400, "Throttling", "Rate exceeded"]);
         expect(r.text).toMatch(
-          /^<\?xml version="1.0"\?>\n<ErrorResponse xmlns="https:\/\/route53\.amazonaws\.com\/doc\/2013-04-01\/"><Error><Type>Sender<\/Type><Code>Throttling<\/Code><Message>Rate exceeded<\/Message><\/Error><RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>$/,
+          new RegExp(
+            /^<\?xml version="1.0"\?>\n<ErrorResponse xmlns="https:\/\/route53\.amazonaws\.com\/doc\/2013-04-01\/">/.source +
+              /<Error><Type>Sender<\/Type><Code>Throttling<\/Code><Message>Rate exceeded<\/Message><\/Error>/.source +
+              /<RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>$/.source,
+          ),
         );
       }
       // STS is not throttled, and tokens come back at 5 per second.

@@ -395,7 +395,10 @@ describe("failures", () => {
     const r = await viaProxy(() => dkimctl("keys", "--config", p.config));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(
-      /^error: listing the secrets named t\d+-\d+\/\*: AWS Secrets Manager failed 5 times in a row \(InternalServiceError\): nothing more was written; run the command again later\n$/,
+      new RegExp(
+        /^error: listing the secrets named t\d+-\d+\/\*: AWS Secrets Manager failed 5 times in a row \(InternalServiceError\): /.source +
+          /nothing more was written; run the command again later\n$/.source,
+      ),
     );
     expect(proxy.calls.filter((c) => c.fault)).toHaveLength(5);
     expect(existsSync(p.lock)).toBe(false);
@@ -435,7 +438,10 @@ describe("failures", () => {
     const unreachable = await withEnv({ AWS_ENDPOINT_URL_SECRETS_MANAGER: "http://127.0.0.1:1" }, () => dkimctl("keys", "--config", p.config));
     expect(unreachable.code).toBe(1);
     expect(unreachable.err).toMatch(
-      /^error: listing the secrets named \S+: cannot reach AWS Secrets Manager in eu-west-1 \(ECONNREFUSED\): check the network, the region and AWS_ENDPOINT_URL_SECRETS_MANAGER if set\n$/,
+      new RegExp(
+        /^error: listing the secrets named \S+: cannot reach AWS Secrets Manager in eu-west-1 \(ECONNREFUSED\): /.source +
+          /check the network, the region and AWS_ENDPOINT_URL_SECRETS_MANAGER if set\n$/.source,
+      ),
     );
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(existsSync(p.lock)).toBe(false);
@@ -453,7 +459,8 @@ describe("failures", () => {
     expect(r.code).toBe(1);
     expect(r.err).toBe(
       `error: the secret ${prefix}example.com/s1 is scheduled for deletion (dkimctl keys prune, or by hand): a selector never gets a second key; ` +
-        `if the selector is still in use, restore it with 'aws secretsmanager restore-secret --secret-id ${prefix}example.com/s1', else give domains.yaml a new selector\n`,
+        `if the selector is still in use, restore it with 'aws secretsmanager restore-secret --secret-id ${prefix}example.com/s1', ` +
+        "else give domains.yaml a new selector\n",
     );
     expect(existsSync(clone.lock)).toBe(false);
     expect((await secretsUnder(prefix, true)).map((s) => Object.keys(s.SecretVersionsToStages ?? {}).length)).toEqual([1]);
@@ -495,7 +502,7 @@ test("two clones run keys at once against one store: each selector gets one secr
   // Both runs' first CreateSecret (the same selector) reach the store at once: one must lose.
   proxy.reset();
   proxy.together("CreateSecret", 2);
-  const runs = await viaProxy(() => Promise.all([bin(["keys", "--config", a.config]), bin(["keys", "--config", b.config])]));
+  const runs = await viaProxy(() => Promise.all([bin(["keys", "--quiet", "--config", a.config]), bin(["keys", "--quiet", "--config", b.config])]));
   for (const r of runs) expect([r.code, r.err]).toEqual([0, ""]);
   const creates = proxy.calls.filter((c) => c.op === "CreateSecret");
   expect(creates.filter((c) => c.status === 200)).toHaveLength(40);
@@ -521,7 +528,8 @@ test("two clones run keys at once against one store: each selector gets one secr
 
 describe("keys prune", () => {
   const ROTATED =
-    "  example.com:\n    rotation: { keys: [ed25519], every: 2d, publishAhead: 1d, retireAfter: 1d, revokeFor: 1d }\n  mail.example.com:\n    selectors:\n      keep1: { key: ed25519 }";
+    "  example.com:\n    rotation: { keys: [ed25519], every: 2d, publishAhead: 1d, retireAfter: 1d, revokeFor: 1d }\n" +
+    "  mail.example.com:\n    selectors:\n      keep1: { key: ed25519 }";
   const day = (n: number) => new Date(Date.UTC(2025, 0, 1) + n * 86_400_000).toISOString().replace(/\.000Z$/, "Z");
 
   test("rotate tags removed keys; prune tags strays, untags keys in use, deletes only what is older, always with a recovery window", async () => {
@@ -558,7 +566,8 @@ describe("keys prune", () => {
     expect([r.code, r.err]).toEqual([0, ""]);
     expect(r.out).toMatch(
       new RegExp(
-        `^example\\.com/${gone}: deleted \\(removed .* ago\\); recoverable until \\S+ with 'aws secretsmanager restore-secret --region ${REGION} --secret-id ${goneName}'$`,
+        `^example\\.com/${gone}: deleted \\(removed .* ago\\); ` +
+          `recoverable until \\S+ with 'aws secretsmanager restore-secret --region ${REGION} --secret-id ${goneName}'$`,
         "m",
       ),
     );
@@ -602,7 +611,8 @@ describe("keys prune", () => {
     const r = await dkimctl("keys", "prune", "--older-than", "30d", "--config", p.config);
     expect(r.code).toBe(1);
     expect(r.err).toBe(
-      `error: keys prune deletes keys only from a store that tags removed keys (awsSecretsManager); ${p.config} keeps keys in ${p.store}, where a removed selector's key stays until you delete its file by hand (dkimctl never deletes one)\n`,
+      "error: keys prune deletes keys only from a store that tags removed keys (awsSecretsManager); " +
+        `${p.config} keeps keys in ${p.store}, where a removed selector's key stays until you delete its file by hand (dkimctl never deletes one)\n`,
     );
     expect(snapshotTree(p.dir)).toEqual(before);
     for (const args of [

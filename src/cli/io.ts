@@ -4,6 +4,8 @@ export interface Io {
   err(text: string): void;
   /** stderr is a terminal: progress may redraw one line. @default false */
   readonly errIsTTY?: boolean;
+  /** Report progress of long runs at all (tests that compare stderr turn it off). @default true */
+  readonly progress?: boolean;
 }
 
 export const processIo: Io = {

@@ -36,7 +36,7 @@ export function progress(io: Io, opts: ProgressOptions): Progress {
     return `${done}/${total} ${opts.what}, ${tail}`;
   };
   const report = ((done: number, total: number) => {
-    if (opts.quiet || total === 0) return;
+    if (opts.quiet || io.progress === false || total === 0) return;
     const now = clock.now().getTime();
     const finished = done === total;
     if (io.errIsTTY) {

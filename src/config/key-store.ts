@@ -48,7 +48,8 @@ export function keyStoreSpec(raw: unknown, configFile: string, at: Report): KeyS
       if (r.startsWith("AGE-SECRET-KEY-"))
         at(
           [...path("recipients"), i],
-          "this is an age identity (a secret key): never put it in domains.yaml; give its recipient ('age-keygen -y KEYFILE' prints it) and treat the identity as compromised",
+          "this is an age identity (a secret key): never put it in domains.yaml; " +
+            "give its recipient ('age-keygen -y KEYFILE' prints it) and treat the identity as compromised",
         );
       else if (SSH_RECIPIENT.test(r))
         at(

@@ -179,7 +179,8 @@ function checkedZoneId(raw: string, provider: ProviderName, zone: string, path: 
   if (other)
     at(
       path,
-      `'${excerpt(id)}' is a ${ZONE_ID_RULES[other].what}, but ${zone} is a ${provider} zone: give its ${rule.what} (${rule.shape}), or set 'provider: ${other}'`,
+      `'${excerpt(id)}' is a ${ZONE_ID_RULES[other].what}, but ${zone} is a ${provider} zone: ` +
+        `give its ${rule.what} (${rule.shape}), or set 'provider: ${other}'`,
     );
   else at(path, `'${excerpt(id)}' is not a ${provider} zone id: a ${rule.what} is ${rule.shape}`);
   return undefined;
@@ -199,7 +200,8 @@ function checkedName(what: "zone" | "domain", key: string, path: PathKey[], at: 
   if (mixed)
     warn(
       path,
-      `the label '${excerpt(mixed.label)}' mixes ${mixed.scripts.join(" and ")} letters, as look-alike names do: it is published as ${name.value}; make sure this is the ${what} you mean`,
+      `the label '${excerpt(mixed.label)}' mixes ${mixed.scripts.join(" and ")} letters, as look-alike names do: ` +
+        `it is published as ${name.value}; make sure this is the ${what} you mean`,
       "key",
     );
   return name.value;
@@ -229,7 +231,8 @@ function validateDomains(raw: Obj, ctx: Context): Domain[] {
     ) {
       ctx.at(
         path,
-        `${name ?? `'${excerpt(key)}'`} has no selectors: add one under 'selectors:', e.g. 's2026a: {}' for a generated ${ctx.defaultKey} key, or give it a rotation policy`,
+        `${name ?? `'${excerpt(key)}'`} has no selectors: ` +
+          `add one under 'selectors:', e.g. 's2026a: {}' for a generated ${ctx.defaultKey} key, or give it a rotation policy`,
         "key",
       );
     }

@@ -56,7 +56,9 @@ export function ageKeyStore(spec: Extract<KeyStoreSpec, { kind: "age" }>, env: N
     throw new KeyStoreError(
       ssh.map(
         (r) =>
-          `the age recipient '${excerpt(r)}' is an SSH key: age-encryption, the age library dkimctl uses, encrypts only to age1... recipients; list the teammate's age recipient instead ('age-keygen -y KEYFILE' prints it)`,
+          `the age recipient '${excerpt(r)}' is an SSH key: ` +
+          "age-encryption, the age library dkimctl uses, encrypts only to age1... recipients; " +
+          "list the teammate's age recipient instead ('age-keygen -y KEYFILE' prints it)",
       ),
     );
   const given = (v: string | undefined) => (v !== undefined && v.trim() !== "" ? v : undefined);
@@ -152,7 +154,8 @@ export class AgeKeyStore implements KeyStore {
     const stated = this.statedFingerprint(domain, selector);
     if (stated !== undefined && stated !== fingerprintOf(pem))
       throw new KeyStoreError([
-        `${this.publicFile(domain, selector)} is not the public half of the key in ${file}: one of them was replaced; restore both from git history, never edit either by hand`,
+        `${this.publicFile(domain, selector)} is not the public half of the key in ${file}: ` +
+          "one of them was replaced; restore both from git history, never edit either by hand",
       ]);
     return pem;
   }
@@ -200,7 +203,8 @@ export class AgeKeyStore implements KeyStore {
     const own = await Promise.all((await this.loadIdentities()).map((id) => lib.identityToRecipient(id)));
     if (!own.some((r) => this.recipients.includes(r)))
       throw new KeyStoreError([
-        `the identity given (${IDENTITY_ENV} or ${IDENTITY_FILE_ENV}) is not one of keyStore.age.recipients: rewrap must be run by a remaining recipient, who reads every re-encrypted key back before it counts`,
+        `the identity given (${IDENTITY_ENV} or ${IDENTITY_FILE_ENV}) is not one of keyStore.age.recipients: ` +
+          "rewrap must be run by a remaining recipient, who reads every re-encrypted key back before it counts",
       ]);
     const keys: { domain: string; selector: string; pem: string; fingerprint: string; encrypted: string }[] = [];
     for (const { domain, selector } of await this.list()) {
@@ -269,7 +273,8 @@ export class AgeKeyStore implements KeyStore {
       const why = capText(String((e as Error).message));
       if (/no identity matched/.test(why))
         throw new KeyStoreError([
-          `none of the identities can decrypt ${file}: ${why}; use the identity of a recipient it was encrypted to, or have one of them run 'dkimctl keys rewrap'`,
+          `none of the identities can decrypt ${file}: ${why}; ` +
+            "use the identity of a recipient it was encrypted to, or have one of them run 'dkimctl keys rewrap'",
         ]);
       throw new KeyStoreError([`cannot decrypt ${file}: ${why}; restore it from git history`]);
     }
@@ -334,7 +339,8 @@ async function parseIdentities(given: AgeIdentityInput): Promise<string[]> {
     const lines = bad.length > 5 ? `${bad.slice(0, 5).join(", ")} and ${bad.length - 5} more` : bad.join(", ");
     if (bad.length)
       problems.push(
-        `${name}: line${bad.length > 1 ? "s" : ""} ${lines} ${bad.length > 1 ? "are not age identities" : "is not an age identity"} (not shown: it may be secret); give the AGE-SECRET-KEY-1... lines age-keygen writes (SSH keys are not supported)`,
+        `${name}: line${bad.length > 1 ? "s" : ""} ${lines} ${bad.length > 1 ? "are not age identities" : "is not an age identity"} ` +
+          "(not shown: it may be secret); give the AGE-SECRET-KEY-1... lines age-keygen writes (SSH keys are not supported)",
       );
     else if (!found) problems.push(`${name} holds no age identity: give the AGE-SECRET-KEY-1... line age-keygen writes`);
   }

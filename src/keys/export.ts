@@ -38,7 +38,8 @@ export async function collectKeys(config: Config, lock: Lock, store: KeyStore): 
     const pem = await store.get(domain, selector);
     if (pem === undefined)
       problems.push(
-        `${domain}/${selector}: the key store ${store.description} has no private key for it: restore the key store from its backup (or point --key-store at it), or publish a new selector`,
+        `${domain}/${selector}: the key store ${store.description} has no private key for it: ` +
+          "restore the key store from its backup (or point --key-store at it), or publish a new selector",
       );
     else keys.push({ domain, selector, algorithm: entry.algorithm, fingerprint: entry.fingerprint, state, privateKeyPem: pem });
   };

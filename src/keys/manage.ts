@@ -52,7 +52,8 @@ export async function checkStore(lock: Lock, store: KeyStore, opts: { requirePri
     const entry = lock.get(domain, selector);
     if (entry && actual !== UNREADABLE && actual !== entry.fingerprint)
       problems.push(
-        `${domain}/${selector}: the private key in ${store.description} does not match ${opts.lockFile} (lock ${entry.fingerprint}, store ${actual}): the two are from different copies; restore the matching pair, never edit either by hand`,
+        `${domain}/${selector}: the private key in ${store.description} does not match ${opts.lockFile} (lock ${entry.fingerprint}, store ${actual}): ` +
+          "the two are from different copies; restore the matching pair, never edit either by hand",
       );
   }
   const held = new Set(stored.map((k) => `${k.domain}/${k.selector}`));
@@ -61,7 +62,8 @@ export async function checkStore(lock: Lock, store: KeyStore, opts: { requirePri
     for (const { domain, selector, entry } of lock.entries())
       if (entry.state !== "removed" && !held.has(`${domain}/${selector}`))
         problems.push(
-          `${domain}/${selector}: ${opts.lockFile} has its public key but the key store ${store.description} has no private key: restore the key store from its backup (or point --key-store at it), or publish a new selector`,
+          `${domain}/${selector}: ${opts.lockFile} has its public key but the key store ${store.description} has no private key: ` +
+            "restore the key store from its backup (or point --key-store at it), or publish a new selector",
         );
   return problems;
 }

@@ -53,7 +53,8 @@ export async function migrateKeys(lock: Lock, from: KeyStore, to: KeyStore, befo
     const there = await targetFingerprint(to, k.domain, k.selector);
     if (there !== undefined && there !== k.fingerprint)
       problems.push(
-        `${k.name}: ${to.description} ${created ? "shows another key after the copy" : "already holds another key for it"} (${there}, lock ${k.fingerprint}): a selector never gets a second key; resolve it by hand`,
+        `${k.name}: ${to.description} ${created ? "shows another key after the copy" : "already holds another key for it"} ` +
+          `(${there}, lock ${k.fingerprint}): a selector never gets a second key; resolve it by hand`,
       );
     else if (!created && there === undefined)
       problems.push(`${k.name}: ${to.description} already holds a key for it that cannot be checked here: check it with an identity`);

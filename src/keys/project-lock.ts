@@ -57,7 +57,8 @@ export async function withProjectLock<T>(dir: string, fn: (held: ProjectLock) =>
       if ((e as NodeJS.ErrnoException).code !== "ELOCKED") throw new Error(`cannot lock the project (${path}): ${(e as Error).message}`);
       if (Date.now() - started >= waitMs)
         throw new Error(
-          `another dkimctl run has held ${path} for ${Math.round((Date.now() - started) / 1000)} s: let it finish and run again; if no dkimctl is running, the lock frees itself ${Math.round(options.stale / 1000)} s after its run ended`,
+          `another dkimctl run has held ${path} for ${Math.round((Date.now() - started) / 1000)} s: let it finish and run again; ` +
+            `if no dkimctl is running, the lock frees itself ${Math.round(options.stale / 1000)} s after its run ended`,
         );
       if (!told) opts.onWait?.(`another dkimctl run is changing this project (${path}); waiting for it to finish`);
       told = true;

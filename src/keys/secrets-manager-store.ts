@@ -286,7 +286,8 @@ export class SecretsManagerKeyStore implements KeyStore, RemovalMarks {
     }
     if (name === "ThrottlingException" || (status !== undefined && status >= 500))
       return why(
-        `AWS Secrets Manager failed ${attempts ?? MAX_ATTEMPTS} times in a row (${name || `HTTP ${status}`}): nothing more was written; run the command again later`,
+        `AWS Secrets Manager failed ${attempts ?? MAX_ATTEMPTS} times in a row (${name || `HTTP ${status}`}): ` +
+          "nothing more was written; run the command again later",
       );
     if ((code && NETWORK_ERROR.test(code)) || name === "TimeoutError")
       return why(`cannot reach AWS Secrets Manager in ${region} (${code ?? name}): check the network, the region and AWS_ENDPOINT_URL_SECRETS_MANAGER if set`);

@@ -152,7 +152,8 @@ export class LocalKeyStore implements KeyStore {
     if (s.mode & 0o077) {
       const where = l.isSymbolicLink() ? `${dir} (a link to a directory with mode ${octal(s.mode)})` : `${dir} (mode ${octal(s.mode)})`;
       return [
-        `${where} is open to other users, who could read or replace private keys: make sure no key was changed ('dkimctl validate' compares the store with the lock), then run 'chmod 700 ${dir}'`,
+        `${where} is open to other users, who could read or replace private keys: ` +
+          `make sure no key was changed ('dkimctl validate' compares the store with the lock), then run 'chmod 700 ${dir}'`,
       ];
     }
     return [];

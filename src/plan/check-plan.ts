@@ -149,13 +149,15 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
       error(
         c.address,
         rec.name,
-        `the plan deletes the record of ${s.what} selector ${s.selector} of ${s.domain}${instead}: mail signed with it${s.what === "pending" ? " from the next rotation" : ""} would fail to verify. Let dkimctl rotate retire it`,
+        `the plan deletes the record of ${s.what} selector ${s.selector} of ${s.domain}${instead}: ` +
+          `mail signed with it${s.what === "pending" ? " from the next rotation" : ""} would fail to verify. Let dkimctl rotate retire it`,
       );
     else if (s.entry?.state !== undefined && s.entry.state !== "removed")
       error(
         c.address,
         rec.name,
-        `the plan deletes ${s.selector} of ${s.domain}${instead}, which the lock still has as ${s.entry.state}: a key leaves DNS only once dkimctl rotate has removed it`,
+        `the plan deletes ${s.selector} of ${s.domain}${instead}, which the lock still has as ${s.entry.state}: ` +
+          "a key leaves DNS only once dkimctl rotate has removed it",
       );
     else if (s.entry?.state === undefined && !s.wanted)
       warn(c.address, rec.name, `the plan deletes ${rec.name}, a selector no longer in domains.yaml: make sure no signer still uses it`);
@@ -169,7 +171,9 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
       error(
         c.address,
         rec.name,
-        `the plan replaces the record of ${s.what} selector ${s.selector} of ${s.domain}: mail signed with it${s.what === "pending" ? " from the next rotation" : ""} would fail to verify while the record is recreated. Change records in place (the zone or name must not change), or publish a new selector`,
+        `the plan replaces the record of ${s.what} selector ${s.selector} of ${s.domain}: ` +
+          `mail signed with it${s.what === "pending" ? " from the next rotation" : ""} would fail to verify while the record is recreated. ` +
+          "Change records in place (the zone or name must not change), or publish a new selector",
       );
   };
 
@@ -183,7 +187,9 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
       error(
         c.address,
         rec.name,
-        `the plan forgets ${rec.name} (Terraform stops managing it; the record stays in DNS), but dkimctl still publishes it (${which} ${s.selector} of ${s.domain}): it could no longer change, revoke or remove it. Remove the 'removed' block (or 'lifecycle { destroy = false }') that asks for this and plan again`,
+        `the plan forgets ${rec.name} (Terraform stops managing it; the record stays in DNS), ` +
+          `but dkimctl still publishes it (${which} ${s.selector} of ${s.domain}): it could no longer change, revoke or remove it. ` +
+          "Remove the 'removed' block (or 'lifecycle { destroy = false }') that asks for this and plan again",
       );
     } else
       warn(
@@ -202,7 +208,9 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
       return error(
         c.address,
         rec.name,
-        `the plan creates ${rec.name}, but the zone already has a record there that this stack did not create, and Route53 refuses to overwrite it. To take it over (its value becomes the one dkimctl publishes), set 'adopt: true' on selector ${selector} of ${domain} in domains.yaml and plan again; or delete the record from the zone`,
+        `the plan creates ${rec.name}, but the zone already has a record there that this stack did not create, and Route53 refuses to overwrite it. ` +
+          "To take it over (its value becomes the one dkimctl publishes), " +
+          `set 'adopt: true' on selector ${selector} of ${domain} in domains.yaml and plan again; or delete the record from the zone`,
       );
     if (!wanted)
       return error(
@@ -216,32 +224,39 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
       error(
         c.address,
         rec.name,
-        `the plan revokes the key of selector ${selector} of ${domain} (empty p=), but the lock has it as ${entry?.state ?? "active"}: only a key dkimctl rotate has revoked may lose its p=`,
+        `the plan revokes the key of selector ${selector} of ${domain} (empty p=), but the lock has it as ${entry?.state ?? "active"}: ` +
+          "only a key dkimctl rotate has revoked may lose its p=",
       );
     else if (key !== wantedKey)
       error(
         c.address,
         rec.name,
-        `the plan publishes a key for ${selector} of ${domain} that the lock does not have (lock ${entry?.fingerprint ?? "none"}): re-run 'cdktf synth' from this commit and plan again`,
+        `the plan publishes a key for ${selector} of ${domain} that the lock does not have (lock ${entry?.fingerprint ?? "none"}): ` +
+          "re-run 'cdktf synth' from this commit and plan again",
       );
     else if (previous && key)
       error(
         c.address,
         rec.name,
-        `the plan changes the key of selector ${selector} of ${domain} from ${shortPrint(previous)} to ${shortPrint(key)}: a selector never gets a second key. Restore the selector's entry in the lock from git, and publish a new key under a new selector (a new name in domains.yaml, or dkimctl rotate)`,
+        `the plan changes the key of selector ${selector} of ${domain} from ${shortPrint(previous)} to ${shortPrint(key)}: ` +
+          "a selector never gets a second key. Restore the selector's entry in the lock from git, " +
+          "and publish a new key under a new selector (a new name in domains.yaml, or dkimctl rotate)",
       );
     else if (rec.type !== wanted.type || rec.value !== wanted.value)
       error(
         c.address,
         rec.name,
-        `the plan publishes ${rec.type} '${excerpt(abbreviate(rec.value), 80)}' where domains.yaml and the lock give ${wanted.type} '${excerpt(abbreviate(wanted.value), 80)}': re-run 'cdktf synth' from this commit and plan again`,
+        `the plan publishes ${rec.type} '${excerpt(abbreviate(rec.value), 80)}' ` +
+          `where domains.yaml and the lock give ${wanted.type} '${excerpt(abbreviate(wanted.value), 80)}': ` +
+          "re-run 'cdktf synth' from this commit and plan again",
       );
     if (rec.ttl !== wanted.ttl) error(c.address, rec.name, `the plan sets TTL ${rec.ttl ?? "(unknown)"} on ${rec.name} where domains.yaml gives ${wanted.ttl}`);
     if (wanted.zoneId !== undefined && rec.zoneId !== wanted.zoneId)
       error(
         c.address,
         rec.name,
-        `the plan writes ${rec.name} into zone id ${rec.zoneId === undefined ? "(unknown until apply)" : excerpt(rec.zoneId, 40)}, but domains.yaml puts it in zone ${wanted.zone} (id ${wanted.zoneId})`,
+        `the plan writes ${rec.name} into zone id ${rec.zoneId === undefined ? "(unknown until apply)" : excerpt(rec.zoneId, 40)}, ` +
+          `but domains.yaml puts it in zone ${wanted.zone} (id ${wanted.zoneId})`,
       );
   };
 
@@ -306,7 +321,8 @@ function readChange(rc: unknown, where: string): { address: string; change?: Cha
   if (!Array.isArray(change.actions)) problems.push(`change.actions is ${kindOf(change.actions)}, not a list of actions`);
   else if (!kind)
     problems.push(
-      `change.actions ${excerpt(JSON.stringify(change.actions), 60)} is not an action list Terraform writes (${[...ACTIONS.keys()].map((k) => JSON.stringify(k.split("+"))).join(", ")})`,
+      `change.actions ${excerpt(JSON.stringify(change.actions), 60)} is not an action list Terraform writes ` +
+        `(${[...ACTIONS.keys()].map((k) => JSON.stringify(k.split("+"))).join(", ")})`,
     );
 
   const sides: Partial<Record<"before" | "after", PlanRecord>> = {};

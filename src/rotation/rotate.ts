@@ -106,6 +106,7 @@ function refuseTimeTravel(lock: Lock, now: Date): void {
   }
   if (latest !== undefined && Math.floor(now.getTime() / 1000) * 1000 < Date.parse(latest))
     throw new Error(
-      `the lock records a rotation at ${latest}, later than the time of this run (${isoSeconds(now)}): a key's lifecycle never goes back in time; check the machine's clock, or give a --now at or after ${latest}`,
+      `the lock records a rotation at ${latest}, later than the time of this run (${isoSeconds(now)}): ` +
+        `a key's lifecycle never goes back in time; check the machine's clock, or give a --now at or after ${latest}`,
     );
 }

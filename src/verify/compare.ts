@@ -55,7 +55,9 @@ function compareTxt(record: DesiredRecord, values: string[][]): Finding {
     return {
       status: "duplicate",
       found,
-      detail: `${count(values.length, "TXT record")} at the name; a DKIM verifier needs exactly one (RFC 6376 3.6.2.2); ${matching ? "one of them is the expected record" : "none of them is the expected record"}`,
+      detail:
+        `${count(values.length, "TXT record")} at the name; a DKIM verifier needs exactly one (RFC 6376 3.6.2.2); ` +
+        (matching ? "one of them is the expected record" : "none of them is the expected record"),
     };
   }
   const strings = values[0];
@@ -64,7 +66,9 @@ function compareTxt(record: DesiredRecord, values: string[][]): Finding {
     const same = strings.length === record.strings.length && strings.every((s, i) => s === record.strings[i]);
     const detail = same
       ? ""
-      : `info: same value, split differently: published as ${strings.length} string${strings.length === 1 ? "" : "s"} of ${byteLengths(strings).join(", ")} bytes; dkimctl writes ${record.strings.length} of ${byteLengths(record.strings).join(", ")}`;
+      : "info: same value, split differently: " +
+        `published as ${strings.length} string${strings.length === 1 ? "" : "s"} of ${byteLengths(strings).join(", ")} bytes; ` +
+        `dkimctl writes ${record.strings.length} of ${byteLengths(record.strings).join(", ")}`;
     return { status: "ok", found, detail };
   }
   return { status: "different", found, detail: describeTxtDifference(record.value, joined) };

@@ -68,7 +68,8 @@ export function resolvedFrom(dir: string, from: string, spec: string): string {
     process.execPath,
     [
       "-p",
-      `const p = require(require.resolve(${JSON.stringify(`${spec}/package.json`)}, { paths: [${JSON.stringify(join(dir, from))}] })); p.name + "@" + p.version`,
+      `const p = require(require.resolve(${JSON.stringify(`${spec}/package.json`)}, ` +
+        `{ paths: [${JSON.stringify(join(dir, from))}] })); p.name + "@" + p.version`,
     ],
     {
       encoding: "utf8",

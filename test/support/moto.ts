@@ -97,7 +97,9 @@ export class MotoServer {
 
   /** Creates a public hosted zone; returns its id as moto issues it (no `/hostedzone/`). */
   async createZone(name: string): Promise<string> {
-    const body = `<?xml version="1.0" encoding="UTF-8"?><CreateHostedZoneRequest xmlns="${NS}"><Name>${name}</Name><CallerReference>dkimctl-test-${name}-${Date.now()}</CallerReference></CreateHostedZoneRequest>`;
+    const body =
+      `<?xml version="1.0" encoding="UTF-8"?><CreateHostedZoneRequest xmlns="${NS}"><Name>${name}</Name>` +
+      `<CallerReference>dkimctl-test-${name}-${Date.now()}</CallerReference></CreateHostedZoneRequest>`;
     const [id] = tag(await this.route53("POST", "/hostedzone", body), "Id");
     return id.replace(/^\/hostedzone\//, "");
   }

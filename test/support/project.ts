@@ -36,7 +36,7 @@ export function tempProject(text: string): { dir: string; config: string; lock: 
 export async function dkimctl(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
+  const code = await main(argv, { out: (t) => void (out += t), err: (t) => void (err += t), progress: false });
   return { code, out, err };
 }
 

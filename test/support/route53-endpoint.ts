@@ -915,7 +915,8 @@ class Route53Model {
       throw new ApiError(
         400,
         "InvalidInput",
-        `Invalid XML ; cvc-enumeration-valid: Value '${action}' is not facet-valid with respect to enumeration '[CREATE, DELETE, UPSERT]'. It must be a value from the enumeration.`,
+        `Invalid XML ; cvc-enumeration-valid: Value '${action}' is not facet-valid with respect to enumeration '[CREATE, DELETE, UPSERT]'. ` +
+          "It must be a value from the enumeration.",
       );
     }
     const rr = child(node, "ResourceRecordSet");
@@ -925,14 +926,16 @@ class Route53Model {
       throw new ApiError(
         400,
         "InvalidInput",
-        "Invalid XML ; The content of element 'ResourceRecordSet' is not complete. One of '{\"https://route53.amazonaws.com/doc/2013-04-01/\":Name}' is expected.",
+        "Invalid XML ; The content of element 'ResourceRecordSet' is not complete. " +
+          "One of '{\"https://route53.amazonaws.com/doc/2013-04-01/\":Name}' is expected.",
       );
     }
     if (!RR_TYPES.includes(type)) {
       throw new ApiError(
         400,
         "InvalidInput",
-        `Invalid XML ; cvc-enumeration-valid: Value '${type}' is not facet-valid with respect to enumeration '[${RR_TYPES.join(", ")}]'. It must be a value from the enumeration.`,
+        `Invalid XML ; cvc-enumeration-valid: Value '${type}' is not facet-valid with respect to enumeration '[${RR_TYPES.join(", ")}]'. ` +
+          "It must be a value from the enumeration.",
       );
     }
     for (const f of UNSUPPORTED_RRSET_FIELDS) {
@@ -944,14 +947,16 @@ class Route53Model {
       throw new ApiError(
         400,
         "InvalidInput",
-        "Invalid XML ; The content of element 'ResourceRecords' is not complete. One of '{\"https://route53.amazonaws.com/doc/2013-04-01/\":ResourceRecord}' is expected.",
+        "Invalid XML ; The content of element 'ResourceRecords' is not complete. " +
+          "One of '{\"https://route53.amazonaws.com/doc/2013-04-01/\":ResourceRecord}' is expected.",
       );
     }
     if (ttlText === undefined || !recordsNode) {
       throw new ApiError(
         400,
         "InvalidInput",
-        `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found none in Change with [Action=${action}, Name=${rawName}, Type=${type}, SetIdentifier=null]`,
+        "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], " +
+          `but found none in Change with [Action=${action}, Name=${rawName}, Type=${type}, SetIdentifier=null]`,
       );
     }
     const t = ttlText.trim();
@@ -1055,7 +1060,8 @@ class Route53Model {
       }
       if (type !== "CNAME" && others.some((r) => r.type === "CNAME")) {
         messages.push(
-          `RRSet of type ${type} with DNS name ${name} is not permitted because a conflicting RRSet of type  CNAME with the same DNS name already exists in zone ${zone.name}`,
+          `RRSet of type ${type} with DNS name ${name} is not permitted ` +
+            `because a conflicting RRSet of type  CNAME with the same DNS name already exists in zone ${zone.name}`,
         );
         continue;
       }

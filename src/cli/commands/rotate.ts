@@ -34,7 +34,8 @@ export const rotate: Command = {
     for (const d of wanted ?? [])
       if (!rotated.includes(d))
         throw new UsageError(
-          `--domain ${d} is not a rotated domain in ${config.file}${rotated.length ? ` (rotated: ${rotated.join(", ")})` : ": no domain has a rotation policy"}`,
+          `--domain ${d} is not a rotated domain in ${config.file}` +
+            (rotated.length ? ` (rotated: ${rotated.join(", ")})` : ": no domain has a rotation policy"),
         );
     const seen = values.verify ? await pendingSeenInDns(config, Lock.read(config.lockFile), values.resolver, io) : undefined;
     return asWriter(io, config, values["key-store"], async (store, lock, writes) => {

@@ -153,7 +153,8 @@ function select(records: DesiredRecord[], domains: string[], zones: string[], wa
   const selected = records.filter((r) => (d.size === 0 || d.has(r.domain)) && (z.size === 0 || z.has(r.zone)));
   if (selected.length === 0 && (d.size || z.size))
     throw new UsageError(
-      `no records match ${[...[...d].map((x) => `--domain ${x}`), ...[...z].map((x) => `--zone ${x}`)].join(" ")}: a record must match one --domain and one --zone`,
+      `no records match ${[...[...d].map((x) => `--domain ${x}`), ...[...z].map((x) => `--zone ${x}`)].join(" ")}: ` +
+        "a record must match one --domain and one --zone",
     );
   return selected;
 }
