@@ -15,8 +15,8 @@ import { dirname, join } from "node:path";
 import type { KeyStoreSpec } from "../config/model";
 import { fingerprint, publicKeyValue } from "../dkim/keys";
 import { capText, excerpt } from "../redact";
-import { createFileExclusive, isTempFile, removeOrphanedTemps, writeFileAtomic } from "./atomic";
-import { type KeyStore, KeyStoreError } from "./store";
+import { createFileExclusive, exists, isTempFile, removeOrphanedTemps, writeFileAtomic } from "./atomic";
+import { type KeyStore, KeyStoreError, keyFiles } from "./store";
 
 export const IDENTITY_ENV = "DKIMCTL_AGE_IDENTITY";
 export const IDENTITY_FILE_ENV = "DKIMCTL_AGE_IDENTITY_FILE";
@@ -162,7 +162,7 @@ export class AgeKeyStore implements KeyStore {
 
   /** From the public half beside the key; without it, from the private key where an identity is given. */
   async fingerprint(domain: string, selector: string): Promise<string | undefined> {
-    if (!present(this.keyFile(domain, selector))) return undefined;
+    if (!exists(this.keyFile(domain, selector))) return undefined;
     const stated = this.statedFingerprint(domain, selector);
     if (stated !== undefined || !this.canReadKeys()) return stated;
     const pem = await this.get(domain, selector);
@@ -181,14 +181,7 @@ export class AgeKeyStore implements KeyStore {
   }
 
   async list(): Promise<{ domain: string; selector: string }[]> {
-    if (!existsSync(this.dir)) return [];
-    const out: { domain: string; selector: string }[] = [];
-    for (const domain of readdirSync(this.dir).sort()) {
-      const d = join(this.dir, domain);
-      if (!lstatSync(d).isDirectory()) continue;
-      for (const f of readdirSync(d).sort()) if (f.endsWith(KEY_SUFFIX) && !isTempFile(f)) out.push({ domain, selector: f.slice(0, -KEY_SUFFIX.length) });
-    }
-    return out;
+    return keyFiles(this.dir, KEY_SUFFIX);
   }
 
   /**
@@ -231,7 +224,7 @@ export class AgeKeyStore implements KeyStore {
   /** The fingerprint the public half beside the key states, or undefined when there is none. */
   private statedFingerprint(domain: string, selector: string): string | undefined {
     const file = this.publicFile(domain, selector);
-    if (!present(file)) return undefined;
+    if (!exists(file)) return undefined;
     const problems = fileProblems(file, publicFileProblem);
     if (problems.length) throw new KeyStoreError(problems);
     return fingerprintOfPublic(readPublicKey(file)!);
@@ -258,7 +251,7 @@ export class AgeKeyStore implements KeyStore {
 
   /** The private key PEM in `file`, or undefined when there is no file. */
   private async decrypt(file: string): Promise<string | undefined> {
-    if (!present(file)) return undefined;
+    if (!exists(file)) return undefined;
     const problems = fileProblems(file, () => undefined);
     if (problems.length) throw new KeyStoreError(problems);
     if (!this.canReadKeys()) throw new KeyStoreError([`${file} is encrypted, and reading it needs an age identity: ${NEED_IDENTITY}`]);
@@ -364,19 +357,9 @@ function readPublicKey(file: string): KeyObject | undefined {
   }
 }
 
-/** Whether anything (even a dangling link) is at `path`. */
-function present(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A file (or directory) of the store is itself, never a link; `content` says what is wrong inside a file. */
 function fileProblems(path: string, content: (file: string) => string | undefined): string[] {
-  if (!present(path)) return [];
+  if (!exists(path)) return [];
   const l = lstatSync(path);
   if (l.isSymbolicLink())
     return [`${path} is a symbolic link: the age key store holds its own files and directories, not links; replace the link with what it points to`];

@@ -121,7 +121,7 @@ export function mkdirPrivate(dir: string): void {
 }
 
 /** Whether anything (even a dangling link) is at `path`. */
-function exists(path: string): boolean {
+export function exists(path: string): boolean {
   try {
     lstatSync(path);
     return true;

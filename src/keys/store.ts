@@ -176,15 +176,20 @@ export class LocalKeyStore implements KeyStore {
   }
 
   async list(): Promise<{ domain: string; selector: string }[]> {
-    if (!existsSync(this.dir)) return [];
-    const out: { domain: string; selector: string }[] = [];
-    for (const domain of readdirSync(this.dir).sort()) {
-      const d = join(this.dir, domain);
-      if (!lstatSync(d).isDirectory()) continue;
-      for (const f of readdirSync(d).sort()) if (f.endsWith(".pem") && !isTempFile(f)) out.push({ domain, selector: f.slice(0, -4) });
-    }
-    return out;
+    return keyFiles(this.dir, ".pem");
   }
+}
+
+/** The keys of a store laid out as `<dir>/<domain>/<selector><suffix>` (temp files and links to directories left out). */
+export function keyFiles(dir: string, suffix: string): { domain: string; selector: string }[] {
+  if (!existsSync(dir)) return [];
+  const out: { domain: string; selector: string }[] = [];
+  for (const domain of readdirSync(dir).sort()) {
+    const d = join(dir, domain);
+    if (!lstatSync(d).isDirectory()) continue;
+    for (const f of readdirSync(d).sort()) if (f.endsWith(suffix) && !isTempFile(f)) out.push({ domain, selector: f.slice(0, -suffix.length) });
+  }
+  return out;
 }
 
 /** A key file is a plain file, 0600; never follow a link (a chmod would change its target). */
