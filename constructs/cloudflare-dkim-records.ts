@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { TerraformProvider } from "cdktf";
 import { DnsRecord } from "@cdktf/provider-cloudflare/lib/dns-record";
 import type { DesiredRecord } from "../src/records";
 import { quoteTxt } from "../src/dkim/txt";
@@ -9,6 +10,8 @@ export interface CloudflareDkimRecordsProps {
   readonly zoneId: string;
   /** The zone's records, all with provider 'cloudflare'. */
   readonly records: readonly DesiredRecord[];
+  /** The Cloudflare provider the records use. @default the stack's Cloudflare provider without an alias */
+  readonly provider?: TerraformProvider;
 }
 
 /**
@@ -30,6 +33,7 @@ export class CloudflareDkimRecords extends Construct {
         content: cloudflareContent(r),
         ...(r.type === "CNAME" ? { proxied: false } : {}),
         comment: `dkimctl: DKIM selector ${r.selector} of ${r.domain}`,
+        ...(props.provider ? { provider: props.provider } : {}),
       });
       record.overrideLogicalId(logicalId(r.name));
     }

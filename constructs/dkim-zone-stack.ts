@@ -1,14 +1,10 @@
 import type { Construct } from "constructs";
 import { CloudBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import { CloudflareProvider } from "@cdktf/provider-cloudflare/lib/provider";
-import { DataCloudflareZone } from "@cdktf/provider-cloudflare/lib/data-cloudflare-zone";
 import type { Backend, Zone } from "../src/config/model";
 import type { DesiredRecord } from "../src/records";
-import { Route53DkimRecords } from "./route53-dkim-records";
-import { ExistingDkimRecords } from "./existing-dkim-records";
-import { CloudflareDkimRecords } from "./cloudflare-dkim-records";
+import { addZoneRecords } from "./zone-records";
 
 export interface DkimZoneStackProps {
   /** The zone the stack manages. */
@@ -32,18 +28,10 @@ export class DkimZoneStack extends TerraformStack {
     super(scope, id);
     configureBackend(this, id, props.backend ?? { kind: "local" });
     const { zone, records } = props;
-    if (zone.provider === "route53") {
-      new AwsProvider(this, "aws", { region: ROUTE53_REGION });
-      if (records.length === 0) return;
-      const zoneId = zone.zoneId ?? new DataAwsRoute53Zone(this, "zone", { name: zone.name, privateZone: false }).zoneId;
-      new ExistingDkimRecords(this, "existing", { zoneId });
-      new Route53DkimRecords(this, "records", { zoneId, records });
-    } else {
-      new CloudflareProvider(this, "cloudflare", {});
-      if (records.length === 0) return;
-      const zoneId = zone.zoneId ?? new DataCloudflareZone(this, "zone", { filter: { name: zone.name } }).zoneId;
-      new CloudflareDkimRecords(this, "records", { zoneId, records });
-    }
+    if (zone.provider === "route53") new AwsProvider(this, "aws", { region: ROUTE53_REGION });
+    else new CloudflareProvider(this, "cloudflare", {});
+    // The same records as DkimRecords makes in a stack of one's own.
+    addZoneRecords(this, { zone, records });
   }
 }
 

@@ -1,10 +1,13 @@
 import { Construct } from "constructs";
+import type { TerraformProvider } from "cdktf";
 import { DataAwsRoute53Records } from "@cdktf/provider-aws/lib/data-aws-route53-records";
 import { EXISTING_RECORDS_ID } from "../src/logical-id";
 
 export interface ExistingDkimRecordsProps {
   /** Hosted zone id (a literal or a token). */
   readonly zoneId: string;
+  /** The AWS provider that reads the listing. @default the stack's AWS provider without an alias */
+  readonly provider?: TerraformProvider;
 }
 
 /**
@@ -18,6 +21,10 @@ export interface ExistingDkimRecordsProps {
 export class ExistingDkimRecords extends Construct {
   constructor(scope: Construct, id: string, props: ExistingDkimRecordsProps) {
     super(scope, id);
-    new DataAwsRoute53Records(this, "existing", { zoneId: props.zoneId, nameRegex: "_domainkey" }).overrideLogicalId(EXISTING_RECORDS_ID);
+    new DataAwsRoute53Records(this, "existing", {
+      zoneId: props.zoneId,
+      nameRegex: "_domainkey",
+      ...(props.provider ? { provider: props.provider } : {}),
+    }).overrideLogicalId(EXISTING_RECORDS_ID);
   }
 }

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { TerraformProvider } from "cdktf";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import type { DesiredRecord } from "../src/records";
 import { logicalId } from "../src/logical-id";
@@ -9,6 +10,8 @@ export interface Route53DkimRecordsProps {
   readonly zoneId: string;
   /** The zone's records, all with provider 'route53'. */
   readonly records: readonly DesiredRecord[];
+  /** The AWS provider the records use. @default the stack's AWS provider without an alias */
+  readonly provider?: TerraformProvider;
 }
 
 /**
@@ -28,10 +31,11 @@ export class Route53DkimRecords extends Construct {
         type: r.type,
         ttl: r.ttl,
         records: [route53Value(r)],
+        ...(props.provider ? { provider: props.provider } : {}),
       });
       record.overrideLogicalId(logicalId(r.name));
       // Route53's import id: <zone id>_<name>_<type>.
-      if (r.adopt) record.importFrom(`${props.zoneId}_${r.name}_${r.type}`);
+      if (r.adopt) record.importFrom(`${props.zoneId}_${r.name}_${r.type}`, props.provider);
     }
   }
 }

@@ -1,0 +1,162 @@
+import { Construct } from "constructs";
+import { TerraformProvider, TerraformStack } from "cdktf";
+import { configPath, loadConfig } from "../src/config/load";
+import type { Config, Zone } from "../src/config/model";
+import type { ProviderName } from "../src/config/schema";
+import { normaliseDomain } from "../src/dkim/names";
+import { Lock } from "../src/keys/lock";
+import { EXISTING_RECORDS_ADDRESS } from "../src/logical-id";
+import { type DesiredRecord, desiredRecords } from "../src/records";
+import { ROUTE53_REGION } from "./dkim-zone-stack";
+import { addZoneRecords } from "./zone-records";
+
+export interface DkimRecordsProps {
+  /**
+   * domains.yaml: its path (read with the dkim.lock.yaml beside it; a
+   * relative path is taken from the working directory, where `cdktf synth`
+   * runs the app), or a Config that `loadConfig` returned. Only these two
+   * files are read, never a key store.
+   * @default `$DKIMCTL_CONFIG`, else `domains.yaml`, as `dkimctl` reads it
+   */
+  readonly config?: string | Config;
+  /**
+   * The zone, as named under `zones:` in domains.yaml: the records of every
+   * domain in it are added (those of news.example.com too, in zone example.com).
+   * @default - none: required
+   */
+  readonly zone: string;
+  /**
+   * The zone's id: a literal, or a token such as the `zoneId` of a zone the
+   * stack itself manages or reads.
+   * @default the zone's `zoneId` in domains.yaml; without one, the zone is
+   * looked up by name (a public Route53 hosted zone, or a Cloudflare zone)
+   */
+  readonly zoneId?: string;
+  /**
+   * The provider the resources use: an AwsProvider for a Route53 zone, a
+   * CloudflareProvider for a Cloudflare zone. Give it when the stack's
+   * provider for the zone has an alias.
+   * @default the stack's provider of the zone's kind without an alias; when
+   * the stack has none, synth fails and says what to add
+   */
+  readonly provider?: TerraformProvider;
+}
+
+/** The provider each kind of zone needs, and how to add it. */
+const PROVIDERS: Record<ProviderName, { type: string; name: string; one: string; add: string }> = {
+  route53: {
+    type: "aws",
+    name: "AWS",
+    one: "an AWS provider",
+    add:
+      `new AwsProvider(stack, "aws", { region: "${ROUTE53_REGION}" }), ` +
+      `with import { AwsProvider } from "@cdktf/provider-aws/lib/provider" (credentials come from AWS_* or a role, as usual)`,
+  },
+  cloudflare: {
+    type: "cloudflare",
+    name: "Cloudflare",
+    one: "a Cloudflare provider",
+    add:
+      `new CloudflareProvider(stack, "cloudflare", {}), ` +
+      `with import { CloudflareProvider } from "@cdktf/provider-cloudflare/lib/provider" (the token comes from CLOUDFLARE_API_TOKEN)`,
+  },
+};
+
+/** Marks a DkimRecords, also one made by another copy of this package. */
+const DKIM_RECORDS = Symbol.for("dkimctl/DkimRecords");
+
+/**
+ * The DKIM records of one zone of domains.yaml, in a cdktf stack of one's
+ * own: the same records, under the same logical ids, as the stack of that
+ * zone in dkimctl's own app, checked the same way (an invalid domains.yaml
+ * or dkim.lock.yaml throws an InputError with the problems `dkimctl records`
+ * reports). It reads those two files only, never a key store.
+ *
+ * The stack keeps its own backend and providers: DkimRecords adds neither,
+ * and its resources use the stack's AWS (Route53) or Cloudflare provider.
+ * A stack holds one Route53 zone's DkimRecords at most: the listing of the
+ * zone's existing `_domainkey` records (see ExistingDkimRecords) has one
+ * address per stack.
+ *
+ * @example
+ * new DkimRecords(stack, "dkim", { config: "domains.yaml", zone: "example.com" });
+ */
+export class DkimRecords extends Construct {
+  /** Whether `x` is a DkimRecords. */
+  static isDkimRecords(x: unknown): x is DkimRecords {
+    return typeof x === "object" && x !== null && DKIM_RECORDS in x;
+  }
+
+  /** The zone from domains.yaml (name in its published form, provider, zoneId). */
+  readonly zone: Zone;
+  /** The records added, as `dkimctl records` lists them for the zone. */
+  readonly records: readonly DesiredRecord[];
+
+  constructor(scope: Construct, id: string, props: DkimRecordsProps) {
+    super(scope, id);
+    const config = typeof props.config === "object" ? props.config : loadConfig(configPath(props.config));
+    const zone = zoneOf(config, props.zone, this.node.path);
+    // Every zone's records are checked, as synth of dkimctl's own app and `dkimctl records` check them.
+    const records = desiredRecords(config, Lock.read(config.lockFile)).filter((r) => r.zone === zone.name);
+    const stack = TerraformStack.of(this);
+    checkAlone(stack, zone, this.node.path);
+    const wanted = PROVIDERS[zone.provider];
+    if (props.provider && props.provider.terraformResourceType !== wanted.type)
+      throw new Error(
+        `DkimRecords '${this.node.path}': ${zone.name} is a ${zone.provider} zone, ` +
+          `but its 'provider' is one of type '${props.provider.terraformResourceType}': give ${wanted.one}`,
+      );
+    if (!props.provider) this.node.addValidation({ validate: () => providerProblems(stack, zone, this.node.path) });
+    Object.defineProperty(this, DKIM_RECORDS, { value: true });
+    this.zone = zone;
+    this.records = records;
+    addZoneRecords(this, {
+      zone,
+      records,
+      ...(props.zoneId !== undefined ? { zoneId: props.zoneId } : {}),
+      ...(props.provider ? { provider: props.provider } : {}),
+    });
+  }
+}
+
+/** The zone of domains.yaml that `name` names, or an Error that says which names there are. */
+function zoneOf(config: Config, name: string, path: string): Zone {
+  const zones = config.zones.map((z) => z.name);
+  const choices = zones.length ? `its zones: ${zones.join(", ")}` : "it has no zones";
+  const normalised = normaliseDomain(name);
+  if (!normalised.ok) throw new Error(`DkimRecords '${path}': zone '${name}' ${normalised.reason}: give a zone of ${config.file} (${choices})`);
+  const zone = config.zones.find((z) => z.name === normalised.value);
+  if (zone) return zone;
+  const domain = config.domains.find((d) => d.name === normalised.value);
+  const hint = domain
+    ? `${domain.name} is a domain in zone ${domain.zone}: give zone '${domain.zone}'`
+    : `add it under 'zones:' with its provider, or give one of those`;
+  throw new Error(`DkimRecords '${path}': ${normalised.value} is not a zone in ${config.file} (${choices}): ${hint}`);
+}
+
+/** One DkimRecords per zone, and one Route53 zone per stack (the zone's `_domainkey` listing has one address). */
+function checkAlone(stack: TerraformStack, zone: Zone, path: string): void {
+  for (const other of stack.node.findAll().filter(DkimRecords.isDkimRecords)) {
+    if (other.zone.name === zone.name)
+      throw new Error(`DkimRecords '${path}': the records of ${zone.name} are already in stack '${stack.node.id}' (${other.node.path}): add them once`);
+    if (other.zone.provider === "route53" && zone.provider === "route53")
+      throw new Error(
+        `DkimRecords '${path}': stack '${stack.node.id}' already holds the records of Route53 zone ${other.zone.name} (${other.node.path}), ` +
+          `and one stack holds those of one Route53 zone (the listing of its existing DKIM records, ${EXISTING_RECORDS_ADDRESS}, has one address): ` +
+          `put ${zone.name}'s DkimRecords in a stack of its own`,
+      );
+  }
+}
+
+/** At synth, so that the provider may be declared before or after DkimRecords: why the stack's provider will not do. */
+function providerProblems(stack: TerraformStack, zone: Zone, path: string): string[] {
+  const wanted = PROVIDERS[zone.provider];
+  const providers = stack.node
+    .findAll()
+    .filter((c): c is TerraformProvider => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === wanted.type);
+  if (providers.some((p) => p.alias === undefined)) return [];
+  const what = `DkimRecords '${path}' writes the DKIM records of ${zone.provider} zone ${zone.name}, but stack '${stack.node.id}'`;
+  if (providers.length === 0) return [`${what} has no ${wanted.name} provider: add ${wanted.one} to the stack, e.g. ${wanted.add}`];
+  const aliases = providers.map((p) => `${wanted.type}.${p.alias}`).join(", ");
+  return [`${what} has ${wanted.name} providers only with an alias (${aliases}): pass the one to use as DkimRecords' 'provider', or add one without an alias`];
+}
