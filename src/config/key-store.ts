@@ -7,11 +7,11 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { excerpt } from "../redact";
 import type { KeyStoreSpec } from "./model";
 import { KEY_STORE_KINDS } from "./schema";
-import type { PathKey } from "./yaml-source";
+import { isMapping, type PathKey } from "./yaml-source";
 
 type Report = (path: PathKey[], message: string) => void;
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObj = isMapping;
 
 export const DEFAULT_LOCAL_DIR = ".dkim/keys";
 export const DEFAULT_SECRET_PREFIX = "dkim/";

@@ -57,6 +57,11 @@ export function fingerprint(publicKey: string): string {
   return `sha256:${createHash("sha256").update(Buffer.from(publicKey, "base64")).digest("hex")}`;
 }
 
+/** The lock's fingerprint of a private key (that of its public half). Throws for text that is not a private key. */
+export function privateKeyFingerprint(pem: string): string {
+  return fingerprint(publicKeyValue(createPublicKey(createPrivateKey(pem))));
+}
+
 /** Algorithm of an existing key, or a reason it is unusable for DKIM. */
 export function algorithmOf(key: KeyObject): { ok: true; algorithm: KeyAlgorithm } | { ok: false; reason: string } {
   if (key.asymmetricKeyType === "ed25519") return { ok: true, algorithm: "ed25519" };

@@ -13,7 +13,7 @@ import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { KeyStoreSpec } from "../config/model";
-import { fingerprint, publicKeyValue } from "../dkim/keys";
+import { fingerprint, privateKeyFingerprint, publicKeyValue } from "../dkim/keys";
 import { capText, excerpt } from "../redact";
 import { createFileExclusive, exists, isTempFile, removeOrphanedTemps, writeFileAtomic } from "./atomic";
 import { type KeyStore, KeyStoreError, keyFiles } from "./store";
@@ -152,7 +152,7 @@ export class AgeKeyStore implements KeyStore {
     const pem = await this.decrypt(file);
     if (pem === undefined) return undefined;
     const stated = this.statedFingerprint(domain, selector);
-    if (stated !== undefined && stated !== fingerprintOf(pem))
+    if (stated !== undefined && stated !== privateKeyFingerprint(pem))
       throw new KeyStoreError([
         `${this.publicFile(domain, selector)} is not the public half of the key in ${file}: ` +
           "one of them was replaced; restore both from git history, never edit either by hand",
@@ -166,7 +166,7 @@ export class AgeKeyStore implements KeyStore {
     const stated = this.statedFingerprint(domain, selector);
     if (stated !== undefined || !this.canReadKeys()) return stated;
     const pem = await this.get(domain, selector);
-    return pem === undefined ? undefined : fingerprintOf(pem);
+    return pem === undefined ? undefined : privateKeyFingerprint(pem);
   }
 
   /** Encrypts to the recipients and creates the file only if none is there; then writes the public half beside it. */
@@ -202,7 +202,7 @@ export class AgeKeyStore implements KeyStore {
     const keys: { domain: string; selector: string; pem: string; fingerprint: string; encrypted: string }[] = [];
     for (const { domain, selector } of await this.list()) {
       const pem = (await this.get(domain, selector))!;
-      keys.push({ domain, selector, pem, fingerprint: fingerprintOf(pem), encrypted: await this.encrypt(pem) });
+      keys.push({ domain, selector, pem, fingerprint: privateKeyFingerprint(pem), encrypted: await this.encrypt(pem) });
     }
     for (const k of keys) {
       const file = this.keyFile(k.domain, k.selector);
@@ -210,7 +210,7 @@ export class AgeKeyStore implements KeyStore {
       writeFileAtomic(file, k.encrypted, 0o644);
       this.writePublic(k.domain, k.selector, k.pem);
       const back = await this.get(k.domain, k.selector);
-      if (back === undefined || fingerprintOf(back) !== k.fingerprint)
+      if (back === undefined || privateKeyFingerprint(back) !== k.fingerprint)
         throw new KeyStoreError([`${file} does not read back as the key it held: restore the age store from git history`]);
     }
     return keys.map(({ domain, selector, fingerprint }) => ({ domain, selector, fingerprint }));
@@ -339,10 +339,6 @@ async function parseIdentities(given: AgeIdentityInput): Promise<string[]> {
   }
   if (problems.length) throw new KeyStoreError(problems);
   return identities;
-}
-
-function fingerprintOf(privateKeyPem: string): string {
-  return fingerprintOfPublic(createPublicKey(createPrivateKey(privateKeyPem)));
 }
 
 function fingerprintOfPublic(key: KeyObject): string {

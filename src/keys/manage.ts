@@ -2,11 +2,10 @@
  * Key work around the lock and the key store: generating missing keys,
  * importing existing ones, and checking the two agree.
  */
-import { createPrivateKey, createPublicKey } from "node:crypto";
 import type { Config, Selector } from "../config/model";
 import { isoSeconds } from "../time";
 import { InputError, type Problem, ProblemsError } from "../config/problems";
-import { fingerprint, generateKeyPairAsync, importPrivateKey, type KeyAlgorithm, type KeyPair, publicKeyValue } from "../dkim/keys";
+import { fingerprint, generateKeyPairAsync, importPrivateKey, type KeyAlgorithm, type KeyPair, privateKeyFingerprint } from "../dkim/keys";
 import type { Lock, LockEntry } from "./lock";
 import type { KeyStore } from "./store";
 import { type Clock, systemClock } from "../clock";
@@ -89,7 +88,7 @@ async function storedFingerprint(store: KeyStore, domain: string, selector: stri
 
 function publicFingerprint(pem: string): string {
   try {
-    return fingerprint(publicKeyValue(createPublicKey(createPrivateKey(pem))));
+    return privateKeyFingerprint(pem);
   } catch {
     return UNREADABLE;
   }

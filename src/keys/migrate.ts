@@ -3,9 +3,8 @@
  * names is copied, create-only, and its fingerprint checked in the target
  * after the copy. The source is never changed.
  */
-import { createPrivateKey, createPublicKey } from "node:crypto";
 import { ProblemsError } from "../config/problems";
-import { fingerprint, publicKeyValue } from "../dkim/keys";
+import { privateKeyFingerprint } from "../dkim/keys";
 import type { Lock } from "./lock";
 import type { KeyStore } from "./store";
 
@@ -18,14 +17,12 @@ export interface Migration {
   readonly unverified: string[];
 }
 
-const fingerprintOf = (pem: string) => fingerprint(publicKeyValue(createPublicKey(createPrivateKey(pem))));
-
 /** What the target says the selector's key is, without trusting a copy it has not shown. */
 async function targetFingerprint(to: KeyStore, domain: string, selector: string): Promise<string | undefined> {
   if (to.fingerprint) return to.fingerprint(domain, selector);
   if (!to.canReadKeys()) return undefined;
   const pem = await to.get(domain, selector);
-  return pem === undefined ? undefined : fingerprintOf(pem);
+  return pem === undefined ? undefined : privateKeyFingerprint(pem);
 }
 
 export async function migrateKeys(lock: Lock, from: KeyStore, to: KeyStore, beforeWrite?: () => void): Promise<Migration> {
@@ -40,7 +37,7 @@ export async function migrateKeys(lock: Lock, from: KeyStore, to: KeyStore, befo
       if (entry.state !== "removed") problems.push(`${name}: the lock has it but ${from.description} has no private key: restore it before migrating`);
       continue;
     }
-    if (fingerprintOf(pem) !== entry.fingerprint)
+    if (privateKeyFingerprint(pem) !== entry.fingerprint)
       problems.push(`${name}: the key in ${from.description} does not match the lock: restore the matching pair before migrating`);
     else keys.push({ name, domain, selector, pem, fingerprint: entry.fingerprint });
   }

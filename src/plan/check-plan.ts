@@ -10,6 +10,7 @@
  * the reason, resource by resource.
  */
 import type { Config } from "../config/model";
+import { isMapping } from "../config/yaml-source";
 import { excerpt, excerptValue } from "../redact";
 import { fingerprint } from "../dkim/keys";
 import { MAX_NAME_OCTETS, recordName } from "../dkim/names";
@@ -99,7 +100,7 @@ function kindOf(v: unknown): string {
   return typeof v === "object" ? "an object" : `a ${typeof v}`;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObject = isMapping;
 
 /** Checks the plan; returns every finding (errors fail the check). */
 export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFinding[] {

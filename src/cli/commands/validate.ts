@@ -16,8 +16,11 @@ export const validate: Command = {
     const records = desiredRecords(config, lock);
     // Where this machine can read the keys, the lock must hold their public halves.
     const store = openKeyStore(config, values["key-store"]);
-    const problems = store.canReadKeys() ? await store.check() : [];
-    if (problems.length === 0 && store.canReadKeys()) problems.push(...(await checkStore(lock, store, { requirePrivate: false, lockFile: config.lockFile })));
+    let problems: string[] = [];
+    if (store.canReadKeys()) {
+      problems = await store.check();
+      if (problems.length === 0) problems = await checkStore(lock, store, { requirePrivate: false, lockFile: config.lockFile });
+    }
     if (problems.length) throw new ProblemsError(problems);
     io.out(`${config.file}: ok (${config.zones.length} zones, ${config.domains.length} domains, ${records.length} records)\n`);
     return 0;
