@@ -79,7 +79,7 @@ async function ask(lookup: DmarcLookup, name: string, warnings: string[]): Promi
   if (r.kind !== "answer") return { kind: "records", records: [] };
   const texts = r.values.map((strings) => strings.join(""));
   for (const t of texts) {
-    if (!isDmarcRecord(t) && /^\s*v\s*=\s*dmarc/i.test(t)) warnings.push(`${name}: "${t}" is ignored by receivers: it must start with exactly "v=DMARC1"`);
+    if (!isDmarcRecord(t) && /(^|;)\s*v\s*=\s*dmarc/i.test(t)) warnings.push(`${name}: "${t}" is ignored by receivers: it must start with exactly "v=DMARC1"`);
   }
   return { kind: "records", records: texts.filter(isDmarcRecord) };
 }
