@@ -7,6 +7,7 @@ import { promises as dnsPromises } from "node:dns";
 import { dmarc as mailauthDmarc } from "mailauth/lib/dmarc";
 import { authoritativeLookup } from "../src/dns/lookup";
 import { type DmarcDiscovery, type DmarcLookup, discoverDmarc } from "../src/dmarc/discover";
+import { checkDmarc } from "../src/dmarc/check";
 import { checkReportAuthorization } from "../src/dmarc/report-auth";
 import { type DnsServer, startDnsServer, type ZoneRecord, zoneFile } from "./support/dns-server";
 
@@ -288,5 +289,24 @@ describe("mailauth's DMARC module agrees on the served records", () => {
   test("where they knowingly differ: v=dmarc1 in lower case (RFC 7489 6.4's ABNF spells DMARC1 in %x codes: case matters; mailauth ignores case)", async () => {
     expect(await judge("lower-v.example.com")).toEqual({ policy: "none", record: "v=dmarc1; p=none" });
     expect(summary(await discoverDmarc("lower-v.example.com", lookup))).toMatchObject({ governingName: "_dmarc.example.com", disposition: "quarantine" });
+  });
+});
+
+describe("checkDmarc: discovery, report authorization and the desired policy together", () => {
+  const desired = { policy: "reject", subdomainPolicy: "quarantine", rua: ["mailto:d@example.com", "mailto:x@reports.example.net"] } as const;
+
+  test("ok when the own record matches and every external destination is authorised", async () => {
+    const c = await checkDmarc("example.com", lookup, { desired: { ...desired, ruf: ["mailto:f@wild.example.net"] } });
+    expect(c).toMatchObject({ ok: true, finding: { status: "ok" }, discovery: { status: "found", disposition: "reject" } });
+    expect(c.reports.map((r) => r.status)).toEqual(["same-organization", "authorized", "authorized"]);
+  });
+
+  test("not ok: an inherited policy where an own record is asked for; a missing authorization; no policy at all", async () => {
+    const news = await checkDmarc("news.example.com", lookup, { desired });
+    expect(news).toMatchObject({ ok: false, finding: { status: "missing" }, discovery: { inherited: true, disposition: "quarantine" } });
+    const org = await checkDmarc("exists.example.org", lookup);
+    expect(org).toMatchObject({ ok: false, reports: [{ status: "missing" }] });
+    expect(org.finding).toBeUndefined();
+    expect(await checkDmarc("two.example.com", lookup)).toMatchObject({ ok: false, reports: [], discovery: { status: "none" } });
   });
 });

@@ -217,3 +217,51 @@ describe("comparePolicies / compareDmarc", () => {
     expect(compareDmarc(desired, own({ policy: "none" }, { status: "error", problems: ["SERVFAIL"] }))).toEqual({ status: "error", detail: "SERVFAIL" });
   });
 });
+
+describe("mailauth's DMARC record reader agrees with parseDmarc on each sample", () => {
+  // mailauth/lib/dmarc/get-dmarc-record.js: an independent parser, fed the same text through an in-memory resolver.
+  const getDmarcRecord = require("mailauth/lib/dmarc/get-dmarc-record") as (
+    domain: string,
+    resolver: (name: string, type: string) => Promise<string[][]>,
+  ) => Promise<Record<string, string | number> | false>;
+  const ALIGN = { r: "relaxed", s: "strict" } as Record<string, string>;
+
+  test.each([
+    "v=DMARC1; p=none",
+    "v=DMARC1; p=reject; sp=quarantine; adkim=s; aspf=s",
+    "v=DMARC1;p=quarantine;pct=25;rua=mailto:a@example.com,mailto:b@reports.example.net!10m",
+    "v=DMARC1; p=reject; np=quarantine; fo=1; ruf=mailto:f@example.com; t=y",
+    "v=DMARC1; p=none; sp=reject; aspf=r; adkim=r; rua=mailto:dmarc@example.com; ri=86400; rf=afrf",
+    "v=DMARC1; p=quarantine; unknown=1; psd=n",
+  ])("%s", async (text) => {
+    const theirs = await getDmarcRecord("example.com", async () => [[text]]);
+    if (!theirs) throw new Error("mailauth found no record");
+    const ours = parseDmarc(text);
+    expect(ours.problems).toEqual([]);
+    const list = (v: unknown) => (typeof v === "string" ? v.split(",").map((s) => s.trim()) : undefined);
+    const str = (v: unknown) => (typeof v === "string" ? v.toLowerCase() : undefined);
+    expect({
+      policy: str(theirs.p),
+      subdomainPolicy: str(theirs.sp),
+      nonexistentPolicy: str(theirs.np),
+      adkim: ALIGN[String(theirs.adkim)],
+      aspf: ALIGN[String(theirs.aspf)],
+      rua: list(theirs.rua),
+      ruf: list(theirs.ruf),
+      failureOptions: str(theirs.fo),
+      testing: theirs.t === undefined ? undefined : theirs.t === "y",
+      pct: theirs.pct,
+    }).toEqual({
+      policy: ours.policy?.policy,
+      subdomainPolicy: ours.policy?.subdomainPolicy,
+      nonexistentPolicy: ours.policy?.nonexistentPolicy,
+      adkim: ours.policy?.adkim,
+      aspf: ours.policy?.aspf,
+      rua: ours.policy?.rua,
+      ruf: ours.policy?.ruf,
+      failureOptions: ours.policy?.failureOptions,
+      testing: ours.policy?.testing,
+      pct: ours.policy?.pct,
+    });
+  });
+});
