@@ -65,9 +65,9 @@ export function interpretAnswer(m: Message, name: string, type: LookupType): Loo
   if (m.truncated) return { kind: "error", reason: "the answer is truncated (TC set) and was not retried over TCP: it may be incomplete" };
   const wanted = canonicalName(name);
   const at = (owner: string) => m.answers.filter((r) => canonicalName(r.name) === owner);
-  /** Nothing at the name: an error when the answer holds records of the type, or CNAME records, of other names instead. */
+  /** Nothing at the name: an error when the answer holds records of the type, TXT or CNAME records of other names instead. */
   const nothing = (): LookupResult => {
-    const others = [...new Set(m.answers.filter((r) => r.type === type || r.type === "CNAME").map((r) => canonicalName(r.name)))];
+    const others = [...new Set(m.answers.filter((r) => r.type === type || r.type === "TXT" || r.type === "CNAME").map((r) => canonicalName(r.name)))];
     if (others.length) return { kind: "error", reason: `the answer has no record for ${wanted}, only for ${listNames(others)}: not accepted as ${wanted}'s` };
     return m.rcode === 3 ? { kind: "nxdomain" } : { kind: "nodata" };
   };
