@@ -399,7 +399,9 @@ async function suggest(
       code: "suggestion-over-limit",
       severity: "warning",
       path: domain,
-      message: `the suggested record needs ${w.lookups} DNS lookups, over the limit of ${LOOKUP_LIMIT}: replace includes by their ip4/ip6 ranges or drop unused senders`,
+      message:
+        `the suggested record needs ${w.lookups} DNS lookups, over the limit of ${LOOKUP_LIMIT}: ` +
+        "replace includes by their ip4/ip6 ranges or drop unused senders",
     });
   }
   return { suggestion, suggestionLookupCount: w.lookups };
