@@ -4,14 +4,17 @@
  * chain, count), `authoritativeLookup` asks one authoritative server.
  * Lookups through a resolver are in resolver.ts.
  */
-import { type Message, rcodeName } from "./message";
+import { type Message, type ResourceRecord, rcodeName } from "./message";
 import { canonicalName } from "./names";
 import type { Server } from "./server";
 import { type ExchangeOptions, query, type QueryResult } from "./transport";
 
 /** What DNS says about one name and type. */
 export type LookupResult =
-  /** TXT: one entry per record, each its character-strings. CNAME: one entry per record, `[target]`. */
+  /**
+   * TXT: one entry per record, each its character-strings. CNAME: one entry per record, `[target]`.
+   * A/AAAA: `[address]` per record. MX: `[exchange]` per record, lowest preference first (a null MX, RFC 7505, is `[""]`).
+   */
   | { readonly kind: "answer"; readonly values: string[][] }
   | { readonly kind: "nxdomain" }
   /** The name exists but has no record of the type; `cname` when it is an alias instead. */
@@ -19,7 +22,7 @@ export type LookupResult =
   /** No usable answer (SERVFAIL, REFUSED, timeout, ...). */
   | { readonly kind: "error"; readonly reason: string };
 
-export type LookupType = "TXT" | "CNAME";
+export type LookupType = "TXT" | "CNAME" | "A" | "AAAA" | "MX";
 
 /**
  * Asks one authoritative server (RD=0) for `name`/`type`. A referral or an
@@ -54,7 +57,7 @@ const listNames = (names: readonly string[]): string =>
 
 /**
  * What an answer (NOERROR or NXDOMAIN) says about `name`: the records owned
- * by `name`, or for TXT by the end of the CNAME chain that starts at `name`.
+ * by `name`, or (for every type but CNAME) by the end of the CNAME chain that starts at `name`.
  * Records of any other owner are ignored; an answer holding only such
  * records is an error, never the name's records.
  */
@@ -62,9 +65,9 @@ export function interpretAnswer(m: Message, name: string, type: LookupType): Loo
   if (m.truncated) return { kind: "error", reason: "the answer is truncated (TC set) and was not retried over TCP: it may be incomplete" };
   const wanted = canonicalName(name);
   const at = (owner: string) => m.answers.filter((r) => canonicalName(r.name) === owner);
-  /** Nothing at the name: an error when the answer holds TXT or CNAME records of other names instead. */
+  /** Nothing at the name: an error when the answer holds records of the type, TXT or CNAME records of other names instead. */
   const nothing = (): LookupResult => {
-    const others = [...new Set(m.answers.filter((r) => r.type === "TXT" || r.type === "CNAME").map((r) => canonicalName(r.name)))];
+    const others = [...new Set(m.answers.filter((r) => r.type === type || r.type === "TXT" || r.type === "CNAME").map((r) => canonicalName(r.name)))];
     if (others.length) return { kind: "error", reason: `the answer has no record for ${wanted}, only for ${listNames(others)}: not accepted as ${wanted}'s` };
     return m.rcode === 3 ? { kind: "nxdomain" } : { kind: "nodata" };
   };
@@ -78,8 +81,8 @@ export function interpretAnswer(m: Message, name: string, type: LookupType): Loo
   const seen = new Set<string>();
   for (;;) {
     const rrs = at(owner);
-    const txt = rrs.flatMap((r) => (r.type === "TXT" ? [r.data] : []));
-    if (txt.length) return { kind: "answer", values: txt };
+    const values = valuesOf(rrs, type);
+    if (values.length) return { kind: "answer", values };
     const cname = rrs.find((r) => r.type === "CNAME");
     if (cname?.type !== "CNAME" || seen.has(owner)) break;
     seen.add(owner);
@@ -87,4 +90,20 @@ export function interpretAnswer(m: Message, name: string, type: LookupType): Loo
     alias ??= owner;
   }
   return alias ? { kind: "nodata", cname: alias } : nothing();
+}
+
+/** The values of the records of `type` among `rrs`, as LookupResult gives them. */
+function valuesOf(rrs: readonly ResourceRecord[], type: Exclude<LookupType, "CNAME">): string[][] {
+  switch (type) {
+    case "TXT":
+      return rrs.flatMap((r) => (r.type === "TXT" ? [r.data] : []));
+    case "A":
+    case "AAAA":
+      return rrs.flatMap((r) => (r.type === type ? [[r.data]] : []));
+    case "MX":
+      return rrs
+        .flatMap((r) => (r.type === "MX" ? [r.data] : []))
+        .sort((a, b) => a.preference - b.preference)
+        .map((mx) => [canonicalName(mx.exchange)]);
+  }
 }

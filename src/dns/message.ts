@@ -10,6 +10,7 @@
  * would corrupt, and `parseMessage` turns every failure into a DnsFormatError
  * and checks each field dkimctl reads before handing it on.
  */
+import * as net from "node:net";
 import * as dnsPacket from "dns-packet";
 import { capText } from "../redact";
 
@@ -20,7 +21,7 @@ export class DnsFormatError extends Error {}
 export const EDNS_UDP_SIZE = 1232;
 
 /** The record types dkimctl asks for. */
-export type QuestionType = "TXT" | "CNAME" | "NS" | "SOA" | "A" | "AAAA";
+export type QuestionType = "TXT" | "CNAME" | "NS" | "SOA" | "A" | "AAAA" | "MX";
 
 export const RCODES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"] as const;
 export const rcodeName = (rcode: number): string => RCODES[rcode] ?? `RCODE${rcode}`;
@@ -37,7 +38,10 @@ export type ResourceRecord = { readonly name: string; readonly ttl: number } & (
   | { readonly type: "TXT"; readonly data: string[] }
   | { readonly type: "CNAME" | "NS" | "PTR"; readonly data: string }
   | { readonly type: "SOA"; readonly data: Soa }
-  /** Any other type (`OPT`, `A`, `TYPE99`, ...): its data is not used. */
+  /** An address in its presentation form (`192.0.2.1`, `2001:db8::1`). */
+  | { readonly type: "A" | "AAAA"; readonly data: string }
+  | { readonly type: "MX"; readonly data: { readonly preference: number; readonly exchange: string } }
+  /** Any other type (`OPT`, `SRV`, `TYPE99`, ...): its data is not used. */
   | { readonly type: "OTHER"; readonly rrtype: string }
 );
 
@@ -183,6 +187,15 @@ function record(a: dnsPacket.Answer): ResourceRecord {
     case "PTR":
       if (typeof a.data !== "string") throw bad();
       return { name, ttl, type: a.type, data: presentName(a.data) };
+    case "A":
+    case "AAAA":
+      if (typeof a.data !== "string" || net.isIP(a.data) !== (a.type === "A" ? 4 : 6)) throw bad();
+      return { name, ttl, type: a.type, data: a.data };
+    case "MX": {
+      const { preference, exchange } = a.data ?? {};
+      if (typeof preference !== "number" || typeof exchange !== "string") throw bad();
+      return { name, ttl, type: "MX", data: { preference, exchange: presentName(exchange) } };
+    }
     case "SOA": {
       const { mname, rname, serial, minimum } = a.data ?? {};
       if (typeof mname !== "string" || typeof rname !== "string" || typeof serial !== "number" || typeof minimum !== "number") throw bad();
