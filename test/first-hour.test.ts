@@ -1,0 +1,130 @@
+/**
+ * The first hour of a new user (issue #12): each trap seen in that trial
+ * gets one clear message at its FILE:LINE:COL, and nothing that follows from it.
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { parseConfig } from "../src/config/load";
+import { formatProblem, InputError } from "../src/config/problems";
+
+/** Every problem of `text` as the CLI prints it. */
+function problems(text: string): string[] {
+  try {
+    parseConfig("domains.yaml", text);
+  } catch (e) {
+    if (e instanceof InputError) return e.problems.map(formatProblem);
+    throw e;
+  }
+  return [];
+}
+
+/** A provider's TXT value for a real key, split into 255-byte strings and quoted, as a dashboard shows it. */
+function providerTxt(): string {
+  const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const p = publicKey.export({ type: "spki", format: "der" }).toString("base64");
+  const value = `v=DKIM1; k=rsa; p=${p}`;
+  return [value.slice(0, 255), value.slice(255)].map((s) => `"${s}"`).join(" ");
+}
+
+const HEAD = `version: 1
+zones:
+  example.com: { provider: route53 }
+domains:
+`;
+
+describe("a provider's already-quoted, split TXT value", () => {
+  const txt = providerTxt();
+  const WRAP =
+    "YAML syntax error: this value is several quoted strings, as a signing provider shows a split TXT record; " +
+    `wrap the whole value in single quotes: txt: '"v=DKIM1; k=rsa; p=..." "..."' (dkimctl joins the strings)`;
+
+  test("pasted as is: one problem at the value that says to wrap it in single quotes", () => {
+    expect(problems(`${HEAD}  example.com:\n    selectors:\n      di1:\n        txt: ${txt}\n`)).toEqual([`domains.yaml:8:14: ${WRAP}`]);
+  });
+
+  test("continued on the next line, or in a flow mapping: the same one problem each", () => {
+    const [first, second] = txt.split('" "');
+    const text = `${HEAD}  example.com:\n    selectors:\n      di1:\n        txt: ${first}"\n          "${second}\n      di2: { txt: ${txt} }\n`;
+    expect(problems(text)).toEqual([`domains.yaml:8:14: ${WRAP}`, `domains.yaml:10:19: ${WRAP}`]);
+  });
+
+  test("wrapped in single quotes as the message says: valid, the strings joined", () => {
+    const config = parseConfig("domains.yaml", `${HEAD}  example.com:\n    selectors:\n      di1:\n        txt: '${txt}'\n`);
+    const source = config.domains[0].selectors[0].source;
+    expect(source.kind === "provided" && source.txt).toBe(JSON.parse(`[${txt.replace('" "', '","')}]`).join(""));
+  });
+
+  test("other syntax errors keep YAML's own message", () => {
+    expect(problems(`${HEAD}  example.com: { selectors: { s1: {} }\n`)[0]).toMatch(/^domains\.yaml:\d+:\d+: YAML syntax error: (?!this value)/);
+  });
+});
+
+describe("a typo in provider", () => {
+  test("is one problem with a did-you-mean; the domains under that zone are not 'under no zone'", () => {
+    const text = `version: 1
+zones:
+  example.com:
+    provider: route35
+domains:
+  example.com:
+    selectors:
+      s1: {}
+  mail.example.com:
+    selectors:
+      s1: {}
+  example.net:
+    selectors:
+      s1: {}
+`;
+    expect(problems(text)).toEqual([
+      "domains.yaml:4:15: zones/example.com/provider: \"route35\" is not allowed: did you mean 'route53'? (one of route53, cloudflare)",
+      // A domain under no zone at all is still reported.
+      "domains.yaml:12:3: domains/example.net: example.net is under no zone in 'zones': add the zone that holds example.net to 'zones', or fix the name",
+    ]);
+  });
+
+  test("a key algorithm typo gets a did-you-mean too", () => {
+    expect(problems(`${HEAD}  example.com:\n    selectors:\n      s1: { key: rsa-2084 }\n`)).toEqual([
+      'domains.yaml:7:18: domains/example.com/selectors/s1/key: "rsa-2084" is not allowed: ' +
+        "did you mean 'rsa-2048'? (one of rsa-1024, rsa-2048, rsa-3072, rsa-4096, ed25519)",
+    ]);
+  });
+});
+
+describe("under-indented fields of a domain", () => {
+  test("'selectors' at the level of the domain names is one problem saying to indent it under its domain", () => {
+    expect(problems(`${HEAD}  example.com:\n  selectors:\n    s1: {}\n`)).toEqual([
+      "domains.yaml:6:3: domains/selectors: 'selectors' is a field of a domain, but it is at the level of the domain names, " +
+        "so it reads as a domain named 'selectors': indent 'selectors:' and the lines under it two more spaces, under example.com",
+    ]);
+  });
+
+  test("'rotation' too, and the other problems of the file are still reported", () => {
+    expect(problems(`${HEAD}  example.com:\n  rotation: { every: 90d }\n  example.org:\n    selectors: { s1: {} }\n`)).toEqual([
+      "domains.yaml:6:3: domains/rotation: 'rotation' is a field of a domain, but it is at the level of the domain names, " +
+        "so it reads as a domain named 'rotation': indent 'rotation:' and the lines under it two more spaces, under example.com",
+      "domains.yaml:7:3: domains/example.org: example.org is under no zone in 'zones' (zones: example.com): " +
+        "add the zone that holds example.org to 'zones', or fix the name",
+    ]);
+  });
+});
+
+describe("values YAML reads otherwise than meant", () => {
+  test("a duration without a unit: add a unit, e.g. 180d", () => {
+    expect(problems(`${HEAD}  example.com:\n    rotation: { every: 180 }\n`)).toEqual([
+      "domains.yaml:6:24: domains/example.com/rotation/every: expected a duration, found the number 180: add a unit, e.g. 180d (w, d, h, m or s)",
+    ]);
+  });
+
+  test("yes and no (strings in YAML 1.2) for a boolean: use true or false, every one at once", () => {
+    expect(problems(`${HEAD}  example.com:\n    selectors:\n      s1: { testing: yes, adopt: no }\n`)).toEqual(
+      [
+        ["7:22", "testing", "yes"],
+        ["7:34", "adopt", "no"],
+      ].map(
+        ([at, field, v]) =>
+          `domains.yaml:${at}: domains/example.com/selectors/s1/${field}: expected true or false, found the string "${v}": ` +
+          "use true or false (YAML 1.2 reads yes, no, on, off as strings)",
+      ),
+    );
+  });
+});
