@@ -2,9 +2,13 @@
  * The first hour of a new user (issue #12): each trap seen in that trial
  * gets one clear message at its FILE:LINE:COL, and nothing that follows from it.
  */
+import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseConfig } from "../src/config/load";
 import { formatProblem, InputError } from "../src/config/problems";
+import { dkimctl, tempProject } from "./support/project";
 
 /** Every problem of `text` as the CLI prints it. */
 function problems(text: string): string[] {
@@ -126,5 +130,37 @@ describe("values YAML reads otherwise than meant", () => {
           "use true or false (YAML 1.2 reads yes, no, on, off as strings)",
       ),
     );
+  });
+});
+
+describe("export into a git work tree", () => {
+  const git = (dir: string, ...args: string[]) => spawnSync("git", ["-C", dir, ...args], { encoding: "utf8" });
+  async function keyedRepo() {
+    const p = tempProject(`${HEAD}  example.com:\n    selectors:\n      e1: { key: ed25519 }\n`);
+    expect(git(p.dir, "init", "-q").status).toBe(0);
+    writeFileSync(join(p.dir, ".gitignore"), ".dkim/\ndkim-export/\n");
+    expect((await dkimctl("keys", "--config", p.config)).code).toBe(0);
+    return p;
+  }
+
+  test("a directory git does not ignore is refused, writing nothing; --force overrides", async () => {
+    const p = await keyedRepo();
+    const out = join(p.dir, "keys-out");
+    const r = await dkimctl("export", "--format", "pem", "--out", out, "--config", p.config);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      `error: --out ${out} is inside the git work tree ${p.dir} and git does not ignore it: ` +
+        "the private keys would be one 'git add' away from a commit. " +
+        `Add 'keys-out/' to ${join(p.dir, ".gitignore")}, export outside the repository, or add --force\n`,
+    );
+    expect(existsSync(out)).toBe(false);
+    expect((await dkimctl("export", "--format", "pem", "--out", out, "--force", "--config", p.config)).code).toBe(0);
+    expect(existsSync(join(out, "example.com", "e1.pem"))).toBe(true);
+  });
+
+  test("an ignored directory (as the README's dkim-export/) is fine", async () => {
+    const p = await keyedRepo();
+    expect((await dkimctl("export", "--format", "pem", "--out", join(p.dir, "dkim-export"), "--config", p.config)).code).toBe(0);
+    expect(git(p.dir, "status", "--porcelain", "--untracked-files=all").stdout).not.toMatch(/dkim-export|\.pem/);
   });
 });
