@@ -4,11 +4,11 @@
  */
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../src/config/load";
 import { formatProblem, InputError } from "../src/config/problems";
-import { dkimctl, tempProject } from "./support/project";
+import { dkimctl, dkimctlBin, tempProject } from "./support/project";
 
 /** Every problem of `text` as the CLI prints it. */
 function problems(text: string): string[] {
@@ -162,5 +162,49 @@ describe("export into a git work tree", () => {
     const p = await keyedRepo();
     expect((await dkimctl("export", "--format", "pem", "--out", join(p.dir, "dkim-export"), "--config", p.config)).code).toBe(0);
     expect(git(p.dir, "status", "--porcelain", "--untracked-files=all").stdout).not.toMatch(/dkim-export|\.pem/);
+  });
+});
+
+describe("keys and domains with a rotation policy; hints that repeat the options given", () => {
+  /** A project in infra/dns/ of a fresh directory, run from that directory as a user would. */
+  function nested() {
+    const p = tempProject("");
+    mkdirSync(join(p.dir, "infra", "dns"), { recursive: true });
+    writeFileSync(
+      join(p.dir, "infra", "dns", "domains.yaml"),
+      `${HEAD}  example.com:\n    selectors:\n      e1: { key: ed25519 }\n  news.example.com:\n    rotation: { every: 90d, keys: [ed25519] }\n`,
+    );
+    return p.dir;
+  }
+  const ROTATE = "'npx dkimctl rotate --config infra/dns/domains.yaml'";
+
+  test("keys names the domains that need 'dkimctl rotate', with the --config given; validate's hints repeat it too", () => {
+    const dir = nested();
+    const before = dkimctlBin(["validate", "--config", "infra/dns/domains.yaml"], { cwd: dir });
+    expect(before.err).toContain("run 'npx dkimctl keys --config infra/dns/domains.yaml' and commit infra/dns/dkim.lock.yaml");
+    const keys = dkimctlBin(["keys", "--config", "infra/dns/domains.yaml"], { cwd: dir });
+    expect(keys.code).toBe(0);
+    const WAITING =
+      "news.example.com has a rotation policy and no key yet; 'keys' does not make their keys: " +
+      `run ${ROTATE} to make the first ones, then commit infra/dns/dkim.lock.yaml\n`;
+    expect(keys.out).toMatch(new RegExp(`generated ed25519 key for example.com/e1 .*\\n.*\\n${WAITING.replace(/[.*'()[\]]/g, "\\$&")}$`));
+    const again = dkimctlBin(["keys", "--config", "infra/dns/domains.yaml"], { cwd: dir });
+    expect(again.out).toBe(`every generated selector has a key\n${WAITING}`);
+    const after = dkimctlBin(["validate", "--config", "infra/dns/domains.yaml"], { cwd: dir });
+    expect(after.err).toContain(`has a rotation policy but no keys in infra/dns/dkim.lock.yaml yet: run ${ROTATE} and commit`);
+    expect(dkimctlBin(["rotate", "--config", "infra/dns/domains.yaml"], { cwd: dir }).code).toBe(0);
+    expect(dkimctlBin(["keys", "--config", "infra/dns/domains.yaml"], { cwd: dir }).out).toBe("every generated selector has a key; nothing to do\n");
+  });
+
+  test("every command says on stderr which config and key store it read; stdout keeps its format", () => {
+    const dir = nested();
+    const keys = dkimctlBin(["keys", "--config", "infra/dns/domains.yaml"], { cwd: dir });
+    expect(keys.err).toBe("config: infra/dns/domains.yaml · keys: local infra/dns/.dkim/keys\n");
+    expect(dkimctlBin(["rotate", "--config", "infra/dns/domains.yaml"], { cwd: dir }).err).toBe(
+      "config: infra/dns/domains.yaml · keys: local infra/dns/.dkim/keys\n",
+    );
+    const records = dkimctlBin(["records", "--format", "json", "--config", "infra/dns/domains.yaml"], { cwd: dir });
+    expect(records.err).toBe("config: infra/dns/domains.yaml\n");
+    expect(JSON.parse(records.out).map((r: { name: string }) => r.name)).toHaveLength(2);
   });
 });

@@ -17,6 +17,7 @@ import type { KeyStore } from "./store";
 import { ProblemsError } from "../config/problems";
 import { rspamdFiles } from "./rspamd";
 import { unignoredWorkTree } from "./git-exposure";
+import { commandHint } from "../command-hint";
 
 export const EXPORT_FORMATS = ["pem", "opendkim", "json", "rspamd"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -52,7 +53,7 @@ export async function collectKeys(config: Config, lock: Lock, store: KeyStore): 
       if (sel.source.kind !== "generated") continue;
       const entry = lock.get(domain.name, sel.name);
       if (!entry) {
-        problems.push(`${domain.name}/${sel.name}: no key in ${config.lockFile}: run 'dkimctl keys' first`);
+        problems.push(`${domain.name}/${sel.name}: no key in ${config.lockFile}: run ${commandHint("keys", config.invocation)} first`);
         continue;
       }
       await add(domain.name, sel.name, entry, "active");
