@@ -208,3 +208,16 @@ describe("keys and domains with a rotation policy; hints that repeat the options
     expect(JSON.parse(records.out).map((r: { name: string }) => r.name)).toHaveLength(2);
   });
 });
+
+describe("mistyped commands and options", () => {
+  test.each([
+    [["rotat"], "error: unknown command 'rotat': did you mean 'rotate'?"],
+    [["export", "--forse"], "error: unknown option '--forse': did you mean '--force'?"],
+    [["keys", "--confg", "x.yaml"], "error: unknown option '--confg': did you mean '--config'?"],
+    [["records", "--banana"], "error: unknown option '--banana'"],
+  ])("dkimctl %j gets a did-you-mean", async (argv, message) => {
+    const r = await dkimctl(...argv);
+    expect(r.code).toBe(2);
+    expect(r.err.split("\n")[0]).toBe(message);
+  });
+});
