@@ -11,6 +11,7 @@ import { keyRecordValue } from "./dkim/record";
 import { splitTxt } from "./dkim/txt";
 import type { Lock } from "./keys/lock";
 import { isPublished, isRevoked } from "./lifecycle";
+import { commandHint } from "./command-hint";
 
 export interface DesiredRecord {
   /** The zone the record is written into. */
@@ -62,7 +63,7 @@ export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
         problems.push({
           ...domain.position,
           path: `domains/${domain.name}`,
-          message: `has a rotation policy but no keys in ${config.lockFile} yet: run 'npx dkimctl rotate' and commit ${config.lockFile}`,
+          message: `has a rotation policy but no keys in ${config.lockFile} yet: run ${commandHint("rotate", config.invocation)} and commit ${config.lockFile}`,
         });
       for (const { selector, entry } of rotated) {
         if (!isPublished(entry.state)) continue;
@@ -122,7 +123,7 @@ function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Prob
       return sel.source.kind === "delegated" ? sel.source.cname : sel.source.txt;
     case "generated":
       if (!entry) {
-        at(`has no key in ${config.lockFile}: run 'npx dkimctl keys' and commit ${config.lockFile}`);
+        at(`has no key in ${config.lockFile}: run ${commandHint("keys", config.invocation)} and commit ${config.lockFile}`);
         return undefined;
       }
       if (entry.algorithm !== sel.source.algorithm) {

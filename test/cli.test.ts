@@ -283,7 +283,7 @@ describe("dkimctl records", () => {
 describe("usage and exit status", () => {
   test.each([
     [["frobnicate"], /unknown command 'frobnicate'/],
-    [["keys", "--nope"], /Unknown option '--nope'/],
+    [["keys", "--nope"], /unknown option '--nope'/],
     [["export", "--format", "pem"], /--out is required/],
     [["export", "--out", "x"], /--format is required: one of pem, opendkim, json/],
     [["validate", "extra"], /Unexpected argument .extra./],

@@ -64,7 +64,12 @@ describe("rejected input names its line and column", () => {
     const ps = problemsOf(`${ZONES}  example.com:\n    selectors:\n      s1: { ttl: "300", testing: "yes" }\n`);
     expect(ps.map((p) => [p.line, p.col, p.path, p.message])).toEqual([
       [8, 18, "domains/example.com/selectors/s1/ttl", 'expected a number, found the string "300"'],
-      [8, 34, "domains/example.com/selectors/s1/testing", 'expected a boolean, found the string "yes"'],
+      [
+        8,
+        34,
+        "domains/example.com/selectors/s1/testing",
+        'expected true or false, found the string "yes": use true or false (YAML 1.2 reads yes, no, on, off as strings)',
+      ],
     ]);
   });
 

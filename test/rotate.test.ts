@@ -91,7 +91,7 @@ describe("dkimctl rotate", () => {
   test("first run makes pending keys; validate then asks for nothing; a later run promotes them", async () => {
     const p = tempProject(YAML);
     expect((await dkimctl("validate", "--config", p.config)).err).toMatch(
-      /domains\/example.com: has a rotation policy but no keys in .* yet: run 'npx dkimctl rotate'/,
+      /domains\/example.com: has a rotation policy but no keys in .* yet: run 'npx dkimctl rotate --config [^']*domains.yaml' and commit/,
     );
     const r1 = await dkimctl("rotate", "--config", p.config, "--now", "2026-11-26T00:00:00Z");
     expect(r1.code).toBe(0);

@@ -278,7 +278,7 @@ describe("dkimctl verify against knotd", () => {
       [["--resolver", "[127.0.0.1]:53"], /--resolver must be HOST or HOST:PORT/],
       [["--ns-address", "ns1.example.com=127.0.0.1"], /--ns-address applies only with --authoritative/],
       [["--authoritative", "--ns-address", "127.0.0.1:53"], /--ns-address must be NS=HOST\[:PORT\]/],
-      [["--bogus"], /Unknown option '--bogus'/],
+      [["--bogus"], /unknown option '--bogus'/],
     ];
     for (const [args, message] of cases) {
       const r = await verify(["--config", project.config, ...args]);

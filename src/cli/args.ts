@@ -1,6 +1,7 @@
 /** Command-line parsing shared by the dkimctl commands: every mistake is a UsageError (exit 2). */
 import * as net from "node:net";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { didYouMean } from "../config/problems";
 import { UsageError } from "./report";
 
 export function parseOptions<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: O, positionals = 0) {
@@ -10,6 +11,11 @@ export function parseOptions<O extends NonNullable<ParseArgsConfig["options"]>>(
     return parsed;
   } catch (e) {
     if (e instanceof UsageError) throw e;
+    const unknown = /^Unknown option '(--?[^']+)'/.exec((e as Error).message);
+    if ((e as NodeJS.ErrnoException).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && unknown) {
+      const guess = didYouMean(unknown[1].replace(/^-+/, ""), Object.keys(options));
+      throw new UsageError(`unknown option '${unknown[1]}'${guess ? `: did you mean '--${guess}'?` : ""}`);
+    }
     throw new UsageError((e as Error).message);
   }
 }

@@ -1,5 +1,5 @@
 /** What the commands share: the common options, loading the config, and running as the project's writer. */
-import { dirname } from "node:path";
+import { dirname, isAbsolute, relative } from "node:path";
 import type { ParseArgsConfig } from "node:util";
 import { configPath, loadConfig } from "../config/load";
 import type { Config } from "../config/model";
@@ -20,11 +20,42 @@ export function parse<O extends NonNullable<ParseArgsConfig["options"]>>(args: s
   return parseOptions(args, { ...COMMON, ...options }, positionals);
 }
 
-/** Loads and validates the config (--config, $DKIMCTL_CONFIG or domains.yaml), printing its warnings. */
-export function load(io: Io, file: string | undefined): Config {
-  const config = loadConfig(configPath(file));
+/** The options that find the project: `--config`, and `--key-store` where a command takes it. */
+export interface ProjectOptions {
+  readonly config?: string;
+  readonly "key-store"?: string;
+}
+
+/**
+ * Loads and validates the config (--config, $DKIMCTL_CONFIG or domains.yaml),
+ * printing its warnings, and on stderr which config (and, with `keys`, which
+ * key store) the command reads. The options given are kept in
+ * `config.invocation`, so that hints naming a command repeat them.
+ */
+export function load(io: Io, options: ProjectOptions, what: { keys?: boolean } = {}): Config {
+  const loaded = loadConfig(configPath(options.config));
+  const invocation = [
+    ...(options.config !== undefined ? ["--config", options.config] : []),
+    ...(options["key-store"] !== undefined ? ["--key-store", options["key-store"]] : []),
+  ];
+  const config: Config = { ...loaded, invocation };
   for (const w of config.warnings) io.err(`warning: ${w}\n`);
+  if (io.progress !== false) io.err(`${projectLine(config, what.keys ? options["key-store"] : null)}\n`);
   return config;
+}
+
+/** `config: infra/dns/domains.yaml · keys: local .dkim/keys`: what a command reads (`keyStore` null: no key store). */
+export function projectLine(config: Config, keyStore: string | undefined | null): string {
+  const shown = (p: string) => (isAbsolute(p) && !relative(process.cwd(), p).startsWith("..") ? relative(process.cwd(), p) || "." : p);
+  if (keyStore === null) return `config: ${config.file}`;
+  let where: string;
+  try {
+    const store = openKeyStore(config, keyStore);
+    where = store.directory ? shown(store.directory) : store.description;
+  } catch {
+    return `config: ${config.file}`; // the command reports why the store cannot be used
+  }
+  return `config: ${config.file} · keys: ${config.keyStore.kind} ${where}`;
 }
 
 /** A domain as the user typed it (--domain), in its published form. */

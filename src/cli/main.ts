@@ -12,6 +12,7 @@ import { stacks } from "./commands/stacks";
 import { validate } from "./commands/validate";
 import { type Io, processIo } from "./io";
 import { exitCodeFor, formatFailure, UsageError } from "./report";
+import { didYouMean } from "../config/problems";
 import { verify } from "./commands/verify";
 
 const COMMANDS: Record<string, Command> = { validate, keys, rotate, records, export: exportKeys, verify, "check-plan": checkPlan, stacks };
@@ -37,7 +38,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   try {
-    if (!command) throw new UsageError(`unknown command '${name}'`);
+    if (!command) {
+      const guess = didYouMean(name, Object.keys(COMMANDS));
+      throw new UsageError(`unknown command '${name}'${guess ? `: did you mean '${guess}'?` : ""}`);
+    }
     if (args.includes("--help") || args.includes("-h")) {
       io.out(command.help ?? USAGE);
       return 0;

@@ -70,6 +70,8 @@ interface Context {
   readonly defaultKey: KeyAlgorithm;
   readonly defaultTtl: number;
   readonly zones: readonly Zone[];
+  /** Zones whose provider is missing or wrong (already reported): domains under them are not "under no zone". */
+  readonly unusableZones: readonly string[];
   /** Providers whose TTL rules defaults.ttl breaks where it applies. */
   readonly defaultTtlUsers: Set<ProviderName>;
 }
@@ -96,13 +98,17 @@ function validateSource(source: YamlSource): Config {
   const keep = (p: Problem) => void (flaggedPaths.has(p.path) || problems.push(p));
   const warnings: string[] = [];
   const parsed = configSchema.safeParse(data, { reportInput: true });
-  if (!parsed.success) for (const issue of parsed.error.issues) zodProblems(source, issue).forEach(keep);
+  // A domain's field at the level of the domain names (under-indented) is one problem, reported by validateDomains.
+  const misplaced = new Set(isObj(data.domains) ? Object.keys(data.domains).filter((k) => DOMAIN_FIELDS.includes(k)) : []);
+  const isMisplaced = (path: readonly PropertyKey[]) => path[0] === "domains" && misplaced.has(String(path[1]));
+  if (!parsed.success) for (const issue of parsed.error.issues) if (!isMisplaced(issue.path)) zodProblems(source, issue).forEach(keep);
 
   // Cross-field rules, run on the raw data defensively so that every problem
   // is found even when the shape check failed somewhere else.
   const at: Report = (path, message, where = "value") => keep(source.problem(path, message, where));
   const warn: Report = (path, message, where = "value") => warnings.push(formatProblem(source.problem(path, message, where)));
   const defaults = isObj(data.defaults) ? data.defaults : {};
+  const rawZones = isObj(data.zones) ? data.zones : {};
   const ctx: Context = {
     source,
     at,
@@ -110,7 +116,8 @@ function validateSource(source: YamlSource): Config {
     defaults,
     defaultTtl: typeof defaults.ttl === "number" ? defaults.ttl : DEFAULT_TTL,
     defaultKey: (typeof defaults.key === "string" ? defaults.key : DEFAULT_KEY) as KeyAlgorithm,
-    zones: validateZones(isObj(data.zones) ? data.zones : {}, at, warn),
+    zones: validateZones(rawZones, at, warn),
+    unusableZones: unusableZones(rawZones),
     defaultTtlUsers: new Set(),
   };
   const domains = validateDomains(isObj(data.domains) ? data.domains : {}, ctx);
@@ -137,6 +144,17 @@ function validateSource(source: YamlSource): Config {
     domains: domains.sort((a, b) => a.name.localeCompare(b.name)),
     warnings,
   };
+}
+
+/** The fields of a domain: under-indented, they read as domain names. */
+const DOMAIN_FIELDS = knownFields(["domains", "example.com"]);
+
+/** Names of the zones left out for want of a valid provider (the shape check reported why). */
+function unusableZones(raw: Obj): string[] {
+  return Object.entries(raw).flatMap(([key, value]) => {
+    const name = normaliseDomain(key);
+    return name.ok && !(isObj(value) && PROVIDERS.includes(value.provider as ProviderName)) ? [name.value] : [];
+  });
 }
 
 /** The valid zones; every problem of every zone is reported. */
@@ -211,14 +229,26 @@ function checkedName(what: "zone" | "domain", key: string, path: PathKey[], at: 
 function validateDomains(raw: Obj, ctx: Context): Domain[] {
   const domains: Domain[] = [];
   const domainKeys = new Map<string, string>();
-  for (const [key, value] of Object.entries(raw)) {
+  const entries = Object.entries(raw);
+  const indentedUnder = (i: number) => DOMAIN_FIELDS.includes(entries[i + 1]?.[0]);
+  for (const [i, [key, value]] of entries.entries()) {
     const path = ["domains", key];
+    if (DOMAIN_FIELDS.includes(key)) {
+      const owner = i > 0 && !DOMAIN_FIELDS.includes(entries[i - 1][0]) ? entries[i - 1][0] : undefined;
+      ctx.at(
+        path,
+        `'${key}' is a field of a domain, but it is at the level of the domain names, so it reads as a domain named '${key}': ` +
+          `indent '${key}:' and the lines under it two more spaces${owner ? `, under ${excerpt(owner)}` : ", under its domain"}`,
+        "key",
+      );
+      continue;
+    }
     const name = checkedName("domain", key, path, ctx.at, ctx.warn);
     const other = name && domainKeys.get(name);
     if (other !== undefined) ctx.at(path, `domain ${name} is listed twice (also as '${excerpt(other)}'); merge their selectors into one entry`, "key");
     else if (name) domainKeys.set(name, key);
     const zone = name === undefined ? undefined : ctx.zones.filter((z) => isInZone(name, z.name)).sort((a, b) => b.name.length - a.name.length)[0];
-    if (name && !zone) {
+    if (name && !zone && !ctx.unusableZones.some((z) => isInZone(name, z))) {
       const hint = ctx.zones.length ? ` (zones: ${ctx.zones.map((z) => z.name).join(", ")})` : "";
       ctx.at(path, `${name} is under no zone in 'zones'${hint}: add the zone that holds ${name} to 'zones', or fix the name`, "key");
     }
@@ -227,6 +257,7 @@ function validateDomains(raw: Obj, ctx: Context): Domain[] {
     if (
       Object.keys(selectorsRaw).length === 0 &&
       !wantsRotation(value, ctx.defaults) &&
+      !(value === null && indentedUnder(i)) &&
       (value === null || (isObj(value) && (value.selectors === undefined || isObj(value.selectors))))
     ) {
       ctx.at(
@@ -494,11 +525,23 @@ function zodProblems(source: YamlSource, issue: z.core.$ZodIssue): Problem[] {
             "key",
           ),
         ];
+      if (issue.expected === "boolean" && typeof input === "string")
+        return [
+          source.problem(
+            path,
+            `expected true or false, found the string ${excerptValue(input)}: use true or false (YAML 1.2 reads yes, no, on, off as strings)`,
+          ),
+        ];
+      if (issue.expected === "string" && typeof input === "number" && DURATION_FIELDS.has(String(path[path.length - 1])))
+        return [source.problem(path, `expected a duration, found the number ${input}: add a unit, e.g. ${input}d (w, d, h, m or s)`)];
       return [source.problem(path, `expected ${expectedName(issue.expected)}, found ${describe(input)}${issue.expected === "string" ? quoteHint(input) : ""}`)];
     case "invalid_value": {
       const allowed = issue.values.map((v) => String(v)).join(", ");
       if (input === undefined) return [source.problem(path, `'${path[path.length - 1]}' is missing: add it (one of ${allowed})`, "key")];
-      return [source.problem(path, `${excerptValue(input)} is not allowed: use one of ${allowed}`)];
+      const guess = typeof input === "string" ? didYouMean(input, issue.values.map(String)) : undefined;
+      return [
+        source.problem(path, `${excerptValue(input)} is not allowed: ${guess ? `did you mean '${guess}'? (one of ${allowed})` : `use one of ${allowed}`}`),
+      ];
     }
     case "too_small":
       return [
@@ -510,6 +553,9 @@ function zodProblems(source: YamlSource, issue: z.core.$ZodIssue): Problem[] {
       return [source.problem(path, capText(issue.message))];
   }
 }
+
+/** The rotation policy's durations: a number there lacks its unit. */
+const DURATION_FIELDS = new Set(["every", "publishAhead", "retireAfter", "revokeFor"]);
 
 function expectedName(expected: string): string {
   if (expected === "int") return "a whole number";

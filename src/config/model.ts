@@ -77,4 +77,6 @@ export interface Config {
   readonly domains: readonly Domain[];
   /** Non-fatal notes (e.g. key sizes), already formatted with file:line:col. */
   readonly warnings: readonly string[];
+  /** The options that found this project on the command line (`--config F`, `--key-store D`), repeated in hints (commandHint). */
+  readonly invocation?: readonly string[];
 }

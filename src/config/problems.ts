@@ -46,19 +46,23 @@ export class ProblemsError extends Error {
   }
 }
 
-/** Levenshtein distance, for "did you mean" hints. */
+/**
+ * Edit distance for "did you mean" hints: insertions, deletions, substitutions
+ * and swaps of two neighbours (optimal string alignment), so that `route35`
+ * is one edit from `route53` and `rsa-2084` from `rsa-2048`.
+ */
 export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  let before: number[] = [];
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      const cur = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j], before[j - 2] + 1);
     }
+    [before, prev] = [prev, row];
   }
-  return row[b.length];
+  return prev[b.length];
 }
 
 /** The closest candidate within a small edit distance, if any. */

@@ -31,7 +31,7 @@ export class YamlSource {
     // say so, and let no syntax error quote the text around it.
     const secret = doc.errors.length > 0 && isPrivateKey(text);
     const found = [
-      ...doc.errors.map((e) => ({ offset: e.pos[0], message: yamlMessage(e.code, secret ? "" : e.message) })),
+      ...syntaxProblems(text, doc, secret),
       ...duplicateKeys(doc),
       ...(secret ? [{ offset: Math.max(0, privateKeyOffset(text)), message: PRIVATE_KEY_MESSAGE }] : []),
     ];
@@ -217,6 +217,57 @@ function duplicateKeys(doc: Document.Parsed): { offset: number; message: string 
     },
   });
   return out;
+}
+
+/**
+ * The YAML errors as problems. A value pasted as a signing provider shows a
+ * split TXT record (`txt: "v=DKIM1; k=rsa; p=..." "..."`, on one line or
+ * continued on the next) is several quoted strings, which YAML cannot read:
+ * one problem at the value says how to write it, in place of the errors it causes.
+ */
+function syntaxProblems(text: string, doc: Document.Parsed, secret: boolean): { offset: number; message: string }[] {
+  const out: { offset: number; message: string }[] = [];
+  const split = new Set<number>();
+  for (const e of doc.errors) {
+    const value = splitQuotedValue(text, e.pos[0]);
+    if (value === undefined) out.push({ offset: e.pos[0], message: yamlMessage(e.code, secret ? "" : e.message) });
+    else if (!split.has(value)) {
+      split.add(value);
+      out.push({ offset: value, message: SPLIT_QUOTED });
+    }
+  }
+  return out;
+}
+
+const SPLIT_QUOTED =
+  "YAML syntax error: this value is several quoted strings, as a signing provider shows a split TXT record; " +
+  `wrap the whole value in single quotes: txt: '"v=DKIM1; k=rsa; p=..." "..."' (dkimctl joins the strings)`;
+
+/** A run of two or more double-quoted strings on one line, from its first quote. */
+const QUOTED_RUN = /^"(?:[^"\\\n]|\\.)*"(?:[ \t]*"(?:[^"\\\n]|\\.)*")+/;
+/** One double-quoted string that ends its line. */
+const QUOTED_END = /^"(?:[^"\\\n]|\\.)*"[ \t]*$/;
+
+/**
+ * The offset of a value that is a run of double-quoted strings, when the line
+ * at `offset` holds one after `key:` or `- `, or continues one (a line that
+ * starts with a quoted string after a line whose value is one); else undefined.
+ */
+function splitQuotedValue(text: string, offset: number): number | undefined {
+  const lineStart = (at: number) => text.lastIndexOf("\n", at - 1) + 1;
+  const lineOf = (start: number) => text.slice(start, text.indexOf("\n", start) < 0 ? text.length : text.indexOf("\n", start));
+  const valueStart = (start: number, run: RegExp): number | undefined => {
+    const line = lineOf(start);
+    for (let i = line.indexOf('"'); i >= 0; i = line.indexOf('"', i + 1))
+      if (/(?:^|[:-]|[{,[])[ \t]*$/.test(line.slice(0, i)) && run.test(line.slice(i))) return start + i;
+    return undefined;
+  };
+  const start = lineStart(Math.min(offset, text.length));
+  const here = valueStart(start, QUOTED_RUN);
+  if (here !== undefined) return here;
+  if (!/^[ \t]*"/.test(lineOf(start)) || start === 0) return undefined;
+  const previous = lineStart(start - 1);
+  return valueStart(previous, QUOTED_END);
 }
 
 /** The first line of a YAML error, capped; without `message`, only what its code says. */

@@ -16,6 +16,8 @@ import { isTempFile } from "./atomic";
 import type { KeyStore } from "./store";
 import { ProblemsError } from "../config/problems";
 import { rspamdFiles } from "./rspamd";
+import { unignoredWorkTree } from "./git-exposure";
+import { commandHint } from "../command-hint";
 
 export const EXPORT_FORMATS = ["pem", "opendkim", "json", "rspamd"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -51,7 +53,7 @@ export async function collectKeys(config: Config, lock: Lock, store: KeyStore): 
       if (sel.source.kind !== "generated") continue;
       const entry = lock.get(domain.name, sel.name);
       if (!entry) {
-        problems.push(`${domain.name}/${sel.name}: no key in ${config.lockFile}: run 'dkimctl keys' first`);
+        problems.push(`${domain.name}/${sel.name}: no key in ${config.lockFile}: run ${commandHint("keys", config.invocation)} first`);
         continue;
       }
       await add(domain.name, sel.name, entry, "active");
@@ -65,7 +67,7 @@ export async function collectKeys(config: Config, lock: Lock, store: KeyStore): 
 export const EXPORT_MANIFEST = ".dkimctl-export";
 
 export interface ExportOptions {
-  /** Remove files in the directory that dkimctl did not write. @default false */
+  /** Remove files in the directory that dkimctl did not write, and export into a git work tree that does not ignore it. @default false */
   readonly force?: boolean;
   /** Directories the export must never be (nor contain), e.g. the project's. */
   readonly protect?: readonly string[];
@@ -168,6 +170,14 @@ function prepareExportDir(dir: string, opts: ExportOptions): string[] {
     const r = relative(dir, resolve(p));
     if (r === "" || (r !== ".." && !r.startsWith(`..${sep}`) && !isAbsolute(r)))
       throw new Error(`--out ${dir} holds ${resolve(p)}: export into a directory of its own (e.g. dkim-export/)`);
+  }
+  const tree = opts.force ? undefined : unignoredWorkTree(dir, EXPORT_MANIFEST);
+  if (tree !== undefined) {
+    const rel = relative(tree, dir) || ".";
+    throw new Error(
+      `--out ${dir} is inside the git work tree ${tree} and git does not ignore it: the private keys would be one 'git add' away from a commit. ` +
+        `Add '${rel}/' to ${join(tree, ".gitignore")}, export outside the repository, or add --force`,
+    );
   }
   if (!existsSync(dir)) {
     mkdirPrivate(dir);

@@ -11,6 +11,7 @@
  */
 import type { Config } from "../config/model";
 import { isMapping } from "../config/yaml-source";
+import { commandHint } from "../command-hint";
 import { excerpt, excerptValue } from "../redact";
 import { fingerprint } from "../dkim/keys";
 import { MAX_NAME_OCTETS, recordName } from "../dkim/names";
@@ -217,7 +218,8 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
       return error(
         c.address,
         rec.name,
-        `the plan ${c.actions}s ${rec.name}, which domains.yaml and the lock do not produce: run 'dkimctl records' to see what they do`,
+        `the plan ${c.actions}s ${rec.name}, which domains.yaml and the lock do not produce: ` +
+          `run ${commandHint("records", config.invocation)} to see what they do`,
       );
     const [key, wantedKey] = rec.type === "TXT" && wanted.type === "TXT" ? [keyOf(rec.value), keyOf(wanted.value)] : [undefined, undefined];
     const previous = [...(keysBefore.get(rec.name) ?? [])].find((k) => key && k !== key);

@@ -1,4 +1,5 @@
 /** `dkimctl keys migrate --to STORE`: copy every key to another store, checked, never deleting the source. */
+import { commandHint } from "../../command-hint";
 import { parse as parseYaml } from "yaml";
 import { keyStoreSpec } from "../../config/key-store";
 import { keyStoreSchema } from "../../config/schema";
@@ -14,14 +15,15 @@ export const MIGRATE_USAGE = "  dkimctl keys migrate --to '{ age: { dir: DIR, re
 export async function runMigrate(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, { to: { type: "string" } });
   const text = required("to", values.to);
-  const config = load(io, values.config);
+  const config = load(io, values, { keys: true });
   const spec = targetSpec(text, config.file);
   return asWriter(io, config, values["key-store"], async (from, lock, writes) => {
     const to = openStore(spec);
     await to.open();
     const r = await migrateKeys(lock, from, to, writes.beforeWrite);
     for (const name of r.copied) io.out(`copied ${name}\n`);
-    for (const name of r.unverified) io.out(`copied ${name} (its key cannot be shown here: check it with 'dkimctl validate' where the store can be read)\n`);
+    for (const name of r.unverified)
+      io.out(`copied ${name} (its key cannot be shown here: check it with ${commandHint("validate", config.invocation)} where the store can be read)\n`);
     io.out(
       `${r.copied.length + r.unverified.length} keys copied to ${to.description}, ${r.present.length} already there; ${from.description} is unchanged.\n` +
         `Next: set keyStore in ${config.file} to the new store, commit, and delete the old store once the new one is backed up.\n`,

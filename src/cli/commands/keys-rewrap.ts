@@ -8,7 +8,7 @@ export const REWRAP_USAGE = "  dkimctl keys rewrap [--config FILE]";
 
 export async function runRewrap(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, {});
-  const config = load(io, values.config);
+  const config = load(io, values, { keys: true });
   const kind = config.keyStore.kind;
   if (kind !== "age")
     throw new Error(`keys rewrap re-encrypts the keys of an age key store, but ${config.file} keeps keys in the ${kind} store: there is nothing to rewrap`);

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { normaliseSelector } from "../../dkim/names";
 import { checkStore, ensureKeys, importKey } from "../../keys/manage";
+import { commandHint } from "../../command-hint";
 import { required } from "../args";
 import type { Command } from "../command";
 import { asWriter, domainOption, load, parse } from "../common";
@@ -26,7 +27,7 @@ export const keys: Command = {
     if (args[0] === "rewrap") return runRewrap(args.slice(1), io);
     if (args[0] === "migrate") return runMigrate(args.slice(1), io);
     const { values } = parse(args, { quiet: { type: "boolean", short: "q" } });
-    const config = load(io, values.config);
+    const config = load(io, values, { keys: true });
     return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
       const shown = progress(io, { what: "keys", quiet: values.quiet });
       const changes = await ensureKeys(config, lock, store, { ...writes, progress: shown });
@@ -34,11 +35,18 @@ export const keys: Command = {
       if (changes.length) writes.commit();
       for (const missing of await checkStore(lock, store, { requirePrivate: true, lockFile: config.lockFile })) io.err(`warning: ${missing}\n`);
       for (const c of changes) io.out(`${c.action} ${c.algorithm} key for ${c.domain}/${c.selector} (${c.fingerprint})\n`);
+      // Rotated domains get their keys from `rotate`, which names them and plans their lifecycle: say so rather than skip them silently.
+      const waiting = config.domains.filter((d) => d.rotation && lock.rotated(d.name).length === 0).map((d) => d.name);
       io.out(
         changes.length
           ? `wrote ${config.lockFile}: commit it; the private keys are in ${store.description}\n`
-          : "every generated selector has a key; nothing to do\n",
+          : `every generated selector has a key${waiting.length ? "" : "; nothing to do"}\n`,
       );
+      if (waiting.length)
+        io.out(
+          `${waiting.join(", ")} ${waiting.length === 1 ? "has" : "have"} a rotation policy and no key yet; 'keys' does not make their keys: ` +
+            `run ${commandHint("rotate", config.invocation)} to make the first ones, then commit ${config.lockFile}\n`,
+        );
       return 0;
     });
   },
@@ -50,7 +58,7 @@ async function runImport(args: string[], io: Io): Promise<number> {
   const sel = normaliseSelector(required("selector", values.selector));
   if (!sel.ok) throw new UsageError(`--selector '${values.selector!.slice(0, 64)}' ${sel.reason}`);
   const keyFile = required("key", values.key);
-  const config = load(io, values.config);
+  const config = load(io, values, { keys: true });
   let pem: string;
   try {
     pem = readFileSync(keyFile, "utf8");

@@ -11,7 +11,7 @@ export const records: Command = {
   run(args, io) {
     const { values } = parse(args, { format: { type: "string", short: "f" } });
     const format = oneOf<RecordFormat>("format", values.format, RECORD_FORMATS, "table");
-    const config = load(io, values.config);
+    const config = load(io, values);
     io.out(formatRecords(desiredRecords(config, Lock.read(config.lockFile)), format));
     return 0;
   },

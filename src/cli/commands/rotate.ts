@@ -1,4 +1,5 @@
 /** `dkimctl rotate`: advance every rotated domain by its policy. */
+import { commandHint } from "../../command-hint";
 import type { Config } from "../../config/model";
 import { recordName } from "../../dkim/names";
 import { ResolverLookup } from "../../dns/resolver";
@@ -28,7 +29,7 @@ export const rotate: Command = {
     });
     if (values.resolver !== undefined && !values.verify) throw new UsageError("--resolver applies only with --verify");
     const now = parseNow(values.now);
-    const config = load(io, values.config);
+    const config = load(io, values, { keys: true });
     const rotated = config.domains.filter((d) => d.rotation).map((d) => d.name);
     const wanted = values.domain?.map((d) => domainOption("domain", d));
     for (const d of wanted ?? [])
@@ -60,7 +61,10 @@ export const rotate: Command = {
         io.out(`${r.domain}: signs with ${signing.length ? signing.join(", ") : "nothing yet"}${r.next ? `; next change due ${r.next.toISOString()}` : ""}\n`);
       }
       io.out(
-        changed ? `wrote ${config.lockFile}: commit it and deploy; after the deploy, give the signer the new export (dkimctl export)\n` : "nothing to rotate\n",
+        changed
+          ? `wrote ${config.lockFile}: commit it and deploy; ` +
+              `after the deploy, give the signer the new export (${commandHint("export --format FORMAT --out DIR", config.invocation)})\n`
+          : "nothing to rotate\n",
       );
       return 0;
     });

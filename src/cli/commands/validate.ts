@@ -11,7 +11,7 @@ export const validate: Command = {
   usage: ["  dkimctl validate [--config FILE] [--key-store DIR]"],
   async run(args, io) {
     const { values } = parse(args, {});
-    const config = load(io, values.config);
+    const config = load(io, values, { keys: true });
     const lock = Lock.read(config.lockFile);
     const records = desiredRecords(config, lock);
     // Where this machine can read the keys, the lock must hold their public halves.

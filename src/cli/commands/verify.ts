@@ -2,7 +2,6 @@
  * `dkimctl verify`: asks DNS for every desired record and reports what is
  * missing or different. Thin over src/verify/ and src/dns/; the reports are src/cli/verify-report.ts.
  */
-import { configPath, loadConfig } from "../../config/load";
 import { normaliseDomain } from "../../dkim/names";
 import { authoritativeLookup } from "../../dns/lookup";
 import { canonicalName } from "../../dns/names";
@@ -19,6 +18,7 @@ import type { Command } from "../command";
 import type { Io } from "../io";
 import { UsageError } from "../report";
 import { hostPort, oneOf, parseOptions } from "../args";
+import { load } from "../common";
 
 /** Lines for `dkimctl --help`. */
 export const VERIFY_USAGE_LINES = [
@@ -73,8 +73,7 @@ export async function verifyCommand(args: string[], io: Io, deps: VerifyDeps = {
   const nsPins = (values["ns-address"] ?? []).map(parseNsAddress);
   if (nsPins.length && !values.authoritative) throw new UsageError("--ns-address applies only with --authoritative");
 
-  const config = loadConfig(configPath(values.config));
-  for (const w of config.warnings) io.err(`warning: ${w}\n`);
+  const config = load(io, { config: values.config });
   const records = select(
     desiredRecords(config, Lock.read(config.lockFile)),
     config.domains.map((d) => d.name),

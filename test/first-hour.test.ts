@@ -1,0 +1,223 @@
+/**
+ * The first hour of a new user (issue #12): each trap seen in that trial
+ * gets one clear message at its FILE:LINE:COL, and nothing that follows from it.
+ */
+import { spawnSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseConfig } from "../src/config/load";
+import { formatProblem, InputError } from "../src/config/problems";
+import { dkimctl, dkimctlBin, tempProject } from "./support/project";
+
+/** Every problem of `text` as the CLI prints it. */
+function problems(text: string): string[] {
+  try {
+    parseConfig("domains.yaml", text);
+  } catch (e) {
+    if (e instanceof InputError) return e.problems.map(formatProblem);
+    throw e;
+  }
+  return [];
+}
+
+/** A provider's TXT value for a real key, split into 255-byte strings and quoted, as a dashboard shows it. */
+function providerTxt(): string {
+  const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const p = publicKey.export({ type: "spki", format: "der" }).toString("base64");
+  const value = `v=DKIM1; k=rsa; p=${p}`;
+  return [value.slice(0, 255), value.slice(255)].map((s) => `"${s}"`).join(" ");
+}
+
+const HEAD = `version: 1
+zones:
+  example.com: { provider: route53 }
+domains:
+`;
+
+describe("a provider's already-quoted, split TXT value", () => {
+  const txt = providerTxt();
+  const WRAP =
+    "YAML syntax error: this value is several quoted strings, as a signing provider shows a split TXT record; " +
+    `wrap the whole value in single quotes: txt: '"v=DKIM1; k=rsa; p=..." "..."' (dkimctl joins the strings)`;
+
+  test("pasted as is: one problem at the value that says to wrap it in single quotes", () => {
+    expect(problems(`${HEAD}  example.com:\n    selectors:\n      di1:\n        txt: ${txt}\n`)).toEqual([`domains.yaml:8:14: ${WRAP}`]);
+  });
+
+  test("continued on the next line, or in a flow mapping: the same one problem each", () => {
+    const [first, second] = txt.split('" "');
+    const text = `${HEAD}  example.com:\n    selectors:\n      di1:\n        txt: ${first}"\n          "${second}\n      di2: { txt: ${txt} }\n`;
+    expect(problems(text)).toEqual([`domains.yaml:8:14: ${WRAP}`, `domains.yaml:10:19: ${WRAP}`]);
+  });
+
+  test("wrapped in single quotes as the message says: valid, the strings joined", () => {
+    const config = parseConfig("domains.yaml", `${HEAD}  example.com:\n    selectors:\n      di1:\n        txt: '${txt}'\n`);
+    const source = config.domains[0].selectors[0].source;
+    expect(source.kind === "provided" && source.txt).toBe(JSON.parse(`[${txt.replace('" "', '","')}]`).join(""));
+  });
+
+  test("other syntax errors keep YAML's own message", () => {
+    expect(problems(`${HEAD}  example.com: { selectors: { s1: {} }\n`)[0]).toMatch(/^domains\.yaml:\d+:\d+: YAML syntax error: (?!this value)/);
+  });
+});
+
+describe("a typo in provider", () => {
+  test("is one problem with a did-you-mean; the domains under that zone are not 'under no zone'", () => {
+    const text = `version: 1
+zones:
+  example.com:
+    provider: route35
+domains:
+  example.com:
+    selectors:
+      s1: {}
+  mail.example.com:
+    selectors:
+      s1: {}
+  example.net:
+    selectors:
+      s1: {}
+`;
+    expect(problems(text)).toEqual([
+      "domains.yaml:4:15: zones/example.com/provider: \"route35\" is not allowed: did you mean 'route53'? (one of route53, cloudflare)",
+      // A domain under no zone at all is still reported.
+      "domains.yaml:12:3: domains/example.net: example.net is under no zone in 'zones': add the zone that holds example.net to 'zones', or fix the name",
+    ]);
+  });
+
+  test("a key algorithm typo gets a did-you-mean too", () => {
+    expect(problems(`${HEAD}  example.com:\n    selectors:\n      s1: { key: rsa-2084 }\n`)).toEqual([
+      'domains.yaml:7:18: domains/example.com/selectors/s1/key: "rsa-2084" is not allowed: ' +
+        "did you mean 'rsa-2048'? (one of rsa-1024, rsa-2048, rsa-3072, rsa-4096, ed25519)",
+    ]);
+  });
+});
+
+describe("under-indented fields of a domain", () => {
+  test("'selectors' at the level of the domain names is one problem saying to indent it under its domain", () => {
+    expect(problems(`${HEAD}  example.com:\n  selectors:\n    s1: {}\n`)).toEqual([
+      "domains.yaml:6:3: domains/selectors: 'selectors' is a field of a domain, but it is at the level of the domain names, " +
+        "so it reads as a domain named 'selectors': indent 'selectors:' and the lines under it two more spaces, under example.com",
+    ]);
+  });
+
+  test("'rotation' too, and the other problems of the file are still reported", () => {
+    expect(problems(`${HEAD}  example.com:\n  rotation: { every: 90d }\n  example.org:\n    selectors: { s1: {} }\n`)).toEqual([
+      "domains.yaml:6:3: domains/rotation: 'rotation' is a field of a domain, but it is at the level of the domain names, " +
+        "so it reads as a domain named 'rotation': indent 'rotation:' and the lines under it two more spaces, under example.com",
+      "domains.yaml:7:3: domains/example.org: example.org is under no zone in 'zones' (zones: example.com): " +
+        "add the zone that holds example.org to 'zones', or fix the name",
+    ]);
+  });
+});
+
+describe("values YAML reads otherwise than meant", () => {
+  test("a duration without a unit: add a unit, e.g. 180d", () => {
+    expect(problems(`${HEAD}  example.com:\n    rotation: { every: 180 }\n`)).toEqual([
+      "domains.yaml:6:24: domains/example.com/rotation/every: expected a duration, found the number 180: add a unit, e.g. 180d (w, d, h, m or s)",
+    ]);
+  });
+
+  test("yes and no (strings in YAML 1.2) for a boolean: use true or false, every one at once", () => {
+    expect(problems(`${HEAD}  example.com:\n    selectors:\n      s1: { testing: yes, adopt: no }\n`)).toEqual(
+      [
+        ["7:22", "testing", "yes"],
+        ["7:34", "adopt", "no"],
+      ].map(
+        ([at, field, v]) =>
+          `domains.yaml:${at}: domains/example.com/selectors/s1/${field}: expected true or false, found the string "${v}": ` +
+          "use true or false (YAML 1.2 reads yes, no, on, off as strings)",
+      ),
+    );
+  });
+});
+
+describe("export into a git work tree", () => {
+  const git = (dir: string, ...args: string[]) => spawnSync("git", ["-C", dir, ...args], { encoding: "utf8" });
+  async function keyedRepo() {
+    const p = tempProject(`${HEAD}  example.com:\n    selectors:\n      e1: { key: ed25519 }\n`);
+    expect(git(p.dir, "init", "-q").status).toBe(0);
+    writeFileSync(join(p.dir, ".gitignore"), ".dkim/\ndkim-export/\n");
+    expect((await dkimctl("keys", "--config", p.config)).code).toBe(0);
+    return p;
+  }
+
+  test("a directory git does not ignore is refused, writing nothing; --force overrides", async () => {
+    const p = await keyedRepo();
+    const out = join(p.dir, "keys-out");
+    const r = await dkimctl("export", "--format", "pem", "--out", out, "--config", p.config);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      `error: --out ${out} is inside the git work tree ${p.dir} and git does not ignore it: ` +
+        "the private keys would be one 'git add' away from a commit. " +
+        `Add 'keys-out/' to ${join(p.dir, ".gitignore")}, export outside the repository, or add --force\n`,
+    );
+    expect(existsSync(out)).toBe(false);
+    expect((await dkimctl("export", "--format", "pem", "--out", out, "--force", "--config", p.config)).code).toBe(0);
+    expect(existsSync(join(out, "example.com", "e1.pem"))).toBe(true);
+  });
+
+  test("an ignored directory (as the README's dkim-export/) is fine", async () => {
+    const p = await keyedRepo();
+    expect((await dkimctl("export", "--format", "pem", "--out", join(p.dir, "dkim-export"), "--config", p.config)).code).toBe(0);
+    expect(git(p.dir, "status", "--porcelain", "--untracked-files=all").stdout).not.toMatch(/dkim-export|\.pem/);
+  });
+});
+
+describe("keys and domains with a rotation policy; hints that repeat the options given", () => {
+  /** A project in infra/dns/ of a fresh directory, run from that directory as a user would. */
+  function nested() {
+    const p = tempProject("");
+    mkdirSync(join(p.dir, "infra", "dns"), { recursive: true });
+    writeFileSync(
+      join(p.dir, "infra", "dns", "domains.yaml"),
+      `${HEAD}  example.com:\n    selectors:\n      e1: { key: ed25519 }\n  news.example.com:\n    rotation: { every: 90d, keys: [ed25519] }\n`,
+    );
+    return p.dir;
+  }
+  const ROTATE = "'npx dkimctl rotate --config infra/dns/domains.yaml'";
+
+  test("keys names the domains that need 'dkimctl rotate', with the --config given; validate's hints repeat it too", () => {
+    const dir = nested();
+    const before = dkimctlBin(["validate", "--config", "infra/dns/domains.yaml"], { cwd: dir });
+    expect(before.err).toContain("run 'npx dkimctl keys --config infra/dns/domains.yaml' and commit infra/dns/dkim.lock.yaml");
+    const keys = dkimctlBin(["keys", "--config", "infra/dns/domains.yaml"], { cwd: dir });
+    expect(keys.code).toBe(0);
+    const WAITING =
+      "news.example.com has a rotation policy and no key yet; 'keys' does not make their keys: " +
+      `run ${ROTATE} to make the first ones, then commit infra/dns/dkim.lock.yaml\n`;
+    expect(keys.out).toMatch(new RegExp(`generated ed25519 key for example.com/e1 .*\\n.*\\n${WAITING.replace(/[.*'()[\]]/g, "\\$&")}$`));
+    const again = dkimctlBin(["keys", "--config", "infra/dns/domains.yaml"], { cwd: dir });
+    expect(again.out).toBe(`every generated selector has a key\n${WAITING}`);
+    const after = dkimctlBin(["validate", "--config", "infra/dns/domains.yaml"], { cwd: dir });
+    expect(after.err).toContain(`has a rotation policy but no keys in infra/dns/dkim.lock.yaml yet: run ${ROTATE} and commit`);
+    expect(dkimctlBin(["rotate", "--config", "infra/dns/domains.yaml"], { cwd: dir }).code).toBe(0);
+    expect(dkimctlBin(["keys", "--config", "infra/dns/domains.yaml"], { cwd: dir }).out).toBe("every generated selector has a key; nothing to do\n");
+  });
+
+  test("every command says on stderr which config and key store it read; stdout keeps its format", () => {
+    const dir = nested();
+    const keys = dkimctlBin(["keys", "--config", "infra/dns/domains.yaml"], { cwd: dir });
+    expect(keys.err).toBe("config: infra/dns/domains.yaml · keys: local infra/dns/.dkim/keys\n");
+    expect(dkimctlBin(["rotate", "--config", "infra/dns/domains.yaml"], { cwd: dir }).err).toBe(
+      "config: infra/dns/domains.yaml · keys: local infra/dns/.dkim/keys\n",
+    );
+    const records = dkimctlBin(["records", "--format", "json", "--config", "infra/dns/domains.yaml"], { cwd: dir });
+    expect(records.err).toBe("config: infra/dns/domains.yaml\n");
+    expect(JSON.parse(records.out).map((r: { name: string }) => r.name)).toHaveLength(2);
+  });
+});
+
+describe("mistyped commands and options", () => {
+  test.each([
+    [["rotat"], "error: unknown command 'rotat': did you mean 'rotate'?"],
+    [["export", "--forse"], "error: unknown option '--forse': did you mean '--force'?"],
+    [["keys", "--confg", "x.yaml"], "error: unknown option '--confg': did you mean '--config'?"],
+    [["records", "--banana"], "error: unknown option '--banana'"],
+  ])("dkimctl %j gets a did-you-mean", async (argv, message) => {
+    const r = await dkimctl(...argv);
+    expect(r.code).toBe(2);
+    expect(r.err.split("\n")[0]).toBe(message);
+  });
+});
