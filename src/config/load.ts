@@ -16,6 +16,9 @@ import { capText, excerpt, excerptValue } from "../redact";
 import { configSchema, knownFields, type ProviderName, PROVIDERS } from "./schema";
 import { isMapping, type PathKey, YamlSource } from "./yaml-source";
 import { keyStoreSpec } from "./key-store";
+import { type DmarcDefaults, defaultDmarc, domainDmarc } from "./dmarc";
+import { spfRequirement } from "./spf";
+import { parkedProblems } from "./parked";
 
 export const DEFAULT_TTL = 3600;
 export const DEFAULT_KEY: KeyAlgorithm = "rsa-2048";
@@ -72,6 +75,8 @@ interface Context {
   readonly zones: readonly Zone[];
   /** Providers whose TTL rules defaults.ttl breaks where it applies. */
   readonly defaultTtlUsers: Set<ProviderName>;
+  /** defaults.dmarc, checked once. */
+  readonly dmarcDefaults?: DmarcDefaults;
 }
 
 function validateSource(source: YamlSource): Config {
@@ -112,6 +117,7 @@ function validateSource(source: YamlSource): Config {
     defaultKey: (typeof defaults.key === "string" ? defaults.key : DEFAULT_KEY) as KeyAlgorithm,
     zones: validateZones(isObj(data.zones) ? data.zones : {}, at, warn),
     defaultTtlUsers: new Set(),
+    dmarcDefaults: defaultDmarc(defaults, at, warn),
   };
   const domains = validateDomains(isObj(data.domains) ? data.domains : {}, ctx);
   for (const provider of ctx.defaultTtlUsers) {
@@ -224,7 +230,14 @@ function validateDomains(raw: Obj, ctx: Context): Domain[] {
     }
     const selectorsRaw = isObj(value) && isObj(value.selectors) ? value.selectors : {};
     const rotation = rotationPolicy(value, ctx.defaults, ctx.defaultKey, path, ctx.at);
+    // A parked domain, or one that publishes only its own DMARC record (an organizational domain whose subdomains send), needs no selectors.
+    const mailOnly = isObj(value) && (value.parked === true || isObj(value.dmarc));
+    parkedProblems(value, path, ctx.at);
+    const dmarc = domainDmarc(value, path, zone && zone.provider === "route53", ctx.dmarcDefaults, ctx.at, ctx.warn);
+    const spf = spfRequirement(isObj(value) ? value.spf : undefined, [...path, "spf"], ctx.at);
+    if (dmarc.dmarc && zone && ttlProblem(zone.provider, ctx.defaultTtl)) ctx.defaultTtlUsers.add(zone.provider);
     if (
+      !mailOnly &&
       Object.keys(selectorsRaw).length === 0 &&
       !wantsRotation(value, ctx.defaults) &&
       (value === null || (isObj(value) && (value.selectors === undefined || isObj(value.selectors))))
@@ -246,6 +259,8 @@ function validateDomains(raw: Obj, ctx: Context): Domain[] {
       selectors: selectors.sort((a, b) => a.name.localeCompare(b.name)),
       ...(rotation ? { rotation } : {}),
       ttl: ctx.defaultTtl,
+      ...dmarc,
+      ...(spf && !dmarc.parked ? { spf } : {}),
       position: positionOf(ctx.source, path),
     });
   }
@@ -312,7 +327,7 @@ function validateSelectors(raw: Obj, domainPath: PathKey[], domain: string | und
 /** Whether a domain is meant to rotate (whether or not its policy is valid). */
 function wantsRotation(raw: unknown, defaults: Obj): boolean {
   const own = isObj(raw) && isObj(raw.rotation);
-  const noSelectors = raw === null || (isObj(raw) && raw.selectors === undefined);
+  const noSelectors = raw === null || (isObj(raw) && raw.selectors === undefined && raw.parked !== true && !isObj(raw.dmarc));
   return own || (isObj(defaults.rotation) && noSelectors);
 }
 
@@ -498,7 +513,17 @@ function zodProblems(source: YamlSource, issue: z.core.$ZodIssue): Problem[] {
     case "invalid_value": {
       const allowed = issue.values.map((v) => String(v)).join(", ");
       if (input === undefined) return [source.problem(path, `'${path[path.length - 1]}' is missing: add it (one of ${allowed})`, "key")];
-      return [source.problem(path, `${excerptValue(input)} is not allowed: use one of ${allowed}`)];
+      const guess = typeof input === "string" ? didYouMean(input, issue.values.map(String)) : undefined;
+      return [source.problem(path, `${excerptValue(input)} is not allowed: ${guess ? `did you mean '${guess}'? ` : ""}use one of ${allowed}`)];
+    }
+    case "invalid_union": {
+      // `false | {...}`: a mapping's own problems, else what would do.
+      const branch = issue.errors.find((errs) => !errs.some((e) => e.path.length === 0 && (e.code === "invalid_type" || e.code === "invalid_value")));
+      if (branch) return branch.flatMap((e) => zodProblems(source, { ...e, path: [...path, ...e.path] } as z.core.$ZodIssue));
+      const wanted = issue.errors
+        .flat()
+        .map((e) => (e.code === "invalid_value" ? e.values.map(String).join(" or ") : e.code === "invalid_type" ? expectedName(e.expected) : ""));
+      return [source.problem(path, `expected ${wanted.filter(Boolean).join(" or ")}, found ${describe(input)}`)];
     }
     case "too_small":
       return [
