@@ -8,10 +8,13 @@ export interface ExistingDkimRecordsProps {
   readonly zoneId: string;
   /** The AWS provider that reads the listing. @default the stack's AWS provider without an alias */
   readonly provider?: TerraformProvider;
+  /** List the zone's `_dmarc` records too (the zone has DMARC records). @default false */
+  readonly dmarc?: boolean;
 }
 
 /**
- * Lists the zone's `_domainkey` records at plan time, so that the plan
+ * Lists the zone's `_domainkey` records (and `_dmarc` records, where the
+ * zone has DMARC records) at plan time, so that the plan
  * (terraform show -json) carries what is already in the zone and
  * `dkimctl check-plan` can refuse to create over a record this stack did
  * not make, with the way to adopt it. Route53 itself refuses such a CREATE
@@ -23,7 +26,7 @@ export class ExistingDkimRecords extends Construct {
     super(scope, id);
     new DataAwsRoute53Records(this, "existing", {
       zoneId: props.zoneId,
-      nameRegex: "_domainkey",
+      nameRegex: props.dmarc ? "_domainkey|^_dmarc\\." : "_domainkey",
       ...(props.provider ? { provider: props.provider } : {}),
     }).overrideLogicalId(EXISTING_RECORDS_ID);
   }

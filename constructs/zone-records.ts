@@ -35,7 +35,8 @@ export function addZoneRecords(scope: Construct, props: ZoneRecordsProps): void 
   const configured = props.zoneId ?? zone.zoneId;
   if (zone.provider === "route53") {
     const zoneId = configured ?? new DataAwsRoute53Zone(scope, "zone", { name: zone.name, privateZone: false, ...by }).zoneId;
-    new ExistingDkimRecords(scope, "existing", { zoneId, ...by });
+    const dmarc = records.some((r) => r.kind === "dmarc") ? { dmarc: true } : {};
+    new ExistingDkimRecords(scope, "existing", { zoneId, ...dmarc, ...by });
     new Route53DkimRecords(scope, "records", { zoneId, records, ...by });
   } else {
     const zoneId = configured ?? new DataCloudflareZone(scope, "zone", { filter: { name: zone.name }, ...by }).zoneId;

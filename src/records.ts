@@ -8,12 +8,19 @@ import type { ProviderName } from "./config/schema";
 import { keyType } from "./dkim/keys";
 import { recordName } from "./dkim/names";
 import { keyRecordValue } from "./dkim/record";
+import { dmarcRecordName, dmarcRecordValue } from "./dmarc/record";
 import { splitTxt } from "./dkim/txt";
 import type { Lock } from "./keys/lock";
 import { isPublished, isRevoked } from "./lifecycle";
 import { commandHint } from "./command-hint";
 
+/** `*`: the DKIM null record of a parked domain, `*._domainkey.<domain> TXT "v=DKIM1; p="`. */
+export const NULL_SELECTOR = "*";
+export const NULL_KEY_RECORD = "v=DKIM1; p=";
+
 export interface DesiredRecord {
+  /** A DKIM key record (or a parked domain's DKIM null record), or the domain's DMARC record at `_dmarc.<domain>`. */
+  readonly kind: "dkim" | "dmarc";
   /** The zone the record is written into. */
   readonly zone: string;
   readonly provider: ProviderName;
@@ -21,8 +28,9 @@ export interface DesiredRecord {
   readonly zoneId?: string;
   /** Sender domain (d=). */
   readonly domain: string;
-  readonly selector: string;
-  /** FQDN, no trailing dot: `<selector>._domainkey.<domain>`. */
+  /** DKIM: the selector (`*` for a parked domain's null record). DMARC: absent. */
+  readonly selector?: string;
+  /** FQDN, no trailing dot: `<selector>._domainkey.<domain>`, or `_dmarc.<domain>`. */
   readonly name: string;
   readonly type: "TXT" | "CNAME";
   readonly ttl: number;
@@ -48,15 +56,27 @@ export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
   const origins = new Map<DesiredRecord, Omit<Problem, "message">>();
   for (const domain of config.domains) {
     const zone = zones.get(domain.zone)!;
-    const base = (selector: string, ttl: number) => ({
+    const where = {
       zone: zone.name,
       provider: zone.provider,
       ...(zone.zoneId !== undefined ? { zoneId: zone.zoneId } : {}),
       domain: domain.name,
-      selector,
-      name: recordName(selector, domain.name),
-      ttl,
-    });
+    };
+    const base = (selector: string, ttl: number) => ({ kind: "dkim" as const, ...where, selector, name: recordName(selector, domain.name), ttl });
+    const add = (record: DesiredRecord) => {
+      records.push(record);
+      origins.set(record, { ...domain.position, path: `domains/${domain.name}` });
+    };
+    if (domain.dmarc) {
+      const value = dmarcRecordValue(domain.dmarc);
+      const adopt = domain.adoptDmarc ? { adopt: true } : {};
+      add({ kind: "dmarc", ...where, name: dmarcRecordName(domain.name), type: "TXT", ttl: domain.ttl, value, strings: splitTxt(value), ...adopt });
+    }
+    if (domain.parked) {
+      // A DKIM null record: every selector of the domain has no key (RFC 6376 3.6.1, M3AAWG parked domains).
+      const value = NULL_KEY_RECORD;
+      add({ ...base(NULL_SELECTOR, domain.ttl), type: "TXT", value, strings: splitTxt(value) });
+    }
     if (domain.rotation) {
       const rotated = lock.rotated(domain.name);
       if (rotated.length === 0)

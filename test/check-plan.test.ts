@@ -103,10 +103,11 @@ test("records and resources that domains.yaml does not produce are refused", () 
       ),
     ),
   ).toEqual([
-    "error www.example.org: www.example.org is not a DKIM selector record (<selector>._domainkey.<domain>): it is not derived from domains.yaml",
+    "error www.example.org: www.example.org is not a DKIM selector record (<selector>._domainkey.<domain>) or a DMARC record (_dmarc.<domain>): " +
+      "it is not derived from domains.yaml",
     "error x1._domainkey.example.org: the plan creates x1._domainkey.example.org, which domains.yaml and the lock do not produce: " +
       "run 'npx dkimctl records' to see what they do",
-    "error cloudflare_zone.z: the plan deletes a cloudflare_zone, which dkimctl does not make: only DKIM records belong in these stacks",
+    "error cloudflare_zone.z: the plan deletes a cloudflare_zone, which dkimctl does not make: only DKIM and DMARC records belong in these stacks",
   ]);
 });
 

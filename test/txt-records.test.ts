@@ -91,7 +91,7 @@ describe("desired records across key types and providers", () => {
           const records = desiredRecords(config, lock);
           expect(records).toHaveLength(specs.length);
           for (const r of records) {
-            const i = Number(r.selector.slice(1));
+            const i = Number(r.selector!.slice(1));
             const spec = specs[i];
             expect(r.name).toBe(`s${i}._domainkey.d${i}.${spec.provider}.test`);
             expect(r.value).toBe(keyRecordValue(keyType(spec.algorithm), PAIRS[spec.algorithm].publicKey, { testing: spec.testing }));

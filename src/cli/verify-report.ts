@@ -22,7 +22,9 @@ export interface CheckJson {
   type: "TXT" | "CNAME";
   zone: string;
   domain: string;
-  selector: string;
+  /** DKIM records only. */
+  selector?: string;
+  kind: "dkim" | "dmarc";
   status: Status;
   /** TXT: the logical value; CNAME: the target. */
   expected: string;
@@ -50,7 +52,8 @@ export function checkJson(c: Check): CheckJson {
     type: r.type,
     zone: r.zone,
     domain: r.domain,
-    selector: r.selector,
+    ...(r.selector !== undefined ? { selector: r.selector } : {}),
+    kind: r.kind,
     status: c.status,
     expected: r.value,
     ...foundJson(r.type, c.found),

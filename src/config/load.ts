@@ -16,6 +16,9 @@ import { capText, excerpt, excerptValue } from "../redact";
 import { configSchema, knownFields, type ProviderName, PROVIDERS } from "./schema";
 import { isMapping, type PathKey, YamlSource } from "./yaml-source";
 import { keyStoreSpec } from "./key-store";
+import { type DmarcDefaults, defaultDmarc, domainDmarc } from "./dmarc";
+import { spfRequirement } from "./spf";
+import { parkedProblems } from "./parked";
 
 export const DEFAULT_TTL = 3600;
 export const DEFAULT_KEY: KeyAlgorithm = "rsa-2048";
@@ -74,6 +77,8 @@ interface Context {
   readonly unusableZones: readonly string[];
   /** Providers whose TTL rules defaults.ttl breaks where it applies. */
   readonly defaultTtlUsers: Set<ProviderName>;
+  /** defaults.dmarc, checked once. */
+  readonly dmarcDefaults?: DmarcDefaults;
 }
 
 function validateSource(source: YamlSource): Config {
@@ -119,6 +124,7 @@ function validateSource(source: YamlSource): Config {
     zones: validateZones(rawZones, at, warn),
     unusableZones: unusableZones(rawZones),
     defaultTtlUsers: new Set(),
+    dmarcDefaults: defaultDmarc(defaults, at, warn),
   };
   const domains = validateDomains(isObj(data.domains) ? data.domains : {}, ctx);
   for (const provider of ctx.defaultTtlUsers) {
@@ -254,7 +260,14 @@ function validateDomains(raw: Obj, ctx: Context): Domain[] {
     }
     const selectorsRaw = isObj(value) && isObj(value.selectors) ? value.selectors : {};
     const rotation = rotationPolicy(value, ctx.defaults, ctx.defaultKey, path, ctx.at);
+    // A parked domain, or one that publishes only its own DMARC record (an organizational domain whose subdomains send), needs no selectors.
+    const mailOnly = isObj(value) && (value.parked === true || isObj(value.dmarc));
+    parkedProblems(value, path, ctx.at);
+    const dmarc = domainDmarc(value, path, zone && zone.provider === "route53", ctx.dmarcDefaults, ctx.at, ctx.warn);
+    const spf = spfRequirement(isObj(value) ? value.spf : undefined, [...path, "spf"], ctx.at);
+    if (dmarc.dmarc && zone && ttlProblem(zone.provider, ctx.defaultTtl)) ctx.defaultTtlUsers.add(zone.provider);
     if (
+      !mailOnly &&
       Object.keys(selectorsRaw).length === 0 &&
       !wantsRotation(value, ctx.defaults) &&
       !(value === null && indentedUnder(i)) &&
@@ -277,6 +290,8 @@ function validateDomains(raw: Obj, ctx: Context): Domain[] {
       selectors: selectors.sort((a, b) => a.name.localeCompare(b.name)),
       ...(rotation ? { rotation } : {}),
       ttl: ctx.defaultTtl,
+      ...dmarc,
+      ...(spf && !dmarc.parked ? { spf } : {}),
       position: positionOf(ctx.source, path),
     });
   }
@@ -343,7 +358,7 @@ function validateSelectors(raw: Obj, domainPath: PathKey[], domain: string | und
 /** Whether a domain is meant to rotate (whether or not its policy is valid). */
 function wantsRotation(raw: unknown, defaults: Obj): boolean {
   const own = isObj(raw) && isObj(raw.rotation);
-  const noSelectors = raw === null || (isObj(raw) && raw.selectors === undefined);
+  const noSelectors = raw === null || (isObj(raw) && raw.selectors === undefined && raw.parked !== true && !isObj(raw.dmarc));
   return own || (isObj(defaults.rotation) && noSelectors);
 }
 
@@ -542,6 +557,15 @@ function zodProblems(source: YamlSource, issue: z.core.$ZodIssue): Problem[] {
       return [
         source.problem(path, `${excerptValue(input)} is not allowed: ${guess ? `did you mean '${guess}'? (one of ${allowed})` : `use one of ${allowed}`}`),
       ];
+    }
+    case "invalid_union": {
+      // `false | {...}`: a mapping's own problems, else what would do.
+      const branch = issue.errors.find((errs) => !errs.some((e) => e.path.length === 0 && (e.code === "invalid_type" || e.code === "invalid_value")));
+      if (branch) return branch.flatMap((e) => zodProblems(source, { ...e, path: [...path, ...e.path] } as z.core.$ZodIssue));
+      const wanted = issue.errors
+        .flat()
+        .map((e) => (e.code === "invalid_value" ? e.values.map(String).join(" or ") : e.code === "invalid_type" ? expectedName(e.expected) : ""));
+      return [source.problem(path, `expected ${wanted.filter(Boolean).join(" or ")}, found ${describe(input)}`)];
     }
     case "too_small":
       return [

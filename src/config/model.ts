@@ -1,5 +1,7 @@
 /** The validated, normalised configuration that the rest of dkimctl reads. */
 import type { KeyAlgorithm } from "../dkim/keys";
+import type { DmarcPolicy } from "../dmarc/policy";
+import type { SpfRequirement } from "../spf/requirement";
 import type { ProviderName } from "./schema";
 import type { RotationPolicy } from "./rotation-policy";
 
@@ -43,8 +45,20 @@ export interface Domain {
   readonly selectors: readonly Selector[];
   /** Present when dkimctl rotates the domain's keys; its selectors then live in the lock. */
   readonly rotation?: RotationPolicy;
-  /** TTL of the records of rotated selectors. */
+  /** TTL of the records of rotated selectors, and of the DMARC and DKIM null records. */
   readonly ttl: number;
+  /**
+   * The effective DMARC policy published at `_dmarc.<domain>` (defaults.dmarc
+   * merged with the domain's own); absent when none is published there. A
+   * parked domain's is p=reject, sp=reject.
+   */
+  readonly dmarc?: DmarcPolicy;
+  /** Take over a `_dmarc` record that already exists in the zone (Route53). */
+  readonly adoptDmarc?: boolean;
+  /** Sends no mail: DMARC p=reject and a DKIM null record `*._domainkey` (empty p=) are published; no selectors. */
+  readonly parked: boolean;
+  /** What the domain's SPF record must authorise (checked by verify, never published). */
+  readonly spf?: SpfRequirement;
   /** Where the domain is declared, for later messages. */
   readonly position: Position;
 }

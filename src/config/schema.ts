@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { KEY_ALGORITHMS } from "../dkim/keys";
 import { DURATION_PATTERN } from "../duration";
+import { DMARC_ALIGNMENTS, DMARC_POLICIES } from "../dmarc/policy";
 
 export const PROVIDERS = ["route53", "cloudflare"] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
@@ -43,8 +44,46 @@ export const rotationSchema = z
   })
   .describe("Key rotation policy: dkimctl names, creates and retires this domain's selectors in the lock (dkimctl rotate).");
 
+const disposition = z.enum(DMARC_POLICIES);
+const alignment = z.enum(DMARC_ALIGNMENTS);
+const reportUris = z.array(z.string()).describe("mailto: URIs, each with an optional !size (e.g. mailto:dmarc@example.com!10m).");
+
+/** A DMARC policy as domains.yaml writes it (defaults.dmarc, and each domain's, merged field by field). */
+export const dmarcSchema = z
+  .strictObject({
+    policy: disposition.optional().describe("p=: what receivers do with mail that fails DMARC."),
+    subdomainPolicy: disposition.optional().describe("sp=: the policy of subdomains without their own record. @default policy"),
+    nonexistentPolicy: disposition.optional().describe("np= (DMARCbis): the policy of subdomains that do not exist. @default subdomainPolicy"),
+    adkim: alignment.optional().describe("adkim=: DKIM alignment. @default 'relaxed'"),
+    aspf: alignment.optional().describe("aspf=: SPF alignment. @default 'relaxed'"),
+    rua: reportUris.optional().describe("rua=: where aggregate reports go (mailto: URIs, optional !size)."),
+    ruf: reportUris.optional().describe("ruf=: where failure reports go (mailto: URIs, optional !size)."),
+    failureOptions: z.string().optional().describe("fo=: when failure reports are sent: 0, 1, d, s, colon-separated (e.g. '1:d')."),
+    testing: z.boolean().optional().describe("t=y (DMARCbis): testing; receivers apply the next weaker policy."),
+    pct: z.int().min(0).max(100).optional().describe("pct= (RFC 7489; removed by DMARCbis: accepted with a warning)."),
+  })
+  .describe("The DMARC record published at _dmarc.<domain> (RFC 7489, DMARCbis).");
+
+export const domainDmarcSchema = dmarcSchema
+  .extend({ adopt: z.boolean().optional().describe("Take over a _dmarc record that already exists in the zone (Route53).") })
+  .describe("This domain's DMARC record: fields override defaults.dmarc one by one.");
+
+export const spfSchema = z
+  .strictObject({
+    include: z.array(z.string()).optional().describe("Domains the SPF record must reach through include: (directly or nested)."),
+    ip4: z.array(z.string()).optional().describe("IPv4 addresses or CIDR ranges the SPF record must authorise."),
+    ip6: z.array(z.string()).optional().describe("IPv6 addresses or CIDR ranges the SPF record must authorise."),
+  })
+  .describe("What the domain's SPF record must authorise: checked by dkimctl verify, never published (the apex TXT set is shared).");
+
 export const domainSchema = z
   .strictObject({
+    dmarc: z
+      .union([z.literal(false), domainDmarcSchema])
+      .optional()
+      .describe("This domain's DMARC record (merged over defaults.dmarc), or false to publish none here (e.g. a subdomain that inherits sp=)."),
+    spf: spfSchema.optional(),
+    parked: z.boolean().optional().describe("The domain sends no mail: publish DMARC p=reject and a DKIM null record (*._domainkey, empty p=)."),
     rotation: rotationSchema.optional().describe("Rotate this domain's keys (fields default to defaults.rotation)."),
     selectors: z.record(z.string(), selectorSchema.nullable()).optional().describe("Selectors of this sender domain, keyed by name."),
   })
@@ -108,6 +147,7 @@ export const configSchema = z
         ttl: ttl.optional().describe("@default 3600"),
         key: keyAlgorithm.optional().describe("@default 'rsa-2048'"),
         rotation: rotationSchema.optional().describe("Rotation policy of domains that declare no selectors (or set rotation)."),
+        dmarc: dmarcSchema.optional().describe("The DMARC record of every domain, unless the domain says otherwise."),
       })
       .optional(),
     backend: z
@@ -147,5 +187,7 @@ export function knownFields(path: readonly (string | number)[]): string[] {
 
 function unwrap(schema: z.ZodType): z.ZodType {
   while (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) schema = schema.unwrap() as z.ZodType;
+  // A union of a literal and a mapping (dmarc: false | {...}): the mapping's fields.
+  if (schema instanceof z.ZodUnion) return (schema.options as z.ZodType[]).find((o) => o instanceof z.ZodObject) ?? schema;
   return schema;
 }

@@ -22,6 +22,7 @@ import { type DesiredRecord, desiredRecords } from "../records";
 import { isInUse } from "../lifecycle";
 import { EXISTING_RECORDS_ADDRESS } from "../logical-id";
 import { canonicalName } from "../dns/names";
+import { dmarcJudge, isDmarcName } from "./dmarc-changes";
 
 /** Resource types dkimctl creates. */
 const RECORD_TYPES = ["aws_route53_record", "cloudflare_dns_record"] as const;
@@ -129,6 +130,8 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
     if (c.before && key) keysBefore.set(c.before.name, (keysBefore.get(c.before.name) ?? new Set()).add(key));
   }
 
+  const dmarc = dmarcJudge(desired, existing, { error, warn });
+
   /** The selector a record name belongs to, with what the lock and domains.yaml say of it. */
   const selectorOf = (name: string) => {
     const match = SELECTOR_NAME.exec(name);
@@ -140,10 +143,15 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
     return { selector, domain, entry, inUse, what: entry?.state ?? "active", wanted: desired.get(name) };
   };
   const notDkim = (c: Change, name: string) =>
-    error(c.address, name, `${name} is not a DKIM selector record (<selector>._domainkey.<domain>): it is not derived from domains.yaml`);
+    error(
+      c.address,
+      name,
+      `${name} is not a DKIM selector record (<selector>._domainkey.<domain>) or a DMARC record (_dmarc.<domain>): it is not derived from domains.yaml`,
+    );
 
   /** The before side leaves DNS: `why` says what the resource does instead, if anything. */
   const judgeDelete = (c: Change, rec: PlanRecord, why?: string) => {
+    if (isDmarcName(rec.name)) return dmarc.deleted(c.address, rec, why);
     const s = selectorOf(rec.name);
     if (!s) return notDkim(c, rec.name);
     const instead = why ? ` (${why})` : "";
@@ -167,6 +175,7 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   /** The before side is recreated under the same name and zone. */
   const judgeReplace = (c: Change, rec: PlanRecord) => {
+    if (isDmarcName(rec.name)) return dmarc.replaced(c.address, rec);
     const s = selectorOf(rec.name);
     if (!s) return notDkim(c, rec.name);
     if (s.inUse)
@@ -181,6 +190,7 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   /** The before side stays in DNS but leaves Terraform's management. */
   const judgeForget = (c: Change, rec: PlanRecord) => {
+    if (isDmarcName(rec.name)) return dmarc.forgotten(c.address, rec);
     const s = selectorOf(rec.name);
     if (!s) return notDkim(c, rec.name);
     const state = s.entry?.state;
@@ -201,8 +211,12 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
       );
   };
 
-  /** The after side gets published: it must be exactly a desired record. */
-  const judgeAfter = (c: Change, rec: PlanRecord) => {
+  /** The after side gets published: it must be exactly a desired record; `before` is the same record set's old side. */
+  const judgeAfter = (c: Change, rec: PlanRecord, before?: PlanRecord) => {
+    if (isDmarcName(rec.name)) {
+      if (dmarc.published(c.address, c.kind === "create", c.actions, rec, before)) sameTtlAndZone(c, rec, desired.get(rec.name)!);
+      return;
+    }
     const s = selectorOf(rec.name);
     if (!s) return notDkim(c, rec.name);
     const { selector, domain, entry, wanted } = s;
@@ -253,6 +267,10 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
           `where domains.yaml and the lock give ${wanted.type} '${excerpt(abbreviate(wanted.value), 80)}': ` +
           "re-run 'cdktf synth' from this commit and plan again",
       );
+    sameTtlAndZone(c, rec, wanted);
+  };
+
+  const sameTtlAndZone = (c: Change, rec: PlanRecord, wanted: DesiredRecord) => {
     if (rec.ttl !== wanted.ttl) error(c.address, rec.name, `the plan sets TTL ${rec.ttl ?? "(unknown)"} on ${rec.name} where domains.yaml gives ${wanted.ttl}`);
     if (wanted.zoneId !== undefined && rec.zoneId !== wanted.zoneId)
       error(
@@ -267,7 +285,11 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
     const { before, after } = c;
     if (c.kind === "no-op" || c.kind === "read") continue;
     if (!(RECORD_TYPES as readonly string[]).includes(c.type)) {
-      error(c.address, undefined, `the plan ${c.actions}s a ${excerpt(c.type, 60)}, which dkimctl does not make: only DKIM records belong in these stacks`);
+      error(
+        c.address,
+        undefined,
+        `the plan ${c.actions}s a ${excerpt(c.type, 60)}, which dkimctl does not make: only DKIM and DMARC records belong in these stacks`,
+      );
       continue;
     }
     // Same record set: the name, and the zone where both sides know it.
@@ -285,7 +307,7 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
         judgeDelete(c, before, instead); // an update or replace that renames or moves the record
       else if (c.kind === "replace") judgeReplace(c, before);
     }
-    if (after) judgeAfter(c, after);
+    if (after) judgeAfter(c, after, same ? before : undefined);
   }
   return findings;
 }
@@ -406,7 +428,8 @@ function existingNames(plan: Record<string, unknown>, bad: (address: string, mes
     for (const r of list(module.resources, "root_module.resources")) {
       if (!isObject(r) || r.address !== EXISTING_RECORDS_ADDRESS) continue;
       const sets = list(isObject(r.values) ? r.values.resource_record_sets : undefined, `${EXISTING_RECORDS_ADDRESS} resource_record_sets`);
-      for (const set of sets) if (isObject(set) && typeof set.name === "string") names.add(canonicalName(set.name));
+      // Route53 lists a wildcard label as `\052`.
+      for (const set of sets) if (isObject(set) && typeof set.name === "string") names.add(canonicalName(set.name.replace(/^\\052\./, "*.")));
     }
     for (const child of list(module.child_modules, "child_modules")) visit(child, depth + 1);
   };

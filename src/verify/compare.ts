@@ -5,6 +5,7 @@
 import type { LookupResult } from "../dns/lookup";
 import { canonicalName } from "../dns/names";
 import type { DesiredRecord } from "../records";
+import { dispositionsOf } from "../dmarc/record";
 
 export type Status = "ok" | "missing" | "different" | "duplicate" | "error";
 
@@ -56,7 +57,7 @@ function compareTxt(record: DesiredRecord, values: string[][]): Finding {
       status: "duplicate",
       found,
       detail:
-        `${count(values.length, "TXT record")} at the name; a DKIM verifier needs exactly one (RFC 6376 3.6.2.2); ` +
+        `${count(values.length, "TXT record")} at the name; ${ONE_RECORD[record.kind]}; ` +
         (matching ? "one of them is the expected record" : "none of them is the expected record"),
     };
   }
@@ -71,7 +72,21 @@ function compareTxt(record: DesiredRecord, values: string[][]): Finding {
         `dkimctl writes ${record.strings.length} of ${byteLengths(record.strings).join(", ")}`;
     return { status: "ok", found, detail };
   }
-  return { status: "different", found, detail: describeTxtDifference(record.value, joined) };
+  const detail = record.kind === "dmarc" ? describeDmarcDifference(record.value, joined) : describeTxtDifference(record.value, joined);
+  return { status: "different", found, detail };
+}
+
+const ONE_RECORD: Record<DesiredRecord["kind"], string> = {
+  dkim: "a DKIM verifier needs exactly one (RFC 6376 3.6.2.2)",
+  dmarc: "a DMARC receiver needs exactly one and ignores them all otherwise (RFC 7489 6.6.3)",
+};
+
+/** A short reason why a published DMARC record is not the expected one (the deeper DMARC checks are verify's own). */
+function describeDmarcDifference(expected: string, found: string): string {
+  const [e, f] = [dispositionsOf(expected), dispositionsOf(found)];
+  if (!f) return "the published value is not a DMARC record (v=DMARC1 first, then p=)";
+  const policies = e && (e.p !== f.p || e.sp !== f.sp) ? `: published p=${f.p}, sp=${f.sp}; domains.yaml gives p=${e.p}, sp=${e.sp}` : " (other tags)";
+  return `the published DMARC record differs from the one domains.yaml gives${policies}`;
 }
 
 const pTag = (value: string) => /(?:^|;)\s*p\s*=([^;]*)/.exec(value)?.[1].replace(/\s+/g, "");

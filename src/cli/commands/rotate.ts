@@ -81,7 +81,7 @@ function parseNow(text: string | undefined): Date {
 
 /** Names of pending selectors whose record DNS already serves exactly (rotate --verify). */
 async function pendingSeenInDns(config: Config, lock: Lock, resolver: string | undefined, io: Io): Promise<Set<string>> {
-  const pending = desiredRecords(config, lock).filter((r) => lock.get(r.domain, r.selector)?.state === "pending");
+  const pending = desiredRecords(config, lock).filter((r) => r.selector !== undefined && lock.get(r.domain, r.selector)?.state === "pending");
   if (pending.length === 0) return new Set();
   const spec = resolver === undefined ? undefined : hostPort("resolver", resolver);
   const lookup = new ResolverLookup(spec ? [{ host: await addressOf(spec.host), port: spec.port }] : []);
