@@ -51,7 +51,7 @@ test("every bad dmarc field, at its line and column", () => {
     "13:73 domains/example.com/dmarc/rua/3: the report URI 'mailto:a,b@y.com' has the address part 'a,b', " +
       "which is not a plain mailbox name (no spaces, ',', ';' or '!')",
     "15:23 domains/example.com/dmarc/failureOptions: failureOptions '1:x' is not fo=: give 0, 1, d or s, several separated by ':' (e.g. '1:d')",
-    '16:16 domains/example.com/dmarc/testing: expected a boolean, found the string "yes"',
+    '16:16 domains/example.com/dmarc/testing: expected true or false, found the string "yes": use true or false (YAML 1.2 reads yes, no, on, off as strings)',
     "17:12 domains/example.com/dmarc/pct: 101 is too large: the maximum is 100",
     "18:7 domains/example.com/dmarc/polcy: unknown field 'polcy': did you mean 'policy'?",
   ]);
