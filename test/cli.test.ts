@@ -238,7 +238,7 @@ describe("dkimctl records", () => {
       "imp._domainkey.example.org",
       "s1._domainkey.example.org",
     ]);
-    expect(Object.keys(records[0])).toEqual(["zone", "provider", "name", "type", "ttl", "value", "strings"]);
+    expect(Object.keys(records[0])).toEqual(["zone", "provider", "name", "type", "ttl", "value", "strings", "kind"]);
     expect(records[3]).toEqual({
       zone: "example.org",
       provider: "cloudflare",
@@ -247,6 +247,7 @@ describe("dkimctl records", () => {
       ttl: 3600,
       value: "s1.domainkey.u1234.wl.sendgrid.net",
       strings: [],
+      kind: "dkim",
     });
     expect(records[1].strings.join("")).toBe(records[1].value);
   });

@@ -89,7 +89,8 @@ test("weakening sp= alone, or replacing the record with one that is no DMARC pol
 test("deleting a DMARC record domains.yaml still publishes is refused; one it no longer publishes is a warning", () => {
   expect(check(plan(change("d", ["delete"], cf("_dmarc.example.org", REJECT), null)))).toEqual([
     "error _dmarc.example.org: the plan deletes the DMARC record of example.org, which domains.yaml still publishes: " +
-      "receivers then apply the organizational domain's record (its sp=), or no DMARC policy at all. Change the record in place (the zone and name must not change)",
+      "receivers then apply the organizational domain's record (its sp=), or no DMARC policy at all. " +
+      "Change the record in place (the zone and name must not change)",
   ]);
   expect(check(plan(change("d", ["delete"], cf("_dmarc.news.example.org", REJECT), null)))).toEqual([
     "warning _dmarc.news.example.org: the plan removes the DMARC record of news.example.org (p=reject, sp=quarantine), as domains.yaml asks: " +

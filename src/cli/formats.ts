@@ -11,7 +11,7 @@ export function formatRecords(records: readonly DesiredRecord[], format: RecordF
   switch (format) {
     case "json":
       return `${JSON.stringify(
-        records.map(({ zone, provider, kind, name, type, ttl, value, strings }) => ({ zone, provider, kind, name, type, ttl, value, strings })),
+        records.map(({ zone, provider, name, type, ttl, value, strings, kind }) => ({ zone, provider, name, type, ttl, value, strings, kind })),
         null,
         2,
       )}\n`;

@@ -105,7 +105,8 @@ export function dmarcJudge(desired: ReadonlyMap<string, DesiredRecord>, existing
           error(
             address,
             rec.name,
-            `the plan ${change}, which domains.yaml does not ask for (it gives ${policyText(wanted.value)}): re-run 'cdktf synth' from this commit and plan again`,
+            `the plan ${change}, which domains.yaml does not ask for (it gives ${policyText(wanted.value)}): ` +
+              "re-run 'cdktf synth' from this commit and plan again",
           );
       } else if (!asked)
         error(
