@@ -2,7 +2,9 @@
 import { abbreviate } from "../dkim/record";
 import { formatDuration } from "../duration";
 import { type Check, count, type Finding, SEVERITY, type Status } from "../verify/compare";
+import type { Readiness } from "../verify/readiness";
 import { mdCell, mdCode, mdRow } from "./markdown";
+import { readinessJson, readinessMarkdown, readinessSummary, readinessText } from "./readiness-report";
 
 /** `verify: 4/6 ok, waiting for s1._domainkey.example.com (missing), ... 42s left` */
 export function progressLine(checks: readonly Check[], leftMs: number, show = 3): string {
@@ -62,16 +64,24 @@ export function checkJson(c: Check): CheckJson {
   };
 }
 
-/** `via`: how DNS was asked, e.g. `resolver 127.0.0.1:53` or `the authoritative servers`. */
-export function formatChecks(checks: readonly Check[], format: VerifyFormat, via: string): string {
+/**
+ * The records, then each sender domain's readiness. `via`: how DNS was asked, e.g. `resolver 127.0.0.1:53` or
+ * `the authoritative servers`. json: `{ ok, records: [...], domains: [...] }`.
+ */
+export function formatChecks(checks: readonly Check[], report: readonly Readiness[], format: VerifyFormat, via: string): string {
   switch (format) {
     case "json":
-      return `${JSON.stringify(checks.map(checkJson), null, 2)}\n`;
+      return `${JSON.stringify({ ok: verifyOk(checks, report), records: checks.map(checkJson), domains: report.map(readinessJson) }, null, 2)}\n`;
     case "markdown":
-      return markdownReport(checks, via);
+      return markdownReport(checks, report, via);
     case "text":
-      return textReport(checks, via);
+      return textReport(checks, report, via);
   }
+}
+
+/** verify's exit status 0: every record is ok and every part of a domain that domains.yaml asks for (dmarc, spf, parked) is ok. */
+export function verifyOk(checks: readonly Check[], report: readonly Readiness[]): boolean {
+  return checks.every((c) => c.status === "ok") && report.every((r) => r.askedOk);
 }
 
 /** `all 6 records ok` / `2 of 6 records not ok: 1 missing, 1 different` */
@@ -121,7 +131,7 @@ function explain(c: Check): string[] {
   return lines;
 }
 
-function textReport(checks: readonly Check[], via: string): string {
+function textReport(checks: readonly Check[], report: readonly Readiness[], via: string): string {
   const rows = [["STATUS", "TYPE", "NAME", "DETAIL"], ...checks.map((c) => [c.status, c.record.type, c.record.name, c.detail])];
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)));
   const out: string[] = [];
@@ -134,15 +144,16 @@ function textReport(checks: readonly Check[], via: string): string {
     );
     if (i > 0) for (const line of explain(checks[i - 1])) out.push(`    ${line}`);
   });
-  out.push("", `${summary(checks)} (asked ${via})`);
+  if (report.length) out.push("", ...readinessText(report));
+  out.push("", `${summary(checks)}${report.length ? `; ${readinessSummary(report)}` : ""} (asked ${via})`);
   return `${out.join("\n")}\n`;
 }
 
 const ICONS: Record<Status, string> = { ok: "✅", missing: "❌", different: "❌", duplicate: "❌", error: "⚠️" };
 
-function markdownReport(checks: readonly Check[], via: string): string {
+function markdownReport(checks: readonly Check[], report: readonly Readiness[], via: string): string {
   const out = [
-    `**dkimctl verify**: ${summary(checks)} (asked ${mdCell(via)})`,
+    `**dkimctl verify**: ${summary(checks)}${report.length ? `; ${readinessSummary(report)}` : ""} (asked ${mdCell(via)})`,
     "",
     mdRow(["Status", "Name", "Type", "Detail"]),
     mdRow(["---", "---", "---", "---"]),
@@ -151,5 +162,6 @@ function markdownReport(checks: readonly Check[], via: string): string {
     const detail = [c.detail ? mdCell(c.detail) : "", ...explain(c).map((l) => mdCode(l.trim()))].filter(Boolean).join("<br>");
     out.push(mdRow([`${ICONS[c.status]} ${c.status}`, mdCode(c.record.name), c.record.type, detail]));
   }
+  if (report.length) out.push("", ...readinessMarkdown(report));
   return `${out.join("\n")}\n`;
 }

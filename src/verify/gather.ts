@@ -1,13 +1,18 @@
 /**
  * Gathering DNS answers for every desired record, through a resolver or from
- * each authoritative server, behind injected lookups so tests can fake them.
+ * each authoritative server, behind injected lookups so tests can fake them;
+ * and each sender domain's DMARC and SPF, for its readiness.
  */
+import type { Domain } from "../config/model";
+import { checkDmarc } from "../dmarc/check";
 import type { LookupResult, LookupType } from "../dns/lookup";
 import { canonicalName } from "../dns/names";
 import { formatServer, type Server } from "../dns/server";
 import { mapLimit } from "../map-limit";
 import type { DesiredRecord } from "../records";
+import { checkParkedSpf, checkSpf } from "../spf/check";
 import { type Check, combine, compare, type ServerFinding } from "./compare";
+import { type Readiness, readiness } from "./readiness";
 
 /** The lookups verify needs through a (recursive) resolver; ResolverLookup implements it. */
 export interface ResolverLike {
@@ -94,4 +99,21 @@ export function viaAuthoritative(resolver: ResolverLike, ask: AskServer, opts: A
       );
     });
   };
+}
+
+/**
+ * The readiness of each sender domain: its DMARC and SPF checked through the
+ * resolver (SPF follows includes into other people's zones, so never through
+ * one zone's authoritative servers), combined with the record checks already
+ * made.
+ */
+export async function gatherReadiness(domains: readonly Domain[], checks: readonly Check[], resolver: Pick<ResolverLike, "lookup">): Promise<Readiness[]> {
+  const lookup = (name: string, type: LookupType) => resolver.lookup(name, type);
+  return mapLimit(domains, CONCURRENCY, async (domain) => {
+    const [dmarc, spf] = await Promise.all([
+      checkDmarc(domain.name, lookup, domain.dmarc ? { desired: domain.dmarc } : {}),
+      domain.parked ? checkParkedSpf(domain.name, resolver) : checkSpf(domain.name, resolver, domain.spf),
+    ]);
+    return readiness({ domain, checks: checks.filter((c) => c.record.domain === domain.name), dmarc, spf });
+  });
 }

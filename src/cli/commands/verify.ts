@@ -10,9 +10,10 @@ import { addressOf, type Server } from "../../dns/server";
 import { Lock } from "../../keys/lock";
 import { desiredRecords, type DesiredRecord } from "../../records";
 import { type Clock, systemClock } from "../../clock";
-import { type AskServer, type Checker, viaAuthoritative, viaResolver } from "../../verify/gather";
+import { type AskServer, type Checker, gatherReadiness, viaAuthoritative, viaResolver } from "../../verify/gather";
+import type { Readiness } from "../../verify/readiness";
 import { pollUntilOk } from "../../verify/poll";
-import { formatChecks, progressLine, VERIFY_FORMATS } from "../verify-report";
+import { formatChecks, progressLine, VERIFY_FORMATS, verifyOk } from "../verify-report";
 import { parseDuration } from "../../duration";
 import type { Command } from "../command";
 import type { Io } from "../io";
@@ -29,9 +30,13 @@ export const VERIFY_USAGE_LINES = [
 export const VERIFY_HELP = `Usage:
 ${VERIFY_USAGE_LINES.join("\n")}
 
-Asks DNS for every record dkimctl publishes and compares it with domains.yaml and dkim.lock.yaml.
-Exit status 0 when every selected record is ok, 1 when one is missing, different, duplicated or
-could not be checked, 2 for a usage error.
+Asks DNS for every record dkimctl publishes and compares it with domains.yaml and dkim.lock.yaml,
+then gives each sender domain a verdict: DKIM published and matching, the DMARC record that governs
+it (its own or its organizational domain's) and its policy, SPF present and within its 10 lookups,
+and whether it meets the bulk-sender requirements (SPF, DKIM, DMARC p=none or stronger, alignment).
+DMARC and SPF are always asked through the resolver. Exit status 0 when every selected record is
+ok and every dmarc, spf and parked check domains.yaml asks for is ok; 1 otherwise; 2 for a usage
+error. (A domain can be "not ready" with exit status 0: say in domains.yaml what you require.)
 
   --resolver HOST[:PORT]   the recursive resolver to ask (IPv4, [IPv6]:PORT or a host name);
                            default: the system resolver
@@ -109,8 +114,20 @@ export async function verifyCommand(args: string[], io: Io, deps: VerifyDeps = {
     clock: deps.clock ?? systemClock,
     progress: (checks, left) => io.err(`${progressLine(checks, left)}\n`),
   });
-  io.out(formatChecks(checks, format, via));
-  return checks.every((c) => c.status === "ok") ? 0 : 1;
+  // Each selected sender domain's DMARC and SPF, once the records are in (or the wait is over).
+  const resolver = new ResolverLookup(servers, dnsOpts);
+  let report: Readiness[];
+  try {
+    report = await gatherReadiness(
+      config.domains.filter((d) => records.some((r) => r.domain === d.name)),
+      checks,
+      resolver,
+    );
+  } finally {
+    resolver.cancel();
+  }
+  io.out(formatChecks(checks, report, format, via));
+  return verifyOk(checks, report) ? 0 : 1;
 }
 
 function parse(args: string[]) {

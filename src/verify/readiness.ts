@@ -1,0 +1,137 @@
+/**
+ * One verdict per sender domain from what verify found: DKIM published and
+ * matching, which DMARC record governs and with what policy, SPF present and
+ * within its limits, and whether the domain meets the bulk-sender rules of
+ * the large mailbox providers (SPF and DKIM, a DMARC record with at least
+ * p=none, and a From domain aligned with one of them; dkimctl's DKIM records
+ * sign as d=<the sender domain> itself, so DKIM passing is DKIM aligned).
+ * Pure: the DNS work is done by src/dmarc, src/spf and ./gather.ts.
+ */
+import type { Domain } from "../config/model";
+import type { DmarcCheck } from "../dmarc/check";
+import type { SpfCheck } from "../spf/check";
+import { type Check, count } from "./compare";
+
+/** `ok`; `missing`: nothing published; `problem`: published but wrong; `error`: DNS did not answer, nothing concluded. */
+export type PartStatus = "ok" | "missing" | "problem" | "error";
+
+export interface Part {
+  readonly status: PartStatus;
+  /** One line, e.g. `p=reject at _dmarc.example.com` or `4 of 10 DNS lookups`. */
+  readonly summary: string;
+  /** What to fix, one item each (a record to publish, a problem found). */
+  readonly details: readonly string[];
+  /** domains.yaml asks for this part (a selector, `dmarc`, `spf` or `parked`): only then does it decide the exit status. */
+  readonly asked: boolean;
+}
+
+export interface Readiness {
+  readonly domain: string;
+  readonly parked: boolean;
+  readonly dkim: Part;
+  readonly dmarc: Part;
+  readonly spf: Part;
+  /**
+   * A sender domain: meets the bulk-sender requirements (DKIM, SPF, a DMARC policy, alignment through DKIM).
+   * A parked domain: receivers reject all mail claiming to be from it (DMARC p=reject, DKIM null record, SPF -all).
+   */
+  readonly ready: boolean;
+  /** The requirements not met, for people. */
+  readonly unmet: readonly string[];
+  /** Every part domains.yaml asks for is ok (verify's exit status). */
+  readonly askedOk: boolean;
+}
+
+export interface ReadinessInput {
+  readonly domain: Domain;
+  /** verify's record checks of this domain (its DKIM records, its DMARC record when dkimctl publishes one). */
+  readonly checks: readonly Check[];
+  readonly dmarc: DmarcCheck;
+  /** checkSpf, or checkParkedSpf for a parked domain. */
+  readonly spf: SpfCheck;
+}
+
+export function readiness({ domain, checks, dmarc, spf }: ReadinessInput): Readiness {
+  const parts = { dkim: dkimPart(domain, checks), dmarc: dmarcPart(domain, dmarc), spf: spfPart(domain, spf) };
+  const unmet = domain.parked ? parkedUnmet(parts, dmarc) : senderUnmet(parts, dmarc);
+  return {
+    domain: domain.name,
+    parked: domain.parked,
+    ...parts,
+    ready: unmet.length === 0,
+    unmet,
+    askedOk: Object.values(parts).every((p) => !p.asked || p.status === "ok"),
+  };
+}
+
+function dkimPart(domain: Domain, checks: readonly Check[]): Part {
+  const keys = checks.filter((c) => c.record.kind === "dkim");
+  const bad = keys.filter((c) => c.status !== "ok");
+  const what = domain.parked ? "the DKIM null record" : count(keys.length, "DKIM record");
+  // Each failed record is explained in the report's records part; here only which.
+  const details = bad.map((c) => `${c.record.name}: ${c.status}`);
+  const asked = keys.length > 0;
+  if (!asked) return { status: "missing", summary: "no DKIM record in domains.yaml or the lock", details, asked };
+  if (bad.length === 0) return { status: "ok", summary: `${what} published and matching`, details, asked };
+  const status: PartStatus = bad.every((c) => c.status === "error") ? "error" : bad.every((c) => c.status === "missing") ? "missing" : "problem";
+  return { status, summary: domain.parked ? `${what} is not ok` : `${bad.length} of ${what} not ok`, details, asked };
+}
+
+function dmarcPart(domain: Domain, check: DmarcCheck): Part {
+  const d = check.discovery;
+  const asked = domain.dmarc !== undefined || domain.parked;
+  const details: string[] = [...d.problems];
+  const finding = check.finding;
+  if (finding && (finding.status === "different" || finding.status === "weaker"))
+    for (const t of finding.differences) details.push(`${t.tag}=${t.found || "(none)"} where domains.yaml asks for ${t.tag}=${t.desired || "(none)"}`);
+  for (const r of check.reports) {
+    if (r.status === "missing" && r.publish)
+      details.push(`${r.destination} has not agreed to receive ${r.tag} reports for ${d.governingDomain}: publish ${r.publish.name} TXT "${r.publish.value}"`);
+    if (r.status === "error") details.push(`report authorization of ${r.destination}: ${r.detail ?? "lookup failed"}`);
+  }
+  if (d.status === "error") return { status: "error", summary: "DNS did not answer", details, asked };
+  if (d.status === "none") return { status: "missing", summary: `no DMARC record governs ${d.domain}`, details, asked };
+  const from = d.inherited ? `inherited from ${d.governingName}` : `at ${d.governingName}`;
+  const summary = `${d.dispositionTag}=${d.disposition} ${from}`;
+  return { status: check.ok ? "ok" : "problem", summary, details, asked };
+}
+
+function spfPart(domain: Domain, check: SpfCheck): Part {
+  const asked = domain.spf !== undefined || domain.parked;
+  // A missing record's one problem says what the summary says.
+  const shown = check.status === "missing" ? [] : check.problems.filter((p) => p.severity !== "note");
+  const details = shown.map((p) => `${p.severity}: ${p.message}${p.path.includes("->") ? ` (${p.path})` : ""}`);
+  for (const u of check.unauthorised) details.push(`${u.kind}:${u.value} is not authorised: ${u.reason}`);
+  if (check.suggestion) details.push(`publish at ${domain.name}: TXT "${check.suggestion}"`);
+  const summary =
+    check.status === "missing"
+      ? `no SPF record at ${domain.name}`
+      : check.status === "error"
+        ? "DNS did not answer"
+        : `${count(check.lookupCount, "DNS lookup")} of 10, ${count(check.voidCount, "void lookup")} of 2`;
+  return { status: check.status, summary, details, asked };
+}
+
+type Parts = Pick<Readiness, "dkim" | "dmarc" | "spf">;
+
+function senderUnmet(parts: Parts, dmarc: DmarcCheck): string[] {
+  const unmet: string[] = [];
+  if (parts.dkim.status !== "ok") unmet.push("DKIM: a published, matching key (and so DKIM alignment)");
+  if (parts.spf.status !== "ok") unmet.push("SPF: one valid record within 10 DNS lookups");
+  if (dmarc.discovery.status !== "found") unmet.push("DMARC: a record with at least p=none");
+  const named = [
+    ["DKIM", parts.dkim],
+    ["DMARC", parts.dmarc],
+    ["SPF", parts.spf],
+  ] as const;
+  for (const [name, p] of named) if (p.asked && p.status !== "ok" && !unmet.some((u) => u.startsWith(name))) unmet.push(`${name}: what domains.yaml asks for`);
+  return unmet;
+}
+
+function parkedUnmet(parts: Parts, dmarc: DmarcCheck): string[] {
+  const unmet: string[] = [];
+  if (parts.dkim.status !== "ok") unmet.push("DKIM: the null record *._domainkey (empty p=)");
+  if (parts.spf.status !== "ok") unmet.push('SPF: exactly "v=spf1 -all"');
+  if (dmarc.discovery.disposition !== "reject" || parts.dmarc.status !== "ok") unmet.push("DMARC: p=reject");
+  return unmet;
+}
