@@ -36,6 +36,23 @@ beforeAll(async () => {
   p = await keyedProject(YAML);
 });
 
+test("records says which DMARC record governs each sender domain: its own, its organizational domain's sp=, or none here", async () => {
+  const table = (await dkimctl("records", "--config", p.config)).out;
+  expect(table.slice(table.indexOf("\nDMARC policy"))).toBe(
+    [
+      "",
+      "DMARC policy of each sender domain (RFC 7489 6.6.3):",
+      "  dkim-only.example: no record here governs it (neither its own nor its organizational domain's): 'dkimctl verify' says what DNS has",
+      "  example.com: p=reject, its own _dmarc.example.com",
+      "  news.example.com: sp=quarantine of _dmarc.example.com, its organizational domain",
+      "",
+    ].join("\n"),
+  );
+  const md = (await dkimctl("records", "--config", p.config, "--format", "markdown")).out;
+  expect(md).toContain("- `news.example.com`: sp=quarantine of _dmarc.example.com, its organizational domain");
+  expect((await dkimctl("records", "--config", p.config, "--format", "json")).out).not.toContain("DMARC policy");
+});
+
 test("records prints the DMARC and null records beside the DKIM ones, in every format; never SPF", async () => {
   const json = JSON.parse((await dkimctl("records", "--config", p.config, "--format", "json")).out) as { kind: string; name: string; value: string }[];
   expect(json.map((r) => [r.kind, r.name])).toEqual([

@@ -2,12 +2,20 @@
 import type { DesiredRecord } from "../records";
 import { quoteTxt } from "../dkim/txt";
 import { abbreviate } from "../dkim/record";
+import type { Governing } from "../dmarc/governs";
 import { mdCell, mdCode, mdRow } from "./markdown";
 
 export const RECORD_FORMATS = ["table", "zone", "json", "markdown"] as const;
 export type RecordFormat = (typeof RECORD_FORMATS)[number];
 
-export function formatRecords(records: readonly DesiredRecord[], format: RecordFormat): string {
+/** A sender domain and the DMARC record among those published here that governs it (none: DNS decides). */
+export interface Governance {
+  readonly domain: string;
+  readonly governing?: Governing;
+}
+
+/** `governance`: shown under the table and markdown formats, which people read; json and zone stay the records alone. */
+export function formatRecords(records: readonly DesiredRecord[], format: RecordFormat, governance: readonly Governance[] = []): string {
   switch (format) {
     case "json":
       return `${JSON.stringify(
@@ -18,9 +26,9 @@ export function formatRecords(records: readonly DesiredRecord[], format: RecordF
     case "zone":
       return zoneFormat(records);
     case "markdown":
-      return markdownFormat(records);
+      return markdownFormat(records) + governanceLines(governance, (domain, text) => `- ${mdCode(domain)}: ${mdCell(text)}`);
     case "table":
-      return tableFormat(records);
+      return tableFormat(records) + governanceLines(governance, (domain, text) => `  ${domain}: ${text}`);
   }
 }
 
@@ -47,6 +55,18 @@ function tableFormat(records: readonly DesiredRecord[]): string {
   const rows = [["ZONE", "NAME", "TYPE", "TTL", "VALUE"], ...records.map((r) => [r.zone, r.name, r.type, String(r.ttl), abbreviate(r.value)])];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   return `${rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join("  ")).join("\n")}\n`;
+}
+
+/** `example.com: p=reject, its own _dmarc.example.com` / `news.example.com: sp=quarantine of _dmarc.example.com, its organizational domain` */
+function governanceLines(governance: readonly Governance[], line: (domain: string, text: string) => string): string {
+  if (governance.length === 0) return "";
+  const text = ({ domain, governing: g }: Governance) =>
+    !g
+      ? "no record here governs it (neither its own nor its organizational domain's): 'dkimctl verify' says what DNS has"
+      : g.domain === domain
+        ? `p=${g.disposition}, its own _dmarc.${domain}`
+        : `sp=${g.disposition} of _dmarc.${g.domain}, its organizational domain`;
+  return `\nDMARC policy of each sender domain (RFC 7489 6.6.3):\n${governance.map((g) => line(g.domain, text(g))).join("\n")}\n`;
 }
 
 function unique<T>(xs: readonly T[]): T[] {

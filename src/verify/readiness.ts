@@ -53,7 +53,7 @@ export interface ReadinessInput {
 
 export function readiness({ domain, checks, dmarc, spf }: ReadinessInput): Readiness {
   const parts = { dkim: dkimPart(domain, checks), dmarc: dmarcPart(domain, dmarc), spf: spfPart(domain, spf) };
-  const unmet = domain.parked ? parkedUnmet(parts, dmarc) : senderUnmet(parts, dmarc);
+  const unmet = domain.parked ? parkedUnmet(parts, dmarc) : senderUnmet(parts, dmarc, spf);
   return {
     domain: domain.name,
     parked: domain.parked,
@@ -114,10 +114,12 @@ function spfPart(domain: Domain, check: SpfCheck): Part {
 
 type Parts = Pick<Readiness, "dkim" | "dmarc" | "spf">;
 
-function senderUnmet(parts: Parts, dmarc: DmarcCheck): string[] {
+function senderUnmet(parts: Parts, dmarc: DmarcCheck, spf: SpfCheck): string[] {
   const unmet: string[] = [];
   if (parts.dkim.status !== "ok") unmet.push("DKIM: a published, matching key (and so DKIM alignment)");
-  if (parts.spf.status !== "ok") unmet.push("SPF: one valid record within 10 DNS lookups");
+  // A record receivers can use, whatever domains.yaml asks it to authorise (that is checked below).
+  const spfUsable = spf.status === "ok" || (spf.status === "problem" && !spf.problems.some((p) => p.severity === "error"));
+  if (!spfUsable) unmet.push("SPF: one valid record within 10 DNS lookups");
   if (dmarc.discovery.status !== "found") unmet.push("DMARC: a record with at least p=none");
   const named = [
     ["DKIM", parts.dkim],

@@ -1,4 +1,5 @@
 /** `dkimctl records`: the records dkimctl publishes, in a format for people or tools. */
+import { governingPolicy } from "../../dmarc/governs";
 import { Lock } from "../../keys/lock";
 import { desiredRecords } from "../../records";
 import { oneOf } from "../args";
@@ -12,7 +13,9 @@ export const records: Command = {
     const { values } = parse(args, { format: { type: "string", short: "f" } });
     const format = oneOf<RecordFormat>("format", values.format, RECORD_FORMATS, "table");
     const config = load(io, values);
-    io.out(formatRecords(desiredRecords(config, Lock.read(config.lockFile)), format));
+    const published = new Map(config.domains.flatMap((d) => (d.dmarc ? [[d.name, d.dmarc] as const] : [])));
+    const governance = config.domains.filter((d) => !d.parked).map((d) => ({ domain: d.name, governing: governingPolicy(d.name, published) }));
+    io.out(formatRecords(desiredRecords(config, Lock.read(config.lockFile)), format, governance));
     return 0;
   },
 };
