@@ -146,6 +146,16 @@ test("package.json after `npm install dkimctl` is merged: missing scripts and de
   );
 });
 
+test("in a subdirectory of a git repository, init says that GitHub reads workflows at the repository's root only", async () => {
+  const repo = tempDir();
+  mkdirSync(join(repo, ".git"));
+  const r = await dkimctl("init", join(repo, "infra", "dns"));
+  expect(r.code).toBe(0);
+  expect(r.out).toContain(`note: GitHub runs only the workflows at the repository's root (${repo}): move .github/workflows/ there`);
+  const atRoot = await dkimctl("init", repo);
+  expect(atRoot.out).not.toContain("GitHub runs only");
+});
+
 test("an existing .gitignore gets only the lines it lacks", async () => {
   const dir = tempDir();
   writeFileSync(join(dir, ".gitignore"), "node_modules/\n.env\n");

@@ -57,10 +57,13 @@ afterAll(() => {
   process.stderr.write(`package.test.ts timings (ms): ${JSON.stringify(timings)}\n`);
 });
 
-test("the tarball holds the compiled package, its types and schema, and no sources", () => {
+test("the tarball holds the compiled package, its types and schema, and no sources; its prepare script builds nothing there", () => {
   const files = readdirSync(installed, { recursive: true, encoding: "utf8" });
   expect(files).toEqual(expect.arrayContaining(["dist/main.js", "dist/constructs/index.js", "dist/constructs/index.d.ts", "domains.schema.json"]));
   expect(files.filter((f) => !f.startsWith("node_modules/") && /^(src|constructs|test)\/|\.ts$/.test(f) && !f.endsWith(".d.ts"))).toEqual([]);
+  // npm runs `prepare` when it installs from a tarball or git (this npm may skip it): there it must do nothing, and succeed.
+  expect(run(process.execPath, [join(installed, "bin", "build.js")], installed)).toMatchObject({ code: 0, all: "" });
+  expect(snapshotTree(installed)).toEqual(before);
   // One cdktf and one constructs: the peers are the project's own.
   for (const peer of ["cdktf", "constructs", "@cdktf/provider-aws", "@cdktf/provider-cloudflare"]) {
     expect(existsSync(join(installed, "node_modules", peer))).toBe(false);

@@ -71,6 +71,12 @@ export function planInit(dir: string, inputs: InitInputs): InitPlan {
     }
     whole(`.github/workflows/${name}`, header + text);
   }
+  const repository = gitRoot(root);
+  if (repository !== undefined && repository !== root)
+    notes.push(
+      `GitHub runs only the workflows at the repository's root (${repository}): move .github/workflows/ there, ` +
+        "and give each job 'defaults: { run: { working-directory: ... } }' and paths of this directory",
+    );
   const conflicts = files.filter((f) => f.action === "overwrite").map((f) => f.path);
   return { dir: root, files, conflicts, notes };
 }
@@ -98,6 +104,14 @@ function gitignore(old: string | undefined): PlannedFile {
   if (added.length === 0) return { path: ".gitignore", text: old, action: "unchanged", added: [], kept: [] };
   const text = `${old}${old.endsWith("\n") || old === "" ? "" : "\n"}# dkimctl\n${missing.join("\n")}\n`;
   return { path: ".gitignore", text, action: "merge", added: added.map((l) => `'${l}'`), kept: [] };
+}
+
+/** The work tree of the git repository `dir` is in (the nearest directory above it with a .git), if any. */
+function gitRoot(dir: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, ".git"))) return d;
+    if (dirname(d) === d) return undefined;
+  }
 }
 
 /** An npm package name from a directory name: lower case, URL-safe. */
