@@ -51,8 +51,9 @@ domains.yaml, cdktf.json, package.json, .gitignore and the GitHub workflows in .
     const where = given === undefined ? "the current directory" : given;
 
     if (plan.conflicts.length && !force) {
+      const them = plan.conflicts.length === 1 ? "it" : "them";
       io.err(
-        `error: ${where} already has ${plan.conflicts.join(", ")}: init would overwrite ${plan.conflicts.length === 1 ? "it" : "them"}; nothing was written.\n` +
+        `error: ${where} already has ${plan.conflicts.join(", ")}: init would overwrite ${them}; nothing was written.\n` +
           `Give --force to overwrite, or run init in an empty directory. It would write:\n${listing(plan)}`,
       );
       return 1;
