@@ -45,8 +45,12 @@ test("an empty directory gets domains.yaml, cdktf.json, package.json, .gitignore
   expect(JSON.parse(read(dir, "cdktf.json")).app).toBe(`node -e "require('dkimctl/app')"`);
   // Pinned as this package pins them, with scripts that keep cdktf off the network.
   const written = JSON.parse(read(dir, "package.json"));
-  expect(written.dependencies).toEqual({ dkimctl: pkg.version, ...pkg.peerDependencies, "cdktf-cli": pkg.devDependencies["cdktf-cli"] });
-  expect(Object.keys(pkg.peerDependencies).sort()).toEqual(["@cdktf/provider-aws", "@cdktf/provider-cloudflare", "cdktf", "constructs"]);
+  const peers = ["@cdktf/provider-aws", "@cdktf/provider-cloudflare", "cdktf", "constructs"];
+  expect(Object.keys(pkg.peerDependencies).sort()).toEqual(peers);
+  // Exactly the versions this repository builds and tests with (the peer ranges start there).
+  const pinned = Object.fromEntries([...peers, "cdktf-cli"].map((p) => [p, pkg.devDependencies[p]]));
+  for (const p of peers) expect(pkg.peerDependencies[p]).toBe(`^${pinned[p]}`);
+  expect(written.dependencies).toEqual({ dkimctl: pkg.version, ...pinned });
   for (const s of ["synth", "plan", "deploy"]) expect(written.scripts[s]).toMatch(/^CHECKPOINT_DISABLE=1 cdktf /);
   const ignored = read(dir, ".gitignore").split("\n");
   for (const l of [".dkim/", "cdktf.out/", "dkim-export/", ".dkimctl.lock/", "terraform.*.tfstate", "node_modules/"]) expect(ignored).toContain(l);
@@ -132,9 +136,9 @@ test("package.json after `npm install dkimctl` is merged: missing scripts and de
   expect(merged.scripts).toEqual({ ...mine.scripts, plan: "CHECKPOINT_DISABLE=1 cdktf diff", deploy: "CHECKPOINT_DISABLE=1 cdktf deploy" });
   expect(merged.dependencies).toEqual({
     ...mine.dependencies,
-    "@cdktf/provider-aws": pkg.peerDependencies["@cdktf/provider-aws"],
-    "@cdktf/provider-cloudflare": pkg.peerDependencies["@cdktf/provider-cloudflare"],
-    constructs: pkg.peerDependencies.constructs,
+    "@cdktf/provider-aws": pkg.devDependencies["@cdktf/provider-aws"],
+    "@cdktf/provider-cloudflare": pkg.devDependencies["@cdktf/provider-cloudflare"],
+    constructs: pkg.devDependencies.constructs,
   });
   expect(merged.devDependencies).toEqual(mine.devDependencies);
   expect(read(dir, "package.json")).toMatch(/^\{\n {4}"name"/);

@@ -15,12 +15,21 @@ export function packageRoot(from = __dirname): string {
   }
 }
 
-/** The version of dkimctl and the versions it pins. */
+/**
+ * The version of dkimctl and the versions it pins: its peers (cdktf,
+ * constructs, the providers: ranges from the version it is tested with) and
+ * cdktf-cli at the exact versions of its own devDependencies.
+ */
 export function packageInfo(root = packageRoot()): PackageInfo {
-  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-  const cdktfCli = pkg.devDependencies?.["cdktf-cli"];
-  if (!pkg.peerDependencies || !cdktfCli) throw new Error(`${join(root, "package.json")} lacks peerDependencies or cdktf-cli: reinstall dkimctl`);
-  return { name: pkg.name, version: pkg.version, peers: pkg.peerDependencies, cdktfCli };
+  const file = join(root, "package.json");
+  const pkg = JSON.parse(readFileSync(file, "utf8"));
+  const pinned = (name: string): string => {
+    const version = pkg.devDependencies?.[name];
+    if (typeof version !== "string") throw new Error(`${file} does not pin ${name} in devDependencies: reinstall dkimctl`);
+    return version;
+  };
+  const peers = Object.fromEntries(Object.keys(pkg.peerDependencies ?? {}).map((name) => [name, pinned(name)]));
+  return { name: pkg.name, version: pkg.version, peers, cdktfCli: pinned("cdktf-cli") };
 }
 
 /** The workflows dkimctl ships (.github/workflows/*.yml), by file name. */

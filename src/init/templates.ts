@@ -9,7 +9,7 @@ import type { InitOptions } from "./options";
 export interface PackageInfo {
   readonly name: string;
   readonly version: string;
-  /** cdktf, constructs and the providers, exactly as this package pins them (its peerDependencies). */
+  /** cdktf, constructs and the providers (its peerDependencies), at the exact versions this package is built and tested with. */
   readonly peers: Readonly<Record<string, string>>;
   /** cdktf-cli, as this package pins it. */
   readonly cdktfCli: string;
