@@ -23,6 +23,18 @@ function run(cmd: string, args: string[], cwd: string, timeout = 300_000) {
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr, all: `${r.stdout}${r.stderr}${r.error ? r.error.message : ""}` };
 }
 
+const PEERS = ["cdktf", "constructs", "@cdktf/provider-aws", "@cdktf/provider-cloudflare"];
+const installedVersion = (name: string): string => JSON.parse(readFileSync(join(project, "node_modules", name, "package.json"), "utf8")).version;
+
+/** `version` satisfies `^X.Y.Z` (X > 0: same major; X = 0: same minor), and is not older. */
+function inCaretRange(version: string, range: string): boolean {
+  const [v, r] = [version, range.replace(/^\^/, "")].map((s) => s.split(".").map(Number));
+  const fixed = r[0] > 0 ? 1 : 2;
+  if (v.slice(0, fixed).join(".") !== r.slice(0, fixed).join(".")) return false;
+  for (let i = fixed; i < 3; i++) if (v[i] !== r[i]) return v[i] > r[i];
+  return true;
+}
+
 let project: string;
 let installed: string;
 let before: Record<string, string>;
@@ -64,10 +76,11 @@ test("the tarball holds the compiled package, its types and schema, and no sourc
   // npm runs `prepare` when it installs from a tarball or git (this npm may skip it): there it must do nothing, and succeed.
   expect(run(process.execPath, [join(installed, "bin", "build.js")], installed)).toMatchObject({ code: 0, all: "" });
   expect(snapshotTree(installed)).toEqual(before);
-  // One cdktf and one constructs: the peers are the project's own.
-  for (const peer of ["cdktf", "constructs", "@cdktf/provider-aws", "@cdktf/provider-cloudflare"]) {
+  // One cdktf and one constructs: the peers are the project's own, installed by npm within dkimctl's ranges.
+  for (const peer of PEERS) {
     expect(existsSync(join(installed, "node_modules", peer))).toBe(false);
-    expect(JSON.parse(readFileSync(join(project, "node_modules", peer, "package.json"), "utf8")).version).toBe(pkg.devDependencies[peer]);
+    const version = installedVersion(peer);
+    expect({ peer, inRange: inCaretRange(version, pkg.peerDependencies[peer]) }).toEqual({ peer, inRange: true });
   }
 });
 
@@ -77,6 +90,8 @@ test("npx dkimctl init, npm install, npx dkimctl keys, npx cdktf synth, npx dkim
   expect(init.out).toMatch(/^ {2}update +package\.json: add script synth, script plan, script deploy, dependency /m);
   const again = timed("npm install after init", () => run("npm", ["install", "--no-audit", "--no-fund"], project));
   expect(again.code).toBe(0);
+  // Now exactly the versions dkimctl is tested with, as init pinned them.
+  for (const peer of PEERS) expect({ peer, version: installedVersion(peer) }).toEqual({ peer, version: pkg.devDependencies[peer] });
 
   const keys = timed("keys", () => run("npx", ["dkimctl", "keys"], project));
   expect(keys.code).toBe(0);
