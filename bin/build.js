@@ -12,7 +12,7 @@
 // failed one the bins keep asking for `npm run build`.
 
 const { spawn } = require("node:child_process");
-const { closeSync, mkdirSync, openSync, utimesSync } = require("node:fs");
+const { closeSync, existsSync, mkdirSync, openSync, utimesSync } = require("node:fs");
 const { join } = require("node:path");
 const { lock } = require("proper-lockfile");
 const { ROOT, STAMP, newestSourceMtime, staleReason } = require("./build-state");
@@ -30,6 +30,9 @@ function tsc(args) {
 }
 
 async function build(ifStale) {
+  // An installed package has dist/ and no sources: nothing to build. (npm runs
+  // `prepare` when it installs from a tarball or git; TypeScript is not there.)
+  if (!existsSync(join(ROOT, "src"))) return 0;
   if (ifStale && !staleReason()) return 0;
   mkdirSync(join(ROOT, "dist"), { recursive: true });
   const release = await lock(ROOT, {

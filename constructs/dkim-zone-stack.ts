@@ -1,5 +1,6 @@
+import { join, relative, resolve } from "node:path";
 import type { Construct } from "constructs";
-import { CloudBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from "cdktf";
+import { App, CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { CloudflareProvider } from "@cdktf/provider-cloudflare/lib/provider";
 import type { Backend, Zone } from "../src/config/model";
@@ -13,6 +14,11 @@ export interface DkimZoneStackProps {
   readonly records: readonly DesiredRecord[];
   /** Where the stack keeps state. @default local file terraform.<stack>.tfstate */
   readonly backend?: Backend;
+  /**
+   * The directory of the local state file (backend local): the project's,
+   * the directory of domains.yaml. @default the working directory of synth
+   */
+  readonly stateDir?: string;
 }
 
 /** The region the AWS provider talks to: Route53 is a global service served from us-east-1. */
@@ -26,7 +32,7 @@ export const ROUTE53_REGION = "us-east-1";
 export class DkimZoneStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: DkimZoneStackProps) {
     super(scope, id);
-    configureBackend(this, id, props.backend ?? { kind: "local" });
+    configureBackend(this, id, props.backend ?? { kind: "local" }, props.stateDir);
     const { zone, records } = props;
     if (zone.provider === "route53") new AwsProvider(this, "aws", { region: ROUTE53_REGION });
     else new CloudflareProvider(this, "cloudflare", {});
@@ -35,10 +41,11 @@ export class DkimZoneStack extends TerraformStack {
   }
 }
 
-function configureBackend(stack: TerraformStack, stackName: string, backend: Backend): void {
+function configureBackend(stack: TerraformStack, stackName: string, backend: Backend, stateDir: string | undefined): void {
   switch (backend.kind) {
     case "local":
-      return; // cdktf's default: terraform.<stack>.tfstate in the project directory
+      if (stateDir !== undefined) new LocalBackend(stack, { path: localStatePath(stack, stateDir) });
+      return; // else cdktf's default: terraform.<stack>.tfstate in the working directory of synth
     case "s3":
       new S3Backend(stack, {
         bucket: backend.bucket,
@@ -58,4 +65,14 @@ function configureBackend(stack: TerraformStack, stackName: string, backend: Bac
       });
       return;
   }
+}
+
+/**
+ * terraform.<stack>.tfstate in `stateDir`, as a path relative to the stack's
+ * directory in the output (where Terraform runs): cdktf.out holds no path of
+ * this machine, and the state stays beside domains.yaml wherever synth runs.
+ */
+function localStatePath(stack: TerraformStack, stateDir: string): string {
+  const stackDir = resolve(App.of(stack).outdir, "stacks", stack.node.id);
+  return relative(stackDir, join(resolve(stateDir), `terraform.${stack.node.id}.tfstate`));
 }

@@ -2,6 +2,7 @@
  * Builds the cdktf app from a config file: one DkimZoneStack per zone.
  * Pure: reads domains.yaml and dkim.lock.yaml, never a private key.
  */
+import { dirname } from "node:path";
 import { App } from "cdktf";
 import { DkimZoneStack } from "../constructs/dkim-zone-stack";
 import { loadConfig, stackName } from "./config/load";
@@ -21,6 +22,8 @@ export function buildApp(configFile: string, makeApp: () => App = () => new App(
       zone,
       records: records.filter((r) => r.zone === zone.name),
       backend: config.backend,
+      // Local state beside domains.yaml, never where the tool is installed.
+      stateDir: dirname(config.file),
     });
   }
   return app;

@@ -4,7 +4,12 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { didYouMean } from "../config/problems";
 import { UsageError } from "./report";
 
-export function parseOptions<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: O, positionals = 0) {
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** What parseOptions returns, named (the package's declarations cannot name node:util's own types). */
+export type ParsedOptions<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: boolean; strict: true }>>;
+
+export function parseOptions<O extends Options>(args: string[], options: O, positionals = 0): ParsedOptions<O> {
   try {
     const parsed = parseArgs({ args, options, allowPositionals: positionals > 0, strict: true });
     if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument '${parsed.positionals[positionals]}'`);

@@ -9,14 +9,14 @@ import type { WriteOptions } from "../keys/manage";
 import { type ProjectLock, withProjectLock } from "../keys/project-lock";
 import type { KeyStore } from "../keys/store";
 import { openKeyStore } from "../keys/stores";
-import { parseOptions } from "./args";
+import { type ParsedOptions, parseOptions } from "./args";
 import type { Io } from "./io";
 import { UsageError } from "./report";
 
 const COMMON = { config: { type: "string" }, "key-store": { type: "string" }, help: { type: "boolean", short: "h" } } as const;
 
 /** Parses `args` with the common options (--config, --key-store, --help) and `options`. */
-export function parse<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: O, positionals = 0) {
+export function parse<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: O, positionals = 0): ParsedOptions<typeof COMMON & O> {
   return parseOptions(args, { ...COMMON, ...options }, positionals);
 }
 

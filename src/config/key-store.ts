@@ -17,9 +17,9 @@ export const DEFAULT_LOCAL_DIR = ".dkim/keys";
 export const DEFAULT_SECRET_PREFIX = "dkim/";
 
 /** An age X25519 recipient (Bech32, 'age1' and 58 characters), or a post-quantum or tag recipient (age1pq1..., age1tag1...). */
-const AGE_RECIPIENT = /^age1([02-9ac-hj-np-z]{58}|(pq|tag)1[02-9ac-hj-np-z]+)$/;
+export const AGE_RECIPIENT = /^age1([02-9ac-hj-np-z]{58}|(pq|tag)1[02-9ac-hj-np-z]+)$/;
 const SSH_RECIPIENT = /^ssh-(ed25519|rsa) /;
-const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+export const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 
 export function keyStoreSpec(raw: unknown, configFile: string, at: Report): KeyStoreSpec {
   const base = dirname(configFile);

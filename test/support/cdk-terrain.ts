@@ -23,10 +23,12 @@ const LARGE = ["@cdktf/provider-aws", "@cdktf/provider-cloudflare", "@cdktf/node
  * The project's package.json moved to cdktn: cdktf an alias of cdktn, the
  * providers' (and cdktf-cli's) cdktf overridden to it, constructs raised.
  */
-export function movedPackageJson(pkg: { dependencies: Record<string, string> }) {
+export function movedPackageJson(pkg: { dependencies: Record<string, string>; devDependencies?: Record<string, string> }) {
+  // A project has them in dependencies (as dkimctl init writes it); this repository, whose peers they are, in devDependencies.
+  const section = pkg.devDependencies?.cdktf !== undefined ? "devDependencies" : "dependencies";
   return {
     ...pkg,
-    dependencies: { ...pkg.dependencies, cdktf: `npm:cdktn@${CDKTN_VERSION}`, constructs: CONSTRUCTS_VERSION },
+    [section]: { ...pkg[section], cdktf: `npm:cdktn@${CDKTN_VERSION}`, constructs: CONSTRUCTS_VERSION },
     overrides: { cdktf: "$cdktf" },
   };
 }

@@ -1,0 +1,86 @@
+/** `dkimctl init [DIR]`: a project of one's own that runs the installed package. */
+import { checkInitOptions } from "../../init/options";
+import { packageInfo, packagedWorkflows } from "../../init/package-info";
+import { type InitPlan, type PlannedFile, planInit, writeInit } from "../../init/scaffold";
+import { parseOptions } from "../args";
+import type { Command } from "../command";
+import { UsageError } from "../report";
+
+const USAGE = "  dkimctl init [DIR] [--provider route53|cloudflare] [--zone NAME] [--key-store local|age|awsSecretsManager] [--force]";
+
+export const init: Command = {
+  usage: [USAGE],
+  help: `Usage:
+${USAGE}
+
+Writes a project that publishes DKIM records with the installed dkimctl into DIR (default: the current directory):
+domains.yaml, cdktf.json, package.json, .gitignore and the GitHub workflows in .github/workflows/.
+
+  --provider route53|cloudflare   where the zone is hosted (default: route53)
+  --zone NAME                     the zone, and the sender domain of the first selector (default: example.com)
+  --key-store KIND                where private keys live: local (default; .dkim/keys/, gitignored), age or awsSecretsManager
+  --age-recipient AGE1...         with --key-store age: a recipient keys are encrypted to (repeat for each teammate)
+  --region REGION                 with --key-store awsSecretsManager: the AWS region of the secrets, e.g. eu-west-1
+  --force                         overwrite domains.yaml, cdktf.json and workflows that exist (package.json and .gitignore are always merged)
+`,
+  run(args, io) {
+    const { values, positionals } = parseOptions(
+      args,
+      {
+        provider: { type: "string" },
+        zone: { type: "string" },
+        "key-store": { type: "string" },
+        "age-recipient": { type: "string", multiple: true },
+        region: { type: "string" },
+        force: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      1,
+    );
+    const checked = checkInitOptions({
+      provider: values.provider,
+      zone: values.zone,
+      keyStore: values["key-store"],
+      ageRecipients: values["age-recipient"],
+      region: values.region,
+    });
+    if (!checked.ok) throw new UsageError(checked.problems.join("\nerror: "));
+    const given = positionals[0];
+    const force = values.force === true;
+    const plan = planInit(given ?? ".", { options: checked.options, package: packageInfo(), workflows: packagedWorkflows(), now: new Date(), force });
+    const where = given === undefined ? "the current directory" : given;
+
+    if (plan.conflicts.length && !force) {
+      const them = plan.conflicts.length === 1 ? "it" : "them";
+      io.err(
+        `error: ${where} already has ${plan.conflicts.join(", ")}: init would overwrite ${them}; nothing was written.\n` +
+          `Give --force to overwrite, or run init in an empty directory. It would write:\n${listing(plan)}`,
+      );
+      return 1;
+    }
+    writeInit(plan);
+    const o = checked.options;
+    io.out(`dkimctl init: ${o.provider} zone ${o.zone}, ${o.keyStore} key store, in ${where}:\n${listing(plan)}`);
+    const cd = given === undefined || given === "." ? [] : [`cd ${shellWord(given)}`];
+    const steps = [...cd, "npm install", "npx dkimctl keys", "npx cdktf synth"];
+    io.out(`Next steps (edit domains.yaml first: your zone, domains and selectors):\n${steps.map((s) => `  ${s}\n`).join("")}`);
+    return 0;
+  },
+};
+
+const VERBS: Record<PlannedFile["action"], string> = { create: "create", overwrite: "overwrite", merge: "update", unchanged: "keep" };
+
+/** One line per file, then the notes. */
+function listing(plan: InitPlan): string {
+  const lines = plan.files.map((f) => {
+    const kept = f.kept.length ? `; left as they are: ${f.kept.join(", ")}` : "";
+    const added = f.action === "merge" ? `: add ${f.added.join(", ")}` : "";
+    return `  ${VERBS[f.action].padEnd(9)} ${f.path}${added}${kept}\n`;
+  });
+  return lines.join("") + plan.notes.map((n) => `  note: ${n}\n`).join("");
+}
+
+/** A path as one shell word. */
+function shellWord(text: string): string {
+  return /^[\w./@%+=:,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
