@@ -75,18 +75,19 @@ test.each(cases)("domains.yaml for $provider with the $keyStore store validates 
   expect(config.keyStore.kind).toBe(c.keyStore);
   if (c.keyStore === "awsSecretsManager") expect(config.keyStore).toMatchObject({ region: "eu-west-1" });
 
-  // The commented examples (a provided key, a delegated selector) are real: uncommented, they validate too.
-  const uncommented = read(dir, "domains.yaml").replace(/^( +)# ((esp1|s1):| {2}(txt|cname): )/gm, "$1$2");
+  // The commented examples (DMARC, SPF, a provided key, a delegated selector) are real: uncommented, they validate too.
+  const uncommented = read(dir, "domains.yaml").replace(/^( +)# ((esp1|s1|dmarc|spf):| {2}(txt|cname): )/gm, "$1$2");
   expect(uncommented).not.toEqual(read(dir, "domains.yaml"));
   writeFileSync(file, uncommented);
   const selectors = loadConfig(file).domains[0].selectors.map((s) => [s.name, s.source.kind]);
   expect(selectors).toEqual(expect.arrayContaining([expect.arrayContaining(["esp1"]), expect.arrayContaining(["s1"])]));
   expect(selectors).toHaveLength(3);
+  expect(loadConfig(file).domains[0]).toMatchObject({ dmarc: { policy: "none" }, spf: { include: ["_spf.esp.example"] } });
 
   // Where the keys can be made here, `dkimctl validate` passes after `dkimctl keys`, the next step init prints.
   if (c.keyStore !== "awsSecretsManager") {
     expect(await dkimctl("keys", "--config", file)).toMatchObject({ code: 0 });
-    expect(await dkimctl("validate", "--config", file)).toMatchObject({ code: 0, out: expect.stringContaining(": ok (1 zones, 1 domains, 3 records)") });
+    expect(await dkimctl("validate", "--config", file)).toMatchObject({ code: 0, out: expect.stringContaining(": ok (1 zones, 1 domains, 4 records)") });
   }
 });
 
