@@ -276,7 +276,10 @@ describe("dkimctl records", () => {
     const table = await dkimctl("records", "--config", p.config);
     expect(table.out.split("\n")[0]).toMatch(/^ZONE\s+NAME\s+TYPE\s+TTL\s+VALUE$/);
     const bad = await dkimctl("records", "--format", "yaml", "--config", p.config);
-    expect([bad.code, bad.err]).toEqual([2, "error: --format must be one of table, zone, json, markdown, not 'yaml'\nRun 'dkimctl --help' for usage.\n"]);
+    expect([bad.code, bad.err]).toEqual([
+      2,
+      "error: --format must be one of table, zone, json, markdown, not 'yaml'\nRun 'dkimctl records --help' for usage.\n",
+    ]);
   });
 });
 

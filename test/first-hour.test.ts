@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { allCommands, USAGE } from "../src/cli/main";
 import { parseConfig } from "../src/config/load";
 import { formatProblem, InputError } from "../src/config/problems";
 import { dkimctl, dkimctlBin, tempProject } from "./support/project";
@@ -219,5 +220,63 @@ describe("mistyped commands and options", () => {
     const r = await dkimctl(...argv);
     expect(r.code).toBe(2);
     expect(r.err.split("\n")[0]).toBe(message);
+  });
+});
+
+describe("each command's own --help", () => {
+  const commands = [...allCommands()];
+
+  test("every command of the issue is registered, keys' subcommands included", () => {
+    expect(commands.map(([path]) => path).sort()).toEqual(
+      expect.arrayContaining(["validate", "keys", "keys import", "keys migrate", "keys prune", "keys rewrap", "rotate", "records", "export", "verify"]),
+    );
+    expect(commands.map(([path]) => path)).toEqual(expect.arrayContaining(["check-plan", "stacks"]));
+  });
+
+  test.each(commands)("dkimctl %s --help and dkimctl help %s: its usage and one line per option its parser accepts", async (path, command) => {
+    const words = path.split(" ");
+    const viaFlag = await dkimctl(...words, "--help");
+    const viaHelp = await dkimctl("help", ...words);
+    expect([viaFlag.code, viaHelp.code]).toEqual([0, 0]);
+    expect(viaHelp.out).toBe(viaFlag.out);
+    expect(viaFlag.out).toMatch(new RegExp(`^Usage:\\n  dkimctl ${path} `));
+    expect(viaFlag.out).not.toBe(USAGE);
+    // The option table the parser reads: each option has a line saying what it does.
+    const lines = viaFlag.out.split("\n");
+    for (const [name, option] of Object.entries(command.options)) {
+      const line = lines.find((l) => new RegExp(`^  --${name}(, -\\w)?( \\S+)?\\s{2,}\\S`).test(l));
+      expect([name, line !== undefined]).toEqual([name, true]);
+      expect(option.help.length).toBeGreaterThan(10);
+    }
+    // ...and it is the table the parser reads: each option is accepted (the run fails later, on the missing config), others are not.
+    for (const [name, option] of Object.entries(command.options)) {
+      if (name === "help") continue;
+      const r = await dkimctl(...words, `--${name}`, ...(option.type === "string" ? ["x"] : []), "--config", "/nonexistent/domains.yaml");
+      expect([name, r.err]).not.toEqual([name, expect.stringContaining("unknown option")]);
+    }
+    const bogus = await dkimctl(...words, "--no-such-option");
+    expect([bogus.code, bogus.err.split("\n")]).toEqual([2, ["error: unknown option '--no-such-option'", `Run 'dkimctl ${path} --help' for usage.`, ""]]);
+  });
+
+  test("the options the issue names say what they do", async () => {
+    // Wrapped lines joined, so that the wording is checked, not where it wraps.
+    const help = async (...words: string[]) => (await dkimctl(...words, "--help")).out.replace(/\s+/g, " ");
+    expect(await help("rotate")).toMatch(/--force start a new key now for each selected domain even where its active key is not yet due/);
+    expect(await help("rotate")).toMatch(/--verify make a pending key active only once DNS also serves its record/);
+    expect(await help("rotate")).toMatch(/--now TIME act as if it were TIME/);
+    expect(await help("keys")).toMatch(/--quiet, -q print no progress line/);
+    expect(await help("export")).toMatch(/--force export even into a directory of a git work tree that git does not ignore/);
+    expect(await help("records")).toMatch(/--format, -f FORMAT table \(default, for people\), zone/);
+    expect(await help("keys")).toContain("Commands under keys (dkimctl keys COMMAND --help for each): dkimctl keys import --domain D");
+  });
+
+  test("dkimctl --help and dkimctl help keep the overview of every command", async () => {
+    for (const argv of [["--help"], ["help"], ["-h"]]) {
+      const r = await dkimctl(...argv);
+      expect([r.code, r.out]).toEqual([0, USAGE]);
+    }
+    for (const [, command] of commands) for (const line of command.usage) expect(USAGE).toContain(line);
+    expect((await dkimctl("help", "rotat")).err).toMatch(/^error: unknown command 'rotat': did you mean 'rotate'\?/);
+    expect((await dkimctl("help", "keys", "imprt")).err).toMatch(/^error: 'keys' has no command 'imprt'/);
   });
 });

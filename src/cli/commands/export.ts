@@ -4,12 +4,35 @@ import { Lock } from "../../keys/lock";
 import { openKeyStore } from "../../keys/stores";
 import { oneOf, required } from "../args";
 import type { Command } from "../command";
-import { load, parse } from "../common";
+import { load, parse, withCommon } from "../common";
+import { commandHelp } from "../help";
+
+const USAGE = ["  dkimctl export --format pem|opendkim|json|rspamd --out DIR [--force] [--config FILE] [--key-store DIR]"];
+const OPTIONS = withCommon({
+  format: {
+    type: "string",
+    short: "f",
+    arg: "FORMAT",
+    help: "pem (one PEM file per key), opendkim (keys with KeyTable and SigningTable), json (one file for tools) or rspamd (keys with dkim_signing.conf)",
+  },
+  out: { type: "string", short: "o", arg: "DIR", help: "the directory to write (files mode 0600); dkimctl replaces its own earlier export there" },
+  force: {
+    type: "boolean",
+    help: "export even into a directory of a git work tree that git does not ignore, and remove files in DIR that dkimctl did not write",
+  },
+});
 
 export const exportKeys: Command = {
-  usage: ["  dkimctl export --format pem|opendkim|json|rspamd --out DIR [--force] [--config FILE] [--key-store DIR]"],
+  usage: USAGE,
+  options: OPTIONS,
+  help: commandHelp(
+    USAGE,
+    "Writes the private keys of every selector in the lock, in the form the signer reads. Keep DIR out of git:\n" +
+      "an export inside a git work tree is refused unless git ignores it (or --force).",
+    OPTIONS,
+  ),
   async run(args, io) {
-    const { values } = parse(args, { format: { type: "string", short: "f" }, out: { type: "string", short: "o" }, force: { type: "boolean" } });
+    const { values } = parse(args, OPTIONS);
     const format = oneOf<ExportFormat>("format", values.format, EXPORT_FORMATS);
     const out = required("out", values.out);
     const config = load(io, values, { keys: true });
