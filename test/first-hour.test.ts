@@ -4,7 +4,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { allCommands, USAGE } from "../src/cli/main";
 import { parseConfig } from "../src/config/load";
@@ -195,6 +195,21 @@ describe("keys and domains with a rotation policy; hints that repeat the options
     expect(after.err).toContain(`has a rotation policy but no keys in infra/dns/dkim.lock.yaml yet: run ${ROTATE} and commit`);
     expect(dkimctlBin(["rotate", "--config", "infra/dns/domains.yaml"], { cwd: dir }).code).toBe(0);
     expect(dkimctlBin(["keys", "--config", "infra/dns/domains.yaml"], { cwd: dir }).out).toBe("every generated selector has a key; nothing to do\n");
+  });
+
+  test("the lock's and the key store's hints repeat the options given too", () => {
+    const dir = nested();
+    const args = ["--config", "infra/dns/domains.yaml", "--key-store", "keys-dir"];
+    const given = "--config infra/dns/domains.yaml --key-store keys-dir";
+    expect(dkimctlBin(["keys", ...args], { cwd: dir }).code).toBe(0);
+    expect(dkimctlBin(["rotate", ...args], { cwd: dir }).code).toBe(0);
+    chmodSync(join(dir, "keys-dir"), 0o755);
+    expect(dkimctlBin(["validate", ...args], { cwd: dir }).err).toContain(
+      `is open to other users, who could read or replace private keys: make sure no key was changed ('npx dkimctl validate ${given}' compares`,
+    );
+    chmodSync(join(dir, "keys-dir"), 0o700);
+    writeFileSync(join(dir, "infra", "dns", "dkim.lock.yaml"), "version: 1\nkeys:\n<<<<<<< HEAD\n  a: {}\n=======\n  b: {}\n>>>>>>> main\n");
+    expect(dkimctlBin(["records", ...args], { cwd: dir }).err).toContain(`take one side and run 'npx dkimctl keys ${given}' again)`);
   });
 
   test("every command says on stderr which config and key store it read; stdout keeps its format", () => {

@@ -106,7 +106,7 @@ export async function asWriter<T>(
     dirname(config.lockFile),
     async (held: ProjectLock) => {
       await store.open();
-      const lock = Lock.read(config.lockFile);
+      const lock = Lock.of(config);
       return fn(store, lock, {
         beforeWrite: () => held.assertHeld(),
         commit: () => {

@@ -31,7 +31,7 @@ export const checkPlan: Command = {
       throw new Error(`cannot read ${file} as JSON (${(e as Error).message.slice(0, 120)}): make it with 'terraform show -json PLANFILE > ${file}'`);
     }
     const config = load(io, values);
-    const findings = findProblems(plan, config, Lock.read(config.lockFile));
+    const findings = findProblems(plan, config, Lock.of(config));
     for (const f of findings) io.err(`${f.severity}: ${f.address}${f.name ? ` (${f.name})` : ""}: ${f.message}\n`);
     // One change can break signing in more than one way: count the changes.
     const errors = new Set(findings.filter((f) => f.severity === "error").map((f) => f.address)).size;

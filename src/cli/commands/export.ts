@@ -37,7 +37,7 @@ export const exportKeys: Command = {
     const out = required("out", values.out);
     const config = load(io, values, { keys: true });
     const store = openKeyStore(config, values["key-store"]);
-    const keys = await collectKeys(config, Lock.read(config.lockFile), store);
+    const keys = await collectKeys(config, Lock.of(config), store);
     const files = writeExport(keys, format, out, {
       force: values.force,
       protect: [config.file, config.lockFile, ...(store.directory ? [store.directory] : [])],

@@ -28,7 +28,7 @@ export const records: Command = {
     const { values } = parse(args, OPTIONS);
     const format = oneOf<RecordFormat>("format", values.format, RECORD_FORMATS, "table");
     const config = load(io, values);
-    io.out(formatRecords(desiredRecords(config, Lock.read(config.lockFile)), format));
+    io.out(formatRecords(desiredRecords(config, Lock.of(config)), format));
     return 0;
   },
 };

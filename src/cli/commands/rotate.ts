@@ -57,7 +57,7 @@ export const rotate: Command = {
           `--domain ${d} is not a rotated domain in ${config.file}` +
             (rotated.length ? ` (rotated: ${rotated.join(", ")})` : ": no domain has a rotation policy"),
         );
-    const seen = values.verify ? await pendingSeenInDns(config, Lock.read(config.lockFile), values.resolver, io) : undefined;
+    const seen = values.verify ? await pendingSeenInDns(config, Lock.of(config), values.resolver, io) : undefined;
     return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
       const shown = progress(io, { what: "keys", quiet: values.quiet });
       const results = await advanceAll(config, lock, store, {

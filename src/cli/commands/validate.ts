@@ -23,7 +23,7 @@ export const validate: Command = {
   async run(args, io) {
     const { values } = parse(args, OPTIONS);
     const config = load(io, values, { keys: true });
-    const lock = Lock.read(config.lockFile);
+    const lock = Lock.of(config);
     const records = desiredRecords(config, lock);
     // Where this machine can read the keys, the lock must hold their public halves.
     const store = openKeyStore(config, values["key-store"]);

@@ -94,7 +94,7 @@ export async function verifyCommand(args: string[], io: Io, deps: VerifyDeps = {
 
   const config = load(io, { config: values.config });
   const records = select(
-    desiredRecords(config, Lock.read(config.lockFile)),
+    desiredRecords(config, Lock.of(config)),
     config.domains.map((d) => d.name),
     config.zones.map((z) => z.name),
     values.domain ?? [],
