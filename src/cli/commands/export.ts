@@ -1,5 +1,8 @@
 /** `dkimctl export`: the private keys, in the form the signer reads. */
-import { collectKeys, EXPORT_FORMATS, type ExportFormat, writeExport } from "../../keys/export";
+import { collectKeys, EXPORT_FORMATS, type ExportFormat, FORMATS_WITH_PATHS, writeExport } from "../../keys/export";
+import { signerDirProblem } from "../../keys/signer-path";
+import { UsageError } from "../report";
+import { excerpt } from "../../redact";
 import { Lock } from "../../keys/lock";
 import { openKeyStore } from "../../keys/stores";
 import { oneOf, required } from "../args";
@@ -7,7 +10,7 @@ import type { Command } from "../command";
 import { load, parse, withCommon } from "../common";
 import { commandHelp } from "../help";
 
-const USAGE = ["  dkimctl export --format pem|opendkim|json|rspamd --out DIR [--force] [--config FILE] [--key-store DIR]"];
+const USAGE = ["  dkimctl export --format pem|opendkim|json|rspamd --out DIR [--signer-dir DIR] [--force] [--config FILE] [--key-store DIR]"];
 const OPTIONS = withCommon({
   format: {
     type: "string",
@@ -16,6 +19,13 @@ const OPTIONS = withCommon({
     help: "pem (one PEM file per key), opendkim (keys with KeyTable and SigningTable), json (one file for tools) or rspamd (keys with dkim_signing.conf)",
   },
   out: { type: "string", short: "o", arg: "DIR", help: "the directory to write (files mode 0600); dkimctl replaces its own earlier export there" },
+  "signer-dir": {
+    type: "string",
+    arg: "DIR",
+    help:
+      "opendkim and rspamd: where the export will be on the signer (e.g. /etc/dkimkeys); KeyTable, opendkim.conf and " +
+      "dkim_signing.conf name the key files there (default: relative to the export's directory, with a comment saying so)",
+  },
   force: {
     type: "boolean",
     help: "export even into a directory of a git work tree that git does not ignore, and remove files in DIR that dkimctl did not write",
@@ -35,11 +45,19 @@ export const exportKeys: Command = {
     const { values } = parse(args, OPTIONS);
     const format = oneOf<ExportFormat>("format", values.format, EXPORT_FORMATS);
     const out = required("out", values.out);
+    const signerDir = values["signer-dir"];
+    if (signerDir !== undefined) {
+      if (!FORMATS_WITH_PATHS.includes(format))
+        throw new UsageError(`--signer-dir applies only to --format ${FORMATS_WITH_PATHS.join(" or ")}: ${format} files name no other file`);
+      const problem = signerDirProblem(signerDir);
+      if (problem) throw new UsageError(`--signer-dir ${problem}, not '${excerpt(signerDir)}'`);
+    }
     const config = load(io, values, { keys: true });
     const store = openKeyStore(config, values["key-store"]);
     const keys = await collectKeys(config, Lock.of(config), store);
     const files = writeExport(keys, format, out, {
       force: values.force,
+      signerDir,
       protect: [config.file, config.lockFile, ...(store.directory ? [store.directory] : [])],
     });
     io.out(
