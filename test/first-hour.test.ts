@@ -4,12 +4,12 @@
  */
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { allCommands, USAGE } from "../src/cli/main";
 import { parseConfig } from "../src/config/load";
 import { formatProblem, InputError } from "../src/config/problems";
-import { dkimctl, dkimctlBin, tempProject } from "./support/project";
+import { dkimctl, dkimctlBin, ROOT, tempProject } from "./support/project";
 
 /** Every problem of `text` as the CLI prints it. */
 function problems(text: string): string[] {
@@ -293,5 +293,40 @@ describe("each command's own --help", () => {
     for (const [, command] of commands) for (const line of command.usage) expect(USAGE).toContain(line);
     expect((await dkimctl("help", "rotat")).err).toMatch(/^error: unknown command 'rotat': did you mean 'rotate'\?/);
     expect((await dkimctl("help", "keys", "imprt")).err).toMatch(/^error: 'keys' has no command 'imprt'/);
+  });
+});
+
+describe("a synth failure", () => {
+  test("the compiled app, run as cdktf synth runs it, prints the problem once and writes nothing", () => {
+    const p = tempProject("version: 1\nzones:\n  example.com: { provider: route35 }\ndomains: {}\n");
+    const out = join(p.dir, "cdktf.out");
+    const r = spawnSync(process.execPath, ["-r", join(ROOT, "bin", "check-build.js"), join(ROOT, "dist", "main.js")], {
+      cwd: ROOT,
+      // What cdktf synth sets for the app (@cdktf/cli-core synth-stack.js), with the config given as users give it.
+      env: { ...process.env, DKIMCTL_CONFIG: p.config, CDKTF_OUTDIR: out, CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: "true", CDKTF_CONTEXT_JSON: "{}" },
+      encoding: "utf8",
+    });
+    const message = `${p.config}:3:28: zones/example.com/provider: "route35" is not allowed: did you mean 'route53'? (one of route53, cloudflare)`;
+    expect([r.status, r.stdout, r.stderr]).toEqual([1, "", `${message}\n1 problem found; nothing was changed.\n`]);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe("the README's domains.yaml", () => {
+  /** Every ```yaml block of README.md that is a whole domains.yaml (has `version: 1`), with its line. */
+  const blocks = [...readFileSync(join(ROOT, "README.md"), "utf8").matchAll(/^```yaml\n([\s\S]*?)^```$/gm)]
+    .filter((m) => /^version: 1$/m.test(m[1]))
+    .map((m) => [`README.md line ${m.input.slice(0, m.index).split("\n").length}`, m[1]] as const);
+
+  test("there is one to copy", () => {
+    expect(blocks.length).toBeGreaterThan(0);
+  });
+
+  test.each(blocks)("%s can be copied as is: keys, then validate, both succeed", async (_at, text) => {
+    const p = tempProject(text);
+    const keys = await dkimctl("keys", "--config", p.config);
+    expect([keys.code, keys.err]).toEqual([0, ""]);
+    const valid = await dkimctl("validate", "--config", p.config);
+    expect([valid.code, valid.err]).toEqual([0, ""]);
   });
 });
