@@ -4,11 +4,12 @@
  */
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { allCommands, USAGE } from "../src/cli/main";
 import { parseConfig } from "../src/config/load";
 import { formatProblem, InputError } from "../src/config/problems";
-import { dkimctl, dkimctlBin, tempProject } from "./support/project";
+import { dkimctl, dkimctlBin, ROOT, tempProject } from "./support/project";
 
 /** Every problem of `text` as the CLI prints it. */
 function problems(text: string): string[] {
@@ -196,6 +197,21 @@ describe("keys and domains with a rotation policy; hints that repeat the options
     expect(dkimctlBin(["keys", "--config", "infra/dns/domains.yaml"], { cwd: dir }).out).toBe("every generated selector has a key; nothing to do\n");
   });
 
+  test("the lock's and the key store's hints repeat the options given too", () => {
+    const dir = nested();
+    const args = ["--config", "infra/dns/domains.yaml", "--key-store", "keys-dir"];
+    const given = "--config infra/dns/domains.yaml --key-store keys-dir";
+    expect(dkimctlBin(["keys", ...args], { cwd: dir }).code).toBe(0);
+    expect(dkimctlBin(["rotate", ...args], { cwd: dir }).code).toBe(0);
+    chmodSync(join(dir, "keys-dir"), 0o755);
+    expect(dkimctlBin(["validate", ...args], { cwd: dir }).err).toContain(
+      `is open to other users, who could read or replace private keys: make sure no key was changed ('npx dkimctl validate ${given}' compares`,
+    );
+    chmodSync(join(dir, "keys-dir"), 0o700);
+    writeFileSync(join(dir, "infra", "dns", "dkim.lock.yaml"), "version: 1\nkeys:\n<<<<<<< HEAD\n  a: {}\n=======\n  b: {}\n>>>>>>> main\n");
+    expect(dkimctlBin(["records", ...args], { cwd: dir }).err).toContain(`take one side and run 'npx dkimctl keys ${given}' again)`);
+  });
+
   test("every command says on stderr which config and key store it read; stdout keeps its format", () => {
     const dir = nested();
     const keys = dkimctlBin(["keys", "--config", "infra/dns/domains.yaml"], { cwd: dir });
@@ -219,5 +235,98 @@ describe("mistyped commands and options", () => {
     const r = await dkimctl(...argv);
     expect(r.code).toBe(2);
     expect(r.err.split("\n")[0]).toBe(message);
+  });
+});
+
+describe("each command's own --help", () => {
+  const commands = [...allCommands()];
+
+  test("every command of the issue is registered, keys' subcommands included", () => {
+    expect(commands.map(([path]) => path).sort()).toEqual(
+      expect.arrayContaining(["validate", "keys", "keys import", "keys migrate", "keys prune", "keys rewrap", "rotate", "records", "export", "verify"]),
+    );
+    expect(commands.map(([path]) => path)).toEqual(expect.arrayContaining(["check-plan", "stacks"]));
+  });
+
+  test.each(commands)("dkimctl %s --help and dkimctl help %s: its usage and one line per option its parser accepts", async (path, command) => {
+    const words = path.split(" ");
+    const viaFlag = await dkimctl(...words, "--help");
+    const viaHelp = await dkimctl("help", ...words);
+    expect([viaFlag.code, viaHelp.code]).toEqual([0, 0]);
+    expect(viaHelp.out).toBe(viaFlag.out);
+    expect(viaFlag.out).toMatch(new RegExp(`^Usage:\\n  dkimctl ${path} `));
+    expect(viaFlag.out).not.toBe(USAGE);
+    // The option table the parser reads: each option has a line saying what it does.
+    const lines = viaFlag.out.split("\n");
+    for (const [name, option] of Object.entries(command.options)) {
+      const line = lines.find((l) => new RegExp(`^  --${name}(, -\\w)?( \\S+)?\\s{2,}\\S`).test(l));
+      expect([name, line !== undefined]).toEqual([name, true]);
+      expect(option.help.length).toBeGreaterThan(10);
+    }
+    // ...and it is the table the parser reads: each option is accepted (the run fails later, on the missing config), others are not.
+    for (const [name, option] of Object.entries(command.options)) {
+      if (name === "help") continue;
+      const r = await dkimctl(...words, `--${name}`, ...(option.type === "string" ? ["x"] : []), "--config", "/nonexistent/domains.yaml");
+      expect([name, r.err]).not.toEqual([name, expect.stringContaining("unknown option")]);
+    }
+    const bogus = await dkimctl(...words, "--no-such-option");
+    expect([bogus.code, bogus.err.split("\n")]).toEqual([2, ["error: unknown option '--no-such-option'", `Run 'dkimctl ${path} --help' for usage.`, ""]]);
+  });
+
+  test("the options the issue names say what they do", async () => {
+    // Wrapped lines joined, so that the wording is checked, not where it wraps.
+    const help = async (...words: string[]) => (await dkimctl(...words, "--help")).out.replace(/\s+/g, " ");
+    expect(await help("rotate")).toMatch(/--force start a new key now for each selected domain even where its active key is not yet due/);
+    expect(await help("rotate")).toMatch(/--verify make a pending key active only once DNS also serves its record/);
+    expect(await help("rotate")).toMatch(/--now TIME act as if it were TIME/);
+    expect(await help("keys")).toMatch(/--quiet, -q print no progress line/);
+    expect(await help("export")).toMatch(/--force export even into a directory of a git work tree that git does not ignore/);
+    expect(await help("records")).toMatch(/--format, -f FORMAT table \(default, for people\), zone/);
+    expect(await help("keys")).toContain("Commands under keys (dkimctl keys COMMAND --help for each): dkimctl keys import --domain D");
+  });
+
+  test("dkimctl --help and dkimctl help keep the overview of every command", async () => {
+    for (const argv of [["--help"], ["help"], ["-h"]]) {
+      const r = await dkimctl(...argv);
+      expect([r.code, r.out]).toEqual([0, USAGE]);
+    }
+    for (const [, command] of commands) for (const line of command.usage) expect(USAGE).toContain(line);
+    expect((await dkimctl("help", "rotat")).err).toMatch(/^error: unknown command 'rotat': did you mean 'rotate'\?/);
+    expect((await dkimctl("help", "keys", "imprt")).err).toMatch(/^error: 'keys' has no command 'imprt'/);
+  });
+});
+
+describe("a synth failure", () => {
+  test("the compiled app, run as cdktf synth runs it, prints the problem once and writes nothing", () => {
+    const p = tempProject("version: 1\nzones:\n  example.com: { provider: route35 }\ndomains: {}\n");
+    const out = join(p.dir, "cdktf.out");
+    const r = spawnSync(process.execPath, ["-r", join(ROOT, "bin", "check-build.js"), join(ROOT, "dist", "main.js")], {
+      cwd: ROOT,
+      // What cdktf synth sets for the app (@cdktf/cli-core synth-stack.js), with the config given as users give it.
+      env: { ...process.env, DKIMCTL_CONFIG: p.config, CDKTF_OUTDIR: out, CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: "true", CDKTF_CONTEXT_JSON: "{}" },
+      encoding: "utf8",
+    });
+    const message = `${p.config}:3:28: zones/example.com/provider: "route35" is not allowed: did you mean 'route53'? (one of route53, cloudflare)`;
+    expect([r.status, r.stdout, r.stderr]).toEqual([1, "", `${message}\n1 problem found; nothing was changed.\n`]);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe("the README's domains.yaml", () => {
+  /** Every ```yaml block of README.md that is a whole domains.yaml (has `version: 1`), with its line. */
+  const blocks = [...readFileSync(join(ROOT, "README.md"), "utf8").matchAll(/^```yaml\n([\s\S]*?)^```$/gm)]
+    .filter((m) => /^version: 1$/m.test(m[1]))
+    .map((m) => [`README.md line ${m.input.slice(0, m.index).split("\n").length}`, m[1]] as const);
+
+  test("there is one to copy", () => {
+    expect(blocks.length).toBeGreaterThan(0);
+  });
+
+  test.each(blocks)("%s can be copied as is: keys, then validate, both succeed", async (_at, text) => {
+    const p = tempProject(text);
+    const keys = await dkimctl("keys", "--config", p.config);
+    expect([keys.code, keys.err]).toEqual([0, ""]);
+    const valid = await dkimctl("validate", "--config", p.config);
+    expect([valid.code, valid.err]).toEqual([0, ""]);
   });
 });

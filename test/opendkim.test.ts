@@ -99,9 +99,9 @@ let conf: string;
 const ed25519 = new Set(["example.com/ed", "example.org/e1"]);
 const isEd = (e: { domain: string; selector: string }) => ed25519.has(`${e.domain}/${e.selector}`);
 
-function testkey(args: string[]): Promise<Run> {
+function testkey(args: string[], cwd?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    execFile(TESTKEY, args, { timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(TESTKEY, args, { timeout: 30_000, cwd }, (err, stdout, stderr) => {
       if (err && typeof (err as NodeJS.ErrnoException).code === "string") {
         reject(new Error(`cannot run ${TESTKEY}: ${err.message}: apt-get install opendkim-tools`));
         return;
@@ -135,13 +135,14 @@ function zones(recs: JsonRecord[]) {
   }));
 }
 
-function parseKeyTable(text: string): KeyTableEntry[] {
+/** KeyTable lines; `paths`: absolute (exported with --signer-dir) or relative (the default). */
+function parseKeyTable(text: string, paths: "absolute" | "relative" = "absolute"): KeyTableEntry[] {
   return text
     .split("\n")
     .filter((l) => l.trim() !== "" && !l.startsWith("#"))
     .map((line) => {
-      const m = /^(\S+)\s+([^:\s]+):([^:\s]+):(\/\S+)$/.exec(line);
-      if (!m) throw new Error(`KeyTable line not in 'name domain:selector:/path' form: ${JSON.stringify(line)}`);
+      const m = (paths === "absolute" ? /^(\S+)\s+([^:\s]+):([^:\s]+):(\/\S+)$/ : /^(\S+)\s+([^:\s]+):([^:\s]+):([^/\s]\S*)$/).exec(line);
+      if (!m) throw new Error(`KeyTable line not in 'name domain:selector:${paths === "absolute" ? "/path" : "path"}' form: ${JSON.stringify(line)}`);
       return { name: m[1], domain: m[2], selector: m[3], file: m[4] };
     });
 }
@@ -162,7 +163,8 @@ beforeAll(async () => {
   projectDir = project.dir;
   exportRoot = tempDir("dkimctl-opendkim-");
   exportDir = join(exportRoot, "export");
-  const ex = await dkimctl("export", "--format", "opendkim", "--out", exportDir, "--config", project.config);
+  // This machine is the test's signer, and the export stays where it was written: --signer-dir is that directory.
+  const ex = await dkimctl("export", "--format", "opendkim", "--out", exportDir, "--signer-dir", exportDir, "--config", project.config);
   if (ex.code !== 0) throw new Error(`dkimctl export failed: ${ex.err}`);
   const rec = await dkimctl("records", "--format", "json", "--config", project.config);
   if (rec.code !== 0) throw new Error(`dkimctl records failed: ${rec.err}`);
@@ -319,4 +321,63 @@ test("Ed25519 with Debian's OpenDKIM 2.11: the record checks, the PKCS#8 Ed25519
     expect(withKey.stderr).toContain("EVP_PKEY_get1_RSA() failed");
     expect(withKey.stderr).not.toContain("PEM_read_bio_PrivateKey() failed");
   }
+});
+
+describe("without --signer-dir: no machine path of --out, paths relative to the export", () => {
+  let plain: string;
+  beforeAll(async () => {
+    plain = join(exportRoot!, "plain");
+    const ex = await dkimctl("export", "--format", "opendkim", "--out", plain, "--config", join(projectDir!, "domains.yaml"));
+    if (ex.code !== 0) throw new Error(`dkimctl export failed: ${ex.err}`);
+  });
+
+  test("KeyTable, SigningTable and opendkim.conf name no path of this machine, and KeyTable says to pass --signer-dir", () => {
+    for (const f of ["KeyTable", "SigningTable", "opendkim.conf", "ed25519/KeyTable", "ed25519/opendkim.conf"])
+      expect({ f, machinePath: readFileSync(join(plain, f), "utf8").includes(exportRoot!) }).toEqual({ f, machinePath: false });
+    const table = readFileSync(join(plain, "KeyTable"), "utf8");
+    expect(table.split("\n").slice(1, 3)).toEqual([
+      "# Key files are named relative to the export's directory (the one holding keys/): " +
+        "OpenDKIM reads a key file only by an absolute path (it takes any other value for the key itself).",
+      "# Export again with --signer-dir DIR, DIR being where this directory will be on the signer (e.g. --signer-dir /etc/dkimkeys).",
+    ]);
+    const relative = parseKeyTable(table, "relative");
+    expect(relative.map((e) => e.file).sort()).toEqual(
+      entries
+        .filter((e) => !isEd(e))
+        .map((e) => `keys/${e.domain}/${e.selector}.private`)
+        .sort(),
+    );
+    expect(readFileSync(join(plain, "ed25519", "opendkim.conf"), "utf8")).toContain("KeyTable file:ed25519/KeyTable\n");
+  });
+
+  test("as the note says, OpenDKIM cannot use the relative KeyTable as is, even run from the export's directory: --signer-dir is needed", async () => {
+    const rel = join(work!, "relative.conf");
+    writeFileSync(rel, `Include ${join(plain, "opendkim.conf")}\nNameservers ${dns!.host}@${dns!.port}\n`);
+    const r = await testkey(["-x", rel, "-vvv"], plain);
+    // It finds the tables (relative to its working directory) but takes each key file's name for key data.
+    const { checked, pass, fail } = keyTableResults(r);
+    const rsa = entries.filter((x) => !isEd(x)).length;
+    expect({ checked, pass, fail }).toEqual({ checked: rsa, pass: 0, fail: rsa });
+    expect(r.stderr).toContain("key r2048._domainkey.example.com: PEM_read_bio_PrivateKey() failed");
+  });
+
+  test("--signer-dir names the signer's directory: only there, never --out", async () => {
+    const at = join(exportRoot!, "for-signer");
+    const ex = await dkimctl("export", "--format", "opendkim", "--out", at, "--signer-dir", "/etc/dkimkeys", "--config", join(projectDir!, "domains.yaml"));
+    expect(ex.code).toBe(0);
+    const table = readFileSync(join(at, "KeyTable"), "utf8");
+    expect(table).not.toContain(exportRoot!);
+    expect(table).toContain("r2048._domainkey.example.com example.com:r2048:/etc/dkimkeys/keys/example.com/r2048.private\n");
+    expect(readFileSync(join(at, "ed25519", "opendkim.conf"), "utf8")).toContain("KeyTable file:/etc/dkimkeys/ed25519/KeyTable\n");
+  });
+
+  test.each([
+    [["--signer-dir", "etc/dkimkeys"], "error: --signer-dir must be an absolute path on the signer, e.g. /etc/dkimkeys, not 'etc/dkimkeys'"],
+    [["--signer-dir", "/etc/dkim keys"], "error: --signer-dir must not hold spaces, colons, quotes, backslashes or '#'"],
+    [["--format", "pem", "--signer-dir", "/etc/dkimkeys"], "error: --signer-dir applies only to --format opendkim or rspamd: pem files name no other file"],
+  ])("dkimctl export %j is a usage error", async (args, message) => {
+    const r = await dkimctl("export", "--format", "opendkim", "--out", join(exportRoot!, "refused"), ...args, "--config", join(projectDir!, "domains.yaml"));
+    expect(r.code).toBe(2);
+    expect(r.err.split("\n")[0]).toContain(message);
+  });
 });

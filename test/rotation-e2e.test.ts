@@ -7,7 +7,7 @@
  * check-plan passes every plan on the way and refuses a stale one.
  */
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { cdktf, cdktfProject } from "./support/cdktf-project";
 import { type DnsServer, startDnsServer } from "./support/dns-server";
@@ -92,7 +92,7 @@ async function signerKeys(): Promise<{ selector: string; algorithm: "rsa" | "ed2
       .filter((l) => l && !l.startsWith("#"))) {
       const name = line.split(" ")[1];
       const file = new RegExp(`^${name.replace(/\./g, "\\.")} [^:]+:[^:]+:(\\S+)$`, "m").exec(table)![1];
-      keys.push({ selector: name.split(".")[0], algorithm, pem: readFileSync(file, "utf8") });
+      keys.push({ selector: name.split(".")[0], algorithm, pem: readFileSync(resolve(out, file), "utf8") });
     }
   }
   return keys;

@@ -38,7 +38,8 @@ beforeAll(async () => {
   p = tempProject(YAML);
   expect((await dkimctl("keys", "--config", p.config)).code).toBe(0);
   out = join(tempDir(), "rspamd");
-  const r = await dkimctl("export", "--format", "rspamd", "--out", out, "--config", p.config);
+  // The test's signer reads the export where it was written: that is its signer directory.
+  const r = await dkimctl("export", "--format", "rspamd", "--out", out, "--signer-dir", out, "--config", p.config);
   expect(r.err).toBe("");
   expect(r.code).toBe(0);
 });
@@ -105,4 +106,23 @@ domains:
   expect(pending.key).toMatch(/^[A-Za-z0-9+/]{86}==\n$/);
   expect(pending.conf).not.toContain("e202601a");
   expect((await exportAt("2026-01-03T00:00:00Z")).conf).toContain('selector: "e202601a"');
+});
+
+test("without --signer-dir, dkim_signing.conf names the key files relative to the export, never by the machine path of --out", async () => {
+  const dir = join(tempDir(), "rspamd-default");
+  expect((await dkimctl("export", "--format", "rspamd", "--out", dir, "--config", p.config)).code).toBe(0);
+  const conf = readFileSync(join(dir, "dkim_signing.conf"), "utf8");
+  expect(conf).not.toContain(dir);
+  expect(conf).toContain('{ path: "keys/example.com/s1.key"; selector: "s1"; }');
+  expect(conf).toContain('#   .include "dkim_signing.conf"');
+  expect(conf).toContain(
+    "# Key files are named relative to the export's directory (the one holding keys/): rspamd would look for them from its own working directory.\n" +
+      "# Export again with --signer-dir DIR, DIR being where this directory will be on the signer (e.g. --signer-dir /etc/dkimkeys).\n",
+  );
+  // With --signer-dir: the signer's paths, and still nothing of --out.
+  const at = join(tempDir(), "rspamd-signer");
+  expect((await dkimctl("export", "--format", "rspamd", "--out", at, "--signer-dir", "/etc/rspamd/dkim/", "--config", p.config)).code).toBe(0);
+  const signer = readFileSync(join(at, "dkim_signing.conf"), "utf8");
+  expect(signer).not.toContain(at);
+  expect(signer).toContain('{ path: "/etc/rspamd/dkim/keys/example.com/s1.key"; selector: "s1"; }');
 });

@@ -1,6 +1,5 @@
 /** What the commands share: the common options, loading the config, and running as the project's writer. */
 import { dirname, isAbsolute, relative } from "node:path";
-import type { ParseArgsConfig } from "node:util";
 import { configPath, loadConfig } from "../config/load";
 import type { Config } from "../config/model";
 import { normaliseDomain } from "../dkim/names";
@@ -10,14 +9,39 @@ import { type ProjectLock, withProjectLock } from "../keys/project-lock";
 import type { KeyStore } from "../keys/store";
 import { openKeyStore } from "../keys/stores";
 import { type ParsedOptions, parseOptions } from "./args";
+import { type OptionTable, parserOptions } from "./help";
 import type { Io } from "./io";
 import { UsageError } from "./report";
 
-const COMMON = { config: { type: "string" }, "key-store": { type: "string" }, help: { type: "boolean", short: "h" } } as const;
+const CONFIG_HELP = "the config file (default: $DKIMCTL_CONFIG, else domains.yaml); dkim.lock.yaml and the local key store (.dkim/keys/) sit beside it";
 
-/** Parses `args` with the common options (--config, --key-store, --help) and `options`. */
-export function parse<O extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: O, positionals = 0): ParsedOptions<typeof COMMON & O> {
-  return parseOptions(args, { ...COMMON, ...options }, positionals);
+/** The options of every command: --config, --key-store, --help. */
+const COMMON = {
+  config: { type: "string", arg: "FILE", help: CONFIG_HELP },
+  "key-store": {
+    type: "string",
+    arg: "DIR",
+    help: "the local key store's directory (default: $DKIMCTL_KEY_STORE, else .dkim/keys/ beside the config); only with keyStore: local",
+  },
+  help: { type: "boolean", short: "h", help: "print this help and exit" },
+} as const satisfies OptionTable;
+
+/**
+ * A command's option table: `own` and the common options. `readsKeys: false`
+ * says in --key-store's help that the command reads no key (it accepts it so
+ * that the same options work for every command, as hints repeat them).
+ */
+export function withCommon<const O extends OptionTable>(own: O, what: { readsKeys?: boolean } = {}): typeof COMMON & O {
+  const keyStore =
+    what.readsKeys === false
+      ? { ...COMMON["key-store"], help: "accepted so that the same options work for every command; this command reads no key" }
+      : COMMON["key-store"];
+  return { ...own, config: COMMON.config, "key-store": keyStore, help: COMMON.help } as typeof COMMON & O;
+}
+
+/** Parses `args` with a command's option table (see withCommon). */
+export function parse<O extends OptionTable>(args: string[], options: O, positionals = 0): ParsedOptions<ReturnType<typeof parserOptions<O>>> {
+  return parseOptions(args, parserOptions(options), positionals);
 }
 
 /** The options that find the project: `--config`, and `--key-store` where a command takes it. */
@@ -82,7 +106,7 @@ export async function asWriter<T>(
     dirname(config.lockFile),
     async (held: ProjectLock) => {
       await store.open();
-      const lock = Lock.read(config.lockFile);
+      const lock = Lock.of(config);
       return fn(store, lock, {
         beforeWrite: () => held.assertHeld(),
         commit: () => {

@@ -2,7 +2,10 @@
 import { InputError, formatProblem, ProblemsError } from "../config/problems";
 import { withoutPrivateKeys } from "../redact";
 
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  /** The command whose usage was wrong (`keys import`), so the message points at its own --help. */
+  command?: string;
+}
 
 /** Exit status: 0 success, 1 invalid input or a failed check, 2 usage error. */
 export function exitCodeFor(e: unknown): number {
@@ -18,7 +21,7 @@ export function describeError(e: unknown): string {
     const n = e.reasons.length;
     return `${e.reasons.map((r) => `error: ${r}`).join("\n")}${n > 1 ? `\n${n} problems found; nothing was changed.` : ""}`;
   }
-  if (e instanceof UsageError) return `${e.message}\nRun 'dkimctl --help' for usage.`;
+  if (e instanceof UsageError) return `${e.message}\nRun 'dkimctl ${e.command ? `${e.command} ` : ""}--help' for usage.`;
   if (e instanceof Error) return e.message;
   return String(e);
 }

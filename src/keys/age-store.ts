@@ -14,6 +14,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync }
 import { dirname, join } from "node:path";
 import type { KeyStoreSpec } from "../config/model";
 import { fingerprint, privateKeyFingerprint, publicKeyValue } from "../dkim/keys";
+import { commandHint } from "../command-hint";
 import { capText, excerpt } from "../redact";
 import { createFileExclusive, exists, isTempFile, removeOrphanedTemps, writeFileAtomic } from "./atomic";
 import { type KeyStore, KeyStoreError, keyFiles } from "./store";
@@ -50,7 +51,7 @@ export interface AgeIdentityInput {
 }
 
 /** The age store domains.yaml describes, with the identity the environment gives (read only when a private key is). */
-export function ageKeyStore(spec: Extract<KeyStoreSpec, { kind: "age" }>, env: NodeJS.ProcessEnv = process.env): AgeKeyStore {
+export function ageKeyStore(spec: Extract<KeyStoreSpec, { kind: "age" }>, env: NodeJS.ProcessEnv = process.env, invocation?: readonly string[]): AgeKeyStore {
   const ssh = spec.recipients.filter((r) => r.startsWith("ssh-"));
   if (ssh.length)
     throw new KeyStoreError(
@@ -62,7 +63,7 @@ export function ageKeyStore(spec: Extract<KeyStoreSpec, { kind: "age" }>, env: N
       ),
     );
   const given = (v: string | undefined) => (v !== undefined && v.trim() !== "" ? v : undefined);
-  return new AgeKeyStore(spec.dir, spec.recipients, { text: given(env[IDENTITY_ENV]), file: given(env[IDENTITY_FILE_ENV]) });
+  return new AgeKeyStore(spec.dir, spec.recipients, { text: given(env[IDENTITY_ENV]), file: given(env[IDENTITY_FILE_ENV]) }, invocation);
 }
 
 export class AgeKeyStore implements KeyStore {
@@ -74,6 +75,8 @@ export class AgeKeyStore implements KeyStore {
     readonly dir: string,
     readonly recipients: readonly string[],
     private readonly identity: AgeIdentityInput,
+    /** The options the user gave (Config.invocation), repeated in the hints that name a command. */
+    private readonly invocation?: readonly string[],
   ) {}
 
   get description(): string {
@@ -140,7 +143,7 @@ export class AgeKeyStore implements KeyStore {
       for (const f of readdirSync(d).sort()) {
         if (isTempFile(f)) continue;
         if (f.endsWith(KEY_SUFFIX)) problems.push(...fileProblems(join(d, f), keyFileProblem));
-        else if (f.endsWith(PUBLIC_SUFFIX)) problems.push(...fileProblems(join(d, f), publicFileProblem));
+        else if (f.endsWith(PUBLIC_SUFFIX)) problems.push(...fileProblems(join(d, f), (file) => publicFileProblem(file, this.invocation)));
       }
     }
     return problems;
@@ -225,7 +228,7 @@ export class AgeKeyStore implements KeyStore {
   private statedFingerprint(domain: string, selector: string): string | undefined {
     const file = this.publicFile(domain, selector);
     if (!exists(file)) return undefined;
-    const problems = fileProblems(file, publicFileProblem);
+    const problems = fileProblems(file, (f) => publicFileProblem(f, this.invocation));
     if (problems.length) throw new KeyStoreError(problems);
     return fingerprintOfPublic(readPublicKey(file)!);
   }
@@ -267,7 +270,7 @@ export class AgeKeyStore implements KeyStore {
       if (/no identity matched/.test(why))
         throw new KeyStoreError([
           `none of the identities can decrypt ${file}: ${why}; ` +
-            "use the identity of a recipient it was encrypted to, or have one of them run 'dkimctl keys rewrap'",
+            `use the identity of a recipient it was encrypted to, or have one of them run ${commandHint("keys rewrap", this.invocation)}`,
         ]);
       throw new KeyStoreError([`cannot decrypt ${file}: ${why}; restore it from git history`]);
     }
@@ -372,7 +375,10 @@ function keyFileProblem(file: string): string | undefined {
   return `${file} is not an age-encrypted file${conflict}: restore it from git history, together with its .pub file and the lock entry of the same commit`;
 }
 
-function publicFileProblem(file: string): string | undefined {
+function publicFileProblem(file: string, invocation?: readonly string[]): string | undefined {
   if (readPublicKey(file)) return undefined;
-  return `${file} is not a public key: delete it, then run 'dkimctl keys' with an age identity (${IDENTITY_ENV}), which writes it again from the private key`;
+  return (
+    `${file} is not a public key: delete it, then run ${commandHint("keys", invocation)} with an age identity (${IDENTITY_ENV}), ` +
+    "which writes it again from the private key"
+  );
 }

@@ -16,11 +16,15 @@ import { isTempFile } from "./atomic";
 import type { KeyStore } from "./store";
 import { ProblemsError } from "../config/problems";
 import { rspamdFiles } from "./rspamd";
+import { signerNote, signerPaths } from "./signer-path";
 import { unignoredWorkTree } from "./git-exposure";
 import { commandHint } from "../command-hint";
 
 export const EXPORT_FORMATS = ["pem", "opendkim", "json", "rspamd"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** The formats whose files name other files (and so take --signer-dir). */
+export const FORMATS_WITH_PATHS: readonly ExportFormat[] = ["opendkim", "rspamd"];
 
 export interface ExportedKey {
   readonly domain: string;
@@ -71,6 +75,13 @@ export interface ExportOptions {
   readonly force?: boolean;
   /** Directories the export must never be (nor contain), e.g. the project's. */
   readonly protect?: readonly string[];
+  /**
+   * Where the export's directory will be on the signer (`--signer-dir`, e.g.
+   * /etc/dkimkeys): the OpenDKIM and rspamd files name their key files and
+   * tables under it. @default paths relative to the export's directory, with
+   * a comment saying so: never the machine path of the directory written.
+   */
+  readonly signerDir?: string;
 }
 
 /**
@@ -82,6 +93,7 @@ export interface ExportOptions {
  */
 export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, outDir: string, opts: ExportOptions = {}): string[] {
   const dir = resolve(outDir);
+  const where = signerPaths(opts.signerDir);
   const previous = prepareExportDir(dir, opts);
   const written: string[] = [];
   const put = (rel: string, text: string) => {
@@ -113,7 +125,7 @@ export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, 
       );
       break;
     case "rspamd":
-      for (const f of rspamdFiles(keys, dir)) put(f.rel, f.text);
+      for (const f of rspamdFiles(keys, where, signerNote(opts.signerDir, "rspamd"))) put(f.rel, f.text);
       break;
     case "opendkim": {
       // OpenDKIM signs with one algorithm per instance (SignatureAlgorithm), so
@@ -125,7 +137,8 @@ export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, 
       ];
       for (const [sub, group, extra] of groups) {
         if (sub !== "" && group.length === 0) continue;
-        const keyTable: string[] = ["# dkimctl export: <key name> <domain>:<selector>:<private key file>"];
+        const note = signerNote(opts.signerDir, "OpenDKIM");
+        const keyTable: string[] = ["# dkimctl export: <key name> <domain>:<selector>:<private key file>", ...note];
         const signingTable: string[] = [
           "# dkimctl export: <signing domain> <key name>, active keys only (use with 'MultipleSignatures yes' when a domain has several)",
         ];
@@ -133,7 +146,7 @@ export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, 
           const rel = join("keys", k.domain, `${k.selector}.private`);
           put(rel, k.privateKeyPem);
           const name = recordName(k.selector, k.domain);
-          keyTable.push(`${name} ${k.domain}:${k.selector}:${join(dir, rel)}`);
+          keyTable.push(`${name} ${k.domain}:${k.selector}:${where(rel)}`);
           if (k.state === "active") signingTable.push(`${k.domain} ${name}`);
         }
         put(join(sub, "KeyTable"), `${keyTable.join("\n")}\n`);
@@ -142,8 +155,9 @@ export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, 
           join(sub, "opendkim.conf"),
           [
             `# Lines for opendkim.conf, written by dkimctl export${sub ? " (an OpenDKIM instance signing with Ed25519, RFC 8463)" : ""}`,
-            `KeyTable file:${join(dir, sub, "KeyTable")}`,
-            `SigningTable file:${join(dir, sub, "SigningTable")}`,
+            ...note,
+            `KeyTable file:${where(join(sub, "KeyTable"))}`,
+            `SigningTable file:${where(join(sub, "SigningTable"))}`,
             "MultipleSignatures yes",
             ...extra,
             "",

@@ -11,6 +11,8 @@ import { writeFileAtomic } from "./atomic";
 import { isoSeconds, parseIsoTime } from "../time";
 import { type Checked, normaliseDomain, normaliseSelector } from "../dkim/names";
 import { excerpt } from "../redact";
+import { commandHint } from "../command-hint";
+import type { Config } from "../config/model";
 import { type KeyState, STATES } from "../lifecycle";
 
 export interface LockEntry {
@@ -81,10 +83,18 @@ export class Lock {
     return out.sort((a, b) => a.domain.localeCompare(b.domain) || a.selector.localeCompare(b.selector));
   }
 
-  /** Reads a lock file; a missing file is an empty lock. Throws InputError for a damaged one. */
-  static read(file: string): Lock {
+  /**
+   * Reads a lock file; a missing file is an empty lock. Throws InputError for a damaged one.
+   * `invocation`: the options the user gave (Config.invocation), repeated in the hints.
+   */
+  static read(file: string, invocation?: readonly string[]): Lock {
     if (!existsSync(file)) return new Lock();
-    return Lock.fromSource(YamlSource.read(file));
+    return Lock.fromSource(YamlSource.read(file), invocation);
+  }
+
+  /** The lock of a loaded config (its lockFile), with hints that repeat the options the config was found with. */
+  static of(config: Pick<Config, "lockFile" | "invocation">): Lock {
+    return Lock.read(config.lockFile, config.invocation);
   }
 
   /** Reads a lock from its text (e.g. an earlier revision read from git); `file` names it in messages. */
@@ -92,10 +102,10 @@ export class Lock {
     return Lock.fromSource(YamlSource.parse(file, text));
   }
 
-  private static fromSource({ source, problems }: { source: YamlSource; problems: Problem[] }): Lock {
+  private static fromSource({ source, problems }: { source: YamlSource; problems: Problem[] }, invocation?: readonly string[]): Lock {
     const lock = new Lock();
     if (problems.length) {
-      const hint = " (if this is a merge conflict, take one side and run 'dkimctl keys' again)";
+      const hint = ` (if this is a merge conflict, take one side and run ${commandHint("keys", invocation)} again)`;
       throw new InputError(problems.map((p) => ({ ...p, message: /^(YAML syntax error|duplicate key)/.test(p.message) ? p.message + hint : p.message })));
     }
     const data = source.toJS();

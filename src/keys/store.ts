@@ -5,6 +5,7 @@
  */
 import { existsSync, lstatSync, readdirSync, readFileSync, type Stats, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { commandHint } from "../command-hint";
 import { ProblemsError } from "../config/problems";
 import { createFileExclusive, isTempFile, mkdirPrivate, removeOrphanedTemps } from "./atomic";
 
@@ -88,7 +89,7 @@ const octal = (mode: number) => (mode & 0o777).toString(8);
  * beside the config). An explicit directory must be a directory, or a new
  * one in a directory that exists.
  */
-export function localKeyStore(configured: string, explicit?: string): LocalKeyStore {
+export function localKeyStore(configured: string, explicit?: string, invocation?: readonly string[]): LocalKeyStore {
   const given = explicit ?? process.env.DKIMCTL_KEY_STORE;
   const dir = resolve(given ?? configured);
   const from = explicit !== undefined ? "--key-store" : "DKIMCTL_KEY_STORE";
@@ -97,11 +98,15 @@ export function localKeyStore(configured: string, explicit?: string): LocalKeySt
     throw new KeyStoreError([`the key store ${dir} (${given !== undefined ? from : "default"}) is not a directory: point ${from} at a directory`]);
   if (given !== undefined && !existsSync(dir) && !existsSync(dirname(dir)))
     throw new KeyStoreError([`the key store ${dir} (${from}) is in a directory that does not exist (${dirname(dir)}): create it, or fix ${from}`]);
-  return new LocalKeyStore(dir);
+  return new LocalKeyStore(dir, invocation);
 }
 
 export class LocalKeyStore implements KeyStore {
-  constructor(readonly dir: string) {}
+  /** `invocation`: the options the user gave (Config.invocation), repeated in the hints that name a command. */
+  constructor(
+    readonly dir: string,
+    private readonly invocation?: readonly string[],
+  ) {}
 
   get description(): string {
     return this.dir;
@@ -153,7 +158,7 @@ export class LocalKeyStore implements KeyStore {
       const where = l.isSymbolicLink() ? `${dir} (a link to a directory with mode ${octal(s.mode)})` : `${dir} (mode ${octal(s.mode)})`;
       return [
         `${where} is open to other users, who could read or replace private keys: ` +
-          `make sure no key was changed ('dkimctl validate' compares the store with the lock), then run 'chmod 700 ${dir}'`,
+          `make sure no key was changed (${commandHint("validate", this.invocation)} compares the store with the lock), then run 'chmod 700 ${dir}'`,
       ];
     }
     return [];

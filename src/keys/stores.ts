@@ -9,15 +9,15 @@ import { type KeyStore, KeyStoreError, localKeyStore } from "./store";
 
 export function openKeyStore(config: Config, explicitDir?: string): KeyStore {
   const spec = config.keyStore;
-  if (spec.kind === "local") return localKeyStore(spec.dir, explicitDir);
+  if (spec.kind === "local") return localKeyStore(spec.dir, explicitDir, config.invocation);
   if (explicitDir !== undefined)
     throw new KeyStoreError([`--key-store names a local key store directory, but ${config.file} keeps keys in the ${spec.kind} store: remove --key-store`]);
-  return openStore(spec);
+  return openStore(spec, config.invocation);
 }
 
-/** The store a spec describes (for `keys migrate --to`, and the configured one). */
-export function openStore(spec: KeyStoreSpec): KeyStore {
-  if (spec.kind === "local") return localKeyStore(spec.dir);
+/** The store a spec describes (for `keys migrate --to`, and the configured one); `invocation` as in Config. */
+export function openStore(spec: KeyStoreSpec, invocation?: readonly string[]): KeyStore {
+  if (spec.kind === "local") return localKeyStore(spec.dir, undefined, invocation);
   if (spec.kind === "awsSecretsManager") return new SecretsManagerKeyStore(spec);
-  return ageKeyStore(spec);
+  return ageKeyStore(spec, process.env, invocation);
 }

@@ -1,22 +1,63 @@
 /** `dkimctl export`: the private keys, in the form the signer reads. */
-import { collectKeys, EXPORT_FORMATS, type ExportFormat, writeExport } from "../../keys/export";
+import { collectKeys, EXPORT_FORMATS, type ExportFormat, FORMATS_WITH_PATHS, writeExport } from "../../keys/export";
+import { signerDirProblem } from "../../keys/signer-path";
+import { UsageError } from "../report";
+import { excerpt } from "../../redact";
 import { Lock } from "../../keys/lock";
 import { openKeyStore } from "../../keys/stores";
 import { oneOf, required } from "../args";
 import type { Command } from "../command";
-import { load, parse } from "../common";
+import { load, parse, withCommon } from "../common";
+import { commandHelp } from "../help";
+
+const USAGE = ["  dkimctl export --format pem|opendkim|json|rspamd --out DIR [--signer-dir DIR] [--force] [--config FILE] [--key-store DIR]"];
+const OPTIONS = withCommon({
+  format: {
+    type: "string",
+    short: "f",
+    arg: "FORMAT",
+    help: "pem (one PEM file per key), opendkim (keys with KeyTable and SigningTable), json (one file for tools) or rspamd (keys with dkim_signing.conf)",
+  },
+  out: { type: "string", short: "o", arg: "DIR", help: "the directory to write (files mode 0600); dkimctl replaces its own earlier export there" },
+  "signer-dir": {
+    type: "string",
+    arg: "DIR",
+    help:
+      "opendkim and rspamd: where the export will be on the signer (e.g. /etc/dkimkeys); KeyTable, opendkim.conf and " +
+      "dkim_signing.conf name the key files there (default: relative to the export's directory, with a comment saying so)",
+  },
+  force: {
+    type: "boolean",
+    help: "export even into a directory of a git work tree that git does not ignore, and remove files in DIR that dkimctl did not write",
+  },
+});
 
 export const exportKeys: Command = {
-  usage: ["  dkimctl export --format pem|opendkim|json|rspamd --out DIR [--force] [--config FILE] [--key-store DIR]"],
+  usage: USAGE,
+  options: OPTIONS,
+  help: commandHelp(
+    USAGE,
+    "Writes the private keys of every selector in the lock, in the form the signer reads. Keep DIR out of git:\n" +
+      "an export inside a git work tree is refused unless git ignores it (or --force).",
+    OPTIONS,
+  ),
   async run(args, io) {
-    const { values } = parse(args, { format: { type: "string", short: "f" }, out: { type: "string", short: "o" }, force: { type: "boolean" } });
+    const { values } = parse(args, OPTIONS);
     const format = oneOf<ExportFormat>("format", values.format, EXPORT_FORMATS);
     const out = required("out", values.out);
+    const signerDir = values["signer-dir"];
+    if (signerDir !== undefined) {
+      if (!FORMATS_WITH_PATHS.includes(format))
+        throw new UsageError(`--signer-dir applies only to --format ${FORMATS_WITH_PATHS.join(" or ")}: ${format} files name no other file`);
+      const problem = signerDirProblem(signerDir);
+      if (problem) throw new UsageError(`--signer-dir ${problem}, not '${excerpt(signerDir)}'`);
+    }
     const config = load(io, values, { keys: true });
     const store = openKeyStore(config, values["key-store"]);
-    const keys = await collectKeys(config, Lock.read(config.lockFile), store);
+    const keys = await collectKeys(config, Lock.of(config), store);
     const files = writeExport(keys, format, out, {
       force: values.force,
+      signerDir,
       protect: [config.file, config.lockFile, ...(store.directory ? [store.directory] : [])],
     });
     io.out(

@@ -4,39 +4,45 @@ import { packageInfo, packagedWorkflows } from "../../init/package-info";
 import { type InitPlan, type PlannedFile, planInit, writeInit } from "../../init/scaffold";
 import { parseOptions } from "../args";
 import type { Command } from "../command";
+import { commandHelp, type OptionTable, parserOptions } from "../help";
 import { UsageError } from "../report";
 
 const USAGE = "  dkimctl init [DIR] [--provider route53|cloudflare] [--zone NAME] [--key-store local|age|awsSecretsManager] [--force]";
 
+/** init's own options: it reads no config, and --key-store names a kind of store, not a directory. */
+const OPTIONS = {
+  provider: { type: "string", arg: "route53|cloudflare", help: "where the zone is hosted (default: route53)" },
+  zone: { type: "string", arg: "NAME", help: "the zone, and the sender domain of the first selector (default: example.com)" },
+  "key-store": {
+    type: "string",
+    arg: "KIND",
+    help: "where private keys live: local (default; .dkim/keys/, gitignored), age or awsSecretsManager",
+  },
+  "age-recipient": {
+    type: "string",
+    multiple: true,
+    arg: "AGE1...",
+    help: "with --key-store age: a recipient keys are encrypted to (repeat for each teammate)",
+  },
+  region: { type: "string", arg: "REGION", help: "with --key-store awsSecretsManager: the AWS region of the secrets, e.g. eu-west-1" },
+  force: {
+    type: "boolean",
+    help: "overwrite domains.yaml, cdktf.json and workflows that exist (package.json and .gitignore are always merged)",
+  },
+  help: { type: "boolean", short: "h", help: "print this help and exit" },
+} as const satisfies OptionTable;
+
 export const init: Command = {
   usage: [USAGE],
-  help: `Usage:
-${USAGE}
-
-Writes a project that publishes DKIM records with the installed dkimctl into DIR (default: the current directory):
-domains.yaml, cdktf.json, package.json, .gitignore and the GitHub workflows in .github/workflows/.
-
-  --provider route53|cloudflare   where the zone is hosted (default: route53)
-  --zone NAME                     the zone, and the sender domain of the first selector (default: example.com)
-  --key-store KIND                where private keys live: local (default; .dkim/keys/, gitignored), age or awsSecretsManager
-  --age-recipient AGE1...         with --key-store age: a recipient keys are encrypted to (repeat for each teammate)
-  --region REGION                 with --key-store awsSecretsManager: the AWS region of the secrets, e.g. eu-west-1
-  --force                         overwrite domains.yaml, cdktf.json and workflows that exist (package.json and .gitignore are always merged)
-`,
+  options: OPTIONS,
+  help: commandHelp(
+    [USAGE],
+    `Writes a project that publishes DKIM records with the installed dkimctl into DIR (default: the current directory):
+domains.yaml, cdktf.json, package.json, .gitignore and the GitHub workflows in .github/workflows/.`,
+    OPTIONS,
+  ),
   run(args, io) {
-    const { values, positionals } = parseOptions(
-      args,
-      {
-        provider: { type: "string" },
-        zone: { type: "string" },
-        "key-store": { type: "string" },
-        "age-recipient": { type: "string", multiple: true },
-        region: { type: "string" },
-        force: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      1,
-    );
+    const { values, positionals } = parseOptions(args, parserOptions(OPTIONS), 1);
     const checked = checkInitOptions({
       provider: values.provider,
       zone: values.zone,

@@ -6,14 +6,35 @@ import { keyStoreSchema } from "../../config/schema";
 import { migrateKeys } from "../../keys/migrate";
 import { openStore } from "../../keys/stores";
 import { required } from "../args";
-import { asWriter, load, parse } from "../common";
+import type { Command } from "../command";
+import { asWriter, load, parse, withCommon } from "../common";
+import { commandHelp } from "../help";
 import type { Io } from "../io";
 import { UsageError } from "../report";
 
-export const MIGRATE_USAGE = "  dkimctl keys migrate --to '{ age: { dir: DIR, recipients: [age1...] } }' [--config FILE] [--key-store DIR]";
+const USAGE = ["  dkimctl keys migrate --to '{ age: { dir: DIR, recipients: [age1...] } }' [--config FILE] [--key-store DIR]"];
+const OPTIONS = withCommon({
+  to: {
+    type: "string",
+    arg: "STORE",
+    help: "the store to copy the keys to, written as domains.yaml's keyStore (a YAML flow mapping), e.g. '{ awsSecretsManager: { region: eu-west-1 } }'",
+  },
+});
 
-export async function runMigrate(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { to: { type: "string" } });
+export const keysMigrate: Command = {
+  usage: USAGE,
+  options: OPTIONS,
+  help: commandHelp(
+    USAGE,
+    "Copies every key of the lock from the configured store to another, checking each copy; the source is never changed.\n" +
+      "Then set keyStore in domains.yaml to the new store, commit, and delete the old store once the new one is backed up.",
+    OPTIONS,
+  ),
+  run: runMigrate,
+};
+
+async function runMigrate(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, OPTIONS);
   const text = required("to", values.to);
   const config = load(io, values, { keys: true });
   const spec = targetSpec(text, config.file);

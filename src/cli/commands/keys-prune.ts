@@ -19,16 +19,40 @@ import { excerpt } from "../../redact";
 import { isoSeconds } from "../../time";
 import { required } from "../args";
 import type { Command } from "../command";
-import { asWriter, load, parse } from "../common";
+import { asWriter, load, parse, withCommon } from "../common";
+import { commandHelp } from "../help";
 import { UsageError } from "../report";
 
 /** AWS's limits for DeleteSecret's RecoveryWindowInDays. */
 const RECOVERY_DAYS = { min: 7, max: 30, default: 30 } as const;
 
+const USAGE = ["  dkimctl keys prune --older-than DURATION [--recovery-window DAYS] [--dry-run] [--config FILE]"];
+const OPTIONS = withCommon({
+  "older-than": {
+    type: "string",
+    arg: "DURATION",
+    help: "delete only keys removed (tagged) longer ago than this, e.g. 30d, 2w or 12h; newer ones are tagged and kept",
+  },
+  "recovery-window": {
+    type: "string",
+    arg: "DAYS",
+    help: `days AWS keeps a deleted key recoverable, ${RECOVERY_DAYS.min} to ${RECOVERY_DAYS.max} (default ${RECOVERY_DAYS.default})`,
+  },
+  "dry-run": { type: "boolean", help: "print what would be tagged, untagged and deleted, and change nothing" },
+});
+
 export const keysPrune: Command = {
-  usage: ["  dkimctl keys prune --older-than DURATION [--recovery-window DAYS] [--dry-run] [--config FILE]"],
+  usage: USAGE,
+  options: OPTIONS,
+  help: commandHelp(
+    USAGE,
+    "Deletes the keys of removed selectors from the awsSecretsManager key store, each with a recovery window: the selectors\n" +
+      "the lock says were rotated out, and keys neither the lock nor domains.yaml has. A removable key is first tagged;\n" +
+      "it is deleted once its tag is older than --older-than. The local and age stores keep removed keys as files: refused.",
+    OPTIONS,
+  ),
   async run(args, io) {
-    const { values } = parse(args, { "older-than": { type: "string" }, "recovery-window": { type: "string" }, "dry-run": { type: "boolean" } });
+    const { values } = parse(args, OPTIONS);
     const olderThanText = required("older-than", values["older-than"]);
     const olderThan = parseDuration(olderThanText);
     if (!olderThan) throw new UsageError(`--older-than must be a duration above zero such as 30d, 2w or 12h, not '${excerpt(olderThanText)}'`);

@@ -1,13 +1,28 @@
 /** `dkimctl keys rewrap`: the age store's keys re-encrypted to the recipients domains.yaml lists now; no key changes. */
 import { AgeKeyStore } from "../../keys/age-store";
 import { assertStoreMatchesLock } from "../../keys/manage";
-import { asWriter, load, parse } from "../common";
+import type { Command } from "../command";
+import { asWriter, load, parse, withCommon } from "../common";
+import { commandHelp } from "../help";
 import type { Io } from "../io";
 
-export const REWRAP_USAGE = "  dkimctl keys rewrap [--config FILE]";
+const USAGE = ["  dkimctl keys rewrap [--config FILE]"];
+const OPTIONS = withCommon({});
 
-export async function runRewrap(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, {});
+export const keysRewrap: Command = {
+  usage: USAGE,
+  options: OPTIONS,
+  help: commandHelp(
+    USAGE,
+    "Re-encrypts every key of the age key store to the recipients domains.yaml lists now (after adding or removing one).\n" +
+      "No key changes; commit the store's directory afterwards.",
+    OPTIONS,
+  ),
+  run: runRewrap,
+};
+
+async function runRewrap(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, OPTIONS);
   const config = load(io, values, { keys: true });
   const kind = config.keyStore.kind;
   if (kind !== "age")

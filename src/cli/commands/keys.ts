@@ -5,28 +5,56 @@ import { checkStore, ensureKeys, importKey } from "../../keys/manage";
 import { commandHint } from "../../command-hint";
 import { required } from "../args";
 import type { Command } from "../command";
-import { asWriter, domainOption, load, parse } from "../common";
+import { asWriter, domainOption, load, parse, withCommon } from "../common";
+import { commandHelp } from "../help";
 import { keysPrune } from "./keys-prune";
-import { REWRAP_USAGE, runRewrap } from "./keys-rewrap";
-import { MIGRATE_USAGE, runMigrate } from "./keys-migrate";
+import { keysRewrap } from "./keys-rewrap";
+import { keysMigrate } from "./keys-migrate";
 import type { Io } from "../io";
 import { progress } from "../progress";
 import { UsageError } from "../report";
 
+const IMPORT_USAGE = ["  dkimctl keys import --domain D --selector S --key FILE.pem [--config FILE] [--key-store DIR]"];
+const IMPORT_OPTIONS = withCommon({
+  domain: { type: "string", arg: "D", help: "the sender domain the key signs for, as in domains.yaml" },
+  selector: { type: "string", arg: "S", help: "the selector the key is published under (S._domainkey.D)" },
+  key: { type: "string", arg: "FILE.pem", help: "the existing private key as a PEM file (RSA or Ed25519), e.g. the one the signer uses" },
+});
+
+const keysImport: Command = {
+  usage: IMPORT_USAGE,
+  options: IMPORT_OPTIONS,
+  help: commandHelp(
+    IMPORT_USAGE,
+    "Adopts an existing private key (one a signer already uses) for D/S: puts it in the key store and its public half\n" +
+      "in dkim.lock.yaml, so that the published record matches what the signer signs with. Commit the lock afterwards.",
+    IMPORT_OPTIONS,
+  ),
+  run: runImport,
+};
+
+const SUBCOMMANDS = { import: keysImport, rewrap: keysRewrap, migrate: keysMigrate, prune: keysPrune };
+const USAGE = ["  dkimctl keys [--quiet] [--config FILE] [--key-store DIR]"];
+const OPTIONS = withCommon({ quiet: { type: "boolean", short: "q", help: "print no progress line on stderr while keys are made" } });
+
 export const keys: Command = {
-  usage: [
-    "  dkimctl keys [--quiet] [--config FILE] [--key-store DIR]",
-    "  dkimctl keys import --domain D --selector S --key FILE.pem [--config FILE] [--key-store DIR]",
-    REWRAP_USAGE,
-    MIGRATE_USAGE,
-    ...keysPrune.usage,
-  ],
+  usage: [...USAGE, ...Object.values(SUBCOMMANDS).flatMap((c) => c.usage)],
+  options: OPTIONS,
+  subcommands: SUBCOMMANDS,
+  help: commandHelp(
+    USAGE,
+    "Makes a key for every generated selector of domains.yaml that has none (keys of the lock are never replaced), puts the\n" +
+      "private key in the key store and the public half in dkim.lock.yaml: commit the lock. Domains with a rotation policy\n" +
+      "get their keys from 'dkimctl rotate' instead; keys names those that have none yet.",
+    OPTIONS,
+    [
+      `Commands under keys (dkimctl keys COMMAND --help for each):\n${Object.values(SUBCOMMANDS)
+        .flatMap((c) => c.usage)
+        .join("\n")}`,
+    ],
+  ),
   async run(args, io) {
-    if (args[0] === "import") return runImport(args.slice(1), io);
-    if (args[0] === "prune") return keysPrune.run(args.slice(1), io);
-    if (args[0] === "rewrap") return runRewrap(args.slice(1), io);
-    if (args[0] === "migrate") return runMigrate(args.slice(1), io);
-    const { values } = parse(args, { quiet: { type: "boolean", short: "q" } });
+    const { values } = parse(args, OPTIONS);
     const config = load(io, values, { keys: true });
     return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
       const shown = progress(io, { what: "keys", quiet: values.quiet });
@@ -53,7 +81,7 @@ export const keys: Command = {
 };
 
 async function runImport(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { domain: { type: "string" }, selector: { type: "string" }, key: { type: "string" } });
+  const { values } = parse(args, IMPORT_OPTIONS);
   const domain = domainOption("domain", required("domain", values.domain));
   const sel = normaliseSelector(required("selector", values.selector));
   if (!sel.ok) throw new UsageError(`--selector '${values.selector!.slice(0, 64)}' ${sel.reason}`);

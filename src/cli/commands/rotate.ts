@@ -11,22 +11,41 @@ import { parseIsoTime } from "../../time";
 import { viaResolver } from "../../verify/gather";
 import { hostPort } from "../args";
 import type { Command } from "../command";
-import { asWriter, domainOption, load, parse } from "../common";
+import { asWriter, domainOption, load, parse, withCommon } from "../common";
+import { commandHelp } from "../help";
 import type { Io } from "../io";
 import { UsageError } from "../report";
 import { progress } from "../progress";
 
+const USAGE = ["  dkimctl rotate [--now TIME] [--domain D]... [--force] [--verify [--resolver HOST[:PORT]]] [--quiet] [--config FILE] [--key-store DIR]"];
+const OPTIONS = withCommon({
+  now: {
+    type: "string",
+    arg: "TIME",
+    help: "act as if it were TIME, an ISO 8601 time with a zone (e.g. 2026-11-26T04:00:00Z; default: now); never before the lock's last change",
+  },
+  domain: { type: "string", multiple: true, arg: "D", help: "advance only this rotated domain (default: every domain with a rotation policy)" },
+  force: { type: "boolean", help: "start a new key now for each selected domain even where its active key is not yet due (e.g. after a leak)" },
+  verify: {
+    type: "boolean",
+    help: "make a pending key active only once DNS also serves its record exactly (asked through the resolver), not on publishAhead alone",
+  },
+  resolver: { type: "string", arg: "HOST[:PORT]", help: "with --verify: the resolver to ask (default: the system resolver)" },
+  quiet: { type: "boolean", short: "q", help: "print no progress line on stderr while keys are made" },
+});
+
 export const rotate: Command = {
-  usage: ["  dkimctl rotate [--now TIME] [--domain D]... [--force] [--verify [--resolver HOST[:PORT]]] [--quiet] [--config FILE] [--key-store DIR]"],
+  usage: USAGE,
+  options: OPTIONS,
+  help: commandHelp(
+    USAGE,
+    "Advances every domain with a rotation policy by its policy: a new key published ahead (pending), made active once\n" +
+      "published, the old one retired then revoked and removed. Writes the lock (commit it and deploy) and new private keys\n" +
+      "to the key store; after the deploy, give the signer a new export. Run it on a schedule; it does nothing when nothing is due.",
+    OPTIONS,
+  ),
   async run(args, io) {
-    const { values } = parse(args, {
-      now: { type: "string" },
-      domain: { type: "string", multiple: true },
-      force: { type: "boolean" },
-      verify: { type: "boolean" },
-      resolver: { type: "string" },
-      quiet: { type: "boolean", short: "q" },
-    });
+    const { values } = parse(args, OPTIONS);
     if (values.resolver !== undefined && !values.verify) throw new UsageError("--resolver applies only with --verify");
     const now = parseNow(values.now);
     const config = load(io, values, { keys: true });
@@ -38,7 +57,7 @@ export const rotate: Command = {
           `--domain ${d} is not a rotated domain in ${config.file}` +
             (rotated.length ? ` (rotated: ${rotated.join(", ")})` : ": no domain has a rotation policy"),
         );
-    const seen = values.verify ? await pendingSeenInDns(config, Lock.read(config.lockFile), values.resolver, io) : undefined;
+    const seen = values.verify ? await pendingSeenInDns(config, Lock.of(config), values.resolver, io) : undefined;
     return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
       const shown = progress(io, { what: "keys", quiet: values.quiet });
       const results = await advanceAll(config, lock, store, {

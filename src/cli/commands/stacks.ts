@@ -13,18 +13,38 @@ import { excerpt } from "../../redact";
 import { allStacks, changedStacks, type ListedStack, type StackContents, stackContents } from "../../stacks";
 import { oneOf } from "../args";
 import type { Command } from "../command";
-import { load, parse } from "../common";
+import { load, parse, withCommon } from "../common";
+import { commandHelp } from "../help";
 import type { Io } from "../io";
 import { UsageError } from "../report";
 
 const FORMATS = ["lines", "json"] as const;
 type StacksFormat = (typeof FORMATS)[number];
 
-export const stacks: Command = {
-  usage: ["  dkimctl stacks [--config FILE] [--changed-from GIT_REF] [--format lines|json]"],
-  help: `dkimctl stacks [--config FILE] [--changed-from GIT_REF] [--format lines|json]
+const USAGE = ["  dkimctl stacks [--config FILE] [--changed-from GIT_REF] [--format lines|json]"];
+const OPTIONS = withCommon(
+  {
+    "changed-from": {
+      type: "string",
+      arg: "GIT_REF",
+      help: "list only the stacks whose records, provider, zoneId or backend differ between GIT_REF's config and lock and the working tree",
+    },
+    format: {
+      type: "string",
+      short: "f",
+      arg: "FORMAT",
+      help: 'lines (default): one stack name per line; json: [{"stack", "zone", "change", "reason", "before", "after"}]',
+    },
+  },
+  { readsKeys: false },
+);
 
-Prints the stacks (one per zone, named as cdktf.out/stacks/<name>) to plan or apply.
+export const stacks: Command = {
+  usage: USAGE,
+  options: OPTIONS,
+  help: commandHelp(
+    USAGE,
+    `Prints the stacks (one per zone, named as cdktf.out/stacks/<name>) to plan or apply.
 With --changed-from, only those whose records, provider, zoneId or backend differ
 between GIT_REF's domains.yaml + dkim.lock.yaml (read with git, beside the config)
 and the working tree: new zones, zones that lost records, and removed zones included.
@@ -32,21 +52,21 @@ A change that changes no record (a comment, the order, a key store setting) list
 When the config did not exist at GIT_REF, every stack is new; when it was not valid
 there, every stack is listed with a warning.
 
---format lines (default): one stack name per line.
---format json: [{"stack", "zone", "change": "added|changed|removed|all", "reason",
-  "before", "after"}]: before/after count the zone's records (null where it is absent).
+In --format json, "change" is added, changed, removed or all, and before/after count
+the zone's records (null where it is absent).
 A removed zone's stack is no longer synthesized: Terraform neither plans nor deletes
 its records; empty the zone (deploy), then remove it.
-An unknown GIT_REF is a usage error (exit 2); in a shallow clone fetch it first.
-`,
+An unknown GIT_REF is a usage error (exit 2); in a shallow clone fetch it first.`,
+    OPTIONS,
+  ),
   run(args, io) {
-    const { values } = parse(args, { "changed-from": { type: "string" }, format: { type: "string", short: "f" } });
+    const { values } = parse(args, OPTIONS);
     const format = oneOf<StacksFormat>("format", values.format, FORMATS, "lines");
     const ref = values["changed-from"];
     // git would read a revision that starts with '-' as an option.
     if (ref !== undefined && (ref === "" || ref.startsWith("-"))) throw new UsageError(`--changed-from must name a git revision, not '${excerpt(ref)}'`);
     const config = load(io, values);
-    const head = stackContents(config, Lock.read(config.lockFile));
+    const head = stackContents(config, Lock.of(config));
     const listed = ref === undefined ? allStacks(head, "every stack (no --changed-from)") : changedSince(io, config, ref, head);
     io.out(format === "json" ? `${JSON.stringify(listed, null, 2)}\n` : listed.map((s) => `${s.stack}\n`).join(""));
     return 0;

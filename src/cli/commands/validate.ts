@@ -5,14 +5,25 @@ import { checkStore } from "../../keys/manage";
 import { openKeyStore } from "../../keys/stores";
 import { desiredRecords } from "../../records";
 import type { Command } from "../command";
-import { load, parse } from "../common";
+import { load, parse, withCommon } from "../common";
+import { commandHelp } from "../help";
+
+const USAGE = ["  dkimctl validate [--config FILE] [--key-store DIR]"];
+const OPTIONS = withCommon({});
 
 export const validate: Command = {
-  usage: ["  dkimctl validate [--config FILE] [--key-store DIR]"],
+  usage: USAGE,
+  options: OPTIONS,
+  help: commandHelp(
+    USAGE,
+    "Runs every check synth runs on domains.yaml and dkim.lock.yaml, and, where this machine can read the key store,\n" +
+      "checks that the lock holds the public half of every stored key. Writes nothing. Exit status 0 when valid, 1 otherwise.",
+    OPTIONS,
+  ),
   async run(args, io) {
-    const { values } = parse(args, {});
+    const { values } = parse(args, OPTIONS);
     const config = load(io, values, { keys: true });
-    const lock = Lock.read(config.lockFile);
+    const lock = Lock.of(config);
     const records = desiredRecords(config, lock);
     // Where this machine can read the keys, the lock must hold their public halves.
     const store = openKeyStore(config, values["key-store"]);

@@ -16,6 +16,7 @@ import { pollUntilOk } from "../../verify/poll";
 import { formatChecks, progressLine, VERIFY_FORMATS, verifyOk } from "../verify-report";
 import { parseDuration } from "../../duration";
 import type { Command } from "../command";
+import { commandHelp, type OptionTable, parserOptions } from "../help";
 import type { Io } from "../io";
 import { UsageError } from "../report";
 import { hostPort, oneOf, parseOptions } from "../args";
@@ -27,30 +28,48 @@ export const VERIFY_USAGE_LINES = [
   "                 [--wait DURATION] [--format text|json|markdown] [--domain D]... [--zone Z]...",
 ];
 
-export const VERIFY_HELP = `Usage:
-${VERIFY_USAGE_LINES.join("\n")}
+/** What verify's parser accepts; it reads no key store. */
+const OPTIONS = {
+  config: { type: "string", arg: "FILE", help: "the config file (default: $DKIMCTL_CONFIG, else domains.yaml); dkim.lock.yaml sits beside it" },
+  resolver: {
+    type: "string",
+    arg: "HOST[:PORT]",
+    help: "the recursive resolver to ask (IPv4, [IPv6]:PORT or a host name); default: the system resolver",
+  },
+  authoritative: {
+    type: "boolean",
+    help: "ask every name server of each zone directly (RD=0) instead; the NS names and their addresses are looked up through the resolver",
+  },
+  "ns-address": {
+    type: "string",
+    multiple: true,
+    arg: "NS=HOST[:PORT]",
+    help:
+      "with --authoritative: reach the name server NS at HOST:PORT instead of its A/AAAA records on port 53 " +
+      "(e.g. a server not yet delegated to, or a test server on another port)",
+  },
+  wait: {
+    type: "string",
+    arg: "DURATION",
+    help: "keep checking until every record is ok or DURATION (90s, 10m, 1h30m) has passed; progress goes to stderr",
+  },
+  format: { type: "string", short: "f", arg: "FORMAT", help: "text (default), json or markdown (for pull-request comments)" },
+  domain: { type: "string", multiple: true, arg: "D", help: "check only this sender domain's records" },
+  zone: { type: "string", multiple: true, arg: "Z", help: "check only this zone's records (with --domain: a record must match both)" },
+  help: { type: "boolean", short: "h", help: "print this help and exit" },
+} as const satisfies OptionTable;
 
-Asks DNS for every record dkimctl publishes and compares it with domains.yaml and dkim.lock.yaml,
+export const VERIFY_HELP = commandHelp(
+  VERIFY_USAGE_LINES,
+  `Asks DNS for every record dkimctl publishes and compares it with domains.yaml and dkim.lock.yaml,
 then gives each sender domain a verdict: DKIM published and matching, the DMARC record that governs
 it (its own or its organizational domain's) and its policy, SPF present and within its 10 lookups,
 and whether it meets the bulk-sender requirements (SPF, DKIM, DMARC p=none or stronger, alignment).
 DMARC and SPF are always asked through the resolver. Exit status 0 when every selected record is
 ok and every dmarc, spf and parked check domains.yaml asks for is ok; 1 otherwise; 2 for a usage
-error. (A domain can be "not ready" with exit status 0: say in domains.yaml what you require.)
-
-  --resolver HOST[:PORT]   the recursive resolver to ask (IPv4, [IPv6]:PORT or a host name);
-                           default: the system resolver
-  --authoritative          ask every name server of each zone directly (RD=0) instead; the NS
-                           names and their addresses are looked up through the resolver
-  --ns-address NS=HOST[:PORT]
-                           with --authoritative: reach the name server NS at HOST:PORT instead of
-                           its A/AAAA records on port 53 (repeatable; e.g. a server not yet
-                           delegated to, or a test server on another port)
-  --wait DURATION          keep checking until every record is ok or DURATION (90s, 10m, 1h30m)
-                           has passed; progress goes to stderr
-  --format FORMAT          text (default), json or markdown (for pull-request comments)
-  --domain D, --zone Z     check only these sender domains / zones (repeatable)
-`;
+error. (A domain can be "not ready" with exit status 0: say in domains.yaml what you require.)`,
+  OPTIONS,
+);
 
 /** The longest --wait: a week. */
 const MAX_WAIT_MS = 7 * 24 * 3_600_000;
@@ -62,7 +81,7 @@ export interface VerifyDeps {
   readonly dns?: ResolverOptions;
 }
 
-export const verify: Command = { usage: VERIFY_USAGE_LINES, help: VERIFY_HELP, run: (args, io) => verifyCommand(args, io) };
+export const verify: Command = { usage: VERIFY_USAGE_LINES, help: VERIFY_HELP, options: OPTIONS, run: (args, io) => verifyCommand(args, io) };
 
 export async function verifyCommand(args: string[], io: Io, deps: VerifyDeps = {}): Promise<number> {
   const values = parse(args);
@@ -80,7 +99,7 @@ export async function verifyCommand(args: string[], io: Io, deps: VerifyDeps = {
 
   const config = load(io, { config: values.config });
   const records = select(
-    desiredRecords(config, Lock.read(config.lockFile)),
+    desiredRecords(config, Lock.of(config)),
     config.domains.map((d) => d.name),
     config.zones.map((z) => z.name),
     values.domain ?? [],
@@ -131,17 +150,7 @@ export async function verifyCommand(args: string[], io: Io, deps: VerifyDeps = {
 }
 
 function parse(args: string[]) {
-  return parseOptions(args, {
-    config: { type: "string" },
-    resolver: { type: "string" },
-    authoritative: { type: "boolean" },
-    "ns-address": { type: "string", multiple: true },
-    wait: { type: "string" },
-    format: { type: "string", short: "f" },
-    domain: { type: "string", multiple: true },
-    zone: { type: "string", multiple: true },
-    help: { type: "boolean", short: "h" },
-  }).values;
+  return parseOptions(args, parserOptions(OPTIONS)).values;
 }
 
 function parseNsAddress(text: string): { name: string; host: string; port: number } {
