@@ -243,7 +243,7 @@ describe("each command's own --help", () => {
 
   test("every command of the issue is registered, keys' subcommands included", () => {
     expect(commands.map(([path]) => path).sort()).toEqual(
-      expect.arrayContaining(["validate", "keys", "keys import", "keys migrate", "keys prune", "keys rewrap", "rotate", "records", "export", "verify"]),
+      expect.arrayContaining(["init", "validate", "keys", "keys import", "keys migrate", "keys prune", "keys rewrap", "rotate", "records", "export", "verify"]),
     );
     expect(commands.map(([path]) => path)).toEqual(expect.arrayContaining(["check-plan", "stacks"]));
   });
@@ -263,11 +263,13 @@ describe("each command's own --help", () => {
       expect([name, line !== undefined]).toEqual([name, true]);
       expect(option.help.length).toBeGreaterThan(10);
     }
-    // ...and it is the table the parser reads: each option is accepted (the run fails later, on the missing config), others are not.
+    // ...and it is the table the parser reads: each option is accepted (the run fails later, on the missing config, or on
+    // --config itself where a command takes none, such as init: so nothing is ever written), others are not.
     for (const [name, option] of Object.entries(command.options)) {
       if (name === "help") continue;
       const r = await dkimctl(...words, `--${name}`, ...(option.type === "string" ? ["x"] : []), "--config", "/nonexistent/domains.yaml");
-      expect([name, r.err]).not.toEqual([name, expect.stringContaining("unknown option")]);
+      expect([name, r.code]).not.toEqual([name, 0]);
+      expect([name, r.err]).not.toEqual([name, expect.stringContaining(`unknown option '--${name}'`)]);
     }
     const bogus = await dkimctl(...words, "--no-such-option");
     expect([bogus.code, bogus.err.split("\n")]).toEqual([2, ["error: unknown option '--no-such-option'", `Run 'dkimctl ${path} --help' for usage.`, ""]]);

@@ -22,7 +22,7 @@ const OPTIONS = {
     type: "string",
     multiple: true,
     arg: "AGE1...",
-    help: "with --key-store age: a recipient keys are encrypted to (repeat for each teammate)",
+    help: "with --key-store age: a recipient keys are encrypted to, one for each teammate",
   },
   region: { type: "string", arg: "REGION", help: "with --key-store awsSecretsManager: the AWS region of the secrets, e.g. eu-west-1" },
   force: {

@@ -26,7 +26,8 @@ export const records: Command = {
   options: OPTIONS,
   help: commandHelp(
     USAGE,
-    "Prints the DNS records dkimctl publishes for domains.yaml and dkim.lock.yaml, then which DMARC record governs each sender domain. Reads no key and writes nothing.",
+    "Prints the DNS records dkimctl publishes for domains.yaml and dkim.lock.yaml, " +
+      "then which DMARC record governs each sender domain. Reads no key and writes nothing.",
     OPTIONS,
   ),
   run(args, io) {
