@@ -166,7 +166,7 @@ describe("served by a real DNS server", () => {
 
   test("dkimctl verify finds every record ok, through a resolver and asking the authoritative server", async () => {
     const r = await dkimctl("verify", "--config", project.config, "--resolver", dns.address, "--format", "json");
-    const checks = JSON.parse(r.out) as { name: string; status: string }[];
+    const checks = (JSON.parse(r.out) as { records: { name: string; status: string }[] }).records;
     expect(checks.map((c) => c.status)).toEqual(Array(served().length).fill("ok"));
     expect(r.code).toBe(0);
     // Each zone's Route53 name servers, reached at the knot server.
@@ -217,7 +217,7 @@ describe("served by a real DNS server", () => {
     try {
       const r = await dkimctl("verify", "--config", project.config, "--resolver", dns.address, "--zone", "example.com", "--format", "json");
       expect(r.code).toBe(1);
-      const status = Object.fromEntries((JSON.parse(r.out) as { name: string; status: string }[]).map((c) => [c.name, c.status]));
+      const status = Object.fromEntries((JSON.parse(r.out) as { records: { name: string; status: string }[] }).records.map((c) => [c.name, c.status]));
       expect(status).toEqual({
         "big._domainkey.example.com": "ok",
         "e1._domainkey.example.com": "duplicate",
