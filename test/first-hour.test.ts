@@ -222,6 +222,8 @@ describe("keys and domains with a rotation policy; hints that repeat the options
     const records = dkimctlBin(["records", "--format", "json", "--config", "infra/dns/domains.yaml"], { cwd: dir });
     expect(records.err).toBe("config: infra/dns/domains.yaml\n");
     expect(JSON.parse(records.out).map((r: { name: string }) => r.name)).toHaveLength(2);
+    // --quiet (keys, rotate: cron jobs) says nothing but warnings and errors.
+    for (const command of ["keys", "rotate"]) expect(dkimctlBin([command, "--quiet", "--config", "infra/dns/domains.yaml"], { cwd: dir }).err).toBe("");
   });
 });
 

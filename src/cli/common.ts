@@ -53,10 +53,10 @@ export interface ProjectOptions {
 /**
  * Loads and validates the config (--config, $DKIMCTL_CONFIG or domains.yaml),
  * printing its warnings, and on stderr which config (and, with `keys`, which
- * key store) the command reads. The options given are kept in
+ * key store) the command reads, unless `quiet` (--quiet). The options given are kept in
  * `config.invocation`, so that hints naming a command repeat them.
  */
-export function load(io: Io, options: ProjectOptions, what: { keys?: boolean } = {}): Config {
+export function load(io: Io, options: ProjectOptions, what: { keys?: boolean; quiet?: boolean } = {}): Config {
   const loaded = loadConfig(configPath(options.config));
   const invocation = [
     ...(options.config !== undefined ? ["--config", options.config] : []),
@@ -64,7 +64,7 @@ export function load(io: Io, options: ProjectOptions, what: { keys?: boolean } =
   ];
   const config: Config = { ...loaded, invocation };
   for (const w of config.warnings) io.err(`warning: ${w}\n`);
-  if (io.progress !== false) io.err(`${projectLine(config, what.keys ? options["key-store"] : null)}\n`);
+  if (io.progress !== false && !what.quiet) io.err(`${projectLine(config, what.keys ? options["key-store"] : null)}\n`);
   return config;
 }
 

@@ -35,7 +35,9 @@ const keysImport: Command = {
 
 const SUBCOMMANDS = { import: keysImport, rewrap: keysRewrap, migrate: keysMigrate, prune: keysPrune };
 const USAGE = ["  dkimctl keys [--quiet] [--config FILE] [--key-store DIR]"];
-const OPTIONS = withCommon({ quiet: { type: "boolean", short: "q", help: "print no progress line on stderr while keys are made" } });
+const OPTIONS = withCommon({
+  quiet: { type: "boolean", short: "q", help: "print nothing on stderr but warnings and errors: no progress line while keys are made, no config line" },
+});
 
 export const keys: Command = {
   usage: [...USAGE, ...Object.values(SUBCOMMANDS).flatMap((c) => c.usage)],
@@ -55,7 +57,7 @@ export const keys: Command = {
   ),
   async run(args, io) {
     const { values } = parse(args, OPTIONS);
-    const config = load(io, values, { keys: true });
+    const config = load(io, values, { keys: true, quiet: values.quiet });
     return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
       const shown = progress(io, { what: "keys", quiet: values.quiet });
       const changes = await ensureKeys(config, lock, store, { ...writes, progress: shown });

@@ -31,7 +31,7 @@ const OPTIONS = withCommon({
     help: "make a pending key active only once DNS also serves its record exactly (asked through the resolver), not on publishAhead alone",
   },
   resolver: { type: "string", arg: "HOST[:PORT]", help: "with --verify: the resolver to ask (default: the system resolver)" },
-  quiet: { type: "boolean", short: "q", help: "print no progress line on stderr while keys are made" },
+  quiet: { type: "boolean", short: "q", help: "print nothing on stderr but warnings and errors: no progress line while keys are made, no config line" },
 });
 
 export const rotate: Command = {
@@ -48,7 +48,7 @@ export const rotate: Command = {
     const { values } = parse(args, OPTIONS);
     if (values.resolver !== undefined && !values.verify) throw new UsageError("--resolver applies only with --verify");
     const now = parseNow(values.now);
-    const config = load(io, values, { keys: true });
+    const config = load(io, values, { keys: true, quiet: values.quiet });
     const rotated = config.domains.filter((d) => d.rotation).map((d) => d.name);
     const wanted = values.domain?.map((d) => domainOption("domain", d));
     for (const d of wanted ?? [])
