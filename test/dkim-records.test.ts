@@ -215,7 +215,9 @@ describe("invalid input: the InputError with the problems `dkimctl records` prin
       const cli = await dkimctl("records", "--config", project.config, "--format", "json");
       expect(e).toBeInstanceOf(InputError);
       expect((e as InputError).message).toContain(message);
-      expect(cli).toEqual({ code: 1, out: "", err: `${describeError(e)}\n` });
+      // The same problems; the CLI's hint repeats the --config it was given, which the construct has not.
+      const said = describeError(e).replace("'npx dkimctl keys'", `'npx dkimctl keys --config ${project.config}'`);
+      expect(cli).toEqual({ code: 1, out: "", err: `${said}\n` });
     } finally {
       rewrite(project.config, YAML);
     }
