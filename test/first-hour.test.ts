@@ -283,7 +283,7 @@ describe("each command's own --help", () => {
     expect(await help("rotate")).toMatch(/--force start a new key now for each selected domain even where its active key is not yet due/);
     expect(await help("rotate")).toMatch(/--verify make a pending key active only once DNS also serves its record/);
     expect(await help("rotate")).toMatch(/--now TIME act as if it were TIME/);
-    expect(await help("keys")).toMatch(/--quiet, -q print no progress line/);
+    expect(await help("keys")).toMatch(/--quiet, -q print nothing on stderr but warnings and errors: no progress line while keys are made, no config line/);
     expect(await help("export")).toMatch(/--force export even into a directory of a git work tree that git does not ignore/);
     expect(await help("records")).toMatch(/--format, -f FORMAT table \(default, for people\), zone/);
     expect(await help("keys")).toContain("Commands under keys (dkimctl keys COMMAND --help for each): dkimctl keys import --domain D");
