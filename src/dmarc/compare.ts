@@ -5,7 +5,7 @@
  * so a record that spells a default out, or leaves it out, still matches.
  */
 import type { DmarcDiscovery } from "./discover";
-import { DMARC_POLICIES, type DmarcPolicy } from "./policy";
+import { type DmarcDisposition, type DmarcPolicy, dispositionRank } from "./policy";
 
 export interface TagDifference {
   readonly tag: "p" | "sp" | "np" | "adkim" | "aspf" | "pct" | "t" | "fo" | "rua" | "ruf";
@@ -22,7 +22,7 @@ export type DmarcFinding =
   | { readonly status: "different" | "weaker"; readonly governingName: string; readonly differences: readonly TagDifference[] }
   | { readonly status: "error"; readonly detail: string };
 
-const rank = (d: string) => DMARC_POLICIES.indexOf(d as (typeof DMARC_POLICIES)[number]);
+const rank = (d: string) => dispositionRank(d as DmarcDisposition);
 const uriKey = (u: string) => u.replace(/^mailto:/i, "mailto:");
 
 /** The policy's tags with their defaults filled in. */

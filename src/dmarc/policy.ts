@@ -7,6 +7,9 @@
 export const DMARC_POLICIES = ["none", "quarantine", "reject"] as const;
 export type DmarcDisposition = (typeof DMARC_POLICIES)[number];
 
+/** How strict a disposition is (none 0, quarantine 1, reject 2), to tell a weakened policy from a tightened one. */
+export const dispositionRank = (d: DmarcDisposition): number => DMARC_POLICIES.indexOf(d);
+
 export const DMARC_ALIGNMENTS = ["relaxed", "strict"] as const;
 export type DmarcAlignment = (typeof DMARC_ALIGNMENTS)[number];
 

@@ -3,7 +3,8 @@
  * `_dmarc.<domain> TXT "v=DMARC1; p=...; ..."`, written by one function with
  * the tags in one canonical order.
  */
-import type { DmarcAlignment, DmarcPolicy } from "./policy";
+import { parseDmarc } from "./parse";
+import type { DmarcAlignment, DmarcDisposition, DmarcPolicy } from "./policy";
 
 /** `_dmarc.<domain>` */
 export function dmarcRecordName(domain: string): string {
@@ -41,24 +42,11 @@ export function dmarcRecordValue(policy: DmarcPolicy): string {
 /** The DMARC record of a domain that sends no mail (`parked: true`): reject everything, on subdomains too. */
 export const PARKED_POLICY: DmarcPolicy = { policy: "reject", subdomainPolicy: "reject" };
 
-/** How strict a disposition is, to tell a weakened policy from a tightened one. */
-export const DISPOSITION_RANK = { none: 0, quarantine: 1, reject: 2 } as const;
-
-/** The p= and sp= of a DMARC record value (sp defaults to p); undefined when it is not a DMARC record. */
-export function dispositionsOf(value: string): { p: string; sp: string } | undefined {
-  const tags = new Map<string, string>();
-  for (const part of value.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0)
-      tags.set(
-        part.slice(0, eq).trim().toLowerCase(),
-        part
-          .slice(eq + 1)
-          .trim()
-          .toLowerCase(),
-      );
-  }
-  const p = tags.get("p");
-  if (tags.get("v") !== "dmarc1" || p === undefined) return undefined;
-  return { p, sp: tags.get("sp") ?? p };
+/**
+ * The p= and sp= (sp defaulting to p) that receivers apply from a DMARC record value, read by the one
+ * record reader (./parse.ts); undefined when receivers ignore the value.
+ */
+export function dispositionsOf(value: string): { p: DmarcDisposition; sp: DmarcDisposition } | undefined {
+  const policy = parseDmarc(value).policy;
+  return policy && { p: policy.policy, sp: policy.subdomainPolicy ?? policy.policy };
 }

@@ -5,7 +5,8 @@
  * it is then a warning, for the reviewer.
  */
 import { abbreviate } from "../dkim/record";
-import { DISPOSITION_RANK, dispositionsOf } from "../dmarc/record";
+import { dispositionRank } from "../dmarc/policy";
+import { dispositionsOf } from "../dmarc/record";
 import { excerpt } from "../redact";
 import type { DesiredRecord } from "../records";
 
@@ -32,11 +33,10 @@ function policyText(value: string): string {
 
 /** Whether `after` is weaker than `before` in p= or sp= (a value without a DMARC policy is the weakest). */
 function weakens(before: string, after: string): boolean {
-  const rank = (v: string | undefined) => (v !== undefined && v in DISPOSITION_RANK ? DISPOSITION_RANK[v as keyof typeof DISPOSITION_RANK] : -1);
   const [b, a] = [dispositionsOf(before), dispositionsOf(after)];
   if (!b) return false;
   if (!a) return true;
-  return rank(a.p) < rank(b.p) || rank(a.sp) < rank(b.sp);
+  return dispositionRank(a.p) < dispositionRank(b.p) || dispositionRank(a.sp) < dispositionRank(b.sp);
 }
 
 export interface DmarcJudge {
