@@ -1,12 +1,6 @@
 /** The per-domain verdict that ends every `dkimctl verify` report: text, json and markdown. */
-import type { Part, Readiness } from "../verify/readiness";
+import { PARTS, type Part, type Readiness } from "../verify/readiness";
 import { mdCell, mdRow } from "./markdown";
-
-const PARTS = [
-  ["DKIM", "dkim"],
-  ["DMARC", "dmarc"],
-  ["SPF", "spf"],
-] as const;
 
 /** `ready`, `not ready`; a parked domain is `parked: rejects all mail` or `parked: not locked down`. */
 export function verdict(r: Readiness): string {

@@ -109,11 +109,18 @@ export function viaAuthoritative(resolver: ResolverLike, ask: AskServer, opts: A
  */
 export async function gatherReadiness(domains: readonly Domain[], checks: readonly Check[], resolver: Pick<ResolverLike, "lookup">): Promise<Readiness[]> {
   const lookup = (name: string, type: LookupType) => resolver.lookup(name, type);
+  // Each domain's checks, grouped once (Map.groupBy needs Node 21).
+  const byDomain = new Map<string, Check[]>();
+  for (const c of checks) {
+    const list = byDomain.get(c.record.domain);
+    if (list) list.push(c);
+    else byDomain.set(c.record.domain, [c]);
+  }
   return mapLimit(domains, CONCURRENCY, async (domain) => {
     const [dmarc, spf] = await Promise.all([
       checkDmarc(domain.name, lookup, domain.dmarc ? { desired: domain.dmarc } : {}),
       domain.parked ? checkParkedSpf(domain.name, resolver) : checkSpf(domain.name, resolver, domain.spf),
     ]);
-    return readiness({ domain, checks: checks.filter((c) => c.record.domain === domain.name), dmarc, spf });
+    return readiness({ domain, checks: byDomain.get(domain.name) ?? [], dmarc, spf });
   });
 }

@@ -9,7 +9,7 @@
  */
 import type { Domain } from "../config/model";
 import type { DmarcCheck } from "../dmarc/check";
-import type { SpfCheck } from "../spf/check";
+import { LOOKUP_LIMIT, type SpfCheck, VOID_LIMIT } from "../spf/check";
 import { type Check, count } from "./compare";
 
 /** `ok`; `missing`: nothing published; `problem`: published but wrong; `error`: DNS did not answer, nothing concluded. */
@@ -41,6 +41,13 @@ export interface Readiness {
   /** Every part domains.yaml asks for is ok (verify's exit status). */
   readonly askedOk: boolean;
 }
+
+/** The parts of a verdict, in the order reports show them, with their names for people. */
+export const PARTS = [
+  ["DKIM", "dkim"],
+  ["DMARC", "dmarc"],
+  ["SPF", "spf"],
+] as const;
 
 export interface ReadinessInput {
   readonly domain: Domain;
@@ -108,26 +115,24 @@ function spfPart(domain: Domain, check: SpfCheck): Part {
       ? `no SPF record at ${domain.name}`
       : check.status === "error"
         ? "DNS did not answer"
-        : `${count(check.lookupCount, "DNS lookup")} of 10, ${count(check.voidCount, "void lookup")} of 2`;
+        : `${count(check.lookupCount, "DNS lookup")} of ${LOOKUP_LIMIT}, ${count(check.voidCount, "void lookup")} of ${VOID_LIMIT}`;
   return { status: check.status, summary, details, asked };
 }
 
 type Parts = Pick<Readiness, "dkim" | "dmarc" | "spf">;
 
 function senderUnmet(parts: Parts, dmarc: DmarcCheck, spf: SpfCheck): string[] {
-  const unmet: string[] = [];
-  if (parts.dkim.status !== "ok") unmet.push("DKIM: a published, matching key (and so DKIM alignment)");
   // A record receivers can use, whatever domains.yaml asks it to authorise (that is checked below).
   const spfUsable = spf.status === "ok" || (spf.status === "problem" && !spf.problems.some((p) => p.severity === "error"));
-  if (!spfUsable) unmet.push("SPF: one valid record within 10 DNS lookups");
-  if (dmarc.discovery.status !== "found") unmet.push("DMARC: a record with at least p=none");
-  const named = [
-    ["DKIM", parts.dkim],
-    ["DMARC", parts.dmarc],
-    ["SPF", parts.spf],
-  ] as const;
-  for (const [name, p] of named) if (p.asked && p.status !== "ok" && !unmet.some((u) => u.startsWith(name))) unmet.push(`${name}: what domains.yaml asks for`);
-  return unmet;
+  const bulkSender: Record<keyof Parts, string | undefined> = {
+    dkim: parts.dkim.status !== "ok" ? "a published, matching key (and so DKIM alignment)" : undefined,
+    dmarc: dmarc.discovery.status !== "found" ? "a record with at least p=none" : undefined,
+    spf: spfUsable ? undefined : `one valid record within ${LOOKUP_LIMIT} DNS lookups`,
+  };
+  return PARTS.flatMap(([name, key]) => {
+    const need = bulkSender[key] ?? (parts[key].asked && parts[key].status !== "ok" ? "what domains.yaml asks for" : undefined);
+    return need ? [`${name}: ${need}`] : [];
+  });
 }
 
 function parkedUnmet(parts: Parts, dmarc: DmarcCheck): string[] {

@@ -135,10 +135,11 @@ export async function verifyCommand(args: string[], io: Io, deps: VerifyDeps = {
   });
   // Each selected sender domain's DMARC and SPF, once the records are in (or the wait is over).
   const resolver = new ResolverLookup(servers, dnsOpts);
+  const selected = new Set(records.map((r) => r.domain));
   let report: Readiness[];
   try {
     report = await gatherReadiness(
-      config.domains.filter((d) => records.some((r) => r.domain === d.name)),
+      config.domains.filter((d) => selected.has(d.name)),
       checks,
       resolver,
     );
