@@ -6,6 +6,7 @@
 import { isIP } from "node:net";
 import { normaliseHostName } from "../dkim/names";
 import { excerpt } from "../redact";
+import { parseRange } from "../spf/ranges";
 import type { SpfRequirement } from "../spf/requirement";
 import { isMapping, type PathKey } from "./yaml-source";
 
@@ -13,14 +14,19 @@ type Report = (path: PathKey[], message: string) => void;
 
 const FAMILY = { ip4: { version: 4, bits: 32, example: "192.0.2.0/24" }, ip6: { version: 6, bits: 128, example: "2001:db8::/32" } } as const;
 
-/** An ip4/ip6 term's address or CIDR range (the range's prefix length at most 32/128), or why it is not one. */
+/**
+ * An ip4/ip6 term's address or CIDR range (the range's prefix length at most 32/128), or why it is not one.
+ * Valid exactly when the SPF checker can read it (parseRange): what domains.yaml accepts, verify can check.
+ */
 export function spfNetwork(kind: "ip4" | "ip6", raw: string): { ok: true; value: string } | { ok: false; reason: string } {
   const { version, bits, example } = FAMILY[kind];
-  const [address, prefix, ...rest] = raw.trim().split("/");
-  if (rest.length || isIP(address) !== version) return { ok: false, reason: `is not an IPv${version} address or CIDR range (e.g. ${example})` };
-  if (prefix !== undefined && (!/^\d{1,3}$/.test(prefix) || Number(prefix) > bits))
-    return { ok: false, reason: `has the prefix length /${excerpt(prefix)}; an IPv${version} range has /0../${bits}` };
-  return { ok: true, value: prefix === undefined ? address.toLowerCase() : `${address.toLowerCase()}/${Number(prefix)}` };
+  const text = raw.trim();
+  const [address, prefix] = text.split("/");
+  if (parseRange(text)?.family === version)
+    return { ok: true, value: prefix === undefined ? address.toLowerCase() : `${address.toLowerCase()}/${Number(prefix)}` };
+  if (text.split("/").length > 2 || isIP(address) !== version || address.includes("%"))
+    return { ok: false, reason: `is not an IPv${version} address or CIDR range (e.g. ${example})` };
+  return { ok: false, reason: `has the prefix length /${excerpt(prefix)}; an IPv${version} range has /0../${bits}` };
 }
 
 /** The domain's `spf:` (undefined when absent), each bad entry reported at its place. */
