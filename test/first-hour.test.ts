@@ -4,7 +4,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { allCommands, USAGE } from "../src/cli/main";
 import { parseConfig } from "../src/config/load";
@@ -316,11 +316,19 @@ describe("a synth failure", () => {
   });
 });
 
-describe("the README's domains.yaml", () => {
-  /** Every ```yaml block of README.md that is a whole domains.yaml (has `version: 1`), with its line. */
-  const blocks = [...readFileSync(join(ROOT, "README.md"), "utf8").matchAll(/^```yaml\n([\s\S]*?)^```$/gm)]
-    .filter((m) => /^version: 1$/m.test(m[1]))
-    .map((m) => [`README.md line ${m.input.slice(0, m.index).split("\n").length}`, m[1]] as const);
+describe("the documentation's domains.yaml", () => {
+  /** Every ```yaml block of README.md and docs/*.md that is a whole domains.yaml (has `version: 1`), with its file and line. */
+  const pages = [
+    "README.md",
+    ...readdirSync(join(ROOT, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .map((f) => `docs/${f}`),
+  ];
+  const blocks = pages.flatMap((page) =>
+    [...readFileSync(join(ROOT, page), "utf8").matchAll(/^```yaml\n([\s\S]*?)^```$/gm)]
+      .filter((m) => /^version: 1$/m.test(m[1]))
+      .map((m) => [`${page} line ${m.input.slice(0, m.index).split("\n").length}`, m[1]] as const),
+  );
 
   test("there is one to copy", () => {
     expect(blocks.length).toBeGreaterThan(0);
