@@ -51,7 +51,15 @@ customers:
 `);
     const config = loadConfig(p.config);
     expect(config.customers).toEqual([
-      { name: "shop.example", keyZone: "dkim.esp.example", slots: ["esp1", "esp2"], delegation: "cname", algorithm: "ed25519", ttl: 1800, position: { file: p.config, line: 12, col: 7 } },
+      {
+        name: "shop.example",
+        keyZone: "dkim.esp.example",
+        slots: ["esp1", "esp2"],
+        delegation: "cname",
+        algorithm: "ed25519",
+        ttl: 1800,
+        position: { file: p.config, line: 12, col: 7 },
+      },
       {
         name: "xn--bcher-kva.example",
         keyZone: "dkim.esp.example",
@@ -78,7 +86,9 @@ customers:
     );
     const config = loadConfig(p.config);
     const list = join(p.dir, "customers.txt");
-    expect(config.customers.map((c) => [c.name, c.delegation, c.slots.join(" "), c.algorithm, c.ttl, `${c.position.file}:${c.position.line}:${c.position.col}`])).toEqual([
+    expect(
+      config.customers.map((c) => [c.name, c.delegation, c.slots.join(" "), c.algorithm, c.ttl, `${c.position.file}:${c.position.line}:${c.position.col}`]),
+    ).toEqual([
       ["mail.example.org", "txt", "m1 m2 m3", "rsa-2048", 600, `${list}:5:1`],
       ["news.shop.example", "cname", "m1 m2 m3", "rsa-2048", 600, `${list}:4:3`],
       ["shop.example", "txt", "m1 m2 m3", "rsa-2048", 600, `${list}:2:1`],

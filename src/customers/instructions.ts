@@ -4,8 +4,9 @@
  * ours that is a customer's read it too.
  *
  * A `cname` customer's records are built from the config alone (its slots
- * and their targets): they never change when its keys rotate. A `txt`
- * customer's records carry each slot's public key record from the lock.
+ * and their targets; the lock is not read): they never change when its keys
+ * rotate. A `txt` customer's records carry each slot's public key record from
+ * the lock.
  */
 import { slotsOf } from "../config/customer-slots";
 import type { Config, Customer } from "../config/model";
@@ -54,7 +55,7 @@ export interface Instructions {
  * The instructions of `customer`; a `txt` customer's need the lock, and each
  * slot without a key there is a problem (`problems`), its record left out.
  */
-export function instructionsFor(customer: Customer, lock: () => Lock, config: Pick<Config, "lockFile" | "invocation">, problems: Problem[]): Instructions {
+export function instructionsFor(customer: Customer, lock: Lock, config: Pick<Config, "lockFile" | "invocation">, problems: Problem[]): Instructions {
   const zone = organizationalDomain(customer.name);
   const relative = (name: string) => (name === zone ? "@" : name.slice(0, -(zone.length + 1)));
   const records: CustomerRecord[] = [];
@@ -64,7 +65,7 @@ export function instructionsFor(customer: Customer, lock: () => Lock, config: Pi
       records.push({ ...common, type: "CNAME", value: s.target, strings: [] });
       continue;
     }
-    const key = lock().slotKey(customer.name, s.slot);
+    const key = lock.slotKey(customer.name, s.slot);
     if (!key) {
       problems.push({
         ...customer.position,
