@@ -5,8 +5,8 @@
  * resumes where it stopped, and lock and store never disagree.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { createPublicKey } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { fingerprint, privateKeyFingerprint, publicKeyValue } from "../src/dkim/keys";
@@ -124,6 +124,18 @@ describe("local store", () => {
     const again = await dkimctl("keys", "--config", p.config);
     expect([again.code, again.err, again.out]).toEqual([0, "", "every generated selector and customer slot has a key; nothing to do\n"]);
   });
+});
+
+test("keys import refuses a customer, saying where its keys come from", async () => {
+  const p = tempProject(config(["shop.example"]));
+  const pem = join(tempDir(), "key.pem");
+  writeFileSync(pem, generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }) as string);
+  const r = await dkimctl("keys", "import", "--domain", "shop.example", "--selector", "esp1", "--key", pem, "--config", p.config);
+  expect([r.code, r.err]).toEqual([
+    1,
+    `error: shop.example is a customer (signing-provider mode): its slots get their keys from 'npx dkimctl keys --config ${p.config}'; ` +
+      "keys import adopts keys of sender domains' selectors\n",
+  ]);
 });
 
 describe("age and AWS Secrets Manager stores", () => {
