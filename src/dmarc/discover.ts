@@ -21,7 +21,7 @@
 import type { LookupResult, LookupType } from "../dns/lookup";
 import { canonicalName } from "../dns/names";
 import { organizationalDomain } from "./org-domain";
-import { isDmarcRecord, type ParsedDmarc, parseDmarc } from "./parse";
+import { isDmarcRecord, looksLikeDmarc, type ParsedDmarc, parseDmarc } from "./parse";
 import type { DmarcDisposition } from "./policy";
 
 /** The lookup discovery uses: src/dns/lookup.ts's authoritativeLookup or ResolverLookup#lookup, bound to its server. */
@@ -79,7 +79,7 @@ async function ask(lookup: DmarcLookup, name: string, warnings: string[]): Promi
   if (r.kind !== "answer") return { kind: "records", records: [] };
   const texts = r.values.map((strings) => strings.join(""));
   for (const t of texts) {
-    if (!isDmarcRecord(t) && /(^|;)\s*v\s*=\s*dmarc/i.test(t)) warnings.push(`${name}: "${t}" is ignored by receivers: it must start with exactly "v=DMARC1"`);
+    if (looksLikeDmarc(t)) warnings.push(`${name}: "${t}" is ignored by receivers: it must start with exactly "v=DMARC1"`);
   }
   return { kind: "records", records: texts.filter(isDmarcRecord) };
 }

@@ -16,7 +16,7 @@ import { excerpt, excerptValue } from "../redact";
 import { fingerprint } from "../dkim/keys";
 import { MAX_NAME_OCTETS, recordName } from "../dkim/names";
 import { parseQuotedTxt, joinTxt } from "../dkim/txt";
-import { abbreviate } from "../dkim/record";
+import { abbreviate, publicKeyOf } from "../dkim/record";
 import type { Lock } from "../keys/lock";
 import { type DesiredRecord, desiredRecords } from "../records";
 import { isInUse } from "../lifecycle";
@@ -88,9 +88,6 @@ interface Change {
 const SELECTOR_NAME = /^(.+)\._domainkey\.(.+)$/;
 const REMAKE = "make the plan with 'terraform show -json PLANFILE'";
 
-/** The p= of a DKIM key record, folding whitespace removed; undefined when it has none. */
-const keyOf = (value: string): string | undefined => /(?:^|;)\s*p\s*=([^;]*)/.exec(value)?.[1].replace(/\s+/g, "");
-
 /** `sha256:0123456789ab…` for messages. */
 const shortPrint = (key: string) => `${fingerprint(key).slice(0, 19)}…`;
 
@@ -126,7 +123,7 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
   const keysBefore = new Map<string, Set<string>>();
   for (const c of changes) {
     const adopted = c.importing && c.before && desired.get(c.before.name)?.adopt;
-    const key = c.before?.type === "TXT" && !adopted ? keyOf(c.before.value) : undefined;
+    const key = c.before?.type === "TXT" && !adopted ? publicKeyOf(c.before.value) : undefined;
     if (c.before && key) keysBefore.set(c.before.name, (keysBefore.get(c.before.name) ?? new Set()).add(key));
   }
 
@@ -235,7 +232,7 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
         `the plan ${c.actions}s ${rec.name}, which domains.yaml and the lock do not produce: ` +
           `run ${commandHint("records", config.invocation)} to see what they do`,
       );
-    const [key, wantedKey] = rec.type === "TXT" && wanted.type === "TXT" ? [keyOf(rec.value), keyOf(wanted.value)] : [undefined, undefined];
+    const [key, wantedKey] = rec.type === "TXT" && wanted.type === "TXT" ? [publicKeyOf(rec.value), publicKeyOf(wanted.value)] : [undefined, undefined];
     const previous = [...(keysBefore.get(rec.name) ?? [])].find((k) => key && k !== key);
     if (key === "" && wantedKey !== "")
       error(

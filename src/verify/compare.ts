@@ -6,6 +6,7 @@ import type { LookupResult } from "../dns/lookup";
 import { canonicalName } from "../dns/names";
 import type { DesiredRecord } from "../records";
 import { dispositionsOf } from "../dmarc/record";
+import { publicKeyOf } from "../dkim/record";
 
 export type Status = "ok" | "missing" | "different" | "duplicate" | "error";
 
@@ -89,13 +90,11 @@ function describeDmarcDifference(expected: string, found: string): string {
   return `the published DMARC record differs from the one domains.yaml gives${policies}`;
 }
 
-const pTag = (value: string) => /(?:^|;)\s*p\s*=([^;]*)/.exec(value)?.[1].replace(/\s+/g, "");
-
 /** A short reason why a published TXT value is not the expected one. */
 export function describeTxtDifference(expected: string, found: string): string {
   const [e, f] = [Buffer.byteLength(expected), Buffer.byteLength(found)];
   if (f < e && expected.startsWith(found)) return `truncated: the published value is the first ${f} of ${e} bytes (a string cut short or lost?)`;
-  const [pe, pf] = [pTag(expected), pTag(found)];
+  const [pe, pf] = [publicKeyOf(expected), publicKeyOf(found)];
   if (pf === undefined) return "the published value is not a DKIM key record (no p=)";
   if (pf === "" && pe !== "") return "the published record revokes the key (empty p=)";
   if (pe !== pf) return "a different key: p= differs";
