@@ -19,7 +19,7 @@
  * discovery stops there with status `error`.
  */
 import type { LookupResult, LookupType } from "../dns/lookup";
-import { canonicalName } from "../dns/names";
+import { canonicalName, dmarcName } from "../dns/names";
 import { organizationalDomain } from "./org-domain";
 import { isDmarcRecord, looksLikeDmarc, type ParsedDmarc, parseDmarc } from "./parse";
 import type { DmarcDisposition } from "./policy";
@@ -83,8 +83,6 @@ async function ask(lookup: DmarcLookup, name: string, warnings: string[]): Promi
   }
   return { kind: "records", records: texts.filter(isDmarcRecord) };
 }
-
-const dmarcName = (domain: string) => `_dmarc.${domain}`;
 
 /** The names a tree walk asks after the domain's own (RFC 9989 4.10: from at most 7 labels, one label less each time). */
 function parents(domain: string): string[] {

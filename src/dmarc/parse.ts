@@ -5,6 +5,7 @@
  * 6.6.3 step 6: no valid p= means p=none when rua= is valid, else the record
  * is ignored).
  */
+import { checkHostName } from "../dns/host-name";
 import { DMARC_TAGS, parseTagList, type TagList } from "../tag-list";
 import { DMARC_POLICIES, type DmarcAlignment, type DmarcDisposition, type DmarcPolicy } from "./policy";
 
@@ -51,16 +52,6 @@ export function looksLikeDmarc(text: string): boolean {
   return !isDmarcRecord(text) && /^dmarc/i.test(parseTagList(text, { whitespace: "fws", ignoreCase: true }).get("v") ?? "");
 }
 
-const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
-
-/** A host name of the A-label form (letters, digits, hyphens; two labels or more). */
-function hostProblem(host: string): string | undefined {
-  const labels = host.replace(/\.$/, "").toLowerCase().split(".");
-  if (labels.length < 2) return `"${host}" is not a fully qualified domain name`;
-  const bad = labels.find((l) => !HOST_LABEL.test(l));
-  return bad === undefined ? undefined : `"${host}" is not a valid host name (label "${bad}")`;
-}
-
 /**
  * One rua/ruf URI (RFC 7489 6.4 dmarc-uri: a URI with an optional `!size`
  * suffix, size in bytes or with k/m/g/t). Only `mailto:` is checked in depth
@@ -91,8 +82,8 @@ export function parseDmarcUri(text: string): DmarcUri {
     .slice(at + 1)
     .replace(/\.$/, "")
     .toLowerCase();
-  const problem = hostProblem(domain);
-  if (problem) return { ok: false, uri, reason: `"${uri}": ${problem}` };
+  const host = checkHostName(domain, "receiver");
+  if (!host.ok) return { ok: false, uri, reason: `"${uri}": "${domain}" ${host.reason}` };
   return { ok: true, uri, scheme, address, domain, ...(maxSize ? { maxSize } : {}) };
 }
 

@@ -3,7 +3,7 @@
  * give a status, and the findings of several servers combine into one.
  */
 import type { LookupResult } from "../dns/lookup";
-import { canonicalName } from "../dns/names";
+import { canonicalName, familyOf, type RecordFamily } from "../dns/names";
 import type { DesiredRecord } from "../records";
 import { dispositionsOf } from "../dmarc/record";
 import { publicKeyOf } from "../dkim/record";
@@ -58,7 +58,7 @@ function compareTxt(record: DesiredRecord, values: string[][]): Finding {
       status: "duplicate",
       found,
       detail:
-        `${count(values.length, "TXT record")} at the name; ${ONE_RECORD[record.kind]}; ` +
+        `${count(values.length, "TXT record")} at the name; ${ONE_RECORD[familyOf(record.kind)]}; ` +
         (matching ? "one of them is the expected record" : "none of them is the expected record"),
     };
   }
@@ -77,7 +77,7 @@ function compareTxt(record: DesiredRecord, values: string[][]): Finding {
   return { status: "different", found, detail };
 }
 
-const ONE_RECORD: Record<DesiredRecord["kind"], string> = {
+const ONE_RECORD: Record<RecordFamily, string> = {
   dkim: "a DKIM verifier needs exactly one (RFC 6376 3.6.2.2)",
   dmarc: "a DMARC receiver needs exactly one and ignores them all otherwise (RFC 7489 6.6.3)",
 };
