@@ -27,6 +27,9 @@
  * - `plan`: a record name in a Terraform plan: not empty, at most 253
  *   octets, no whitespace or control characters (what a provider holds is
  *   judged after, against the records dkimctl publishes).
+ * - `path`: a key of domains.yaml shaped like a name, which a problem's path
+ *   shows whole (any other key only as an excerpt): labels of letters and
+ *   digits of any script, hyphens and underscores, at most 253 octets.
  *
  * Each policy phrases its own problems: a reason reads after the name, e.g.
  * `domain name 'a..b' has an empty label (two dots in a row)`.
@@ -41,8 +44,8 @@ export const MAX_LABEL_OCTETS = 63;
 export const MAX_NAME_OCTETS = 253;
 const MAX_WIRE_OCTETS = 255;
 
-export type HostNamePolicy = "publish" | "selector" | "target" | "receiver" | "spf" | "wire" | "plan";
-export const HOST_NAME_POLICIES: readonly HostNamePolicy[] = ["publish", "selector", "target", "receiver", "spf", "wire", "plan"];
+export type HostNamePolicy = "publish" | "selector" | "target" | "receiver" | "spf" | "wire" | "plan" | "path";
+export const HOST_NAME_POLICIES: readonly HostNamePolicy[] = ["publish", "selector", "target", "receiver", "spf", "wire", "plan", "path"];
 
 /** One reason a name is refused. */
 export type HostNameProblem =
@@ -242,6 +245,12 @@ const POLICIES: Record<HostNamePolicy, Policy> = {
     gates: [rules.empty],
     rules: [rules.nameLength, rules.characters(/[\s\u0000-\u001f\u007f]/)],
     say: () => "is not a DNS name",
+  },
+  path: {
+    read: (input) => input.replace(/\.$/, ""),
+    gates: [rules.empty],
+    rules: [rules.nameLength, rules.labels(/^[\p{L}\p{N}_-]+$/u)],
+    say: () => "is not shaped like a name",
   },
 };
 
