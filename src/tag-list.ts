@@ -51,11 +51,18 @@ export interface TagList {
 }
 
 const TAG_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
-const TRIM = { fws: /^[ \t\r\n]+|[ \t\r\n]+$/g, wsp: /^[ \t]+|[ \t]+$/g } as const;
+const WHITESPACE = { fws: " \t\r\n", wsp: " \t" } as const;
 
 /** Reads a tag list, collecting every problem; never throws. */
 export function parseTagList(text: string, syntax: TagListSyntax): TagList {
-  const trim = (s: string) => s.replace(TRIM[syntax.whitespace], "");
+  const space = WHITESPACE[syntax.whitespace];
+  // By index, not by a regular expression: a key record's p= is hundreds of characters, trimmed at both ends.
+  const trim = (s: string) => {
+    let [start, end] = [0, s.length];
+    while (start < end && space.includes(s[start])) start++;
+    while (end > start && space.includes(s[end - 1])) end--;
+    return s.slice(start, end);
+  };
   const tags: Tag[] = [];
   const problems: TagProblem[] = [];
   const first = new Map<string, string>();
