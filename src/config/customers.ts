@@ -6,7 +6,8 @@
  */
 import { dirname, isAbsolute, join } from "node:path";
 import { algorithmWarning, type KeyAlgorithm } from "../dkim/keys";
-import { isInZone, MAX_NAME_OCTETS, normaliseSelector, recordName } from "../dkim/names";
+import { checkHostName, MAX_NAME_OCTETS } from "../dns/host-name";
+import { isInZone, selectorName } from "../dns/names";
 import { hashedTargetLength, slotTarget } from "../dkim/target";
 import { excerpt } from "../redact";
 import { type ListedCustomer, readCustomerList } from "./customer-list";
@@ -104,7 +105,7 @@ export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[
       if (under) problem(`customer ${name} is at or below the key zone ${under.name}: a customer's keys cannot delegate to its own zone; remove it`);
       if (!group) continue;
       const longest = group.slots.reduce((a, b) => (b.length > a.length ? b : a));
-      const record = recordName(longest, name);
+      const record = selectorName(longest, name);
       if (record.length > MAX_NAME_OCTETS) {
         problem(
           `the DKIM record ${excerpt(record, 40)} of customer ${excerpt(name, 40)} would be ${record.length} octets; DNS allows ${MAX_NAME_OCTETS}: ` +
@@ -156,7 +157,7 @@ function groupOf(
       ok = false; // the shape check reported it
       continue;
     }
-    const sel = normaliseSelector(slot);
+    const sel = checkHostName(slot, "selector");
     const why = !sel.ok
       ? `slot '${excerpt(slot)}' ${sel.reason}`
       : sel.value.includes(".")

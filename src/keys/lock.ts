@@ -10,7 +10,7 @@ import { InputError, type Problem } from "../config/problems";
 import { isMapping, YamlSource } from "../config/yaml-source";
 import { writeFileAtomic } from "./atomic";
 import { isoSeconds, parseIsoTime } from "../time";
-import { type Checked, normaliseDomain, normaliseSelector } from "../dkim/names";
+import { type CheckedName, checkHostName } from "../dns/host-name";
 import { excerpt } from "../redact";
 import { commandHint } from "../command-hint";
 import type { Config } from "../config/model";
@@ -69,7 +69,7 @@ const time = (v: unknown): string | undefined => (v instanceof Date ? isoSeconds
 function publishedName(
   what: "domain" | "selector" | "customer" | "slot",
   key: string,
-  checked: Checked,
+  checked: CheckedName,
   path: string[],
   at: (path: string[], message: string, where: "key") => void,
 ): void {
@@ -213,12 +213,12 @@ export class Lock {
     const keys = data.keys ?? {};
     if (!isMapping(keys)) at(["keys"], "keys must be a mapping of domains to their selectors");
     for (const [domain, sels] of Object.entries(isMapping(keys) ? keys : {})) {
-      publishedName("domain", domain, normaliseDomain(domain), ["keys", domain], at);
+      publishedName("domain", domain, checkHostName(domain, "publish"), ["keys", domain], at);
       if (sels !== null && !isMapping(sels)) at(["keys", domain], `domain '${excerpt(domain)}' must be a mapping of selectors to their keys`);
       for (const [selector, raw] of Object.entries(isMapping(sels) ? sels : {})) {
         const path = ["keys", domain, selector];
         const before = problems;
-        publishedName("selector", selector, normaliseSelector(selector), path, at);
+        publishedName("selector", selector, checkHostName(selector, "selector"), path, at);
         const entry = readEntry(path, raw, ENTRY_FIELDS, at);
         if (entry === undefined || problems > before) continue;
         if (entry.state === "active") {
@@ -237,13 +237,13 @@ export class Lock {
     const customers = data.customers ?? {};
     if (!isMapping(customers)) at(["customers"], "customers must be a mapping of customers to their slots");
     for (const [customer, slots] of Object.entries(isMapping(customers) ? customers : {})) {
-      publishedName("customer", customer, normaliseDomain(customer), ["customers", customer], at);
+      publishedName("customer", customer, checkHostName(customer, "publish"), ["customers", customer], at);
       if (slots !== null && !isMapping(slots)) at(["customers", customer], `customer '${excerpt(customer)}' must be a mapping of slots to their keys`);
       for (const [slot, raw] of Object.entries(isMapping(slots) ? slots : {})) {
         const path = ["customers", customer, slot];
         const before = problems;
-        const checked = normaliseSelector(slot);
-        publishedName("slot", slot, checked.ok && checked.value.includes(".") ? { ok: false, reason: "is not one label" } : checked, path, at);
+        const checked = checkHostName(slot, "selector");
+        publishedName("slot", slot, checked.ok && checked.value.includes(".") ? { ok: false, reason: "is not one label", problems: [] } : checked, path, at);
         const entry = readEntry(path, raw, SLOT_FIELDS, at);
         const generation = isMapping(raw) ? raw.generation : undefined;
         if (!(typeof generation === "number" && Number.isSafeInteger(generation) && generation >= 1))

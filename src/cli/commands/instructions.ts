@@ -3,7 +3,7 @@ import { findCustomer } from "../../config/customer-slots";
 import type { Config, Customer } from "../../config/model";
 import { didYouMean, InputError, type Problem } from "../../config/problems";
 import { instructionsFor, type Instructions } from "../../customers/instructions";
-import { normaliseDomain } from "../../dkim/names";
+import { checkHostName } from "../../dns/host-name";
 import { oneOf } from "../args";
 import type { Command } from "../command";
 import { load, parse, withCommon } from "../common";
@@ -76,7 +76,7 @@ function render(built: readonly Instructions[], format: InstructionFormat, all: 
 
 /** The customer a command line names, or why it names none. */
 function customerNamed(config: Config, text: string): Customer {
-  const name = normaliseDomain(text);
+  const name = checkHostName(text, "publish");
   if (!name.ok) throw new UsageError(`customer '${text.slice(0, 64)}' ${name.reason}`);
   const customer = findCustomer(config, name.value);
   if (customer) return customer;
