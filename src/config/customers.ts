@@ -36,11 +36,18 @@ export interface CustomerContext {
   readonly defaultTtl: number;
   readonly problem: (p: Problem) => void;
   readonly warning: (p: Problem) => void;
-  /** A zone or customer name in its published form, or undefined after reporting why it is not one (the config's one name check). */
-  readonly checkedName: (what: "zone" | "customer", key: string, at: (message: string) => void, warn: (message: string) => void) => string | undefined;
+  /**
+   * A zone or customer name in its published form, or undefined after
+   * reporting why it is not one (the config's one name check; `at` and
+   * `warn` are given the path `[]`).
+   */
+  readonly checkedName: (what: "zone" | "customer", key: string, at: Say, warn: Say) => string | undefined;
   /** Why a TTL is not allowed in a provider's zone, if it is not. */
   readonly ttlProblem: (provider: ProviderName, ttl: number) => string | undefined;
 }
+
+/** Reports a message (the path is the caller's). */
+type Say = (path: PathKey[], message: string) => void;
 
 /** A key zone's settings, checked. */
 interface Group {
@@ -72,8 +79,8 @@ export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[
     const name = ctx.checkedName(
       "zone",
       key,
-      (m) => at(path, m, "key"),
-      (m) => ctx.warning(ctx.source.problem(path, m, "key")),
+      (_, m) => at(path, m, "key"),
+      (_, m) => ctx.warning(ctx.source.problem(path, m, "key")),
     );
     const zone = name === undefined ? undefined : ctx.zones.find((z) => z.name === name);
     if (name !== undefined && zone === undefined && !ctx.unusableZones.includes(name))
@@ -91,7 +98,13 @@ export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[
   for (const { group, listed } of groups) {
     for (const entry of listed) {
       const problem = (message: string) => ctx.problem({ ...entry.position, path: entry.path ?? "", message });
-      const name = ctx.checkedName("customer", entry.text, problem, (message) => ctx.warning({ ...entry.position, path: entry.path ?? "", message }));
+      const warning = (message: string) => ctx.warning({ ...entry.position, path: entry.path ?? "", message });
+      const name = ctx.checkedName(
+        "customer",
+        entry.text,
+        (_, m) => problem(m),
+        (_, m) => warning(m),
+      );
       if (name === undefined) continue;
       const first = seen.get(name);
       if (first) {

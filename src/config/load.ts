@@ -135,14 +135,7 @@ function validateSource(source: YamlSource): Config {
     domains,
     problem: keep,
     warning: (p) => warnings.push(formatProblem(p)),
-    checkedName: (what, key, at, warn) =>
-      checkedName(
-        what,
-        key,
-        [],
-        (_, m) => at(m),
-        (_, m) => warn(m),
-      ),
+    checkedName: (what, key, at, warn) => checkedName(what, key, [], at, warn),
     ttlProblem,
   });
   for (const provider of ctx.defaultTtlUsers) {
