@@ -122,7 +122,7 @@ export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[
       if (record.length > MAX_NAME_OCTETS) {
         problem(
           `the DKIM record ${excerpt(record, 40)} of customer ${excerpt(name, 40)} would be ${record.length} octets; DNS allows ${MAX_NAME_OCTETS}: ` +
-            "this domain is too long to publish a selector under it",
+            "no selector fits under a name this long; remove the customer, or use shorter slot names",
         );
         continue;
       }
@@ -217,10 +217,10 @@ function listedIn(
   if (isMapping(g.domains))
     for (const [key, value] of Object.entries(g.domains)) {
       const delegation = isMapping(value) && DELEGATIONS.includes(value.delegation as Delegation) ? (value.delegation as Delegation) : undefined;
-      const at = [...path, "domains", key];
-      listed.push({ text: key, position: positionOf(at), path: pathText(at), ...(delegation ? { delegation } : {}) });
+      const entryPath = [...path, "domains", key];
+      listed.push({ text: key, position: positionOf(entryPath), path: pathText(entryPath), ...(delegation ? { delegation } : {}) });
     }
-  if (typeof g.list === "string" && g.list.trim() !== "") {
+  if (typeof g.list === "string") {
     const file = isAbsolute(g.list) ? g.list : join(dirname(ctx.source.file), g.list);
     const read = readCustomerList(file);
     if ("unreadable" in read) at([...path, "list"], `the customer list ${file}: ${read.unreadable}; create it (one domain per line) or fix the path`);
