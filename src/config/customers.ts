@@ -10,7 +10,7 @@ import { checkHostName, MAX_NAME_OCTETS } from "../dns/host-name";
 import { isInZone, selectorName } from "../dns/names";
 import { hashedTargetLength, slotTarget } from "../dkim/target";
 import { excerpt } from "../redact";
-import { type ListedCustomer, readCustomerList } from "./customer-list";
+import { type ListedCustomer, type ListFile, parseCustomerList, readListFile } from "./customer-list";
 import type { Customer, Domain, Position, Zone } from "./model";
 import type { Problem } from "./problems";
 import { DELEGATIONS, type Delegation, type ProviderName } from "./schema";
@@ -44,6 +44,8 @@ export interface CustomerContext {
   readonly checkedName: (what: "zone" | "customer", key: string, at: Say, warn: Say) => string | undefined;
   /** Why a TTL is not allowed in a provider's zone, if it is not. */
   readonly ttlProblem: (provider: ProviderName, ttl: number) => string | undefined;
+  /** A list file as domains.yaml names it (`list:`). @default read from disk, relative to domains.yaml */
+  readonly readList?: (list: string) => ListFile;
 }
 
 /** Reports a message (the path is the caller's). */
@@ -221,10 +223,10 @@ function listedIn(
       listed.push({ text: key, position: positionOf(entryPath), path: pathText(entryPath), ...(delegation ? { delegation } : {}) });
     }
   if (typeof g.list === "string") {
-    const file = isAbsolute(g.list) ? g.list : join(dirname(ctx.source.file), g.list);
-    const read = readCustomerList(file);
-    if ("unreadable" in read) at([...path, "list"], `the customer list ${file}: ${read.unreadable}; create it (one domain per line) or fix the path`);
+    const found = ctx.readList ? ctx.readList(g.list) : readListFile(isAbsolute(g.list) ? g.list : join(dirname(ctx.source.file), g.list));
+    if ("unreadable" in found) at([...path, "list"], `the customer list ${found.file}: ${found.unreadable}; create it (one domain per line) or fix the path`);
     else {
+      const read = parseCustomerList(found);
       read.problems.forEach(ctx.problem);
       listed.push(...read.entries);
     }
