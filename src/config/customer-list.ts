@@ -48,7 +48,13 @@ export function readListFile(file: string): ListFile {
     bytes = readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { file, unreadable: code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : `cannot read it (${code ?? String(e)})` };
+    const why =
+      code === "ENOENT"
+        ? "no such file; create it (one domain per line) or fix the path"
+        : code === "EISDIR"
+          ? "it is a directory; name the file of customers"
+          : `cannot read it (${code ?? String(e)}); make it readable`;
+    return { file, unreadable: why };
   }
   try {
     return { file, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };

@@ -224,7 +224,7 @@ function listedIn(
     }
   if (typeof g.list === "string") {
     const found = ctx.readList ? ctx.readList(g.list) : readListFile(isAbsolute(g.list) ? g.list : join(dirname(ctx.source.file), g.list));
-    if ("unreadable" in found) at([...path, "list"], `the customer list ${found.file}: ${found.unreadable}; create it (one domain per line) or fix the path`);
+    if ("unreadable" in found) at([...path, "list"], `the customer list ${found.file}: ${found.unreadable}`);
     else {
       const read = parseCustomerList(found);
       read.problems.forEach(ctx.problem);

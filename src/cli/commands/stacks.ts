@@ -87,7 +87,9 @@ function changedSince(io: Io, config: Config, ref: string, head: Map<string, Sta
     const readList = (list: string): ListFile => {
       if (isAbsolute(list)) return readListFile(list);
       const text = repo.read(list);
-      return text === undefined ? { file: repo.label(list), unreadable: `no such file at ${excerpt(ref)}` } : { file: repo.label(list), text };
+      return text === undefined
+        ? { file: repo.label(list), unreadable: `no such file at ${excerpt(ref)}; commit it, or compare with a later revision` }
+        : { file: repo.label(list), text };
     };
     const baseConfig: Config = { ...parseConfig(configLabel, configText, { readList }), lockFile: lockLabel };
     const baseLock = lockText === undefined ? new Lock() : Lock.parse(lockLabel, lockText);
