@@ -51,7 +51,7 @@ function missingPackage(zone: Zone, pkg: string): Problem {
     ...zone.position,
     path: `zones/${zone.name}/provider`,
     message:
-      `${zone.provider} zones are written with the package ${pkg}, which is not installed here: ` +
-      `run 'npm install ${pinned ? `${pkg}@${pinned}` : pkg}' in the project (dkimctl init pins it for the provider it is given)`,
+      `${zone.provider} zones need the package ${pkg} (the provider's cdktf bindings), which is not installed: ` +
+      `run 'npm install ${pinned ? `${pkg}@${pinned}` : pkg}' in the project${pinned ? " (the version dkimctl is tested with)" : ""}`,
   };
 }
