@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { TerraformProvider, TerraformStack } from "cdktf";
 import { configPath, loadConfig } from "../src/config/load";
 import type { Config, Zone } from "../src/config/model";
-import { normaliseDomain } from "../src/dkim/names";
+import { checkHostName } from "../src/dns/host-name";
 import { Lock } from "../src/keys/lock";
 import { type DesiredRecord, desiredRecords } from "../src/records";
 import { PROVIDERS } from "../src/providers";
@@ -102,7 +102,7 @@ export class DkimRecords extends Construct {
 function zoneOf(config: Config, name: string, path: string): Zone {
   const zones = config.zones.map((z) => z.name);
   const choices = zones.length ? `its zones: ${zones.join(", ")}` : "it has no zones";
-  const normalised = normaliseDomain(name);
+  const normalised = checkHostName(name, "publish");
   if (!normalised.ok) throw new Error(`DkimRecords '${path}': zone '${name}' ${normalised.reason}: give a zone of ${config.file} (${choices})`);
   const zone = config.zones.find((z) => z.name === normalised.value);
   if (zone) return zone;

@@ -44,7 +44,13 @@ interface Expectations {
   /** The attributes the documentation gives a record's resource (a subset of what is synthesized). */
   record(r: DocRecord, zoneId: string): Record<string, unknown>;
   /** A zone looked up by name: the data source's type and arguments, and how a record refers to its id. */
-  readonly lookup: { readonly type: string; arguments(zone: string): Record<string, unknown>; readonly zoneIdAttribute: string };
+  readonly lookup: {
+    readonly type: string;
+    arguments(zone: string): Record<string, unknown>;
+    readonly zoneIdAttribute: string;
+    /** The data source's attributes once Terraform read it (a plan's prior_state), for zone `zone` of id `id`. */
+    state(zone: string, id: string): Record<string, unknown>;
+  };
   /** `adopt`: the documented import id of a record, or refused in domains.yaml. */
   readonly adopt: ((zoneId: string, name: string, type: string) => string) | "refused";
   /** TTLs the provider documents as allowed, and refused. */
@@ -72,7 +78,13 @@ const EXPECTATIONS: Record<ProviderName, Expectations> = {
       records: [r.type === "TXT" ? r.strings.join('""') : r.target],
     }),
     // data "aws_route53_zone": `name`, and `private_zone` false for the public zone; its `zone_id` is the hosted zone's id.
-    lookup: { type: "aws_route53_zone", arguments: (zone) => ({ name: zone, private_zone: false }), zoneIdAttribute: "zone_id" },
+    // Read: `zone_id` "The Hosted Zone identifier", `name`, `private_zone`.
+    lookup: {
+      type: "aws_route53_zone",
+      arguments: (zone) => ({ name: zone, private_zone: false }),
+      zoneIdAttribute: "zone_id",
+      state: (zone, id) => ({ name: zone, zone_id: id, private_zone: false }),
+    },
     // Import: "the ID of the record, record name, record type, and set identifier", e.g. Z4KAPRWWNC7JR_dev.example.com_NS (no set identifier
     // without a routing policy).
     adopt: (zoneId, name, type) => `${zoneId}_${name}_${type}`,
@@ -98,7 +110,13 @@ const EXPECTATIONS: Record<ProviderName, Expectations> = {
       ...(r.type === "TXT" ? { content: r.strings.map((s) => `"${s}"`).join(" ") } : { content: r.target, proxied: false }),
     }),
     // data "cloudflare_zone" with `filter.name`; its `zone_id`.
-    lookup: { type: "cloudflare_zone", arguments: (zone) => ({ filter: { name: zone } }), zoneIdAttribute: "zone_id" },
+    // Read: `id` ("Identifier"), `zone_id`, `name` ("The domain name").
+    lookup: {
+      type: "cloudflare_zone",
+      arguments: (zone) => ({ filter: { name: zone } }),
+      zoneIdAttribute: "zone_id",
+      state: (zone, id) => ({ id, zone_id: id, name: zone, filter: { name: zone } }),
+    },
     // Import id <zone_id>/<dns_record_id>: the record's id is not known before it exists, so domains.yaml refuses `adopt` here.
     adopt: "refused",
     // "Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones."
@@ -249,24 +267,31 @@ describe.each(PROVIDER_NAMES)("%s", (provider) => {
 
   test("read back as a plan shows them, the resources are exactly the desired records (no drift)", () => {
     const { config, stacks } = synthesized.get(provider)!;
-    const type = EXPECTATIONS[provider].recordType;
+    const e = EXPECTATIONS[provider];
+    const type = e.recordType;
+    // The look-up by name, as Terraform reads it during the plan: the records' zone id is the id it found.
+    const lookedUpId = e.zoneId.replace(/.$/, (c) => (c === "0" ? "1" : "0"));
+    const lookups: object[] = [];
     const changes = Object.values(stacks).flatMap((stack) =>
       Object.entries((stack.resource?.[type] ?? {}) as Record<string, Record<string, unknown>>).map(([id, r]) => {
         const { "//": _, provider: __, ...after } = r;
-        // A zone id from a look-up is unknown until apply.
-        const unknown = typeof after.zone_id === "string" && after.zone_id.startsWith("${");
-        if (unknown) delete after.zone_id;
-        return {
-          address: `${type}.${id}`,
-          mode: "managed",
-          type,
-          change: { actions: ["create"], before: null, after, after_unknown: unknown ? { zone_id: true } : {} },
-        };
+        const token = /^\$\{(data\.[^.]+\.[^.]+)\.[a-z_]+\}$/.exec(String(after.zone_id));
+        if (token) {
+          after.zone_id = lookedUpId;
+          lookups.push({ address: token[1], mode: "data", type: e.lookup.type, values: e.lookup.state(LOOKED_UP, lookedUpId) });
+        }
+        return { address: `${type}.${id}`, mode: "managed", type, change: { actions: ["create"], before: null, after, after_unknown: {} } };
       }),
     );
     expect(changes).toHaveLength(synthesized.get(provider)!.records.length);
+    expect(lookups).toHaveLength(1);
     const loaded = loadConfig(config);
-    expect(checkPlan({ format_version: "1.2", resource_changes: changes }, loaded, Lock.read(loaded.lockFile))).toEqual([]);
+    const plan = { format_version: "1.2", resource_changes: changes, prior_state: { values: { root_module: { resources: lookups } } } };
+    expect(checkPlan(plan, loaded, Lock.read(loaded.lockFile))).toEqual([]);
+    // The check is real: without the look-up, the looked-up zone's id cannot be confirmed.
+    expect(checkPlan({ ...plan, prior_state: undefined }, loaded, Lock.read(loaded.lockFile))).toEqual([
+      expect.objectContaining({ name: `s1._domainkey.${LOOKED_UP}`, severity: "error" }),
+    ]);
   });
 });
 

@@ -9,7 +9,7 @@ import type { TerraformProvider, TerraformStack } from "cdktf";
 import { CloudflareProvider } from "@cdktf/provider-cloudflare/lib/provider";
 import { DataCloudflareZone } from "@cdktf/provider-cloudflare/lib/data-cloudflare-zone";
 import { DnsRecord } from "@cdktf/provider-cloudflare/lib/dns-record";
-import { type DesiredRecord, NULL_SELECTOR } from "../../src/records";
+import type { DesiredRecord } from "../../src/records";
 import { logicalId } from "../../src/logical-id";
 import { cloudflare } from "../../src/providers/cloudflare";
 import type { ProviderConstructs, RecordsProps } from "./provider";
@@ -44,7 +44,7 @@ export class CloudflareDkimRecords extends Construct {
         comment: comment(r),
         ...(props.provider ? { provider: props.provider } : {}),
       });
-      record.overrideLogicalId(logicalId(r.name));
+      record.overrideLogicalId(logicalId(r));
     }
   }
 }
@@ -52,7 +52,7 @@ export class CloudflareDkimRecords extends Construct {
 /** What the record is, for people looking at the zone in Cloudflare's dashboard (a record's `comment`). */
 function comment(r: DesiredRecord): string {
   if (r.kind === "dmarc") return `dkimctl: DMARC record of ${r.domain}`;
-  if (r.selector === NULL_SELECTOR) return `dkimctl: DKIM null record of ${r.domain} (parked: it sends no mail)`;
+  if (r.kind === "dkim-null") return `dkimctl: DKIM null record of ${r.domain} (parked: it sends no mail)`;
   return `dkimctl: DKIM selector ${r.selector} of ${r.domain}`;
 }
 

@@ -13,6 +13,7 @@ import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import type { DesiredRecord } from "../../src/records";
 import { EXISTING_RECORDS_ID, logicalId } from "../../src/logical-id";
 import { route53 } from "../../src/providers/route53";
+import { publishedNamePattern } from "../../src/dns/names";
 import type { ProviderConstructs, RecordsProps } from "./provider";
 
 /** The region the AWS provider talks to: Route53 is a global service served from us-east-1. */
@@ -45,7 +46,7 @@ export class Route53DkimRecords extends Construct {
         records: [r.type === "TXT" ? route53.txt.write(r.strings) : r.value],
         ...(props.provider ? { provider: props.provider } : {}),
       });
-      record.overrideLogicalId(logicalId(r.name));
+      record.overrideLogicalId(logicalId(r));
       if (r.adopt && route53.adopt.can) record.importFrom(route53.adopt.importId(props.zoneId, r), props.provider);
     }
   }
@@ -74,7 +75,7 @@ export class ExistingDkimRecords extends Construct {
     super(scope, id);
     new DataAwsRoute53Records(this, "existing", {
       zoneId: props.zoneId,
-      nameRegex: props.dmarc ? "_domainkey|^_dmarc\\." : "_domainkey",
+      nameRegex: publishedNamePattern({ dmarc: props.dmarc === true }),
       ...(props.provider ? { provider: props.provider } : {}),
     }).overrideLogicalId(EXISTING_RECORDS_ID);
   }

@@ -14,16 +14,16 @@ import { isMapping } from "../config/yaml-source";
 import { commandHint } from "../command-hint";
 import { excerpt, excerptValue } from "../redact";
 import { fingerprint } from "../dkim/keys";
-import { MAX_NAME_OCTETS, recordName } from "../dkim/names";
 import { joinTxt } from "../dkim/txt";
-import { abbreviate } from "../dkim/record";
+import { abbreviate, publicKeyOf } from "../dkim/record";
 import type { Lock } from "../keys/lock";
 import { type DesiredRecord, desiredRecords } from "../records";
 import { isInUse } from "../lifecycle";
-import { canonicalName } from "../dns/names";
+import { checkHostName } from "../dns/host-name";
+import { canonicalName, type NameParts, partsOf, readName } from "../dns/names";
 import { PROVIDER_NAMES, PROVIDERS, providerOfRecordType } from "../providers";
 import type { DnsProvider, ReadAttribute } from "../providers/provider";
-import { dmarcJudge, isDmarcName } from "./dmarc-changes";
+import { dmarcJudge } from "./dmarc-changes";
 
 /** Whether dkimctl creates resources of this type (a record resource of one of the providers). */
 const isRecordType = (type: string): boolean => providerOfRecordType(type) !== undefined;
@@ -86,11 +86,7 @@ interface Change {
   readonly after?: PlanRecord;
 }
 
-const SELECTOR_NAME = /^(.+)\._domainkey\.(.+)$/;
 const REMAKE = "make the plan with 'terraform show -json PLANFILE'";
-
-/** The p= of a DKIM key record, folding whitespace removed; undefined when it has none. */
-const keyOf = (value: string): string | undefined => /(?:^|;)\s*p\s*=([^;]*)/.exec(value)?.[1].replace(/\s+/g, "");
 
 /** `sha256:0123456789ab…` for messages. */
 const shortPrint = (key: string) => `${fingerprint(key).slice(0, 19)}…`;
@@ -119,29 +115,32 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
     error("format_version", undefined, `${excerpt(version)} is not a plan format this dkimctl reads (1.x): ${REMAKE} with a Terraform 1.x`);
   const changes = readChanges(plan.resource_changes, (address, message) => error(address, undefined, `${message}: ${REMAKE}`));
   const existing = existingNames(plan, (address, message) => error(address, undefined, `${message}: ${REMAKE}`));
+  const lookedUp = zoneLookups(plan);
 
   const desired = new Map<string, DesiredRecord>(desiredRecords(config, lock).map((r) => [r.name, r]));
-  const handWritten = new Set(config.domains.flatMap((d) => d.selectors.map((s) => recordName(s.name, d.name))));
   // Every key a name holds before the plan, from any resource: a name never gets a second key.
   // A record adopted from another tool is the exception: its old value was never dkimctl's.
   const keysBefore = new Map<string, Set<string>>();
   for (const c of changes) {
     const adopted = c.importing && c.before && desired.get(c.before.name)?.adopt;
-    const key = c.before?.type === "TXT" && !adopted ? keyOf(c.before.value) : undefined;
+    const key = c.before?.type === "TXT" && !adopted ? publicKeyOf(c.before.value) : undefined;
     if (c.before && key) keysBefore.set(c.before.name, (keysBefore.get(c.before.name) ?? new Set()).add(key));
   }
 
   const dmarc = dmarcJudge(desired, existing, { error, warn });
 
-  /** The selector a record name belongs to, with what the lock and domains.yaml say of it. */
-  const selectorOf = (name: string) => {
-    const match = SELECTOR_NAME.exec(name);
-    if (!match) return undefined;
-    const [, selector, domain] = match;
+  /** What a name in the plan is: the desired record's own parts, else what the name says (a record dkimctl no longer publishes). */
+  const partsAt = (name: string): NameParts | undefined => {
+    const wanted = desired.get(name);
+    return wanted ? partsOf(wanted) : readName(name);
+  };
+  /** The selector of a DKIM record name, with what the lock and domains.yaml say of it. */
+  const selectorOf = ({ selector, domain }: { selector: string; domain: string }, name: string) => {
     const entry = lock.get(domain, selector);
+    const wanted = desired.get(name);
     // Pending and active keys are in use (or about to be); so is a selector written in domains.yaml.
-    const inUse = entry?.state !== undefined ? isInUse(entry.state) : handWritten.has(name);
-    return { selector, domain, entry, inUse, what: entry?.state ?? "active", wanted: desired.get(name) };
+    const inUse = entry?.state !== undefined ? isInUse(entry.state) : wanted?.role === "selector";
+    return { selector, domain, entry, inUse, what: entry?.state ?? "active", wanted };
   };
   const notDkim = (c: Change, name: string) =>
     error(
@@ -152,9 +151,10 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   /** The before side leaves DNS: `why` says what the resource does instead, if anything. */
   const judgeDelete = (c: Change, rec: PlanRecord, why?: string) => {
-    if (isDmarcName(rec.name)) return dmarc.deleted(c.address, rec, why);
-    const s = selectorOf(rec.name);
-    if (!s) return notDkim(c, rec.name);
+    const parts = partsAt(rec.name);
+    if (parts?.family === "dmarc") return dmarc.deleted(c.address, parts.domain, rec, why);
+    if (!parts) return notDkim(c, rec.name);
+    const s = selectorOf(parts, rec.name);
     const instead = why ? ` (${why})` : "";
     if (s.inUse)
       error(
@@ -176,9 +176,10 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   /** The before side is recreated under the same name and zone. */
   const judgeReplace = (c: Change, rec: PlanRecord) => {
-    if (isDmarcName(rec.name)) return dmarc.replaced(c.address, rec);
-    const s = selectorOf(rec.name);
-    if (!s) return notDkim(c, rec.name);
+    const parts = partsAt(rec.name);
+    if (parts?.family === "dmarc") return dmarc.replaced(c.address, parts.domain, rec);
+    if (!parts) return notDkim(c, rec.name);
+    const s = selectorOf(parts, rec.name);
     if (s.inUse)
       error(
         c.address,
@@ -191,9 +192,10 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   /** The before side stays in DNS but leaves Terraform's management. */
   const judgeForget = (c: Change, rec: PlanRecord) => {
-    if (isDmarcName(rec.name)) return dmarc.forgotten(c.address, rec);
-    const s = selectorOf(rec.name);
-    if (!s) return notDkim(c, rec.name);
+    const parts = partsAt(rec.name);
+    if (parts?.family === "dmarc") return dmarc.forgotten(c.address, rec);
+    if (!parts) return notDkim(c, rec.name);
+    const s = selectorOf(parts, rec.name);
     const state = s.entry?.state;
     if (s.wanted || s.inUse || (state !== undefined && state !== "removed")) {
       const which = state !== undefined ? `${state} selector` : "selector";
@@ -214,12 +216,13 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   /** The after side gets published: it must be exactly a desired record; `before` is the same record set's old side. */
   const judgeAfter = (c: Change, rec: PlanRecord, before?: PlanRecord) => {
-    if (isDmarcName(rec.name)) {
-      if (dmarc.published(c.address, c.kind === "create", c.actions, rec, before)) sameTtlAndZone(c, rec, desired.get(rec.name)!);
+    const parts = partsAt(rec.name);
+    if (parts?.family === "dmarc") {
+      if (dmarc.published(c.address, parts.domain, c.kind === "create", c.actions, rec, before)) sameTtlAndZone(c, rec, desired.get(rec.name)!);
       return;
     }
-    const s = selectorOf(rec.name);
-    if (!s) return notDkim(c, rec.name);
+    if (!parts) return notDkim(c, rec.name);
+    const s = selectorOf(parts, rec.name);
     const { selector, domain, entry, wanted } = s;
     if (c.kind === "create" && existing.has(rec.name))
       return error(
@@ -236,7 +239,7 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
         `the plan ${c.actions}s ${rec.name}, which domains.yaml and the lock do not produce: ` +
           `run ${commandHint("records", config.invocation)} to see what they do`,
       );
-    const [key, wantedKey] = rec.type === "TXT" && wanted.type === "TXT" ? [keyOf(rec.value), keyOf(wanted.value)] : [undefined, undefined];
+    const [key, wantedKey] = rec.type === "TXT" && wanted.type === "TXT" ? [publicKeyOf(rec.value), publicKeyOf(wanted.value)] : [undefined, undefined];
     const previous = [...(keysBefore.get(rec.name) ?? [])].find((k) => key && k !== key);
     if (key === "" && wantedKey !== "")
       error(
@@ -273,12 +276,23 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   const sameTtlAndZone = (c: Change, rec: PlanRecord, wanted: DesiredRecord) => {
     if (rec.ttl !== wanted.ttl) error(c.address, rec.name, `the plan sets TTL ${rec.ttl ?? "(unknown)"} on ${rec.name} where domains.yaml gives ${wanted.ttl}`);
-    if (wanted.zoneId !== undefined && rec.zoneId !== wanted.zoneId)
+    const into = `the plan writes ${rec.name} into zone id ${rec.zoneId === undefined ? "(unknown until apply)" : excerpt(rec.zoneId, 40)}`;
+    if (wanted.zoneId !== undefined) {
+      if (rec.zoneId !== wanted.zoneId) error(c.address, rec.name, `${into}, but domains.yaml puts it in zone ${wanted.zone} (id ${wanted.zoneId})`);
+      return;
+    }
+    // A zone looked up by name: the plan's own look-up, as Terraform read it, must have given this id for this name.
+    const pin = `set the zone's id in domains.yaml (zones: ${wanted.zone}: { provider: ${wanted.provider}, zoneId: ... }) and plan again`;
+    const found = rec.zoneId === undefined ? undefined : lookedUp.get(rec.zoneId);
+    if (rec.zoneId === undefined)
+      error(c.address, rec.name, `${into}: the look-up of zone ${wanted.zone} was not read during the plan, so the zone cannot be confirmed; ${pin}`);
+    else if (found === undefined)
+      error(c.address, rec.name, `${into}, which no look-up of zone ${wanted.zone} in the plan gave: domains.yaml puts it in zone ${wanted.zone}; ${pin}`);
+    else if (found.name !== wanted.zone)
       error(
         c.address,
         rec.name,
-        `the plan writes ${rec.name} into zone id ${rec.zoneId === undefined ? "(unknown until apply)" : excerpt(rec.zoneId, 40)}, ` +
-          `but domains.yaml puts it in zone ${wanted.zone} (id ${wanted.zoneId})`,
+        `${into}, the zone the plan's look-up ${found.address} found as ${excerpt(found.name, 60)}, but domains.yaml puts it in zone ${wanted.zone}`,
       );
   };
 
@@ -399,7 +413,7 @@ function recordOf(type: string, values: Record<string, unknown>, unknown: Record
   const side = provider.plan.record(type, field as ReadAttribute);
   const { name: rawName, type: rrtype, ttl, zoneId } = side;
   const name = rawName === undefined ? undefined : canonicalName(rawName);
-  if (rawName !== undefined && (name === "" || name!.length > MAX_NAME_OCTETS || /[\s\u0000-\u001f\u007f]/.test(name!)))
+  if (rawName !== undefined && !checkHostName(rawName, "plan").ok)
     problems.push(`name ${excerptValue(rawName)}${rawName.length > 24 ? ` (${rawName.length} characters)` : ""} is not a DNS name`);
   // TXT: each value in the provider's form is the character-strings of one record, joined as a verifier joins them.
   const recs = side.values();
@@ -413,9 +427,47 @@ function recordOf(type: string, values: Record<string, unknown>, unknown: Record
 }
 
 /**
- * Names in the zones' listings of existing records that the plan read
- * (the providers with `existingRecords`, constructs/providers/<p>.ts),
- * each with what its provider does with a create over it.
+ * The zones the plan knows by id (the stacks' look-ups by name, as Terraform
+ * read them into prior_state, and zones a stack of one's own manages), by
+ * the id each has: its name and the address that gave it. Each provider
+ * says which of its resources name a zone (`plan.zoneOf`; a private zone is
+ * none: dkimctl publishes into public zones only).
+ */
+function zoneLookups(plan: Record<string, unknown>): Map<string, { name: string; address: string }> {
+  const found = new Map<string, { name: string; address: string }>();
+  const providers = PROVIDER_NAMES.map((n): DnsProvider => PROVIDERS[n]);
+  eachPriorResource(plan, (r) => {
+    if ((r.mode !== "data" && r.mode !== "managed") || !isObject(r.values) || typeof r.address !== "string" || typeof r.type !== "string") return;
+    const resource = { mode: r.mode as "data" | "managed", type: r.type, values: r.values };
+    for (const p of providers) {
+      const zone = p.plan.zoneOf(resource);
+      if (zone) found.set(zone.id, { name: canonicalName(zone.name), address: r.address });
+    }
+  });
+  return found;
+}
+
+/** Every resource of the plan's prior state, child modules included. */
+function eachPriorResource(plan: Record<string, unknown>, visit: (resource: Record<string, unknown>) => void, bad?: (message: string) => void): void {
+  const list = (v: unknown, what: string): unknown[] => {
+    if (v === undefined || v === null) return [];
+    if (Array.isArray(v)) return v;
+    bad?.(`${what} is ${kindOf(v)}, not a list`);
+    return [];
+  };
+  const walk = (module: unknown, depth: number) => {
+    if (!isObject(module) || depth > 50) return;
+    for (const r of list(module.resources, "root_module.resources")) if (isObject(r)) visit(r);
+    for (const child of list(module.child_modules, "child_modules")) walk(child, depth + 1);
+  };
+  const prior = plan.prior_state;
+  walk(isObject(prior) && isObject(prior.values) ? prior.values.root_module : undefined, 0);
+}
+
+/**
+ * Names in the zones' listings of existing records that the plan read (the
+ * providers with `existingRecords`, constructs/providers/<p>.ts), each with
+ * what its provider does with a create over it.
  */
 function existingNames(plan: Record<string, unknown>, bad: (address: string, message: string) => void): Map<string, string> {
   const names = new Map<string, string>();
@@ -425,23 +477,15 @@ function existingNames(plan: Record<string, unknown>, bad: (address: string, mes
       return existing.can ? [[existing.address, existing] as const] : [];
     }),
   );
-  const list = (v: unknown, what: string): unknown[] => {
-    if (v === undefined || v === null) return [];
-    if (Array.isArray(v)) return v;
-    bad("prior_state", `${what} is ${kindOf(v)}, not a list`);
-    return [];
-  };
-  const visit = (module: unknown, depth: number) => {
-    if (!isObject(module) || depth > 50) return;
-    for (const r of list(module.resources, "root_module.resources")) {
-      const listing = isObject(r) && typeof r.address === "string" ? listings.get(r.address) : undefined;
-      if (!listing || !isObject(r)) continue;
+  eachPriorResource(
+    plan,
+    (r) => {
+      const listing = typeof r.address === "string" ? listings.get(r.address) : undefined;
+      if (!listing) return;
       const found = listing.names(isObject(r.values) ? r.values : {}, (message) => bad("prior_state", `${listing.address} ${message}`));
       for (const name of found) names.set(canonicalName(name), listing.onCreateOver);
-    }
-    for (const child of list(module.child_modules, "child_modules")) visit(child, depth + 1);
-  };
-  const prior = plan.prior_state;
-  visit(isObject(prior) && isObject(prior.values) ? prior.values.root_module : undefined, 0);
+    },
+    (message) => bad("prior_state", message),
+  );
   return names;
 }

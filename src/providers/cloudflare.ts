@@ -53,14 +53,9 @@ export const cloudflare: DnsProvider = {
         return content === undefined ? undefined : [content];
       },
     }),
-    zoneLookup: {
-      type: "cloudflare_zone",
-      zone: (values) => {
-        const filter = typeof values.filter === "object" && values.filter !== null ? (values.filter as Record<string, unknown>) : {};
-        const name = typeof values.name === "string" ? values.name : filter.name;
-        return { name: typeof name === "string" ? name : undefined, id: typeof values.zone_id === "string" ? values.zone_id : undefined };
-      },
-    },
+    // data and resource "cloudflare_zone": `id` and `name` (https://registry.terraform.io/providers/cloudflare/cloudflare/latest/docs/data-sources/zone).
+    zoneOf: ({ type, values: v }) =>
+      type === "cloudflare_zone" && typeof v.id === "string" && typeof v.name === "string" ? { name: v.name, id: v.id } : undefined,
   },
 
   init: {

@@ -120,12 +120,17 @@ export interface DnsProvider {
     readonly recordTypes: readonly string[];
     /** One side of a change of a record resource of type `type`. */
     record(type: string, read: ReadAttribute): PlannedRecord;
-    /** The data source that looks a zone up by name, when no zone id is given. */
-    readonly zoneLookup: {
+    /**
+     * The zone a resource of the plan's prior state names, when it is one of
+     * the provider's zones that dkimctl can write into: its look-up by name
+     * (the data source a stack adds without a zone id), or a zone a stack of
+     * one's own manages. check-plan confirms a looked-up zone's id with it.
+     */
+    zoneOf(resource: {
+      readonly mode: "data" | "managed";
       readonly type: string;
-      /** The zone's name and id, from the data source's values in a plan. */
-      zone(values: Readonly<Record<string, unknown>>): { readonly name?: string; readonly id?: string };
-    };
+      readonly values: Readonly<Record<string, unknown>>;
+    }): { readonly name: string; readonly id: string } | undefined;
   };
 
   /** What `dkimctl init --provider <name>` writes. */

@@ -65,9 +65,12 @@ export const route53: DnsProvider = {
       zoneId: read("zone_id", "string", false),
       values: () => read("records", "strings", true),
     }),
-    zoneLookup: {
-      type: "aws_route53_zone",
-      zone: (values) => ({ name: stringOr(values.name), id: stringOr(values.zone_id) }),
+    // data and resource "aws_route53_zone": `name` and `zone_id`; a private zone (data: private_zone, resource: a vpc block) is none
+    // dkimctl writes into (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/route53_zone).
+    zoneOf: ({ mode, type, values: v }) => {
+      if (type !== "aws_route53_zone") return undefined;
+      const isPrivate = mode === "data" ? v.private_zone === true : Array.isArray(v.vpc) && v.vpc.length > 0;
+      return !isPrivate && typeof v.zone_id === "string" && typeof v.name === "string" ? { name: v.name, id: v.zone_id } : undefined;
     },
   },
 
@@ -86,5 +89,3 @@ function list(v: unknown, name: string, bad: (message: string) => void): unknown
   bad(`${name} is ${typeof v === "object" ? "an object" : `a ${typeof v}`}, not a list`);
   return [];
 }
-
-const stringOr = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
