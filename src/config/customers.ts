@@ -13,7 +13,8 @@ import { excerpt } from "../redact";
 import { type ListedCustomer, type ListFile, parseCustomerList, readListFile } from "./customer-list";
 import type { Customer, Domain, Position, Zone } from "./model";
 import type { Problem } from "./problems";
-import { DELEGATIONS, type Delegation, type ProviderName } from "./schema";
+import { PROVIDERS } from "../providers";
+import { DELEGATIONS, type Delegation } from "./schema";
 import { isMapping, type PathKey, pathText, type YamlSource } from "./yaml-source";
 
 /** The slots of a key zone that names none. */
@@ -42,8 +43,6 @@ export interface CustomerContext {
    * `warn` are given the path `[]`).
    */
   readonly checkedName: (what: "zone" | "customer", key: string, at: Say, warn: Say) => string | undefined;
-  /** Why a TTL is not allowed in a provider's zone, if it is not. */
-  readonly ttlProblem: (provider: ProviderName, ttl: number) => string | undefined;
   /** A list file as domains.yaml names it (`list:`). @default read from disk, relative to domains.yaml */
   readonly readList?: (list: string) => ListFile;
 }
@@ -194,7 +193,7 @@ function groupOf(
     if (w) ctx.warning(ctx.source.problem([...path, "key"], w));
   }
   const ttl = typeof g.ttl === "number" ? g.ttl : ctx.defaultTtl;
-  const ttlWhy = keyZone && ctx.ttlProblem(keyZone.provider, ttl);
+  const ttlWhy = keyZone && PROVIDERS[keyZone.provider].ttl.problem(ttl);
   if (ttlWhy) {
     at(
       typeof g.ttl === "number" ? [...path, "ttl"] : path,
