@@ -186,6 +186,21 @@ describe("age and AWS Secrets Manager stores", () => {
     expect([again.code, again.out]).toEqual([0, "every generated selector and customer slot has a key; nothing to do\n"]);
   });
 
+  test("keys prune leaves the slot keys alone: those of the lock, and one a killed run stored before the lock named it", async () => {
+    Object.assign(process.env, moto.env(), { AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.url });
+    const p = tempProject(config(["shop.example", "news.example"], "keyStore: { awsSecretsManager: { region: us-east-1, prefix: prune/ } }\n"));
+    expect((await dkimctl("keys", "--config", p.config)).code).toBe(0);
+    // news.example's keys were made, then the lock lost them (as a run killed before writing it leaves things).
+    const lock = Lock.read(p.lock);
+    writeFileSync(p.lock, lock.toString().replace(/\n {2}news\.example:\n(?: {4}.*\n)+/, "\n"));
+    expect(Lock.read(p.lock).slotKey("news.example", "esp1")).toBeUndefined();
+    const r = await dkimctl("keys", "prune", "--older-than", "1s", "--config", p.config);
+    expect([r.code, r.err, r.out]).toEqual([0, "", "deleted 0 removed keys (older than 1s); kept 0\n"]);
+    // The next keys adopts news.example's keys.
+    const again = await dkimctl("keys", "--config", p.config);
+    expect(again.out.match(/^recovered /gm)).toHaveLength(2);
+  });
+
   test("keys migrate copies the slot keys too", async () => {
     const p = tempProject(config(["shop.example"]));
     expect((await dkimctl("keys", "--config", p.config)).code).toBe(0);

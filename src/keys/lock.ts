@@ -126,6 +126,18 @@ export class Lock {
     return out.sort((a, b) => byName(a.customer, b.customer) || byName(a.slot, b.slot));
   }
 
+  /**
+   * The lock's key that the key store keeps at `domain`/`name`: a selector's,
+   * or a customer slot's (`<slot>.<generation>`, the slot's current key).
+   */
+  storeKey(domain: string, name: string): LockEntry | undefined {
+    const selector = this.get(domain, name);
+    if (selector) return selector;
+    const dot = name.indexOf(".");
+    const slot = dot < 0 ? undefined : this.slotKey(domain, name.slice(0, dot));
+    return slot && slotKeyName(name.slice(0, dot), slot.generation) === name ? slot : undefined;
+  }
+
   /** Every key the key store must hold for this lock, by its address there: the selectors' and the customer slots'. */
   storeKeys(): StoreKey[] {
     return [
