@@ -302,7 +302,8 @@ describe("usage and exit status", () => {
     const r = await dkimctl("validate", "--config", "/nonexistent/domains.yaml");
     expect([r.code, r.err]).toEqual([
       1,
-      "/nonexistent/domains.yaml:1:1: no such file; create it (see README) or pass --config FILE\n1 problem found; nothing was changed.\n",
+      "/nonexistent/domains.yaml:1:1: no such file; check the path given (--config or DKIMCTL_CONFIG), or start a project with 'npx dkimctl init'\n" +
+        "1 problem found; nothing was changed.\n",
     ]);
   });
 

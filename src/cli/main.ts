@@ -15,6 +15,7 @@ import { type Io, processIo } from "./io";
 import { exitCodeFor, formatFailure, UsageError } from "./report";
 import { didYouMean } from "../config/problems";
 import { verify } from "./commands/verify";
+import { CONFIG_DEFAULT } from "./common";
 
 const COMMANDS: Record<string, Command> = { init, validate, keys, rotate, records, export: exportKeys, verify, "check-plan": checkPlan, stacks };
 
@@ -25,7 +26,7 @@ ${Object.values(COMMANDS)
   .flatMap((c) => c.usage)
   .join("\n")}
 
---config defaults to $DKIMCTL_CONFIG, else domains.yaml; dkim.lock.yaml sits beside it.
+--config defaults to ${CONFIG_DEFAULT}; dkim.lock.yaml sits beside it.
 --key-store defaults to $DKIMCTL_KEY_STORE, else .dkim/keys/ beside the config.
 Commands that write the lock or the key store (keys, keys import, rotate) take turns: a second run waits for the first.
 Exit status: 0 success, 1 invalid input or a failed check, 2 usage error.

@@ -24,11 +24,6 @@ export const DEFAULT_TTL = 3600;
 export const DEFAULT_KEY: KeyAlgorithm = "rsa-2048";
 export const LOCK_FILE_NAME = "dkim.lock.yaml";
 
-/** The config path from an explicit option, `$DKIMCTL_CONFIG`, or `domains.yaml`. */
-export function configPath(explicit?: string): string {
-  return explicit ?? process.env.DKIMCTL_CONFIG ?? "domains.yaml";
-}
-
 /** Reads and validates a config file. Throws InputError listing every problem. */
 export function loadConfig(file: string): Config {
   const { source, problems } = YamlSource.read(file);
