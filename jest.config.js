@@ -6,10 +6,10 @@ module.exports = {
   // Type checking is done once by `tsc --noEmit` in `npm test`; jest only transpiles.
   transform: {
     "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
-    // age-encryption and its noble/scure dependencies are ES modules only: jest (CommonJS) needs them transpiled.
+    // age-encryption and its noble/scure dependencies, and github-slugger, are ES modules only: jest (CommonJS) needs them transpiled.
     "^.+\\.js$": ["ts-jest", { diagnostics: false, tsconfig: { allowJs: true } }],
   },
-  transformIgnorePatterns: ["/node_modules/(?!(age-encryption|@noble|@scure)/)"],
+  transformIgnorePatterns: ["/node_modules/(?!(age-encryption|@noble|@scure|github-slugger)/)"],
   testTimeout: 120000,
   maxWorkers: 2,
   // Tests that spawn bin/dkimctl.js or the cdktf app run dist/: build it first when stale.

@@ -387,13 +387,14 @@ describe("each command's own --help", () => {
     expect(await help("keys")).toContain("Commands under keys (dkimctl keys COMMAND --help for each): dkimctl keys import --domain D");
   });
 
-  test("dkimctl --help and dkimctl help keep the overview of every command", async () => {
+  test("dkimctl --help and dkimctl help keep the overview of every command, then the help topics", async () => {
     for (const argv of [["--help"], ["help"], ["-h"]]) {
       const r = await dkimctl(...argv);
-      expect([r.code, r.out]).toEqual([0, USAGE]);
+      expect([r.code, r.out]).toEqual([0, expect.stringMatching(/\nHelp topics: /)]);
+      expect(r.out.startsWith(`${USAGE}\n`)).toBe(true);
     }
     for (const [, command] of commands) for (const line of command.usage) expect(USAGE).toContain(line);
-    expect((await dkimctl("help", "rotat")).err).toMatch(/^error: unknown command 'rotat': did you mean 'rotate'\?/);
+    expect((await dkimctl("help", "rotat")).err).toMatch(/^error: unknown command or help topic 'rotat': did you mean 'rotate'\?/);
     expect((await dkimctl("help", "keys", "imprt")).err).toMatch(/^error: 'keys' has no command 'imprt'/);
   });
 });

@@ -83,7 +83,8 @@ function validateSource(source: YamlSource): Config {
   const flaggedPaths = new Set(flagged.map((p) => p.path));
   const fail = (message: string, path: PathKey[] = []) => new InputError([source.problem(path, message), ...flagged]);
 
-  if (data === null || data === undefined) throw fail("the file is empty: start it with 'version: 1', then 'zones:' and 'domains:' (see README)");
+  if (data === null || data === undefined)
+    throw fail("the file is empty: start it with 'version: 1', then 'zones:' and 'domains:' ('npx dkimctl help domains-yaml' shows them)");
   if (!isObj(data)) throw fail(`the file must be a mapping with 'version', 'zones' and 'domains', not ${describe(data)}`);
   if (!("version" in data)) throw fail("'version' is missing: add 'version: 1' as the first line after the modeline");
   if (data.version !== 1) {
