@@ -73,6 +73,16 @@ describe("messages and generated files point at help topics", () => {
   });
 });
 
+test("README.md and docs/ describe what is, not what was: history belongs in CHANGELOG.md", () => {
+  const history = /until now|in (?:earlier|previous|older) (?:versions|releases)|used to (?:print|be|write|read)/i;
+  const found = markdownFiles.flatMap((f) =>
+    readFileSync(f, "utf8")
+      .split("\n")
+      .flatMap((line, i) => (history.test(line) ? [`${relative(ROOT, f)}:${i + 1}: ${line.trim()}`] : [])),
+  );
+  expect(found).toEqual([]);
+});
+
 describe("relative links in README.md and docs/", () => {
   const md = new MarkdownIt({ html: true });
   /** The text of an inline token's children, as GitHub renders a heading before slugging it. */
