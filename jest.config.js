@@ -14,5 +14,6 @@ module.exports = {
   maxWorkers: 2,
   // Tests that spawn bin/dkimctl.js or the cdktf app run dist/: build it first when stale.
   globalSetup: "<rootDir>/test/support/build.ts",
-  setupFilesAfterEnv: ["<rootDir>/test/support/cleanup.ts"],
+  // cleanup: temp projects hold private keys; tool-guard: only the files test/support/external-tools.js lists start external tools.
+  setupFilesAfterEnv: ["<rootDir>/test/support/cleanup.ts", "<rootDir>/test/support/tool-guard.ts"],
 };

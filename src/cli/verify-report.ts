@@ -122,8 +122,9 @@ const stringsNote = (strings: readonly string[]) => (strings.length > 1 ? ` (${s
 function differenceLines(expected: readonly string[], found: readonly string[]): string[] | undefined {
   const d = firstDifference(expected.join(""), found.join(""));
   if (!d) return undefined;
+  const lengths = `expected ${count(d.expectedLength, "character")}, found ${d.foundLength.toLocaleString("en-US")}`;
   return [
-    `first difference at character ${d.at + 1}${d.tag ? ` (in ${d.tag}=)` : ""}: expected ${count(d.expectedLength, "character")}, found ${d.foundLength.toLocaleString("en-US")}`,
+    `first difference at character ${d.at + 1}${d.tag ? ` (in ${d.tag}=)` : ""}: ${lengths}`,
     `expected: ${JSON.stringify(d.expected)}${stringsNote(expected)}`,
     `found:    ${JSON.stringify(d.found)}${stringsNote(found)}`,
   ];
