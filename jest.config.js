@@ -1,6 +1,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: "node",
+  // jest-environment-node, whose workers exit as soon as the run ends (see the file).
+  testEnvironment: "<rootDir>/test/support/node-environment.js",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   // Type checking is done once by `tsc --noEmit` in `npm test`; jest only transpiles.
