@@ -75,7 +75,9 @@ export const keysPrune: Command = {
       const generated = new Set([
         ...config.domains.flatMap((d) => d.selectors.filter((s) => s.source.kind === "generated").map((s) => `${d.name}/${s.name}`)),
         // A customer slot's first key, which `keys` adopts while the lock has none.
-        ...customerSlots(config).filter((s) => !lock.slotKey(s.customer.name, s.slot)).map((s) => `${s.customer.name}/${slotKeyName(s.slot, 1)}`),
+        ...customerSlots(config)
+          .filter((s) => !lock.slotKey(s.customer.name, s.slot))
+          .map((s) => `${s.customer.name}/${slotKeyName(s.slot, 1)}`),
       ]);
       for (const key of await store.inventory()) {
         const name = `${key.domain}/${key.selector}`;
