@@ -150,7 +150,7 @@ describe("export into a git work tree", () => {
     const r = await dkimctl("export", "--format", "pem", "--out", out, "--config", p.config);
     expect(r.code).toBe(1);
     expect(r.err).toBe(
-      `error: --out ${out} is inside the git work tree ${p.dir} and git does not ignore it: ` +
+      `error: --out ${out} is inside the git work tree ${p.dir} and git does not ignore example.com/e1.pem, .dkimctl-export: ` +
         "the private keys would be one 'git add' away from a commit. " +
         `Add 'keys-out/' to ${join(p.dir, ".gitignore")}, export outside the repository, or add --force\n`,
     );

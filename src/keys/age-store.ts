@@ -254,8 +254,11 @@ export class AgeKeyStore implements KeyStore {
 
   /** The private key PEM in `file`, or undefined when there is no file. */
   private async decrypt(file: string): Promise<string | undefined> {
+    // The domain's directory is the store's own, never a link to keys elsewhere (as in the local store).
+    const problems = fileProblems(dirname(file), () => undefined);
+    if (problems.length) throw new KeyStoreError(problems);
     if (!exists(file)) return undefined;
-    const problems = fileProblems(file, () => undefined);
+    problems.push(...fileProblems(file, () => undefined));
     if (problems.length) throw new KeyStoreError(problems);
     if (!this.canReadKeys()) throw new KeyStoreError([`${file} is encrypted, and reading it needs an age identity: ${NEED_IDENTITY}`]);
     const d = await this.getDecrypter();
