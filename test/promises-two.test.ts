@@ -5,8 +5,13 @@
  * keys and validate refuse; the age store never follows a linked domain.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, SecretsManagerClient, UntagResourceCommand } from "@aws-sdk/client-secrets-manager";
+import { parse } from "yaml";
+import { SecretsManagerKeyStore } from "../src/keys/secrets-manager-store";
+import { MotoServer, requireMoto } from "./support/moto";
 import { dkimctl, tempDir, tempProject } from "./support/project";
 import { snapshotTree } from "./support/tree";
 
@@ -157,6 +162,142 @@ describe("export refuses the store that keys and validate refuse (#21 items 7 an
       expect(existsSync(out)).toBe(false);
     } finally {
       delete process.env.DKIMCTL_AGE_IDENTITY_FILE;
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// AWS Secrets Manager against moto: only this project's own keys, ever
+// ---------------------------------------------------------------------------------------------
+
+describe("Secrets Manager: dkimctl touches only this project's own keys (#21 items 2, 3, 8, 10)", () => {
+  const REGION = "eu-west-1";
+  let moto: MotoServer;
+  let sm: SecretsManagerClient;
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    requireMoto();
+    moto = await MotoServer.start();
+    Object.assign(process.env, moto.env(), { AWS_REGION: REGION, AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.url });
+    sm = new SecretsManagerClient({ region: REGION });
+  }, 60_000);
+  afterAll(() => {
+    sm?.destroy();
+    moto?.stop();
+    process.env = saved;
+  });
+
+  /** A project with the default prefix (dkim/) and its own id. */
+  const smProject = (project: string, domains: string, region = REGION) =>
+    tempProject(
+      `version: 1\nkeyStore: { awsSecretsManager: { region: ${region}, project: ${project} } }\n` +
+        `zones:\n  example.com: { provider: route53, zoneId: Z0123456789ABCDEFGHIJ }\ndomains:\n${domains}\n`,
+    );
+  const selectors = (domain: string, ...names: string[]) => `  ${domain}:\n    selectors:\n${names.map((n) => `      ${n}: { key: ed25519 }`).join("\n")}`;
+  const describeTags = async (name: string) => {
+    const d = await sm.send(new DescribeSecretCommand({ SecretId: name }));
+    return { deleted: d.DeletedDate !== undefined, tags: Object.fromEntries((d.Tags ?? []).map((t) => [t.Key, t.Value])) };
+  };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  test("two projects with the default prefix: A's prune tags and deletes only A's own stray; B's keys stay, untagged, and B stays green", async () => {
+    const a = smProject("project-a-0001", selectors("a.example.com", "s1"));
+    const b = smProject("project-b-0002", selectors("b.example.com", "s1", "s2"));
+    for (const p of [a, b]) expect((await dkimctl("keys", "--config", p.config)).code).toBe(0);
+    // A stray of A's: a key A's store made that neither its config nor its lock has (a run whose lock was lost).
+    const storeA = new SecretsManagerKeyStore({ kind: "awsSecretsManager", region: REGION, project: "project-a-0001", prefix: "dkim/", tags: {} });
+    expect(await storeA.create("a.example.com", "lost1", generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString())).toBe(
+      true,
+    );
+    const first = await dkimctl("keys", "prune", "--older-than", "1s", "--config", a.config);
+    expect([first.code, first.err]).toEqual([0, ""]);
+    expect(first.out).toMatch(/^a\.example\.com\/lost1: tagged removed at /m);
+    expect(first.out).not.toMatch(/b\.example\.com/);
+    await sleep(1100);
+    const second = await dkimctl("keys", "prune", "--older-than", "1s", "--config", a.config);
+    expect([second.code, second.err]).toEqual([0, ""]);
+    expect(second.out).toMatch(/^a\.example\.com\/lost1: deleted /m);
+    expect(second.out).toMatch(/^left alone: [1-9]\d* keys? of other projects/m);
+    expect((await describeTags("dkim/a.example.com/lost1")).deleted).toBe(true);
+    for (const s of ["s1", "s2"]) {
+      const t = await describeTags(`dkim/b.example.com/${s}`);
+      expect({ s, deleted: t.deleted, removed: t.tags["dkimctl:removed"], project: t.tags["dkimctl:project"] }).toEqual({
+        s,
+        deleted: false,
+        removed: undefined,
+        project: "project-b-0002",
+      });
+    }
+    for (const cmd of ["keys", "validate"]) expect([cmd, (await dkimctl(cmd, "--config", b.config)).code]).toEqual([cmd, 0]);
+  });
+
+  test("a selector another project holds under the same prefix is refused, never adopted", async () => {
+    const a = smProject("project-a-0011", selectors("c.example.com", "s1"));
+    expect((await dkimctl("keys", "--config", a.config)).code).toBe(0);
+    const b = smProject("project-b-0012", selectors("c.example.com", "s1"));
+    const r = await dkimctl("keys", "--config", b.config);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      "the secret dkim/c.example.com/s1 belongs to another dkimctl project (dkimctl:project project-a-0011, this project is project-b-0012)",
+    );
+    expect(existsSync(b.lock)).toBe(false);
+  });
+
+  test("secrets dkimctl never made are never strays, never read, and never make keys fail", async () => {
+    const names = ["dkim/prod.example.com/db-password", "dkim/api.stripe.com/live-key", "prod.example.com/db-password"];
+    for (const Name of names) await sm.send(new CreateSecretCommand({ Name, SecretString: "hunter2" }));
+    const a = smProject("project-a-0021", selectors("d.example.com", "s1"));
+    const keys = await dkimctl("keys", "--config", a.config);
+    expect([keys.code, keys.err]).toEqual([0, ""]);
+    for (let i = 0; i < 2; i++) {
+      const r = await dkimctl("keys", "prune", "--older-than", "1s", "--config", a.config);
+      expect([r.code, r.err]).toEqual([0, ""]);
+      expect(r.out).not.toMatch(/password|live-key/);
+      await sleep(1100);
+    }
+    for (const name of names) expect(await describeTags(name)).toEqual({ deleted: false, tags: {} });
+    expect((await dkimctl("validate", "--config", a.config)).code).toBe(0);
+  });
+
+  test("a key without the project's mark (stored before projects were marked) is claimed by the lock that proves it", async () => {
+    const a = smProject("project-a-0031", selectors("e.example.com", "s1"));
+    expect((await dkimctl("keys", "--config", a.config)).code).toBe(0);
+    // As an earlier dkimctl left it: every tag but the project's.
+    await sm.send(new UntagResourceCommand({ SecretId: "dkim/e.example.com/s1", TagKeys: ["dkimctl:project"] }));
+    const r = await dkimctl("keys", "--config", a.config);
+    expect([r.code, r.out]).toEqual([0, "every generated selector has a key; nothing to do\n"]);
+    expect(r.err).toBe("note: dkim/e.example.com/s1: marked as project project-a-0031's (the lock holds its key)\n");
+    expect((await describeTags("dkim/e.example.com/s1")).tags["dkimctl:project"]).toBe("project-a-0031");
+  });
+
+  test("a key whose secret was deleted: keys and validate fail naming restore-secret; rotate promotes no key without its private half", async () => {
+    const a = smProject("project-a-0041", `${selectors("f.example.com", "s1")}\n  g.example.com:\n    rotation: { keys: [ed25519], publishAhead: 1d }`);
+    expect((await dkimctl("keys", "--config", a.config)).code).toBe(0);
+    expect((await dkimctl("rotate", "--config", a.config, "--now", "2026-01-01T00:00:00Z")).code).toBe(0);
+    const pending = Object.keys(parse(readFileSync(a.lock, "utf8")).keys["g.example.com"])[0];
+    await sm.send(new DeleteSecretCommand({ SecretId: `dkim/g.example.com/${pending}`, RecoveryWindowInDays: 7 }));
+    const restore = `restore it with 'aws secretsmanager restore-secret --region ${REGION} --secret-id dkim/g.example.com/${pending}'`;
+    const before = readFileSync(a.lock, "utf8");
+    for (const args of [["keys"], ["validate"], ["rotate", "--now", "2026-01-03T00:00:00Z"]]) {
+      const r = await dkimctl(...args, "--config", a.config);
+      expect([args[0], r.code]).toEqual([args[0], 1]);
+      expect(r.err).toContain(`g.example.com/${pending}: ${a.lock} has its public key but AWS Secrets Manager`);
+      expect(r.err).toContain(restore);
+    }
+    expect(readFileSync(a.lock, "utf8")).toBe(before);
+    expect(parse(before).keys["g.example.com"][pending].state).toBe("pending");
+  });
+
+  test("the wrong region: keys and validate fail, naming the region to check, instead of a warning per key", async () => {
+    const a = smProject("project-a-0051", selectors("h.example.com", "s1", "s2"));
+    expect((await dkimctl("keys", "--config", a.config)).code).toBe(0);
+    writeFileSync(a.config, readFileSync(a.config, "utf8").replace(`region: ${REGION}`, "region: us-west-2"));
+    for (const cmd of ["keys", "validate"]) {
+      const r = await dkimctl(cmd, "--config", a.config);
+      expect([cmd, r.code]).toEqual([cmd, 1]);
+      expect(r.err).toContain("there is no secret dkim/h.example.com/s1 in us-west-2: if the keys are in another region or account, fix keyStore");
+      expect(r.err).not.toMatch(/^warning/m);
+      expect(r.err).not.toMatch(/backup|--key-store/);
     }
   });
 });

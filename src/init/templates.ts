@@ -4,6 +4,7 @@
  */
 import { EXAMPLE_RSA_PUBLIC_KEY } from "./example-key";
 import type { InitOptions } from "./options";
+import { newProjectId } from "../config/key-store";
 
 /** What init pins: this package's version, and the versions it pins of cdktf, its CLI and the providers. */
 export interface PackageInfo {
@@ -86,7 +87,10 @@ function keyStoreLines(o: InitOptions): string[] {
         ...o.ageRecipients.map((r) => `      - ${r}`),
       ];
     case "awsSecretsManager":
-      return ["# Private keys: one secret per key in AWS Secrets Manager (README, 'Key stores').", `keyStore: { awsSecretsManager: { region: ${o.region} } }`];
+      return [
+        "# Private keys: one secret per key in AWS Secrets Manager (README, 'Key stores'). 'project' marks this project's secrets: keep it.",
+        `keyStore: { awsSecretsManager: { region: ${o.region}, project: ${newProjectId()} } }`,
+      ];
   }
 }
 

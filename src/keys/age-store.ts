@@ -17,7 +17,7 @@ import { fingerprint, privateKeyFingerprint, publicKeyValue } from "../dkim/keys
 import { commandHint } from "../command-hint";
 import { capText, excerpt } from "../redact";
 import { createFileExclusive, exists, isTempFile, removeOrphanedTemps, writeFileAtomic } from "./atomic";
-import { type KeyStore, KeyStoreError, keyFiles } from "./store";
+import { CannotTell, type KeyStore, KeyStoreError, keyFiles } from "./store";
 
 export const IDENTITY_ENV = "DKIMCTL_AGE_IDENTITY";
 export const IDENTITY_FILE_ENV = "DKIMCTL_AGE_IDENTITY_FILE";
@@ -167,7 +167,12 @@ export class AgeKeyStore implements KeyStore {
   async fingerprint(domain: string, selector: string): Promise<string | undefined> {
     if (!exists(this.keyFile(domain, selector))) return undefined;
     const stated = this.statedFingerprint(domain, selector);
-    if (stated !== undefined || !this.canReadKeys()) return stated;
+    if (stated !== undefined) return stated;
+    if (!this.canReadKeys())
+      throw new CannotTell(
+        `${this.keyFile(domain, selector)} has no ${PUBLIC_SUFFIX} beside it, and telling its key needs an age identity: ` +
+          `run ${commandHint("keys", this.invocation)} with ${IDENTITY_ENV} set, which writes it`,
+      );
     const pem = await this.get(domain, selector);
     return pem === undefined ? undefined : privateKeyFingerprint(pem);
   }
@@ -185,6 +190,15 @@ export class AgeKeyStore implements KeyStore {
 
   async list(): Promise<{ domain: string; selector: string }[]> {
     return keyFiles(this.dir, KEY_SUFFIX);
+  }
+
+  publicOnly(): string | undefined {
+    return this.canReadKeys() ? undefined : `no age identity: set ${IDENTITY_ENV} or ${IDENTITY_FILE_ENV} to check the private keys too`;
+  }
+
+  async missingKeyHint(domain: string, selector: string): Promise<string> {
+    const file = this.keyFile(domain, selector);
+    return `restore ${file} and its ${PUBLIC_SUFFIX} from git history (they are committed with the lock: 'git log -- ${file}'), or publish a new selector`;
   }
 
   /**

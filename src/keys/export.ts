@@ -46,10 +46,7 @@ export async function collectKeys(config: Config, lock: Lock, store: KeyStore): 
   const add = async (domain: string, selector: string, entry: LockEntry, state: ExportedKey["state"]) => {
     const pem = await store.get(domain, selector);
     if (pem === undefined)
-      problems.push(
-        `${domain}/${selector}: the key store ${store.description} has no private key for it: ` +
-          "restore the key store from its backup (or point --key-store at it), or publish a new selector",
-      );
+      problems.push(`${domain}/${selector}: the key store ${store.description} has no private key for it: ${await store.missingKeyHint(domain, selector)}`);
     else keys.push({ domain, selector, algorithm: entry.algorithm, fingerprint: entry.fingerprint, state, privateKeyPem: pem });
   };
   for (const domain of config.domains) {

@@ -35,7 +35,7 @@ export interface RotateOptions {
  * not replaced).
  */
 export async function rotate(config: Config, lock: Lock, store: KeyStore, opts: RotateOptions & WriteOptions): Promise<DomainRotation[]> {
-  await assertStoreMatchesLock(lock, store, config.lockFile);
+  await assertStoreMatchesLock(lock, store, config.lockFile, opts);
   refuseTimeTravel(lock, opts.now);
   const out: DomainRotation[] = [];
   const fresh: { domain: string; selector: string; lifecycle: Omit<ManagedKey, "selector"> }[] = [];
