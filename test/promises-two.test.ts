@@ -301,3 +301,119 @@ describe("Secrets Manager: dkimctl touches only this project's own keys (#21 ite
     }
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// validate without a private key checks everything public; no key active without its private half
+// ---------------------------------------------------------------------------------------------
+
+/** A new age identity from Debian's age-keygen. */
+function ageIdentity() {
+  const file = join(tempDir("dkimctl-age-id-"), "key.txt");
+  expect(spawnSync("age-keygen", ["-o", file]).status).toBe(0);
+  return { file, recipient: spawnSync("age-keygen", ["-y", file], { encoding: "utf8" }).stdout.trim() };
+}
+
+describe("validate without an age identity checks everything public (#21 item 6, #17 item 6)", () => {
+  const TWO = (recipient: string) =>
+    `version: 1\ndefaults: { key: ed25519 }\nkeyStore: { age: { dir: dkim-keys, recipients: [${recipient}] } }\n` +
+    "zones:\n  example.com: { provider: route53 }\n  example.org: { provider: route53 }\n" +
+    "domains:\n  example.com: { selectors: { s1: {}, e1: {} } }\n  example.org: { selectors: { s1: {} } }\n";
+  let id: ReturnType<typeof ageIdentity>;
+  beforeAll(() => {
+    id = ageIdentity();
+  });
+  async function ageProject() {
+    const p = tempProject(TWO(id.recipient));
+    expect((await dkimctl("keys", "--config", p.config)).code).toBe(0);
+    return { ...p, file: (domain: string, sel: string, ext: string) => join(p.dir, "dkim-keys", domain, `${sel}.${ext}`) };
+  }
+
+  test("an untouched store: public halves checked, and it says the private keys were not read", async () => {
+    const p = await ageProject();
+    const r = await dkimctl("validate", "--config", p.config);
+    expect([r.code, r.err]).toEqual([0, ""]);
+    expect(r.out).toMatch(/^\S*dkim\.lock\.yaml: ok \(3 keys\)$/m);
+    expect(r.out).toMatch(
+      /^key store age \S+dkim-keys: public halves checked: it holds the 3 keys the lock publishes, each matching it; private keys not read \(no age identity/m,
+    );
+  });
+
+  test.each([
+    [
+      "swapped .pem.age and .pub between domains",
+      (p: Awaited<ReturnType<typeof ageProject>>) => {
+        for (const ext of ["pem.age", "pub"]) {
+          const [a, b] = [p.file("example.com", "s1", ext), p.file("example.org", "s1", ext)];
+          renameSync(a, `${a}.x`);
+          renameSync(b, a);
+          renameSync(`${a}.x`, b);
+        }
+      },
+      /example\.com\/s1: the private key in .* does not match/,
+    ],
+    [
+      "one key under two selectors",
+      (p: Awaited<ReturnType<typeof ageProject>>) => {
+        for (const ext of ["pem.age", "pub"]) writeFileSync(p.file("example.com", "e1", ext), readFileSync(p.file("example.com", "s1", ext)));
+      },
+      /example\.com\/e1 and example\.com\/s1 have the same key|example\.com\/s1 and example\.com\/e1 have the same key/,
+    ],
+    [
+      "a file left with a merge conflict",
+      (p: Awaited<ReturnType<typeof ageProject>>) => {
+        const f = p.file("example.com", "e1", "pem.age");
+        writeFileSync(f, `<<<<<<< HEAD\n${readFileSync(f, "utf8")}=======\n>>>>>>> theirs\n`);
+      },
+      /e1\.pem\.age is not an age-encrypted file \(it holds a merge conflict\)/,
+    ],
+    [
+      "a .pem.age that is a symbolic link",
+      (p: Awaited<ReturnType<typeof ageProject>>) => {
+        const f = p.file("example.com", "e1", "pem.age");
+        const elsewhere = join(tempDir(), "e1.pem.age");
+        renameSync(f, elsewhere);
+        symlinkSync(elsewhere, f);
+      },
+      /e1\.pem\.age is a symbolic link/,
+    ],
+    [
+      "a key gone from the store",
+      (p: Awaited<ReturnType<typeof ageProject>>) => {
+        for (const ext of ["pem.age", "pub"]) spawnSync("rm", [p.file("example.org", "s1", ext)]);
+      },
+      /example\.org\/s1: .* has no private key for it: restore .*s1\.pem\.age and its \.pub from git history/,
+    ],
+  ])("%s: validate and keys fail without an identity, writing nothing", async (_what, tamper, message) => {
+    const p = await ageProject();
+    tamper(p);
+    const before = snapshotTree(p.dir);
+    for (const cmd of ["validate", "keys"]) {
+      const r = await dkimctl(cmd, "--config", p.config);
+      expect([cmd, r.code]).toEqual([cmd, 1]);
+      expect(r.err).toMatch(message);
+    }
+    expect(snapshotTree(p.dir)).toEqual(before);
+  });
+});
+
+describe("no key becomes active without its private half (#21 item 10)", () => {
+  const ROTATED = "version: 1\nzones:\n  example.com: { provider: route53 }\ndomains:\n  example.com:\n    rotation: { keys: [ed25519], publishAhead: 1d }\n";
+
+  test.each(["local", "age"])("%s store: the pending key's file deleted, rotate past its date refuses, naming the key and the fix", async (kind) => {
+    const id = kind === "age" ? ageIdentity() : undefined;
+    const p = tempProject(id ? `${ROTATED}keyStore: { age: { dir: dkim-keys, recipients: [${id.recipient}] } }\n` : ROTATED);
+    expect((await dkimctl("rotate", "--config", p.config, "--now", "2026-01-01T00:00:00Z")).code).toBe(0);
+    const [selector] = Object.keys(parse(readFileSync(p.lock, "utf8")).keys["example.com"]);
+    const dir = id ? join(p.dir, "dkim-keys", "example.com") : join(p.store, "example.com");
+    for (const f of readdirSync(dir)) spawnSync("rm", [join(dir, f)]);
+    const before = snapshotTree(p.dir);
+    const r = await dkimctl("rotate", "--config", p.config, "--now", "2026-01-05T00:00:00Z");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`example.com/${selector}: ${p.lock} has its public key but`);
+    expect(r.err).toMatch(id ? /restore \S+\.pem\.age and its \.pub from git history/ : /restore the key store \S+ from its backup/);
+    expect(snapshotTree(p.dir)).toEqual(before);
+    expect(parse(readFileSync(p.lock, "utf8")).keys["example.com"][selector].state).toBe("pending");
+    const v = await dkimctl("validate", "--config", p.config);
+    expect(v.code).toBe(1);
+  });
+});
