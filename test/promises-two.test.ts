@@ -6,10 +6,11 @@
  */
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, SecretsManagerClient, UntagResourceCommand } from "@aws-sdk/client-secrets-manager";
 import { parse } from "yaml";
+import { AgeKeyStore } from "../src/keys/age-store";
 import { SecretsManagerKeyStore } from "../src/keys/secrets-manager-store";
 import { MotoServer, requireMoto } from "./support/moto";
 import { dkimctl, tempDir, tempProject } from "./support/project";
@@ -415,5 +416,71 @@ describe("no key becomes active without its private half (#21 item 10)", () => {
     expect(parse(readFileSync(p.lock, "utf8")).keys["example.com"][selector].state).toBe("pending");
     const v = await dkimctl("validate", "--config", p.config);
     expect(v.code).toBe(1);
+  });
+});
+
+describe("rough edges (#21 item 11)", () => {
+  test("keys migrate killed between a key and its .pub: a rerun without an identity converges; after a copy no message says nothing was changed", async () => {
+    const p = tempProject(P.replace("      e1: {}\n", "      e1: {}\n      a1: {}\n      z1: {}\n"));
+    expect((await dkimctl("keys", "--config", p.config)).code).toBe(0);
+    const id = ageIdentity();
+    const target = join(p.dir, "dkim-keys");
+    const to = `{ age: { dir: dkim-keys, recipients: [${id.recipient}] } }`;
+    // Another key already waits in the target under z1 (a teammate's earlier attempt).
+    const other = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    expect(await new AgeKeyStore(target, [id.recipient], {}).create("example.com", "z1", other)).toBe(true);
+    const partial = await dkimctl("keys", "migrate", "--to", to, "--config", p.config);
+    expect(partial.code).toBe(1);
+    expect(partial.err).toMatch(/example\.com\/z1: .* already holds another key for it/);
+    expect(partial.err).toMatch(/1 problem found; 3 keys were copied to \S+dkim-keys before these were found .* run migrate again/);
+    expect(partial.err).not.toMatch(/nothing was changed/);
+    rmSync(join(target, "example.com", "z1.pem.age"));
+    rmSync(join(target, "example.com", "z1.pub"));
+    expect((await dkimctl("keys", "migrate", "--to", to, "--config", p.config)).code).toBe(0);
+
+    // What a run killed after s1.pem.age appeared and before its public half was put in place leaves: the .pub in its temp file.
+    const pub = join(target, "example.com", "s1.pub");
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid!;
+    renameSync(pub, join(target, "example.com", `.s1.pub.${dead}.0123456789ab.tmp`));
+    const rerun = await dkimctl("keys", "migrate", "--to", to, "--config", p.config);
+    expect([rerun.code, rerun.err]).toEqual([0, ""]);
+    expect(rerun.out).toMatch(/^0 keys copied to \S+, 4 already there/m);
+    expect(readdirSync(join(target, "example.com")).sort()).toEqual(["a1", "e1", "s1", "z1"].flatMap((s) => [`${s}.pem.age`, `${s}.pub`]).sort());
+  });
+
+  test("keys import refuses a file of two keys, and bounds the size of the file it reads (--key /dev/zero)", async () => {
+    const p = tempProject(P.replace("      e1: {}\n", "      e1: {}\n      i1: {}\n"));
+    const pem = () => generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const two = join(tempDir(), "two.pem");
+    writeFileSync(two, pem() + pem(), { mode: 0o600 });
+    const r = await dkimctl("keys", "import", "--domain", "example.com", "--selector", "i1", "--key", two, "--config", p.config);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("error: the file holds 2 private keys: give a file holding exactly one (the one the signer uses for this selector)\n");
+    const zero = await dkimctl("keys", "import", "--domain", "example.com", "--selector", "i1", "--key", "/dev/zero", "--config", p.config);
+    expect(zero.code).toBe(1);
+    expect(zero.err).toBe("error: /dev/zero is larger than 64 KiB: it is not a PEM private key file\n");
+    expect(existsSync(p.lock)).toBe(false);
+    expect(existsSync(p.store)).toBe(false);
+  });
+
+  test("init refuses a package.json with a key twice (naming its line) and never writes through a linked package.json", async () => {
+    const dir = tempDir();
+    const dup = '{\n  "name": "x",\n  "scripts": { "a": "1" },\n  "scripts": { "b": "2" }\n}\n';
+    writeFileSync(join(dir, "package.json"), dup);
+    const r = await dkimctl("init", dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/package\.json cannot be merged: it has a key twice in one object \(line 4:3\): JSON readers keep only the last/);
+    expect(readFileSync(join(dir, "package.json"), "utf8")).toBe(dup);
+    expect(readdirSync(dir)).toEqual(["package.json"]);
+
+    const linked = tempDir();
+    const target = join(tempDir(), "elsewhere.json");
+    writeFileSync(target, '{ "name": "elsewhere" }\n');
+    symlinkSync(target, join(linked, "package.json"));
+    const l = await dkimctl("init", linked);
+    expect(l.code).toBe(1);
+    expect(l.err).toContain("package.json is a symbolic link: init never writes through a link");
+    expect(readFileSync(target, "utf8")).toBe('{ "name": "elsewhere" }\n');
+    expect(readdirSync(linked)).toEqual(["package.json"]);
   });
 });

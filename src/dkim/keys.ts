@@ -93,6 +93,9 @@ function keyPairFromPrivate(privateKey: KeyObject): KeyPair {
  * whose message says what is wrong; the message never contains key material.
  */
 export function importPrivateKey(pem: string): KeyPair {
+  // createPrivateKey reads the first block and ignores the rest: a file of two keys would import one of them silently.
+  const blocks = pem.match(/-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/g)?.length ?? 0;
+  if (blocks > 1) throw new Error(`the file holds ${blocks} private keys: give a file holding exactly one (the one the signer uses for this selector)`);
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: pem, format: "pem" });

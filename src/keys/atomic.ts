@@ -12,8 +12,8 @@ function tempName(file: string): string {
   return join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
 }
 
-/** Writes `data` to a new temp file beside `file` and syncs it; returns the temp path. */
-function writeTemp(file: string, data: string, mode: number): string {
+/** Writes `data` to a new temp file beside `file` and syncs it; returns the temp path (see commitTemp). */
+export function writeTemp(file: string, data: string, mode: number): string {
   const tmp = tempName(file);
   const fd = openSync(tmp, "wx", mode);
   try {
@@ -37,12 +37,8 @@ function syncDir(dir: string): void {
   }
 }
 
-/**
- * Writes a file so that readers see the old content or the new, never a
- * part: a temp file in the same directory, fsync, rename, fsync the directory.
- */
-export function writeFileAtomic(file: string, data: string, mode = 0o644): void {
-  const tmp = writeTemp(file, data, mode);
+/** Puts a synced temp file (writeTemp) in place of `file`, atomically, and syncs the directory. */
+export function commitTemp(tmp: string, file: string): void {
   try {
     renameSync(tmp, file);
   } catch (e) {
@@ -50,6 +46,23 @@ export function writeFileAtomic(file: string, data: string, mode = 0o644): void 
     throw e;
   }
   syncDir(dirname(file));
+}
+
+/** The temp files written for `file` (beside it) whose writer is no longer running. */
+export function orphanedTempsOf(file: string): string[] {
+  const dir = dirname(file);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => TEMP.exec(name)?.[1] === basename(file) && !isRunning(Number(TEMP.exec(name)![2])))
+    .map((name) => join(dir, name));
+}
+
+/**
+ * Writes a file so that readers see the old content or the new, never a
+ * part: a temp file in the same directory, fsync, rename, fsync the directory.
+ */
+export function writeFileAtomic(file: string, data: string, mode = 0o644): void {
+  commitTemp(writeTemp(file, data, mode), file);
 }
 
 /**

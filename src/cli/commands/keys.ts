@@ -1,5 +1,5 @@
 /** `dkimctl keys` and `dkimctl keys import`: a key for every generated selector, or an existing one adopted. */
-import { readFileSync } from "node:fs";
+import { readFileCapped } from "../../read-capped";
 import { normaliseSelector } from "../../dkim/names";
 import { ensureKeys, importKey } from "../../keys/manage";
 import { commandHint } from "../../command-hint";
@@ -88,12 +88,8 @@ async function runImport(args: string[], io: Io): Promise<number> {
   if (!sel.ok) throw new UsageError(`--selector '${values.selector!.slice(0, 64)}' ${sel.reason}`);
   const keyFile = required("key", values.key);
   const config = load(io, values, { keys: true });
-  let pem: string;
-  try {
-    pem = readFileSync(keyFile, "utf8");
-  } catch (e) {
-    throw new Error(`cannot read ${keyFile}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
+  // A PEM private key is a few KiB (RSA 4096: about 3.3 KiB); anything far larger is not one.
+  const pem = readFileCapped(keyFile, 64 * 1024, "a PEM private key file");
   return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
     const c = await importKey(config, lock, store, domain, sel.value, pem, { ...writes, notice: (t) => io.err(`note: ${t}\n`) });
     writes.commit();
