@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { promises as fsp } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { mapLimit } from "../map-limit";
 
 /**
  * Temp files are `.<name>.<pid>.<random>.tmp` beside their target, so that a
@@ -82,6 +84,45 @@ export function createFileExclusive(file: string, data: string, mode = 0o600): b
   }
   syncDir(dirname(file));
   return true;
+}
+
+/**
+ * createFileExclusive for many files at once, with the durability work
+ * batched: every temp file is written and synced concurrently (the file
+ * system commits them together), each is then linked into place
+ * (create-only) and removed, and each directory is synced once. Whatever a
+ * crash leaves, a name holds a whole, synced file. Returns, per file,
+ * whether it was created (false: the name existed).
+ */
+export async function createFilesExclusive(files: readonly { file: string; data: string; mode?: number }[]): Promise<boolean[]> {
+  const temps = await mapLimit(files, 64, async ({ file, data, mode }) => {
+    const tmp = tempName(file);
+    const handle = await fsp.open(tmp, "wx", mode ?? 0o600);
+    try {
+      await handle.writeFile(data);
+      await handle.datasync();
+    } catch (e) {
+      await handle.close();
+      unlinkSync(tmp);
+      throw e;
+    }
+    await handle.close();
+    return tmp;
+  });
+  const created = files.map(({ file }, i) => {
+    try {
+      linkSync(temps[i], file);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+      for (const t of temps.slice(i)) unlinkSync(t);
+      throw e;
+    } finally {
+      if (exists(temps[i])) unlinkSync(temps[i]);
+    }
+  });
+  for (const dir of new Set(files.map(({ file }) => dirname(file)))) syncDir(dir);
+  return created;
 }
 
 function isRunning(pid: number): boolean {

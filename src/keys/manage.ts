@@ -5,12 +5,11 @@
 import type { Config, Selector } from "../config/model";
 import { isoSeconds } from "../time";
 import { InputError, type Problem, ProblemsError } from "../config/problems";
-import { fingerprint, generateKeyPairAsync, importPrivateKey, type KeyAlgorithm, type KeyPair, privateKeyFingerprint } from "../dkim/keys";
+import { fingerprint, importPrivateKey, type KeyAlgorithm, type KeyPair, privateKeyFingerprint } from "../dkim/keys";
 import type { Lock, LockEntry } from "./lock";
 import { CannotTell, type KeyStore } from "./store";
 import { type Clock, systemClock } from "../clock";
-import { availableParallelism } from "node:os";
-import { mapLimit } from "../map-limit";
+import { type GenerateOptions, generateKeys, type KeyOrder } from "./generate";
 
 export interface KeyChange {
   readonly domain: string;
@@ -32,6 +31,8 @@ export interface StoreInspection {
   readonly unverified: string[];
   /** How many stored keys were compared with the lock. */
   readonly compared: number;
+  /** `domain/selector` of every key the store holds. */
+  readonly held: ReadonlySet<string>;
 }
 
 /**
@@ -84,7 +85,7 @@ export async function inspectStore(lock: Lock, store: KeyStore, opts: { requireP
           `${domain}/${selector}: ${opts.lockFile} has its public key but ${store.description} has no private key for it: ` +
             (await store.missingKeyHint(domain, selector)),
         );
-  return { problems, unverified, compared };
+  return { problems, unverified, compared, held };
 }
 
 /** The problems of inspectStore. */
@@ -98,10 +99,11 @@ export async function checkStore(lock: Lock, store: KeyStore, opts: { requirePri
  * never a warning: no key may become active, nor stay published, without
  * it); then lets the store bring its marks in line with the lock.
  */
-export async function assertStoreMatchesLock(lock: Lock, store: KeyStore, lockFile: string, opts: WriteOptions = {}): Promise<void> {
-  const mismatches = await checkStore(lock, store, { requirePrivate: true, lockFile });
-  if (mismatches.length) throw new ProblemsError(mismatches);
+export async function assertStoreMatchesLock(lock: Lock, store: KeyStore, lockFile: string, opts: WriteOptions = {}): Promise<ReadonlySet<string>> {
+  const seen = await inspectStore(lock, store, { requirePrivate: true, lockFile });
+  if (seen.problems.length) throw new ProblemsError(seen.problems);
   for (const note of (await store.reconcile?.(lock, opts.beforeWrite)) ?? []) opts.notice?.(note);
+  return seen.held;
 }
 
 const UNREADABLE = "unreadable key";
@@ -133,40 +135,10 @@ function publicFingerprint(pem: string): string {
   }
 }
 
-export interface WriteOptions {
+export interface WriteOptions extends GenerateOptions {
   readonly clock?: Clock;
   /** Told what the store changed to agree with the lock (see KeyStore.reconcile). */
   readonly notice?: (text: string) => void;
-  /** Called before each write to the store (the project lock's assertHeld). */
-  readonly beforeWrite?: () => void;
-  /** Told after each key is made and stored. */
-  readonly progress?: (done: number, total: number) => void;
-}
-
-/** A key to make for a selector. */
-export interface KeyOrder {
-  readonly domain: string;
-  readonly selector: string;
-  readonly algorithm: KeyAlgorithm;
-}
-
-/**
- * Makes the keys on every core (off the main thread) and stores each as it
- * is made, create-only; returns the key each selector ended with, which is
- * another run's when that run stored one first.
- */
-export async function generateAndStore<T extends KeyOrder>(
-  orders: readonly T[],
-  store: KeyStore,
-  opts: WriteOptions,
-): Promise<{ order: T; pair: KeyPair; adopted: boolean }[]> {
-  let done = 0;
-  return mapLimit(orders, availableParallelism(), async (order) => {
-    const made = await generateKeyPairAsync(order.algorithm);
-    const pair = await createOrAdopt(store, order.domain, order.selector, made, opts.beforeWrite);
-    opts.progress?.(++done, orders.length);
-    return { order, pair, adopted: pair !== made };
-  });
 }
 
 /**
@@ -178,7 +150,7 @@ export async function generateAndStore<T extends KeyOrder>(
  * published key without its private half.
  */
 export async function ensureKeys(config: Config, lock: Lock, store: KeyStore, opts: WriteOptions = {}): Promise<KeyChange[]> {
-  await assertStoreMatchesLock(lock, store, config.lockFile, opts);
+  const held = await assertStoreMatchesLock(lock, store, config.lockFile, opts);
   const clock = opts.clock ?? systemClock;
   const changes: KeyChange[] = [];
   const problems: Problem[] = [];
@@ -192,7 +164,8 @@ export async function ensureKeys(config: Config, lock: Lock, store: KeyStore, op
         at(`has a ${existing.algorithm} key in the lock but asks for ${algorithm}: a selector never gets a second key; add a new selector`);
       continue;
     }
-    const stored = await store.get(sel.domain, sel.name);
+    // The store was listed just now: only a key it holds is read (50,000 new selectors cost no read each).
+    const stored = held.has(`${sel.domain}/${sel.name}`) ? await store.get(sel.domain, sel.name) : undefined;
     if (stored === undefined) {
       wanted.push({ sel, domain: sel.domain, selector: sel.name, algorithm });
       continue;
@@ -207,28 +180,11 @@ export async function ensureKeys(config: Config, lock: Lock, store: KeyStore, op
   }
   if (problems.length) throw new InputError(problems);
 
-  for (const { order, pair, adopted } of await generateAndStore(wanted, store, opts)) {
+  for (const { order, pair, adopted } of await generateKeys(wanted, store, opts)) {
     lock.set(order.domain, order.selector, entryFor(pair, clock, "generated"));
     changes.push(change(order.sel, pair, adopted ? "recovered" : "generated"));
   }
   return changes;
-}
-
-/**
- * Stores a new key; when the store got a key for the selector since it was
- * read (a run that shares the store), that key is the selector's key and is
- * returned instead: a selector never gets a second key.
- */
-export async function createOrAdopt(store: KeyStore, domain: string, selector: string, pair: KeyPair, beforeWrite?: () => void): Promise<KeyPair> {
-  beforeWrite?.();
-  if (await store.create(domain, selector, pair.privateKeyPem)) return pair;
-  const stored = await store.get(domain, selector);
-  const theirs = stored === undefined ? undefined : importPrivateKey(stored);
-  if (theirs?.algorithm !== pair.algorithm)
-    throw new Error(
-      `${domain}/${selector}: another run stored a ${theirs?.algorithm ?? "unreadable"} key for this selector while this one ran: run the command again`,
-    );
-  return theirs;
 }
 
 /** Adopts an existing private key (PEM) for a generated selector. */

@@ -7,7 +7,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, type Stats, statSync 
 import { dirname, join, resolve } from "node:path";
 import { commandHint } from "../command-hint";
 import { ProblemsError } from "../config/problems";
-import { createFileExclusive, isTempFile, mkdirPrivate, removeOrphanedTemps } from "./atomic";
+import { createFileExclusive, createFilesExclusive, isTempFile, mkdirPrivate, removeOrphanedTemps } from "./atomic";
 import type { Lock } from "./lock";
 
 /**
@@ -47,6 +47,12 @@ export interface KeyStore {
   fingerprint?(domain: string, selector: string): Promise<string | undefined>;
   /** Stores a new key. Returns false, changing nothing, when the store already has one for the selector. */
   create(domain: string, selector: string, privateKeyPem: string): Promise<boolean>;
+  /**
+   * `create` for many keys, with the durability work batched (see
+   * createFilesExclusive); returns, per key, whether it was stored. Stores
+   * without it are written key by key.
+   */
+  createMany?(keys: readonly NewKey[]): Promise<boolean[]>;
   list(): Promise<{ domain: string; selector: string }[]>;
   /** What to do about a key the lock has and the store lacks: the fix for this kind of store. */
   missingKeyHint(domain: string, selector: string): Promise<string>;
@@ -60,6 +66,13 @@ export interface KeyStore {
    * again); returns a line for each change.
    */
   reconcile?(lock: Lock, beforeWrite?: () => void): Promise<string[]>;
+}
+
+/** A key to store. */
+export interface NewKey {
+  readonly domain: string;
+  readonly selector: string;
+  readonly privateKeyPem: string;
 }
 
 /** A key as the store lists it, without its private half. */
@@ -201,6 +214,15 @@ export class LocalKeyStore implements KeyStore {
     const problems = this.dirProblems(dirname(file), false);
     if (problems.length) throw new KeyStoreError(problems);
     return createFileExclusive(file, privateKeyPem, 0o600);
+  }
+
+  async createMany(keys: readonly NewKey[]): Promise<boolean[]> {
+    for (const dir of new Set(keys.map((k) => dirname(this.path(k.domain, k.selector))))) {
+      mkdirPrivate(dir);
+      const problems = this.dirProblems(dir, false);
+      if (problems.length) throw new KeyStoreError(problems);
+    }
+    return createFilesExclusive(keys.map((k) => ({ file: this.path(k.domain, k.selector), data: k.privateKeyPem, mode: 0o600 })));
   }
 
   async list(): Promise<{ domain: string; selector: string }[]> {
