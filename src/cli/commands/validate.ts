@@ -1,9 +1,7 @@
 /** `dkimctl validate`: every check synth runs, the lock against the key store as far as this machine can, and what was checked. */
 import { ProblemsError } from "../../config/problems";
-import { Lock } from "../../keys/lock";
 import { validateStore } from "../../keys/store-check";
 import { openKeyStore } from "../../keys/stores";
-import { desiredRecords } from "../../records";
 import type { Command } from "../command";
 import { load, parse, withCommon } from "../common";
 import { commandHelp } from "../help";
@@ -23,9 +21,7 @@ export const validate: Command = {
   ),
   async run(args, io) {
     const { values } = parse(args, OPTIONS);
-    const config = load(io, values, { keys: true });
-    const lock = Lock.of(config);
-    const records = desiredRecords(config, lock);
+    const { config, lock, records } = load(io, values, { keys: true });
     const store = openKeyStore(config, values["key-store"]);
     const checked = await validateStore(lock, store, config.lockFile);
     if (checked.problems.length) throw new ProblemsError(checked.problems);
