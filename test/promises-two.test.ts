@@ -14,18 +14,10 @@ import { AgeKeyStore } from "../src/keys/age-store";
 import { SecretsManagerKeyStore } from "../src/keys/secrets-manager-store";
 import { MotoServer, requireMoto } from "./support/moto";
 import { dkimctl, tempDir, tempProject } from "./support/project";
+import { TWO_SELECTORS } from "./support/keyed-project";
 import { snapshotTree } from "./support/tree";
 
-const P = `version: 1
-defaults: { key: ed25519 }
-zones:
-  example.com: { provider: route53, zoneId: Z0123456789ABCDEFGHIJ }
-domains:
-  example.com:
-    selectors:
-      s1: {}
-      e1: {}
-`;
+const P = TWO_SELECTORS;
 
 const GIT_ENV = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" };
 function git(dir: string, ...args: string[]): string {
