@@ -331,6 +331,16 @@ describe("validate without an age identity checks everything public (#21 item 6,
     );
   });
 
+  test("a local store that is not on this machine: validate says it did not check it, and why, instead of a plain ok", async () => {
+    const p = tempProject(P);
+    expect((await dkimctl("keys", "--config", p.config)).code).toBe(0);
+    rmSync(p.store, { recursive: true });
+    const r = await dkimctl("validate", "--config", p.config);
+    expect([r.code, r.err]).toEqual([0, ""]);
+    expect(r.out).toContain(`key store local ${p.store}: not checked: ${p.store} does not exist on this machine`);
+    expect(r.out).not.toMatch(/: ok: it holds/);
+  });
+
   test.each([
     [
       "swapped .pem.age and .pub between domains",
