@@ -8,6 +8,9 @@
  * profile). CreateSecret refuses an existing name, so creation is create-only
  * across every machine that shares the store. Keys are never deleted here
  * except by `dkimctl keys prune`: a removed key's secret is tagged first.
+ * Every secret carries the project's id (`dkimctl:project`): a secret that
+ * lacks dkimctl's tags, or carries another project's id, is never read,
+ * adopted, tagged or deleted, so projects can share a prefix.
  */
 import type { DescribeSecretResponse, SecretListEntry, SecretsManagerClient, Tag } from "@aws-sdk/client-secrets-manager";
 import type { KeyStoreSpec } from "../config/model";
