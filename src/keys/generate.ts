@@ -68,7 +68,8 @@ export async function adopt(store: KeyStore, order: KeyOrder, mine: KeyPair): Pr
   const theirs = stored === undefined ? undefined : importPrivateKey(stored);
   if (theirs?.algorithm !== mine.algorithm)
     throw new Error(
-      `${order.domain}/${order.selector}: another run stored a ${theirs?.algorithm ?? "unreadable"} key for this selector while this one ran: run the command again`,
+      `${order.domain}/${order.selector}: another run stored a ${theirs?.algorithm ?? "unreadable"} key for this selector while this one ran: ` +
+        "run the command again",
     );
   return theirs;
 }

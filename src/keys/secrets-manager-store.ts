@@ -248,7 +248,10 @@ export class SecretsManagerKeyStore implements KeyStore, RemovalMarks {
       return `the secret ${name} belongs to another dkimctl project (${seen.tags.get(SECRET_TAGS.project)}): give this project a prefix of its own`;
     const d = await this.describeSecret(name);
     if (d?.DeletedDate)
-      return `the secret ${name} is scheduled for deletion: restore it with 'aws secretsmanager restore-secret --region ${this.spec.region} --secret-id ${name}'`;
+      return (
+        `the secret ${name} is scheduled for deletion: ` +
+        `restore it with 'aws secretsmanager restore-secret --region ${this.spec.region} --secret-id ${name}'`
+      );
     return (
       `there is no secret ${name} in ${this.spec.region}: if the keys are in another region or account, ` +
       "fix keyStore.awsSecretsManager.region or the AWS credentials in use; a key deleted for good never comes back: publish a new selector"
