@@ -61,7 +61,8 @@ export const cloudflare: DnsProvider = {
   init: {
     package: "@cdktf/provider-cloudflare",
     zoneLines: () => [zoneIdLine("023e105f4ecef8ad9ca31a8372d0c353", "'Zone ID' on the zone's Overview page")],
-    // api_token "can be configured using the CLOUDFLARE_API_TOKEN environment variable" (https://registry.terraform.io/providers/cloudflare/cloudflare/latest/docs).
+    // api_token "can be configured using the CLOUDFLARE_API_TOKEN environment variable"
+    // (https://registry.terraform.io/providers/cloudflare/cloudflare/latest/docs).
     credentials: "CLOUDFLARE_API_TOKEN (an API token with the permission Zone / DNS / Edit on the zone)",
   },
 };
