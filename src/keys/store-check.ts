@@ -28,9 +28,8 @@ export async function validateStore(lock: Lock, store: KeyStore, lockFile: strin
     const seen = await inspectStore(lock, store, { requirePrivate: true, lockFile });
     const needed = lock.entries().filter((e) => e.entry.state !== "removed").length;
     const publicOnly = store.publicOnly?.();
-    const summary = publicOnly
-      ? `public halves checked: it holds the ${needed} keys the lock publishes, each matching it; private keys not read (${publicOnly})`
-      : `ok: it holds the ${needed} keys the lock publishes, each matching it`;
+    const holds = `it holds the ${needed} key${needed === 1 ? "" : "s"} the lock publishes, ${needed === 1 ? "matching" : "each matching"} it`;
+    const summary = publicOnly ? `public halves checked: ${holds}; private keys not read (${publicOnly})` : `ok: ${holds}`;
     return { problems: seen.problems, summary, unchecked: seen.unverified };
   } catch (e) {
     if (e instanceof StoreUnreachable) return notChecked(e.reasons.join("; "));
