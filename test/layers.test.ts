@@ -17,6 +17,7 @@ const LAYERS: [group: RegExp, rank: number][] = [
   [/^src\/config\//, 3],
   [/^src\/keys\//, 4],
   [/^src\/records\.ts$/, 5],
+  [/^src\/delegation\//, 5],
   [/^src\/(rotation|plan)\//, 6],
   [/^src\/verify\//, 6],
   [/^src\/stacks\.ts$/, 6],
