@@ -1,0 +1,118 @@
+/**
+ * The signing gate: whether we sign for a customer, from its slots' states
+ * over time. Pure: a customer's record and a check's results at a time give
+ * its next record and what happened.
+ *
+ *   waiting --all delegated--> on --a slot not delegated (the customer's doing)--> lapsed
+ *   lapsed --all delegated--> on;  lapsed --still not, grace period over--> dropped
+ *   dropped --all delegated--> on
+ *
+ * A customer is switched on only when every slot is delegated (with one
+ * slot missing, the next rotation to it would break signing). A lapsed
+ * customer is still signed for, so its mail keeps passing while it fixes
+ * its records; a dropped one is not. A problem on our side (our key zone
+ * does not serve the key, our resolver fails) never lapses anyone.
+ */
+import type { SlotResult, SlotState } from "./slot";
+
+export const GATE_STATES = ["waiting", "on", "lapsed", "dropped"] as const;
+export type GateState = (typeof GATE_STATES)[number];
+
+/** 5 days, as Amazon SES keeps signing for a domain whose records vanished before it stops. */
+export const DEFAULT_GRACE_MS = 5 * 24 * 3_600_000;
+
+export interface SlotRecord {
+  readonly state: SlotState;
+  readonly reason: string;
+  /** When the slot was first seen in this state (ISO 8601). */
+  readonly since: string;
+  /** The problem is ours, not the customer's. */
+  readonly ours?: boolean;
+}
+
+export interface CustomerRecord {
+  readonly gate: GateState;
+  /** When the customer entered `gate`. */
+  readonly since: string;
+  /** When every slot was first seen delegated. */
+  readonly firstDelegated?: string;
+  /** The last check that found every slot delegated. */
+  readonly lastDelegated?: string;
+  readonly lastChecked: string;
+  /** `dropped`: why, naming the slots and their states. */
+  readonly reason?: string;
+  readonly slots: Readonly<Record<string, SlotRecord>>;
+}
+
+export type GateEventKind = "switched-on" | "lapsed" | "recovered" | "dropped" | "removed";
+
+export interface GateEvent {
+  readonly customer: string;
+  readonly kind: GateEventKind;
+  /** The slots not delegated and why, for lapsed and dropped. */
+  readonly why: string;
+}
+
+/** Whether we sign for the customer: switched on, or lapsed within its grace period. */
+export const isSigning = (record: CustomerRecord | undefined): boolean => record?.gate === "on" || record?.gate === "lapsed";
+
+/** The slots that are not delegated, as `esp1 pending (nxdomain), esp2 ...`. */
+export function notDelegated(results: readonly Pick<SlotResult, "slot" | "state" | "reason">[]): string {
+  return results
+    .filter((r) => r.state !== "delegated")
+    .map((r) => `${r.slot} ${r.state} (${r.reason})`)
+    .join(", ");
+}
+
+/** The customer's next record after a check at `now` found `results` (one per slot, every slot of the customer). */
+export function advance(
+  customer: string,
+  prev: CustomerRecord | undefined,
+  results: readonly SlotResult[],
+  now: Date,
+  graceMs: number = DEFAULT_GRACE_MS,
+): { record: CustomerRecord; event?: GateEvent } {
+  const at = now.toISOString();
+  const all = results.length > 0 && results.every((r) => r.state === "delegated");
+  const theirs = results.some((r) => r.state !== "delegated" && !r.ours);
+  const why = notDelegated(results);
+  const slots: Record<string, SlotRecord> = {};
+  for (const r of results) {
+    const before = prev?.slots[r.slot];
+    slots[r.slot] = { state: r.state, reason: r.reason, since: before?.state === r.state ? before.since : at, ...(r.ours ? { ours: true } : {}) };
+  }
+  const base = {
+    lastChecked: at,
+    ...(prev?.firstDelegated || all ? { firstDelegated: prev?.firstDelegated ?? at } : {}),
+    ...(all ? { lastDelegated: at } : prev?.lastDelegated ? { lastDelegated: prev.lastDelegated } : {}),
+    slots,
+  };
+  const gate = prev?.gate ?? "waiting";
+  const stay = (): { record: CustomerRecord } => ({
+    record: { gate, since: prev?.since ?? at, ...base, ...(prev?.reason && gate === "dropped" ? { reason: prev.reason } : {}) },
+  });
+  const move = (to: GateState, kind: GateEventKind, reason?: string) => ({
+    record: { gate: to, since: at, ...base, ...(reason ? { reason } : {}) },
+    event: { customer, kind, why: kind === "switched-on" || kind === "recovered" ? "" : why },
+  });
+  switch (gate) {
+    case "waiting":
+    case "dropped":
+      return all ? move("on", "switched-on") : stay();
+    case "on":
+      if (all || !theirs) return stay();
+      return move("lapsed", "lapsed");
+    case "lapsed":
+      if (all) return move("on", "recovered");
+      if (theirs && now.getTime() - Date.parse(prev!.since) >= graceMs)
+        return move("dropped", "dropped", `not delegated for the grace period since ${prev!.since}: ${why}`);
+      return stay();
+  }
+}
+
+/** Whether the customer must be checked now: every run, unless it is switched on, was delegated at its last check, and that is less than `recheckAfterMs` ago. */
+export function isDue(record: CustomerRecord | undefined, slots: readonly string[], now: Date, recheckAfterMs: number): boolean {
+  if (!record || recheckAfterMs <= 0) return true;
+  const settled = record.gate === "on" && slots.every((s) => record.slots[s]?.state === "delegated");
+  return !settled || now.getTime() - Date.parse(record.lastChecked) >= recheckAfterMs;
+}
