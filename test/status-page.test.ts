@@ -119,7 +119,7 @@ describe("the HTML status page in headless Chromium", () => {
     expect(await page.title()).toBe("DKIM delegation status");
     const visible = () =>
       page.$$eval("#slots tbody tr", (rows) =>
-        rows.filter((r) => !(r as unknown as { hidden: boolean }).hidden).map((r) => r.getAttribute("data-customer") + "/" + r.children[1].textContent),
+        rows.filter((r) => !(r as unknown as { hidden: boolean }).hidden).map((r) => `${r.getAttribute("data-customer")}/${r.children[1].textContent}`),
       );
     const shown = () => page.textContent("#shown");
     expect(await visible()).toHaveLength(8);

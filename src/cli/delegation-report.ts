@@ -45,22 +45,15 @@ export function gateCounts(customers: ReadonlyMap<string, CustomerRecord>): Reco
 
 /** The events in words, one line each: who was switched on, lapsed (and until when it is still signed for), dropped and why. */
 export function eventLines(report: DelegationReport, graceMs: number): string[] {
-  return report.events.map((e) => {
-    switch (e.kind) {
-      case "switched-on":
-        return `switched on: ${e.customer} (every slot delegated)`;
-      case "recovered":
-        return `recovered: ${e.customer} (every slot delegated again)`;
-      case "lapsed": {
-        const until = new Date(report.checked.getTime() + graceMs).toISOString();
-        return `LAPSED: ${e.customer}: ${e.why}; still signed for until ${until}, then dropped unless fixed`;
-      }
-      case "dropped":
-        return `DROPPED: ${e.customer}: no longer signed for: ${e.why}`;
-      case "removed":
-        return `removed: ${e.customer} (${e.why})`;
-    }
-  });
+  const until = new Date(report.checked.getTime() + graceMs).toISOString();
+  const line: Record<GateEvent["kind"], (e: GateEvent) => string> = {
+    "switched-on": (e) => `switched on: ${e.customer} (every slot delegated)`,
+    recovered: (e) => `recovered: ${e.customer} (every slot delegated again)`,
+    lapsed: (e) => `LAPSED: ${e.customer}: ${e.why}; still signed for until ${until}, then dropped unless fixed`,
+    dropped: (e) => `DROPPED: ${e.customer}: no longer signed for: ${e.why}`,
+    removed: (e) => `removed: ${e.customer} (${e.why})`,
+  };
+  return report.events.map((e) => line[e.kind](e));
 }
 
 export function delegationText(report: DelegationReport, graceMs: number): string {
