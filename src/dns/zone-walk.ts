@@ -8,6 +8,7 @@
  * name servers the parent does not delegate to.
  */
 import { getPublicSuffix } from "tldts";
+import { negativeZone } from "./chain";
 import { describeExtendedError, type Message, type QuestionType, rcodeName } from "./message";
 import { canonicalName } from "./names";
 import type { QueryPool, Reply } from "./query-pool";
@@ -135,6 +136,16 @@ export class ZoneWalker {
         [parent, zone, delegatedTo, servers] = [known.parent, cut.zone, known.delegatedTo, await known.servers];
         continue;
       }
+      // A server of `zone` that also serves a zone below it answers from there: that zone (its SOA) holds the name.
+      const deeper = negativeZone(m);
+      if (m.authoritative && deeper && deeper !== zone && isAtOrBelow(deeper, zone) && isAtOrBelow(name, deeper)) {
+        const ns = await firstAnswer(this.pool, servers.flat(), deeper, "NS");
+        const names = ns ? nsNames(ns.message, deeper) : [];
+        if (names.length) {
+          [parent, zone, delegatedTo, servers] = [zone, deeper, names, await Promise.all(names.map((n) => this.addresses(n)))];
+          continue;
+        }
+      }
       // The name does not exist in `zone`: when `zone` is above the name's registrable domain, nothing delegates that domain.
       const domain = registrable(name);
       if (m.rcode === 3 && domain !== zone && isAtOrBelow(domain, zone)) {
@@ -160,7 +171,7 @@ export class ZoneWalker {
     if (zone === name) zone = parentOf(name);
     for (;;) {
       const m = await this.recursive(zone || ".", "NS");
-      const ns = m ? [...new Set(m.answers.flatMap((r) => (r.type === "NS" && canonicalName(r.name) === zone ? [canonicalName(r.data)] : [])))].sort() : [];
+      const ns = m ? nsNames(m, zone) : [];
       if (ns.length) return { kind: "start", zone, delegatedTo: ns, servers: await Promise.all(ns.map((n) => this.addresses(n))) };
       if (zone === "") return { kind: "unknown", reason: "the resolver names no server of the root or of the name's public suffix" };
       zone = parentOf(zone);
@@ -202,6 +213,10 @@ export class ZoneWalker {
     return { servers: checked, zoneNs };
   }
 }
+
+/** The NS names of `zone` in an answer, sorted. */
+const nsNames = (m: Message, zone: string): string[] =>
+  [...new Set(m.answers.flatMap((r) => (r.type === "NS" && canonicalName(r.name) === zone ? [canonicalName(r.data)] : [])))].sort();
 
 /** The name's registrable domain (ICANN section), or the name itself when it has none. */
 function registrable(name: string): string {
