@@ -4,11 +4,16 @@
  * state a customer slot can be in is seeded, and each is classified
  * exactly, through the resolver and from the customers' own name servers.
  */
+import { join } from "node:path";
+import { delegationSettings, verifyDelegations } from "../src/cli/delegation-verify";
+import type { DelegationJson } from "../src/cli/delegation-report";
 import { checkSlots } from "../src/delegation/check";
+import { readStatus } from "../src/delegation/status-file";
 import type { SlotResult } from "../src/delegation/slot";
 import { generateKeyPair } from "../src/dkim/keys";
 import { keyRecordValue } from "../src/dkim/record";
 import { type CustomerSeed, nameOf, startWorld, targetOf, type World } from "./support/delegation-world";
+import { tempDir } from "./support/project";
 
 const otherKey = keyRecordValue("ed25519", generateKeyPair("ed25519").publicKey);
 const cname = (slot: string, target: string) => ({ name: `${slot}._domainkey`, type: "CNAME" as const, ttl: 60, value: target });
@@ -106,6 +111,8 @@ const CASES: Record<string, { seed: CustomerSeed; esp1: [string, string]; esp2: 
     esp2: ["conflicting", "other-key"],
   },
   "txtpending.test": { seed: { delegation: "txt" }, esp1: ["pending", "nxdomain"], esp2: ["pending", "nxdomain"] },
+  // The gate's customer (the last test makes and removes its records).
+  "gate.test": { seed: {}, esp1: ["pending", "nxdomain"], esp2: ["pending", "nxdomain"] },
 };
 
 let world: World;
@@ -172,4 +179,61 @@ test("a slot whose CNAME appears is delegated at the next check (unbound's cache
     "txtpending.test/esp1: pending",
     "txtpending.test/esp2: pending",
   ]);
+});
+
+test("the gate over time: pending, switched on when the CNAMEs appear, lapsed when they go, dropped after the grace period; settled customers skipped", async () => {
+  const statusFile = join(tempDir(), "dkim.status.json");
+  const specs = world.slots.filter((s) => s.customer === "gate.test" || s.customer === "good.test");
+  const [g1, g2] = specs.filter((s) => s.customer === "gate.test");
+  const verify = async (now: string, format: "text" | "json" | "html" = "text", extra: { "recheck-after"?: string } = {}) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const { status, result } = await verifyDelegations(
+      {
+        specs,
+        statusFile,
+        mode: "recursive",
+        resolvers: [world.resolver],
+        nsAddresses: world.nsAddresses,
+        via: `resolver ${world.unbound.address}`,
+        format,
+        settings: delegationSettings({ now, ...extra }),
+        dns: { backoffMs: 20 },
+      },
+      { out: (t) => out.push(t), err: (t) => err.push(t) },
+    );
+    return { status, out: out.join(""), err: err.join(""), result, gate: readStatus(statusFile).customers.get("gate.test")?.gate };
+  };
+  const first = await verify("2026-03-01T00:00:00Z");
+  expect([first.status, first.gate, first.err]).toEqual([0, "waiting", ""]);
+  expect(first.out).toContain("switched on: good.test (every slot delegated)");
+  expect(first.out).toContain(
+    `pending (2 slots)\n  ${g1.name}: no such name (NXDOMAIN)\n    fix: create esp1._domainkey CNAME ${g1.target} at your DNS host\n`,
+  );
+
+  await world.setCustomerRecords("gate.test", [cname("esp1", g1.target), cname("esp2", g2.target)]);
+  const on = await verify("2026-03-01T01:00:00Z", "json", { "recheck-after": "1d" });
+  const json = JSON.parse(on.out) as DelegationJson;
+  expect([on.status, on.gate]).toEqual([0, "on"]);
+  expect(json.events).toEqual([{ customer: "gate.test", kind: "switched-on", why: "" }]);
+  // good.test was settled an hour ago: not asked again, reported as last found.
+  expect(on.result.skipped).toBe(1);
+  expect(json.customers.find((c) => c.customer === "good.test")?.slots.map((s) => [s.state, s.checkedAt])).toEqual([
+    ["delegated", "2026-03-01T00:00:00.000Z"],
+    ["delegated", "2026-03-01T00:00:00.000Z"],
+  ]);
+
+  await world.setCustomerRecords("gate.test", []);
+  const lapsed = await verify("2026-03-01T02:00:00Z");
+  expect([lapsed.status, lapsed.gate]).toEqual([1, "lapsed"]);
+  expect(lapsed.err).toBe("error: newly lapsed (still signed for, for the grace period): gate.test\n");
+  expect(lapsed.out).toContain("LAPSED: gate.test: esp1 pending (nxdomain), esp2 pending (nxdomain); still signed for until 2026-03-06T02:00:00.000Z");
+
+  const within = await verify("2026-03-06T01:59:59Z");
+  expect([within.status, within.gate, within.err]).toEqual([0, "lapsed", ""]);
+  const dropped = await verify("2026-03-06T02:00:00Z", "html");
+  expect([dropped.status, dropped.gate]).toEqual([1, "dropped"]);
+  expect(dropped.err).toBe("error: dropped from the signer's tables: gate.test\n");
+  expect(dropped.out).toContain("DROPPED: gate.test: no longer signed for: not delegated for the grace period since 2026-03-01T02:00:00.000Z");
+  expect(readStatus(statusFile).customers.get("gate.test")?.firstDelegated).toBe("2026-03-01T01:00:00.000Z");
 });

@@ -105,7 +105,7 @@ test("events: switched on, lapsed naming the slots, recovered, dropped after the
     "3h on (recovered)",
     "4h lapsed (lapsed: esp2 pending (x))",
     "123h lapsed",
-    "124h dropped (dropped: esp2 pending (x))",
+    `124h dropped (dropped: not delegated for the grace period since ${at(4).toISOString()}: esp2 pending (x))`,
     "200h on (switched-on)",
   ]);
   expect(record!.firstDelegated).toBe(at(1).toISOString());

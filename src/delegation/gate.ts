@@ -93,7 +93,7 @@ export function advance(
   });
   const move = (to: GateState, kind: GateEventKind, reason?: string) => ({
     record: { gate: to, since: at, ...base, ...(reason ? { reason } : {}) },
-    event: { customer, kind, why: kind === "switched-on" || kind === "recovered" ? "" : why },
+    event: { customer, kind, why: kind === "switched-on" || kind === "recovered" ? "" : (reason ?? why) },
   });
   switch (gate) {
     case "waiting":
