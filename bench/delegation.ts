@@ -132,7 +132,8 @@ async function main(): Promise<void> {
         .join(", "),
     ]);
     console.log(
-      `\ndelegation check: ${customers.toLocaleString("en-US")} customers x 2 slots, concurrency ${concurrency} (goal: full check <= ${GOAL_MS / 1000} s, < ${GOAL_RSS_MB} MB)\n`,
+      `\ndelegation check: ${customers.toLocaleString("en-US")} customers x 2 slots, concurrency ${concurrency} ` +
+        `(goal: full check <= ${GOAL_MS / 1000} s, < ${GOAL_RSS_MB} MB)\n`,
     );
     console.log(table(["run", "time", "peak RSS", "queries", "retried", "checked / skipped", "slots"], rows).join("\n"));
     const full = results[0][1];

@@ -181,7 +181,7 @@ test("a slot whose CNAME appears is delegated at the next check (unbound's cache
   ]);
 });
 
-test("the gate over time: pending, switched on when the CNAMEs appear, lapsed when they go, dropped after the grace period; settled customers skipped", async () => {
+test("the gate over time: pending, switched on when the CNAMEs appear, lapsed when they go, dropped after the grace period; settled skipped", async () => {
   const statusFile = join(tempDir(), "dkim.status.json");
   const specs = world.slots.filter((s) => s.customer === "gate.test" || s.customer === "good.test");
   const [g1, g2] = specs.filter((s) => s.customer === "gate.test");

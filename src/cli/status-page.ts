@@ -71,8 +71,14 @@ export function statusPage(report: DelegationReport, graceMs: number): string {
   const customers = new Set(report.slots.map((s) => s.customer)).size;
   const badge = (state: SlotState) => `<span class="state" style="background:${COLOURS[state]}">${escapeHtml(state)}</span>`;
   const button = (state: SlotState | "", label: string, n: number) =>
-    `<li><button type="button" data-state="${state}" aria-pressed="false"><span class="n">${n.toLocaleString("en-US")}</span> ${escapeHtml(label)}</button></li>`;
+    `<li><button type="button" data-state="${state}" aria-pressed="false">` +
+    `<span class="n">${n.toLocaleString("en-US")}</span> ${escapeHtml(label)}</button></li>`;
   const events = eventLines(report, graceMs);
+  const meta = `${count(customers, "customer")}, ${count(report.slots.length, "slot")}; checked ${report.checked.toISOString()} through ${report.via}.`;
+  const gateLine = GATE_STATES.map(
+    (g) => `<span data-gate="${g}"><strong>${gates[g].toLocaleString("en-US")}</strong> ${g === "on" ? "switched on" : g}</span>`,
+  ).join(" · ");
+  const eventItems = events.map((e) => `<li${/^(LAPSED|DROPPED)/.test(e) ? ' class="bad"' : ""}>${escapeHtml(e)}</li>`).join("");
   const rows = report.slots.map((s) => {
     const gate = report.customers.get(s.customer)?.gate ?? "waiting";
     return (
@@ -92,15 +98,15 @@ export function statusPage(report: DelegationReport, graceMs: number): string {
 </head>
 <body>
 <h1>DKIM delegation status</h1>
-<p class="meta">${escapeHtml(count(customers, "customer"))}, ${escapeHtml(count(report.slots.length, "slot"))}; checked ${escapeHtml(report.checked.toISOString())} through ${escapeHtml(report.via)}.</p>
+<p class="meta">${escapeHtml(meta)}</p>
 <h2>Slots by state</h2>
 <ul class="counts" id="counts">
 ${button("", "all", report.slots.length)}
 ${STATE_ORDER.map((s) => button(s, s, counts[s])).join("\n")}
 </ul>
 <h2>Signing</h2>
-<p id="gates">${GATE_STATES.map((g) => `<span data-gate="${g}"><strong>${gates[g].toLocaleString("en-US")}</strong> ${g === "on" ? "switched on" : g}</span>`).join(" · ")}</p>
-${events.length ? `<ul class="events" id="events">${events.map((e) => `<li${/^(LAPSED|DROPPED)/.test(e) ? ' class="bad"' : ""}>${escapeHtml(e)}</li>`).join("")}</ul>` : ""}
+<p id="gates">${gateLine}</p>
+${events.length ? `<ul class="events" id="events">${eventItems}</ul>` : ""}
 <div class="controls">
 <label>Domain <input id="search" type="search" placeholder="example.com" autocomplete="off"></label>
 <output id="shown" aria-live="polite">${report.slots.length} of ${report.slots.length} slots shown</output>

@@ -82,7 +82,8 @@ export function classify(spec: SlotSpec, ev: Evidence, index: TargetIndex): Slot
       "broken",
       timeout ? "timeout" : "servfail",
       `${spec.name} cannot be resolved: ${ev.at.reason ?? ev.at.outcome}`,
-      `make your DNS host's name servers answer for ${spec.customer} (they ${timeout ? "do not answer" : "fail"}); then check that ${create.replace(/^create /, "")}`,
+      `make your DNS host's name servers answer for ${spec.customer} (they ${timeout ? "do not answer" : "fail"}); ` +
+        `then check that ${create.replace(/^create /, "")}`,
     );
   }
   if (ev.at.loop) return loop(result, [spec.name, ...ev.at.chain], host, target);

@@ -110,7 +110,10 @@ export function advance(
   }
 }
 
-/** Whether the customer must be checked now: every run, unless it is switched on, was delegated at its last check, and that is less than `recheckAfterMs` ago. */
+/**
+ * Whether the customer must be checked now: every run, unless it is switched
+ * on, was delegated at its last check, and that is less than `recheckAfterMs` ago.
+ */
 export function isDue(record: CustomerRecord | undefined, slots: readonly string[], now: Date, recheckAfterMs: number): boolean {
   if (!record || recheckAfterMs <= 0) return true;
   const settled = record.gate === "on" && slots.every((s) => record.slots[s]?.state === "delegated");
