@@ -49,8 +49,29 @@ export interface DesiredRecord {
  * one, and any name that would be published twice.
  */
 export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
+  const { records, problems, missingKeys } = recordsAndProblems(config, lock);
+  if (problems.length || missingKeys.length) throw new InputError([...problems, ...missingKeys]);
+  return records;
+}
+
+/**
+ * The one input check of every command that reads domains.yaml and the lock:
+ * throws InputError with every problem desiredRecords would report, except
+ * the keys not made yet, which 'dkimctl keys' and 'dkimctl rotate' make
+ * (`missingKeys: "allowed"`). Returns the records it could build.
+ */
+export function checkInputs(config: Config, lock: Lock, options: { missingKeys: "allowed" | "refused" }): DesiredRecord[] {
+  const { records, problems, missingKeys } = recordsAndProblems(config, lock);
+  const refused = options.missingKeys === "refused" ? [...problems, ...missingKeys] : problems;
+  if (refused.length) throw new InputError(refused);
+  return records;
+}
+
+/** The records config and lock publish, the problems that make them invalid, and apart from those, the keys not made yet. */
+function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecord[]; problems: Problem[]; missingKeys: Problem[] } {
   const zones = new Map(config.zones.map((z) => [z.name, z]));
   const problems: Problem[] = [];
+  const missingKeys: Problem[] = [];
   const records: DesiredRecord[] = [];
   /** Where each record comes from, for a name published twice. */
   const origins = new Map<DesiredRecord, Omit<Problem, "message">>();
@@ -80,7 +101,7 @@ export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
     if (domain.rotation) {
       const rotated = lock.rotated(domain.name);
       if (rotated.length === 0)
-        problems.push({
+        missingKeys.push({
           ...domain.position,
           path: `domains/${domain.name}`,
           message: `has a rotation policy but no keys in ${config.lockFile} yet: run ${commandHint("rotate", config.invocation)} and commit ${config.lockFile}`,
@@ -95,7 +116,7 @@ export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
       }
     }
     for (const sel of domain.selectors) {
-      const value = selectorValue(sel, lock, config, problems);
+      const value = selectorValue(sel, lock, config, problems, missingKeys);
       if (value === undefined) continue;
       const common = { ...base(sel.name, sel.ttl), ...(sel.adopt ? { adopt: true } : {}) };
       const record: DesiredRecord =
@@ -105,8 +126,7 @@ export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
     }
   }
   problems.push(...publishedTwice(records, origins));
-  if (problems.length) throw new InputError(problems);
-  return records.sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name));
+  return { records: records.sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name)), problems, missingKeys };
 }
 
 /** A name published twice would be two resources of one name (a cdktf error without a position): a problem at the second. */
@@ -121,8 +141,9 @@ function publishedTwice(records: readonly DesiredRecord[], origins: Map<DesiredR
   return problems;
 }
 
-function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Problem[]): string | undefined {
-  const at = (message: string) => problems.push({ ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}`, message });
+function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Problem[], missingKeys: Problem[]): string | undefined {
+  const where = { ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}` };
+  const at = (message: string) => problems.push({ ...where, message });
   const entry = lock.get(sel.domain, sel.name);
   if (entry?.state !== undefined) {
     at(
@@ -143,7 +164,10 @@ function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Prob
       return sel.source.kind === "delegated" ? sel.source.cname : sel.source.txt;
     case "generated":
       if (!entry) {
-        at(`has no key in ${config.lockFile}: run ${commandHint("keys", config.invocation)} and commit ${config.lockFile}`);
+        missingKeys.push({
+          ...where,
+          message: `has no key in ${config.lockFile}: run ${commandHint("keys", config.invocation)} and commit ${config.lockFile}`,
+        });
         return undefined;
       }
       if (entry.algorithm !== sel.source.algorithm) {
