@@ -117,16 +117,7 @@ export async function gatherRecursive(spec: SlotSpec, ctx: GatherContext): Promi
     return { at, links, ...(target ? { target } : {}), ...(zone ? { zone } : {}) };
   }
   if (at.chain.length || at.txt.length) return { at };
-  return {
-    at,
-    ...(await aroundNothing(
-      spec,
-      ctx,
-      at,
-      (name) => askResolvers(ctx, name, "TXT"),
-      (name, type) => askResolvers(ctx, name, type),
-    )),
-  };
+  return { at, ...(await aroundNothing(spec, ctx, at, (name, type) => askResolvers(ctx, name, type))) };
 }
 
 /** Evidence from every name server the customer's zone is delegated to, asked directly (RD=0). */
@@ -141,7 +132,6 @@ export async function gatherAuthoritative(spec: SlotSpec, ctx: GatherContext): P
   if (looks.some((l) => key(l.look) !== key(looks[0].look))) return { at: looks[0].look, disagree: looks, zone };
   const at = looks[0].look;
   const first = servers[0].server;
-  const ask = (name: string) => ctx.pool.ask(first, name, "TXT", { recursionDesired: false });
   if (at.outcome === "servfail" || at.outcome === "error") return { at, zone };
   if (at.chain.length) {
     // A server adds only its own zones' links: our target's TXT comes from our key zone's servers.
@@ -153,17 +143,7 @@ export async function gatherAuthoritative(spec: SlotSpec, ctx: GatherContext): P
     return { at, target };
   }
   if (at.txt.length) return { at };
-  return {
-    at,
-    ...(await aroundNothing(
-      spec,
-      ctx,
-      at,
-      async (name) => ask(name),
-      (name, type) => ctx.pool.ask(first, name, type, { recursionDesired: false }),
-      zone,
-    )),
-  };
+  return { at, ...(await aroundNothing(spec, ctx, at, (name, type) => ctx.pool.ask(first, name, type, { recursionDesired: false }), zone)) };
 }
 
 /** Nothing at the name: the doubled name, other types, and the zone's delegation (lame, not delegated, records made elsewhere). */
@@ -171,14 +151,13 @@ async function aroundNothing(
   spec: SlotSpec,
   ctx: GatherContext,
   at: Look,
-  askTxt: (name: string) => Promise<Reply>,
-  askType: (name: string, type: (typeof OTHER_TYPES)[number]) => Promise<Reply>,
+  ask: (name: string, type: "TXT" | (typeof OTHER_TYPES)[number]) => Promise<Reply>,
   walked?: ZoneWalk,
 ): Promise<Omit<Evidence, "at">> {
   const doubled = doubledName(spec);
   const [doubledLook, others, zone] = await Promise.all([
-    doubled ? askTxt(doubled).then((r) => lookOf(r, doubled)) : undefined,
-    at.outcome === "nodata" ? otherTypes(spec.name, askType) : [],
+    doubled ? ask(doubled, "TXT").then((r) => lookOf(r, doubled)) : undefined,
+    at.outcome === "nodata" ? otherTypes(spec.name, ask) : [],
     walked ?? ctx.walker.zoneOf(spec.customer),
   ]);
   const elsewhere = await recordsElsewhere(spec, ctx, zone);
