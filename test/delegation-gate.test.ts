@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
-import { advance, type CustomerRecord, DEFAULT_GRACE_MS, isDue, isSigning } from "../src/delegation/gate";
+import { advance, type CustomerRecord, DEFAULT_GRACE_MS, isDue, isSigning, signingCustomers, switchRefusal } from "../src/delegation/gate";
 import type { SlotResult, SlotState } from "../src/delegation/slot";
 import { formatStatus, readStatus, StatusRecorder } from "../src/delegation/status-file";
 import { ROOT, tempDir } from "./support/project";
@@ -133,6 +133,29 @@ test("isDue: a settled customer (on, every slot delegated) is checked again only
       },
     ),
   );
+});
+
+test("rotate's question: a slot not delegated at the last check is refused, naming the customer and the slot; who is signed for", () => {
+  const at = new Date(START);
+  const on = advance("c.example", undefined, [slotResult("esp1", "delegated"), slotResult("esp2", "delegated")], at).record;
+  const lapsed = advance("c.example", on, [slotResult("esp1", "delegated"), slotResult("esp2", "wrong-target")], new Date(START + HOUR)).record;
+  expect(switchRefusal(on, "c.example", "esp2")).toBeUndefined();
+  expect(switchRefusal(lapsed, "c.example", "esp1")).toBeUndefined();
+  expect(switchRefusal(lapsed, "c.example", "esp2")).toBe(
+    `c.example: slot esp2 is wrong-target (x) since ${new Date(START + HOUR).toISOString()}: ` +
+      "signing does not switch to a slot that is not delegated; run dkimctl verify once the customer has fixed it",
+  );
+  expect(switchRefusal(undefined, "d.example", "esp1")).toMatch(/^d\.example: slot esp1 has never been checked: /);
+  const waiting = advance("w.example", undefined, [slotResult("esp1", "pending"), slotResult("esp2", "delegated")], at).record;
+  expect([
+    ...signingCustomers(
+      new Map([
+        ["c.example", lapsed],
+        ["w.example", waiting],
+        ["o.example", on],
+      ]),
+    ),
+  ]).toEqual(["c.example", "o.example"]);
 });
 
 describe("the status file", () => {

@@ -119,3 +119,20 @@ export function isDue(record: CustomerRecord | undefined, slots: readonly string
   const settled = record.gate === "on" && slots.every((s) => record.slots[s]?.state === "delegated");
   return !settled || now.getTime() - Date.parse(record.lastChecked) >= recheckAfterMs;
 }
+
+/**
+ * Why signing must not switch to `slot` of `customer` (rotate asks before it
+ * makes a slot's key active), or undefined when the slot was delegated at the
+ * customer's last check.
+ */
+export function switchRefusal(record: CustomerRecord | undefined, customer: string, slot: string): string | undefined {
+  const found = record?.slots[slot];
+  if (found?.state === "delegated") return undefined;
+  const what = found ? `is ${found.state} (${found.reason}) since ${found.since}` : "has never been checked";
+  return `${customer}: slot ${slot} ${what}: signing does not switch to a slot that is not delegated; run dkimctl verify once the customer has fixed it`;
+}
+
+/** The customers we sign for: switched on, or lapsed within the grace period. */
+export function signingCustomers(customers: ReadonlyMap<string, CustomerRecord>): Set<string> {
+  return new Set([...customers].filter(([, r]) => isSigning(r)).map(([c]) => c));
+}
