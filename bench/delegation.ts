@@ -99,7 +99,8 @@ async function main(): Promise<void> {
         });`;
       return JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8", maxBuffer: 1 << 24 }));
     };
-    const base = { concurrency, statusFile: join(dir, "dkim.status.json"), backoffMs: 200 };
+    // No rate limit: a resolver of our own (the default of 100 a second is for public ones: 20,000 slots in about 4 minutes).
+    const base = { concurrency, ratePerSecond: 0, statusFile: join(dir, "dkim.status.json"), backoffMs: 200 };
     const results: [string, RunOutput][] = [];
     results.push(["through unbound (first run)", run("the full check through unbound", { ...base, mode: "recursive", now: "2026-01-01T00:00:00Z" })]);
     results.push([

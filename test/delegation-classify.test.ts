@@ -114,7 +114,7 @@ describe("the query pool", () => {
     }
   });
 
-  test("never more questions in flight than its concurrency, however many are asked at once", async () => {
+  test("never more questions in flight than its concurrency, nor more a second than its rate, however many are asked at once", async () => {
     let inFlight = 0;
     let most = 0;
     const s = await scriptedServer((q, send) => {
@@ -131,6 +131,11 @@ describe("the query pool", () => {
       expect(replies.every((r) => r.ok)).toBe(true);
       expect(most).toBe(4);
       expect(pool.queries).toBe(40);
+      // At 200 a second, 40 more questions are spread over at least 195 ms.
+      const paced = new QueryPool({ concurrency: 40, ratePerSecond: 200 });
+      const started = Date.now();
+      await Promise.all(Array.from({ length: 40 }, (_, i) => paced.ask(s.server, `p${i}.example`, "TXT", { recursionDesired: true })));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(195);
     } finally {
       await s.close();
     }

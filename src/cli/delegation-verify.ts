@@ -8,7 +8,7 @@
  * Exit status 1 when a customer lapsed or was dropped in this run (a
  * scheduled run fails loudly, naming them); pending customers are normal.
  */
-import { DEFAULT_CONCURRENCY } from "../delegation/check";
+import { DEFAULT_CONCURRENCY, DEFAULT_RATE } from "../delegation/check";
 import { DEFAULT_GRACE_MS } from "../delegation/gate";
 import { runDelegationCheck, type RunResult } from "../delegation/run";
 import type { SlotSpec } from "../delegation/slot";
@@ -43,6 +43,11 @@ export const DELEGATION_OPTIONS = {
     arg: "N",
     help: `customers: DNS questions in flight at once (default ${DEFAULT_CONCURRENCY}: gentle on a public resolver; raise it for your own)`,
   },
+  rate: {
+    type: "string",
+    arg: "N",
+    help: `customers: DNS questions a second at most (default ${DEFAULT_RATE}, a tenth of a public resolver's limit per client; 0: no limit)`,
+  },
 } as const satisfies OptionTable;
 
 export const DELEGATION_FORMATS = ["text", "json", "html"] as const;
@@ -53,10 +58,17 @@ export interface DelegationSettings {
   readonly graceMs: number;
   readonly recheckAfterMs: number;
   readonly concurrency: number;
+  readonly ratePerSecond: number;
 }
 
 /** The values of DELEGATION_OPTIONS, checked; every mistake a usage error. */
-export function delegationSettings(values: { now?: string; grace?: string; "recheck-after"?: string; concurrency?: string }): DelegationSettings {
+export function delegationSettings(values: {
+  now?: string;
+  grace?: string;
+  "recheck-after"?: string;
+  concurrency?: string;
+  rate?: string;
+}): DelegationSettings {
   const duration = (name: string, text: string | undefined, fallback: number) => {
     if (text === undefined) return fallback;
     const ms = parseDuration(text);
@@ -67,11 +79,15 @@ export function delegationSettings(values: { now?: string; grace?: string; "rech
   const concurrency = values.concurrency === undefined ? DEFAULT_CONCURRENCY : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1024)
     throw new UsageError(`--concurrency must be a whole number from 1 to 1024, not '${values.concurrency}'`);
+  const ratePerSecond = values.rate === undefined ? DEFAULT_RATE : Number(values.rate);
+  if (!Number.isInteger(ratePerSecond) || ratePerSecond < 0 || ratePerSecond > 100_000)
+    throw new UsageError(`--rate must be a whole number of questions a second from 0 (no limit) to 100000, not '${values.rate}'`);
   return {
     now,
     graceMs: duration("grace", values.grace, DEFAULT_GRACE_MS),
     recheckAfterMs: duration("recheck-after", values["recheck-after"], 0),
     concurrency,
+    ratePerSecond,
   };
 }
 
@@ -101,6 +117,7 @@ export async function verifyDelegations(run: DelegationRun, io: Io): Promise<{ s
     graceMs: s.graceMs,
     recheckAfterMs: s.recheckAfterMs,
     concurrency: s.concurrency,
+    ratePerSecond: s.ratePerSecond,
     ...run.dns,
   });
   const report: DelegationReport = { checked: s.now, via: run.via, slots: result.slots, customers: result.customers, events: result.events };

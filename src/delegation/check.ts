@@ -16,6 +16,13 @@ import { TargetIndex } from "./targets";
 /** Questions in flight at once by default: a public resolver sees a handful of queries at a time, never a flood. */
 export const DEFAULT_CONCURRENCY = 8;
 
+/**
+ * Questions a second by default: a tenth of the least rate a public resolver
+ * documents as its default limit per client (Google Public DNS: 1,000 QPS per
+ * IPv4 address, https://developers.google.com/speed/public-dns/docs/isp).
+ */
+export const DEFAULT_RATE = 100;
+
 export interface CheckOptions extends QueryPoolOptions {
   /** `recursive`: as receivers see it, through `resolvers`; `authoritative`: each customer's own name servers. */
   readonly mode: "recursive" | "authoritative";
@@ -48,7 +55,7 @@ async function probe(pool: QueryPool, resolvers: readonly Server[], zone: string
 }
 
 export async function checkSlots(slots: readonly SlotSpec[], opts: CheckOptions): Promise<CheckRun> {
-  const pool = new QueryPool({ ...opts, concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY });
+  const pool = new QueryPool({ ...opts, concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY, ratePerSecond: opts.ratePerSecond ?? DEFAULT_RATE });
   if (slots.length === 0) return { results: [], queries: 0, retried: 0 };
   await probe(pool, opts.resolvers, slots[0].keyZone);
   const walker = new ZoneWalker(pool, opts.resolvers, { nsAddresses: opts.nsAddresses });

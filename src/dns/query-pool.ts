@@ -14,6 +14,8 @@ import { DnsQueryError, query, type QueryResult } from "./transport";
 export interface QueryPoolOptions {
   /** Questions in flight at once, over every server. @default 8 */
   readonly concurrency?: number;
+  /** Questions sent per second at most, over every server; 0 for no limit. @default 0 */
+  readonly ratePerSecond?: number;
   /** Per attempt, ms. @default 3000 */
   readonly timeoutMs?: number;
   /** How many times a SERVFAIL or a timeout is asked again. @default 2 */
@@ -45,6 +47,8 @@ export class QueryPool {
   /** Of those, the ones asked again after a SERVFAIL or a timeout. */
   retried = 0;
   private active = 0;
+  /** When the next question may be sent (ms, Date.now), under `ratePerSecond`. */
+  private nextAt = 0;
   private readonly waiting: (() => void)[] = [];
   private readonly concurrency: number;
 
@@ -76,6 +80,7 @@ export class QueryPool {
   private async once(server: Server, name: string, type: QuestionType, how: AskOptions, edns: boolean): Promise<Reply> {
     await this.acquire();
     try {
+      await this.pace();
       this.queries++;
       const message = await query(server, name, type, {
         recursionDesired: how.recursionDesired,
@@ -91,6 +96,16 @@ export class QueryPool {
     } finally {
       this.release();
     }
+  }
+
+  /** Waits for the question's turn under `ratePerSecond`: evenly spaced, no burst. */
+  private async pace(): Promise<void> {
+    const rate = this.opts.ratePerSecond ?? 0;
+    if (rate <= 0) return;
+    const now = Date.now();
+    const at = Math.max(now, this.nextAt);
+    this.nextAt = at + 1000 / rate;
+    if (at > now) await new Promise((r) => setTimeout(r, at - now));
   }
 
   private acquire(): Promise<void> {
