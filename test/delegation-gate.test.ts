@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
-import { advance, type CustomerRecord, DEFAULT_GRACE_MS, isDue, isSigning, signingCustomers, switchRefusal } from "../src/delegation/gate";
+import { advance, type CustomerRecord, DEFAULT_GRACE_MS, isDue, isSigning, servedSince, signingCustomers, switchRefusal } from "../src/delegation/gate";
 import type { SlotResult, SlotState } from "../src/delegation/slot";
 import { formatStatus, readStatus, StatusRecorder } from "../src/delegation/status-file";
 import { ROOT, tempDir } from "./support/project";
@@ -156,6 +156,20 @@ test("rotate's question: a slot not delegated at the last check is refused, nami
       ]),
     ),
   ]).toEqual(["c.example", "o.example"]);
+});
+
+test("servedSince: since when a slot has served a given key (a new key at the slot starts its own time)", () => {
+  const fp = (c: string) => `sha256:${c.repeat(64)}`;
+  const withKey = (key: string) => ({ ...slotResult("esp1", "delegated"), key });
+  const t = (h: number) => new Date(START + h * HOUR);
+  let r = advance("c.example", undefined, [withKey(fp("a")), slotResult("esp2", "delegated")], t(0)).record;
+  r = advance("c.example", r, [withKey(fp("a")), slotResult("esp2", "delegated")], t(1)).record;
+  expect(servedSince(r, "esp1", fp("a"))).toEqual(t(0));
+  expect(servedSince(r, "esp1", fp("b"))).toBeUndefined();
+  r = advance("c.example", r, [withKey(fp("b")), slotResult("esp2", "delegated")], t(2)).record;
+  expect(servedSince(r, "esp1", fp("b"))).toEqual(t(2));
+  r = advance("c.example", r, [slotResult("esp1", "pending"), slotResult("esp2", "delegated")], t(3)).record;
+  expect(servedSince(r, "esp1", fp("b"))).toBeUndefined();
 });
 
 describe("the status file", () => {

@@ -34,6 +34,7 @@ export function classify(spec: SlotSpec, ev: Evidence, index: TargetIndex): Slot
     detail,
     fix,
     found,
+    ...(state === "delegated" && spec.fingerprint ? { key: spec.fingerprint } : {}),
     ...extra,
   });
 

@@ -28,6 +28,8 @@ export interface SlotRecord {
   readonly since: string;
   /** The problem is ours, not the customer's. */
   readonly ours?: boolean;
+  /** `delegated`: the fingerprint of the key the slot served; `since` is when it was first seen serving that key. */
+  readonly key?: string;
 }
 
 export interface CustomerRecord {
@@ -79,7 +81,8 @@ export function advance(
   const slots: Record<string, SlotRecord> = {};
   for (const r of results) {
     const before = prev?.slots[r.slot];
-    slots[r.slot] = { state: r.state, reason: r.reason, since: before?.state === r.state ? before.since : at, ...(r.ours ? { ours: true } : {}) };
+    const same = before?.state === r.state && before.key === r.key;
+    slots[r.slot] = { state: r.state, reason: r.reason, since: same ? before.since : at, ...(r.ours ? { ours: true } : {}), ...(r.key ? { key: r.key } : {}) };
   }
   const base = {
     lastChecked: at,
@@ -130,6 +133,16 @@ export function switchRefusal(record: CustomerRecord | undefined, customer: stri
   if (found?.state === "delegated") return undefined;
   const what = found ? `is ${found.state} (${found.reason}) since ${found.since}` : "has never been checked";
   return `${customer}: slot ${slot} ${what}: signing does not switch to a slot that is not delegated; run dkimctl verify once the customer has fixed it`;
+}
+
+/**
+ * Since when the slot has been seen delegated and serving the key with
+ * `fingerprint` (rotation switches to a slot's key only once it is served),
+ * or undefined while it is not.
+ */
+export function servedSince(record: CustomerRecord | undefined, slot: string, fingerprint: string): Date | undefined {
+  const found = record?.slots[slot];
+  return found?.state === "delegated" && found.key === fingerprint ? new Date(found.since) : undefined;
 }
 
 /** The customers we sign for: switched on, or lapsed within the grace period. */

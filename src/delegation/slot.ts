@@ -22,6 +22,8 @@ export interface SlotSpec {
   readonly delegation: Delegation;
   /** The key record the slot must resolve to, as the lock gives it (`v=DKIM1; k=...; p=...`). */
   readonly expected: string;
+  /** The lock's fingerprint of `expected` (`sha256:<hex>`): recorded when the slot is seen delegated, so rotation can ask since when this key is served. */
+  readonly fingerprint?: string;
   /** Earlier key records of this slot, to name an old key of ours when one is found. @default [] */
   readonly previous?: readonly string[];
 }
@@ -58,6 +60,8 @@ export interface SlotResult {
   /** What the customer changes, in one line ("" when delegated). */
   readonly fix: string;
   readonly found: Found;
+  /** `delegated`: the fingerprint of the key the slot serves (SlotSpec.fingerprint), when known. */
+  readonly key?: string;
   /**
    * The problem is ours, not the customer's (our key zone does not serve the
    * key, our resolver fails): it never lapses a switched-on customer.

@@ -20,7 +20,16 @@ export const STATUS_FILE_NAME = "dkim.status.json";
 export const statusFileOf = (lockFile: string): string => join(dirname(lockFile), STATUS_FILE_NAME);
 
 const time = z.string().refine((t) => parseIsoTime(t) !== undefined, "an ISO 8601 time with a zone");
-const slotRecord = z.strictObject({ state: z.enum(SLOT_STATES), reason: z.string(), since: time, ours: z.literal(true).optional() });
+const slotRecord = z.strictObject({
+  state: z.enum(SLOT_STATES),
+  reason: z.string(),
+  since: time,
+  ours: z.literal(true).optional(),
+  key: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{64}$/)
+    .optional(),
+});
 const customerRecord = z.strictObject({
   gate: z.enum(GATE_STATES),
   since: time,
@@ -68,7 +77,7 @@ export function formatStatus(status: Status, written: Date): string {
         lastChecked: r.lastChecked,
         reason: r.reason,
         slots: Object.fromEntries(
-          byName(Object.entries(r.slots)).map(([slot, v]) => [slot, { state: v.state, reason: v.reason, since: v.since, ours: v.ours }]),
+          byName(Object.entries(r.slots)).map(([slot, v]) => [slot, { state: v.state, reason: v.reason, since: v.since, ours: v.ours, key: v.key }]),
         ),
       },
     ]),
