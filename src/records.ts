@@ -6,31 +6,39 @@ import type { Config, Selector } from "./config/model";
 import { InputError, type Problem } from "./config/problems";
 import type { ProviderName } from "./config/schema";
 import { keyType } from "./dkim/keys";
-import { recordName } from "./dkim/names";
 import { keyRecordValue } from "./dkim/record";
-import { dmarcRecordName, dmarcRecordValue } from "./dmarc/record";
+import { dmarcRecordValue } from "./dmarc/record";
+import { nameOf, NULL_SELECTOR, type RecordMeaning } from "./dns/names";
 import { splitTxt } from "./dkim/txt";
 import type { Lock } from "./keys/lock";
 import { isPublished, isRevoked } from "./lifecycle";
 import { commandHint } from "./command-hint";
 
-/** `*`: the DKIM null record of a parked domain, `*._domainkey.<domain> TXT "v=DKIM1; p="`. */
-export const NULL_SELECTOR = "*";
+/** A parked domain's DKIM null record: every selector of the domain has no key (RFC 6376 3.6.1). */
 export const NULL_KEY_RECORD = "v=DKIM1; p=";
 
-export interface DesiredRecord {
-  /** A DKIM key record (or a parked domain's DKIM null record), or the domain's DMARC record at `_dmarc.<domain>`. */
-  readonly kind: "dkim" | "dmarc";
-  /** The zone the record is written into. */
+/**
+ * What in domains.yaml asks for a record, and so what decides how long it
+ * lives: `selector`, a selector written under the domain's `selectors`
+ * (published while it is written there); `rotation`, a key of the domain's
+ * rotation policy (its state is in the lock); `domain`, the domain itself
+ * (its `dmarc`, or `parked`: its DMARC record, a parked domain's null record).
+ */
+export type RecordRole = "selector" | "rotation" | "domain";
+
+/**
+ * A record dkimctl publishes. It says what it is (its kind, sender domain
+ * and selector: src/dns/names.ts) and why (its role); its name is built from
+ * that by the names module, and nothing reads them back out of the name.
+ */
+export type DesiredRecord = RecordMeaning & {
+  readonly role: RecordRole;
+  /** The zone the record is written into (the sender domain's own, or a zone above it). */
   readonly zone: string;
   readonly provider: ProviderName;
   /** The zone's id when configured; otherwise it is looked up by name. */
   readonly zoneId?: string;
-  /** Sender domain (d=). */
-  readonly domain: string;
-  /** DKIM: the selector (`*` for a parked domain's null record). DMARC: absent. */
-  readonly selector?: string;
-  /** FQDN, no trailing dot: `<selector>._domainkey.<domain>`, or `_dmarc.<domain>`. */
+  /** FQDN, no trailing dot, built from the meaning (nameOf): `<selector>._domainkey.<domain>`, or `_dmarc.<domain>`. */
   readonly name: string;
   readonly type: "TXT" | "CNAME";
   readonly ttl: number;
@@ -40,7 +48,7 @@ export interface DesiredRecord {
   readonly strings: readonly string[];
   /** Take over a record of this name that already exists in the zone. */
   readonly adopt?: boolean;
-}
+};
 
 /**
  * Every desired record, sorted by zone then name. Throws InputError naming
@@ -81,9 +89,9 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
       zone: zone.name,
       provider: zone.provider,
       ...(zone.zoneId !== undefined ? { zoneId: zone.zoneId } : {}),
-      domain: domain.name,
     };
-    const base = (selector: string, ttl: number) => ({ kind: "dkim" as const, ...where, selector, name: recordName(selector, domain.name), ttl });
+    /** A record of this domain: what it is, why, where it is written, and its name built from what it is. */
+    const of = (meaning: RecordMeaning, role: RecordRole) => ({ ...meaning, role, name: nameOf(meaning), ...where });
     const add = (record: DesiredRecord) => {
       records.push(record);
       origins.set(record, { ...domain.position, path: `domains/${domain.name}` });
@@ -91,12 +99,13 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
     if (domain.dmarc) {
       const value = dmarcRecordValue(domain.dmarc);
       const adopt = domain.adoptDmarc ? { adopt: true } : {};
-      add({ kind: "dmarc", ...where, name: dmarcRecordName(domain.name), type: "TXT", ttl: domain.ttl, value, strings: splitTxt(value), ...adopt });
+      add({ ...of({ kind: "dmarc", domain: domain.name }, "domain"), type: "TXT", ttl: domain.ttl, value, strings: splitTxt(value), ...adopt });
     }
     if (domain.parked) {
       // A DKIM null record: every selector of the domain has no key (RFC 6376 3.6.1, M3AAWG parked domains).
       const value = NULL_KEY_RECORD;
-      add({ ...base(NULL_SELECTOR, domain.ttl), type: "TXT", value, strings: splitTxt(value) });
+      const meaning = { kind: "dkim-null", domain: domain.name, selector: NULL_SELECTOR } as const;
+      add({ ...of(meaning, "domain"), type: "TXT", ttl: domain.ttl, value, strings: splitTxt(value) });
     }
     if (domain.rotation) {
       const rotated = lock.rotated(domain.name);
@@ -110,7 +119,13 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
         if (!isPublished(entry.state)) continue;
         // A revoked key is published with an empty p= (RFC 6376 3.6.1) until it is removed.
         const value = keyRecordValue(keyType(entry.algorithm), isRevoked(entry.state) ? "" : entry.publicKey);
-        const record: DesiredRecord = { ...base(selector, domain.ttl), type: "TXT", value, strings: splitTxt(value) };
+        const record: DesiredRecord = {
+          ...of({ kind: "dkim-key", domain: domain.name, selector }, "rotation"),
+          type: "TXT",
+          ttl: domain.ttl,
+          value,
+          strings: splitTxt(value),
+        };
         records.push(record);
         origins.set(record, { ...domain.position, path: `domains/${domain.name}` });
       }
@@ -118,9 +133,13 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
     for (const sel of domain.selectors) {
       const value = selectorValue(sel, lock, config, problems, missingKeys);
       if (value === undefined) continue;
-      const common = { ...base(sel.name, sel.ttl), ...(sel.adopt ? { adopt: true } : {}) };
-      const record: DesiredRecord =
-        sel.source.kind === "delegated" ? { ...common, type: "CNAME", value, strings: [] } : { ...common, type: "TXT", value, strings: splitTxt(value) };
+      const delegated = sel.source.kind === "delegated";
+      const common = {
+        ...of({ kind: delegated ? "dkim-delegation" : "dkim-key", domain: domain.name, selector: sel.name }, "selector"),
+        ttl: sel.ttl,
+        ...(sel.adopt ? { adopt: true } : {}),
+      };
+      const record: DesiredRecord = delegated ? { ...common, type: "CNAME", value, strings: [] } : { ...common, type: "TXT", value, strings: splitTxt(value) };
       records.push(record);
       origins.set(record, { ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}` });
     }

@@ -7,7 +7,8 @@ import type { z } from "zod";
 import { algorithmWarning, KEY_ALGORITHMS, type KeyAlgorithm } from "../dkim/keys";
 import { parseDuration } from "../duration";
 import { DEFAULT_POLICY, policyProblems, type RotationPolicy } from "./rotation-policy";
-import { isInZone, MAX_NAME_OCTETS, mixedScriptLabel, normaliseDomain, normaliseHostName, normaliseSelector, recordName } from "../dkim/names";
+import { checkHostName, MAX_NAME_OCTETS, mixedScriptLabel } from "../dns/host-name";
+import { isInZone, selectorName } from "../dns/names";
 import { formatTags, noteProblem, parseKeyRecord, withTag } from "../dkim/record";
 import { joinTxt, parseQuotedTxt } from "../dkim/txt";
 import type { Backend, Config, Domain, Selector, SelectorSource, Zone } from "./model";
@@ -158,7 +159,7 @@ const DOMAIN_FIELDS = knownFields(["domains", "example.com"]);
 /** Names of the zones left out for want of a valid provider (the shape check reported why). */
 function unusableZones(raw: Obj): string[] {
   return Object.entries(raw).flatMap(([key, value]) => {
-    const name = normaliseDomain(key);
+    const name = checkHostName(key, "publish");
     return name.ok && !(isObj(value) && PROVIDERS.includes(value.provider as ProviderName)) ? [name.value] : [];
   });
 }
@@ -215,7 +216,7 @@ function checkedZoneId(raw: string, provider: ProviderName, zone: string, path: 
  * why it is not a host name; a name that mixes scripts is a warning.
  */
 function checkedName(what: "zone" | "domain", key: string, path: PathKey[], at: Report, warn: Report): string | undefined {
-  const name = normaliseDomain(key);
+  const name = checkHostName(key, "publish");
   if (!name.ok) {
     at(path, `${what} name '${excerpt(key)}' ${name.reason}`, "key");
     return undefined;
@@ -308,7 +309,7 @@ function validateSelectors(raw: Obj, domainPath: PathKey[], domain: string | und
   const selectorKeys = new Map<string, string>();
   for (const [selKey, selRaw] of Object.entries(raw)) {
     const path = [...domainPath, "selectors", selKey];
-    const sel = normaliseSelector(selKey);
+    const sel = checkHostName(selKey, "selector");
     let named = sel.ok;
     if (!sel.ok) at(path, `selector '${excerpt(selKey)}' ${sel.reason}`, "key");
     else if (selectorKeys.has(sel.value)) {
@@ -316,7 +317,7 @@ function validateSelectors(raw: Obj, domainPath: PathKey[], domain: string | und
       named = false;
     } else {
       selectorKeys.set(sel.value, selKey);
-      const fqdn = domain === undefined ? "" : recordName(sel.value, domain);
+      const fqdn = domain === undefined ? "" : selectorName(sel.value, domain);
       if (fqdn.length > MAX_NAME_OCTETS) {
         at(path, `the record name ${fqdn} is ${fqdn.length} octets; DNS allows ${MAX_NAME_OCTETS}: use a shorter selector`, "key");
         named = false;
@@ -432,7 +433,7 @@ function delegation(s: Obj, path: PathKey[], at: Report): SelectorSource | undef
     if (s[tag] !== undefined)
       at([...path, tag], `'${tag}' does not apply to a delegated (cname) selector: the signing provider publishes its record; remove '${tag}'`);
   if (typeof s.cname !== "string") return undefined;
-  const target = normaliseHostName(s.cname);
+  const target = checkHostName(s.cname, "target");
   if (!target.ok) {
     at(
       [...path, "cname"],

@@ -1,7 +1,7 @@
 /** `dkimctl rotate`: advance every rotated domain by its policy. */
 import { commandHint } from "../../command-hint";
 import type { Config } from "../../config/model";
-import { recordName } from "../../dkim/names";
+import { selectorName } from "../../dns/names";
 import { ResolverLookup } from "../../dns/resolver";
 import { addressOf } from "../../dns/server";
 import type { Lock } from "../../keys/lock";
@@ -65,7 +65,7 @@ export const rotate: Command = {
         now,
         force: values.force,
         ...(wanted ? { domains: wanted } : {}),
-        ...(seen ? { isPublished: (domain: string, selector: string) => seen.has(recordName(selector, domain)) } : {}),
+        ...(seen ? { isPublished: (domain: string, selector: string) => seen.has(selectorName(selector, domain)) } : {}),
       });
       shown.end();
       const changed = results.some((r) => r.events.length > 0);
