@@ -77,9 +77,8 @@ function signExpired(zone: string, text: string): { zoneFile: string; trustAncho
     execFileSync(
       "dnssec-signzone",
       ["-P", "-S", "-K", dir, "-s", "20200101000000", "-e", "20200201000000", "-o", zone, "-f", join(dir, "signed"), join(dir, "zone")],
-      {
-        stdio: "pipe",
-      },
+      // Run in the temp directory: dnssec-signzone writes the zone's dsset- file into its working directory.
+      { stdio: "pipe", cwd: dir },
     );
     const ksk = dnskeys.find((l) => /DNSKEY\s+257\s/.test(l))!;
     return { zoneFile: readFileSync(join(dir, "signed"), "utf8"), trustAnchor: ksk.replace(/\s+/g, " ").trim() };
