@@ -87,14 +87,19 @@ function signExpired(zone: string, text: string): { zoneFile: string; trustAncho
   }
 }
 
-export async function startWorld(customers: Record<string, CustomerSeed>): Promise<World> {
+export interface WorldOptions {
+  /** Each slot's target and the key record it serves (a project's, from its config and lock). @default targetOf and a fresh key */
+  readonly keyOf?: (customer: string, slot: string) => { target: string; expected: string };
+}
+
+export async function startWorld(customers: Record<string, CustomerSeed>, opts: WorldOptions = {}): Promise<World> {
   const slots: SlotSpec[] = [];
   const expected = new Map<string, Record<string, { target: string; expected: string }>>();
   const keyRecords: ZoneRecord[] = [];
   for (const [customer, seed] of Object.entries(customers)) {
     const mine: Record<string, { target: string; expected: string }> = {};
     for (const slot of SLOTS) {
-      const e = { target: targetOf(customer, slot), expected: key() };
+      const e = opts.keyOf?.(customer, slot) ?? { target: targetOf(customer, slot), expected: key() };
       mine[slot] = e;
       slots.push({
         customer,
