@@ -5,6 +5,7 @@
 import { dirname } from "node:path";
 import { App } from "cdktf";
 import { DkimZoneStack } from "../constructs/dkim-zone-stack";
+import { loadZoneProviders } from "../constructs/providers";
 import { loadConfig, stackName } from "./config/load";
 import { Lock } from "./keys/lock";
 import { desiredRecords } from "./records";
@@ -16,6 +17,8 @@ import { desiredRecords } from "./records";
 export function buildApp(configFile: string, makeApp: () => App = () => new App()): App {
   const config = loadConfig(configFile);
   const records = desiredRecords(config, Lock.read(config.lockFile));
+  // The cdktf bindings of the providers the zones use, and only those; a missing package is a problem at its zone.
+  loadZoneProviders(config.zones);
   const app = makeApp();
   for (const zone of config.zones) {
     new DkimZoneStack(app, stackName(zone.name), {

@@ -4,7 +4,7 @@
  */
 import type { Config, Selector } from "./config/model";
 import { InputError, type Problem } from "./config/problems";
-import type { ProviderName } from "./config/schema";
+import type { ProviderName } from "./providers";
 import { keyType } from "./dkim/keys";
 import { keyRecordValue } from "./dkim/record";
 import { dmarcRecordValue } from "./dmarc/record";

@@ -4,11 +4,19 @@
  * are documented in docs/validation.md.
  */
 import { parseKeyRecord } from "../dkim/record";
+import { PROVIDERS } from "../providers";
+import type { DnsProvider } from "../providers/provider";
 import { canonicalName } from "../dns/names";
 import type { ZoneWalk } from "../dns/zone-walk";
 import type { Evidence, Look } from "./evidence";
 import type { Found, SlotResult, SlotSpec, SlotState } from "./slot";
 import { describeWrongTarget, hostLabel, type TargetIndex } from "./targets";
+
+/** How DNS hosts that flatten or proxy CNAMEs keep one plain, as each provider documents it. */
+const PLAIN_CNAME = Object.values(PROVIDERS)
+  .flatMap((p: DnsProvider) => (p.plainCname ? [`${p.title}: ${p.plainCname}`] : []))
+  .map((note) => ` (${note})`)
+  .join("");
 
 /** Whether two key records carry the same key (the `p=` and key type; other tags may differ), else the same text. */
 export function sameKey(a: string, b: string): boolean {
@@ -107,8 +115,7 @@ export function classify(spec: SlotSpec, ev: Evidence, index: TargetIndex): Slot
             "flattened",
             "key-copied",
             `a TXT record equal to our current key but no CNAME: the DNS host flattens or proxies the CNAME, or the key was copied by hand`,
-            // https://developers.cloudflare.com/dns/cname-flattening/ : Cloudflare answers a proxied or flattened CNAME with the target's records.
-            `make ${host} a CNAME to ${target} (Cloudflare: "DNS only", not proxied, no CNAME flattening): this key changes at the next rotation`,
+            `make ${host} a CNAME to ${target}${PLAIN_CNAME}: this key changes at the next rotation`,
           )
         : result("delegated", "key", "the TXT record is the key in the lock", "");
     const txt = describeTxt(spec, ev.at.txt, matching.length > 0);
