@@ -65,7 +65,7 @@ export function planInit(dir: string, inputs: InitInputs): InitPlan {
     if (name === ROTATE_WORKFLOW && inputs.options.keyStore === "local") {
       notes.push(
         `.github/workflows/${name} is not written: a hosted runner keeps no local key store ` +
-          "(run 'dkimctl rotate' where the keys are, or choose --key-store age or awsSecretsManager; README, 'Key rotation')",
+          "(run 'dkimctl rotate' where the keys are, or choose --key-store age or awsSecretsManager; 'npx dkimctl help rotation')",
       );
       continue;
     }
