@@ -21,6 +21,8 @@ const LAYERS: [group: RegExp, rank: number][] = [
   [/^src\/config\//, 4],
   [/^src\/keys\//, 5],
   [/^src\/records\.ts$/, 6],
+  // Customers' delegations checked in DNS, the signing gate and its status file.
+  [/^src\/delegation\//, 6],
   [/^src\/(rotation|plan)\//, 7],
   [/^src\/verify\//, 7],
   [/^src\/stacks\.ts$/, 7],
