@@ -20,6 +20,7 @@ module.exports = {
   "moto-e2e.test.ts": "cdktf CLI, Terraform, moto",
   "opendkim.test.ts": "OpenDKIM (opendkim-testkey), knot",
   "package.test.ts": "npm, cdktf CLI, Terraform",
+  "promises-two.test.ts": "age-keygen, moto",
   "races.test.ts": "age-keygen, moto",
   "readiness-e2e.test.ts": "knot",
   "records-zone.test.ts": "named-checkzone (bind9-utils)",

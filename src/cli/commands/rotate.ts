@@ -62,6 +62,7 @@ export const rotate: Command = {
       const results = await advanceAll(config, lock, store, {
         ...writes,
         progress: shown,
+        notice: (t: string) => io.err(`note: ${t}\n`),
         now,
         force: values.force,
         ...(wanted ? { domains: wanted } : {}),
