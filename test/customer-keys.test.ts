@@ -68,7 +68,14 @@ describe("local store", () => {
     expect([again.code, again.out]).toEqual([0, "every generated selector and customer slot has a key; nothing to do\n"]);
     expect(snapshotTree(p.dir)).toEqual(before);
     const v = await dkimctl("validate", "--config", p.config);
-    expect([v.code, v.out]).toEqual([0, `${p.config}: ok (1 zones, 0 domains, 2 customers, 0 records)\n`]);
+    expect([v.code, v.out.split("\n").slice(0, 3)]).toEqual([
+      0,
+      [
+        `${p.config}: ok (1 zones, 0 domains, 2 customers, 0 records)`,
+        `${p.lock}: ok (4 keys)`,
+        `key store local ${p.store}: ok: it holds the 4 keys the lock publishes, each matching it`,
+      ],
+    ]);
   });
 
   test("a slot key in the store that does not match the lock is an error naming its store address", async () => {
@@ -84,14 +91,15 @@ describe("local store", () => {
   });
 
   test("a killed run resumes: keys it stored are adopted, not made again, and lock and store agree", async () => {
-    const customers = Array.from({ length: 60 }, (_, i) => `c${i}.example`);
+    // 1,200 keys: more than one batch of the generator (1,000 keys are stored together), so a kill can fall after the first.
+    const customers = Array.from({ length: 600 }, (_, i) => `c${i}.example`);
     const p = tempProject(config(customers));
-    // SIGKILL once some keys are stored (each key's file is created atomically; the lock is written at the end).
+    // SIGKILL once the first batch is stored (each key's file is created atomically; the lock is written at the end).
     const killed = await new Promise<{ signal: NodeJS.Signals | null }>((resolve) => {
       const child = spawn(process.execPath, [join(ROOT, "bin", "dkimctl.js"), "keys", "--quiet", "--config", p.config], { cwd: ROOT });
       const poll = setInterval(() => {
         const stored = existsSync(p.store) ? readdirSync(p.store, { recursive: true }).filter((f) => String(f).endsWith(".pem")).length : 0;
-        if (stored >= 20) child.kill("SIGKILL");
+        if (stored >= 1000) child.kill("SIGKILL");
       }, 2);
       child.on("close", (_, signal) => {
         clearInterval(poll);
@@ -101,8 +109,8 @@ describe("local store", () => {
     expect(killed.signal).toBe("SIGKILL");
     expect(existsSync(p.lock)).toBe(false);
     const stored = Object.fromEntries(Object.entries(snapshotTree(p.store)).filter(([rel]) => rel.endsWith(".pem")));
-    expect(Object.keys(stored).length).toBeGreaterThanOrEqual(20);
-    expect(Object.keys(stored).length).toBeLessThan(120);
+    expect(Object.keys(stored).length).toBeGreaterThanOrEqual(1000);
+    expect(Object.keys(stored).length).toBeLessThan(1200);
 
     // The killed run's project lock frees itself after DKIMCTL_LOCK_STALE seconds.
     const rerun = spawnSync(process.execPath, [join(ROOT, "bin", "dkimctl.js"), "keys", "--quiet", "--config", p.config], {
@@ -113,12 +121,12 @@ describe("local store", () => {
     expect([rerun.status, rerun.stderr.replace(/^another dkimctl run is changing this project.*\n/m, "")]).toEqual([0, ""]);
     const recovered = rerun.stdout.match(/^recovered /gm) ?? [];
     const generated = rerun.stdout.match(/^generated /gm) ?? [];
-    expect([recovered.length, generated.length]).toEqual([Object.keys(stored).length, 120 - Object.keys(stored).length]);
+    expect([recovered.length, generated.length]).toEqual([Object.keys(stored).length, 1200 - Object.keys(stored).length]);
     // Every stored key is unchanged and is the lock's; every slot has one.
     const after = snapshotTree(p.store);
     for (const [rel, content] of Object.entries(stored)) expect(after[rel]).toBe(content);
     const locked = lockedSlots(p.lock);
-    expect(Object.keys(locked)).toHaveLength(60);
+    expect(Object.keys(locked)).toHaveLength(600);
     for (const customer of customers)
       for (const slot of ["esp1", "esp2"])
         expect(privateKeyFingerprint(readFileSync(join(p.store, customer, `${slot}.1.pem`), "utf8"))).toBe(locked[customer][slot].fingerprint);
@@ -169,7 +177,9 @@ describe("age and AWS Secrets Manager stores", () => {
 
   test("Secrets Manager: one secret per slot key, <prefix><customer>/<slot>.1; a second run finds them all", async () => {
     Object.assign(process.env, moto.env(), { AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.url });
-    const p = tempProject(config(["shop.example", "mail.example.org"], "keyStore: { awsSecretsManager: { region: us-east-1, prefix: esp/ } }\n"));
+    const p = tempProject(
+      config(["shop.example", "mail.example.org"], "keyStore: { awsSecretsManager: { region: us-east-1, project: esp-customers-1, prefix: esp/ } }\n"),
+    );
     const r = await dkimctl("keys", "--config", p.config);
     expect([r.code, r.err]).toEqual([0, ""]);
     const { SecretsManagerClient, ListSecretsCommand, GetSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
@@ -188,7 +198,9 @@ describe("age and AWS Secrets Manager stores", () => {
 
   test("keys prune leaves the slot keys alone: those of the lock, and one a killed run stored before the lock named it", async () => {
     Object.assign(process.env, moto.env(), { AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.url });
-    const p = tempProject(config(["shop.example", "news.example"], "keyStore: { awsSecretsManager: { region: us-east-1, prefix: prune/ } }\n"));
+    const p = tempProject(
+      config(["shop.example", "news.example"], "keyStore: { awsSecretsManager: { region: us-east-1, project: esp-customers-2, prefix: prune/ } }\n"),
+    );
     expect((await dkimctl("keys", "--config", p.config)).code).toBe(0);
     // news.example's keys were made, then the lock lost them (as a run killed before writing it leaves things).
     const lock = Lock.read(p.lock);

@@ -4,6 +4,7 @@
  */
 import { EXAMPLE_RSA_PUBLIC_KEY } from "./example-key";
 import type { InitOptions } from "./options";
+import { newProjectId } from "../config/key-store";
 import { PROVIDERS, type ProviderName } from "../providers";
 
 /** What init pins: this package's version, and the versions it pins of cdktf, its CLI and the providers. */
@@ -90,8 +91,8 @@ function keyStoreLines(o: InitOptions): string[] {
       ];
     case "awsSecretsManager":
       return [
-        "# Private keys: one secret per key in AWS Secrets Manager ('npx dkimctl help key-stores').",
-        `keyStore: { awsSecretsManager: { region: ${o.region} } }`,
+        "# Private keys: one secret per key in AWS Secrets Manager ('npx dkimctl help key-stores'). 'project' marks this project's secrets: keep it.",
+        `keyStore: { awsSecretsManager: { region: ${o.region}, project: ${newProjectId()} } }`,
       ];
   }
 }

@@ -11,6 +11,9 @@ export const cloudflare: DnsProvider = {
   name: "cloudflare",
   title: "Cloudflare",
   documentation: "https://registry.terraform.io/providers/cloudflare/cloudflare/latest/docs/resources/dns_record",
+  // A proxied or flattened CNAME is answered with the target's records (https://developers.cloudflare.com/dns/cname-flattening/):
+  // the customer's slot then serves a copy of today's key, not the CNAME that follows our rotations.
+  plainCname: '"DNS only", not proxied, and no CNAME flattening for the record',
 
   zoneFields: { zoneId: ZONE_ID_FIELD },
   // A zone id is 32 hex digits, on the zone's Overview page (https://developers.cloudflare.com/fundamentals/account/find-account-and-zone-ids/).
