@@ -26,7 +26,8 @@ export function goldenOutputs(root: string, fixture: string): Map<string, string
     const env = { ...inherited, DKIMCTL_CONFIG: "domains.yaml", DKIMCTL_ROOT: root, CHECKPOINT_DISABLE: "1" };
     const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => {
       const r = spawnSync(process.execPath, args, { cwd: project, env: { ...env, ...extra }, encoding: "utf8" });
-      return `exit ${r.status}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
+      // The project's temp directory varies from run to run: outputs name it as $PROJECT.
+      return `exit ${r.status}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`.replaceAll(project, "$PROJECT");
     };
     const synthesized = (outdir: string, prefix: string) => {
       outputs.set(`${prefix}manifest.json`, readFileSync(join(project, outdir, "manifest.json"), "utf8"));
