@@ -2,10 +2,13 @@
  * dkimctl: the key work around `cdktf plan` / `cdktf deploy`. Each command
  * is a module of src/cli/commands/; this file only dispatches.
  */
+import { readFileSync } from "node:fs";
 import type { Command } from "./command";
 import { type Io, processIo } from "./io";
 import { exitCodeFor, formatFailure, UsageError } from "./report";
 import { didYouMean } from "../config/problems";
+import { findTopic, type HelpTopic, helpTopics, topicList } from "./help-topics";
+import { CONFIG_DEFAULT } from "./common";
 
 /**
  * Each command's module, required when that command runs (or when the help
@@ -33,11 +36,12 @@ ${Object.values(COMMANDS)
   .flatMap((c) => c().usage)
   .join("\n")}
 
---config defaults to $DKIMCTL_CONFIG, else domains.yaml; dkim.lock.yaml sits beside it.
+--config defaults to ${CONFIG_DEFAULT}; dkim.lock.yaml sits beside it.
 --key-store defaults to $DKIMCTL_KEY_STORE, else .dkim/keys/ beside the config.
 Commands that write the lock or the key store (keys, keys import, rotate) take turns: a second run waits for the first.
 Exit status: 0 success, 1 invalid input or a failed check, 2 usage error.
 "dkimctl COMMAND --help" or "dkimctl help COMMAND" prints a command's own usage and options.
+"dkimctl help" lists the help topics, the pages of the documentation; "dkimctl help TOPIC" prints one.
 `;
 }
 
@@ -61,25 +65,53 @@ function unknownCommand(name: string): UsageError {
   return new UsageError(`unknown command '${name}'${guess ? `: did you mean '${guess}'?` : ""}`);
 }
 
+/** `dkimctl help WORDS...`: a command's help, else a page of the documentation (its path on stderr). */
+function help(words: string[], io: Io): number {
+  const found = resolve(words);
+  const topics = helpTopics();
+  if (found) {
+    if (found.args.length) throw new UsageError(`'${found.path}' has no command '${found.args[0]}'`);
+    io.out(commandHelp(found.path, found.command, topics));
+    return 0;
+  }
+  const topic = words.length === 1 ? findTopic(topics, words[0]) : undefined;
+  if (!topic) {
+    const guess = didYouMean(words[0], [...Object.keys(COMMANDS), ...topics.map((t) => t.name)]);
+    throw new UsageError(`unknown command or help topic '${words.join(" ")}'${guess ? `: did you mean '${guess}'?` : ""}`);
+  }
+  io.err(`page: ${topic.file}\n`);
+  io.out(readFileSync(topic.file, "utf8"));
+  return 0;
+}
+
+/** A command's help; a command named as a page of the documentation (records) ends by naming the page. */
+function commandHelp(path: string, command: Command, topics: readonly HelpTopic[] = helpTopics()): string {
+  const page = findTopic(topics, path);
+  return command.help + (page ? `\nThe documentation's page ${path}: dkimctl help ${page.name}.md\n` : "");
+}
+
+/** The overview `dkimctl help` and `dkimctl --help` print: the usage, then the help topics. */
+export function overview(): string {
+  return `${usage()}\n${topicList(helpTopics(), Object.keys(COMMANDS))}`;
+}
+
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [name, ...rest] = argv;
   try {
-    if (name === undefined || ((name === "help" || name === "--help" || name === "-h") && rest.length === 0)) {
-      (name === undefined ? io.err : io.out)(usage());
-      return name === undefined ? 2 : 0;
+    if (name === undefined) {
+      io.err(usage());
+      return 2;
     }
-    if (name === "help") {
-      // dkimctl help COMMAND [SUBCOMMAND]: that command's own help.
-      const found = resolve(rest);
-      if (!found) throw unknownCommand(rest[0]);
-      if (found.args.length) throw new UsageError(`'${found.path}' has no command '${found.args[0]}'`);
-      io.out(found.command.help);
+    if ((name === "help" || name === "--help" || name === "-h") && rest.length === 0) {
+      io.out(overview());
       return 0;
     }
+    // dkimctl help COMMAND [SUBCOMMAND]: that command's own help; dkimctl help TOPIC: a page of docs/.
+    if (name === "help") return help(rest, io);
     const found = resolve(argv);
     if (!found) throw unknownCommand(name);
     if (found.args.includes("--help") || found.args.includes("-h")) {
-      io.out(found.command.help);
+      io.out(commandHelp(found.path, found.command));
       return 0;
     }
     try {

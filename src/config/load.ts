@@ -27,11 +27,6 @@ export const DEFAULT_TTL = 3600;
 export const DEFAULT_KEY: KeyAlgorithm = "rsa-2048";
 export const LOCK_FILE_NAME = "dkim.lock.yaml";
 
-/** The config path from an explicit option, `$DKIMCTL_CONFIG`, or `domains.yaml`. */
-export function configPath(explicit?: string): string {
-  return explicit ?? process.env.DKIMCTL_CONFIG ?? "domains.yaml";
-}
-
 /** Reads and validates a config file. Throws InputError listing every problem. */
 export function loadConfig(file: string): Config {
   const { source, problems } = YamlSource.read(file);
@@ -81,7 +76,8 @@ function validateSource(source: YamlSource): Config {
   const flaggedPaths = new Set(flagged.map((p) => p.path));
   const fail = (message: string, path: PathKey[] = []) => new InputError([source.problem(path, message), ...flagged]);
 
-  if (data === null || data === undefined) throw fail("the file is empty: start it with 'version: 1', then 'zones:' and 'domains:' (see README)");
+  if (data === null || data === undefined)
+    throw fail("the file is empty: start it with 'version: 1', then 'zones:' and 'domains:' ('npx dkimctl help domains-yaml' shows them)");
   if (!isObj(data)) throw fail(`the file must be a mapping with 'version', 'zones' and 'domains', not ${describe(data)}`);
   if (!("version" in data)) throw fail("'version' is missing: add 'version: 1' as the first line after the modeline");
   if (data.version !== 1) {

@@ -7,11 +7,14 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Alias, Document, LineCounter, Node, Pair, YAMLMap } from "yaml";
 import { InputError, type Problem } from "./problems";
+import { commandHint } from "../command-hint";
 import { capText, excerpt, isPrivateKey, PRIVATE_KEY_MESSAGE, privateKeyOffset } from "../redact";
 import { checkHostName } from "../dns/host-name";
 import { fastYaml } from "./fast-yaml";
 
 export type PathKey = string | number;
+
+const INIT = commandHint("init");
 
 /** The `yaml` package, loaded for a file parsed with positions: a valid file that the fast read takes never needs it. */
 const yaml = (): typeof import("yaml") => require("yaml");
@@ -77,7 +80,10 @@ export class YamlSource {
       bytes = readFileSync(file);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      const why = code === "ENOENT" ? "no such file; create it (see README) or pass --config FILE" : `cannot read it (${code ?? String(e)})`;
+      const why =
+        code === "ENOENT"
+          ? `no such file; check the path given (--config or DKIMCTL_CONFIG), or start a project with ${INIT}`
+          : `cannot read it (${code ?? String(e)})`;
       return { source: YamlSource.parse(file, "").source, problems: [{ file, line: 1, col: 1, path: "", message: why }] };
     }
     try {

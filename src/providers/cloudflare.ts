@@ -11,6 +11,9 @@ export const cloudflare: DnsProvider = {
   name: "cloudflare",
   title: "Cloudflare",
   documentation: "https://registry.terraform.io/providers/cloudflare/cloudflare/latest/docs/resources/dns_record",
+  // A proxied or flattened CNAME is answered with the target's records (https://developers.cloudflare.com/dns/cname-flattening/):
+  // the customer's slot then serves a copy of today's key, not the CNAME that follows our rotations.
+  plainCname: '"DNS only", not proxied, and no CNAME flattening for the record',
 
   zoneFields: { zoneId: ZONE_ID_FIELD },
   // A zone id is 32 hex digits, on the zone's Overview page (https://developers.cloudflare.com/fundamentals/account/find-account-and-zone-ids/).
@@ -61,7 +64,8 @@ export const cloudflare: DnsProvider = {
   init: {
     package: "@cdktf/provider-cloudflare",
     zoneLines: () => [zoneIdLine("023e105f4ecef8ad9ca31a8372d0c353", "'Zone ID' on the zone's Overview page")],
-    // api_token "can be configured using the CLOUDFLARE_API_TOKEN environment variable" (https://registry.terraform.io/providers/cloudflare/cloudflare/latest/docs).
+    // api_token "can be configured using the CLOUDFLARE_API_TOKEN environment variable"
+    // (https://registry.terraform.io/providers/cloudflare/cloudflare/latest/docs).
     credentials: "CLOUDFLARE_API_TOKEN (an API token with the permission Zone / DNS / Edit on the zone)",
   },
 };

@@ -65,6 +65,12 @@ export interface DnsProvider {
   readonly title: string;
   /** Where its record, TTL and import rules are documented (docs/providers.md links it). */
   readonly documentation: string;
+  /**
+   * When a customer's DNS is hosted here (signing-provider mode) and a
+   * delegated slot is answered with the target's TXT instead of the CNAME:
+   * how to keep the CNAME plain. Absent when the provider never flattens.
+   */
+  readonly plainCname?: string;
 
   /**
    * The zone fields it takes beside `provider`, as zod pieces of the zone
