@@ -11,7 +11,7 @@ import { checkHostName, MAX_NAME_OCTETS, mixedScriptLabel } from "../dns/host-na
 import { isInZone, selectorName } from "../dns/names";
 import { formatTags, noteProblem, parseKeyRecord, withTag } from "../dkim/record";
 import { joinTxt, parseQuotedTxt } from "../dkim/txt";
-import type { Backend, Config, Domain, Selector, SelectorSource, Zone } from "./model";
+import type { Backend, Config, Domain, Position, Selector, SelectorSource, Zone } from "./model";
 import { didYouMean, formatProblem, InputError, type Problem } from "./problems";
 import { capText, excerpt, excerptValue } from "../redact";
 import { configSchema, knownFields } from "./schema";
@@ -166,7 +166,7 @@ function validateZones(raw: Obj, source: YamlSource, at: Report, warn: Report): 
     const provider = value.provider;
     const field = (report: Report) => (f: string, message: string) => report([...path, f], message);
     const { zoneId, options } = zoneFields(value, provider, name ?? `'${excerpt(key)}'`, field(at), field(warn));
-    if (name && other === undefined) zones.push({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}), options, position: positionOf(source, path) });
+    if (name && other === undefined) zones.push(located({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}), options }, source, path));
   }
   checkStackNames(zones, (zone, message) => at(["zones", zoneKeys.get(zone)!], message, "key"));
   return zones;
@@ -246,16 +246,21 @@ function validateDomains(raw: Obj, ctx: Context): Domain[] {
     if (rotation && zone && ttlProblem(zone.provider, ctx.defaultTtl)) ctx.defaultTtlUsers.add(zone.provider);
     const selectors = validateSelectors(selectorsRaw, path, name, zone, ctx);
     if (name === undefined || other !== undefined || zone === undefined) continue;
-    domains.push({
-      name,
-      zone: zone.name,
-      selectors: selectors.sort((a, b) => a.name.localeCompare(b.name)),
-      ...(rotation ? { rotation } : {}),
-      ttl: ctx.defaultTtl,
-      ...dmarc,
-      ...(spf && !dmarc.parked ? { spf } : {}),
-      position: positionOf(ctx.source, path),
-    });
+    domains.push(
+      located(
+        {
+          name,
+          zone: zone.name,
+          selectors: selectors.sort((a, b) => a.name.localeCompare(b.name)),
+          ...(rotation ? { rotation } : {}),
+          ttl: ctx.defaultTtl,
+          ...dmarc,
+          ...(spf && !dmarc.parked ? { spf } : {}),
+        },
+        ctx.source,
+        path,
+      ),
+    );
   }
   return domains;
 }
@@ -298,16 +303,21 @@ function validateSelectors(raw: Obj, domainPath: PathKey[], domain: string | und
       }
     }
     if (!sel.ok || !named || built === undefined || domain === undefined) continue;
-    selectors.push({
-      name: sel.value,
-      domain,
-      ttl,
-      testing: s.testing === true,
-      adopt: s.adopt === true,
-      ...(typeof s.note === "string" && s.note !== "" ? { note: s.note } : {}),
-      source: built,
-      position: positionOf(ctx.source, path),
-    });
+    selectors.push(
+      located(
+        {
+          name: sel.value,
+          domain,
+          ttl,
+          testing: s.testing === true,
+          adopt: s.adopt === true,
+          ...(typeof s.note === "string" && s.note !== "" ? { note: s.note } : {}),
+          source: built,
+        },
+        ctx.source,
+        path,
+      ),
+    );
   }
   return selectors;
 }
@@ -563,7 +573,19 @@ function describe(v: unknown): string {
   return `${typeof v} ${excerpt(String(v))}`;
 }
 
-function positionOf(source: YamlSource, path: PathKey[]) {
-  const p = source.problem(path, "", "key");
-  return { file: p.file, line: p.line, col: p.col };
+/**
+ * `value` with the `position` of the key at `path`, looked up when first read
+ * (for a problem to report): a file the fast read took has positions only
+ * once it is parsed again, which a valid project never needs.
+ */
+function located<T extends object>(value: T, source: YamlSource, path: PathKey[]): T & { readonly position: Position } {
+  let position: Position | undefined;
+  const get = () => {
+    if (!position) {
+      const p = source.problem(path, "", "key");
+      position = { file: p.file, line: p.line, col: p.col };
+    }
+    return position;
+  };
+  return Object.defineProperty(value, "position", { enumerable: true, get }) as T & { readonly position: Position };
 }

@@ -3,7 +3,6 @@
  * committed and reviewed like a package lock. Never holds private keys.
  */
 import { existsSync } from "node:fs";
-import { stringify } from "yaml";
 import { fingerprint, KEY_ALGORITHMS, type KeyAlgorithm } from "../dkim/keys";
 import { InputError, type Problem } from "../config/problems";
 import { isMapping, YamlSource } from "../config/yaml-source";
@@ -188,6 +187,8 @@ export class Lock {
         ...Object.fromEntries(LIFECYCLE_TIMES.filter((f) => entry[f] !== undefined).map((f) => [f, entry[f]])),
       };
     }
+    // yaml only here: reading a lock never loads it (config/yaml-source.ts).
+    const { stringify } = require("yaml") as typeof import("yaml");
     return HEADER + stringify({ version: 1, keys }, { lineWidth: 0 });
   }
 
