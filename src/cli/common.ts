@@ -6,7 +6,7 @@ import type { Config } from "../config/model";
 import { checkHostName } from "../dns/host-name";
 import { Lock } from "../keys/lock";
 import type { WriteOptions } from "../keys/manage";
-import { type ProjectLock, withProjectLock } from "../keys/project-lock";
+import type { ProjectLock } from "../keys/project-lock";
 import type { KeyStore } from "../keys/store";
 import { openKeyStore } from "../keys/stores";
 import { checkInputs, type DesiredRecord } from "../records";
@@ -124,6 +124,8 @@ export async function asWriter<T>(
   fn: (store: KeyStore, lock: Lock, writes: WriteOptions & { commit(): void }) => Promise<T>,
 ): Promise<T> {
   const store = openKeyStore(config, keyStore);
+  // Only writers take the project lock (and load proper-lockfile).
+  const { withProjectLock } = require("../keys/project-lock") as typeof import("../keys/project-lock");
   return withProjectLock(
     dirname(config.lockFile),
     async (held: ProjectLock) => {

@@ -15,7 +15,7 @@ import type { Customer, Domain, Position, Zone } from "./model";
 import type { Problem } from "./problems";
 import { PROVIDERS } from "../providers";
 import { DELEGATIONS, type Delegation } from "./schema";
-import { isMapping, type PathKey, pathText, type YamlSource } from "./yaml-source";
+import { isMapping, located, type PathKey, pathText, withLazyPosition, type YamlSource } from "./yaml-source";
 
 /** The slots of a key zone that names none. */
 export const DEFAULT_SLOTS: readonly string[] = ["esp1", "esp2"];
@@ -65,13 +65,10 @@ const where = (p: Position) => `${p.file}:${p.line}:${p.col}`;
 export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[] {
   if (!isMapping(raw)) return []; // absent, or the shape check reported it
   const at = (path: PathKey[], message: string, w: "key" | "value" = "value") => ctx.problem(ctx.source.problem(path, message, w));
-  const positionOf = (path: PathKey[]): Position => {
-    const { file, line, col } = ctx.source.problem(path, "", "key");
-    return { file, line, col };
-  };
   const customers: Customer[] = [];
-  const seen = new Map<string, Position>();
-  const plain = new Map(ctx.domains.map((d) => [d.name, d.position]));
+  // Entries and domains, not their positions: a position is looked up only for a problem (config/fast-yaml.ts).
+  const seen = new Map<string, ListedCustomer>();
+  const plain = new Map(ctx.domains.map((d) => [d.name, d]));
   const groups: { group: Group | undefined; path: PathKey[]; listed: ListedCustomer[] }[] = [];
   const keyZones: { name: string; path: PathKey[] }[] = [];
 
@@ -93,7 +90,7 @@ export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[
       keyZones.push({ name, path });
     }
     const g = isMapping(value) ? value : {};
-    groups.push({ group: groupOf(g, name, zone, path, ctx, at), path, listed: listedIn(g, path, ctx, at, positionOf) });
+    groups.push({ group: groupOf(g, name, zone, path, ctx, at), path, listed: listedIn(g, path, ctx, at) });
   }
 
   for (const { group, listed } of groups) {
@@ -109,12 +106,12 @@ export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[
       if (name === undefined) continue;
       const first = seen.get(name);
       if (first) {
-        problem(`customer ${name} is listed twice (first at ${where(first)}): keep one entry`);
+        problem(`customer ${name} is listed twice (first at ${where(first.position)}): keep one entry`);
         continue;
       }
-      seen.set(name, entry.position);
+      seen.set(name, entry);
       const domain = plain.get(name);
-      if (domain) problem(`${name} is a customer and also a sender domain under 'domains' (${where(domain)}): keep one of the two`);
+      if (domain) problem(`${name} is a customer and also a sender domain under 'domains' (${where(domain.position)}): keep one of the two`);
       const under = keyZones.find((k) => isInZone(name, k.name));
       if (under) problem(`customer ${name} is at or below the key zone ${under.name}: a customer's keys cannot delegate to its own zone; remove it`);
       if (!group) continue;
@@ -128,15 +125,15 @@ export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[
         continue;
       }
       if (domain || under) continue;
-      customers.push({
+      const customer = {
         name,
         keyZone: group.keyZone.name,
         slots: group.slots,
         delegation: entry.delegation ?? group.delegation,
         algorithm: group.algorithm,
         ttl: group.ttl,
-        position: entry.position,
-      });
+      };
+      customers.push(withLazyPosition(customer, () => entry.position));
     }
   }
   for (const p of targetCollisions(customers)) ctx.problem(p);
@@ -212,14 +209,14 @@ function listedIn(
   path: PathKey[],
   ctx: CustomerContext,
   at: (path: PathKey[], message: string, w?: "key" | "value") => void,
-  positionOf: (path: PathKey[]) => Position,
 ): ListedCustomer[] {
   const listed: ListedCustomer[] = [];
   if (isMapping(g.domains))
     for (const [key, value] of Object.entries(g.domains)) {
       const delegation = isMapping(value) && DELEGATIONS.includes(value.delegation as Delegation) ? (value.delegation as Delegation) : undefined;
       const entryPath = [...path, "domains", key];
-      listed.push({ text: key, position: positionOf(entryPath), path: pathText(entryPath), ...(delegation ? { delegation } : {}) });
+      // The entry's position is found when a problem needs it: a valid project is read without positions (config/fast-yaml.ts).
+      listed.push(located({ text: key, path: pathText(entryPath), ...(delegation ? { delegation } : {}) }, ctx.source, entryPath));
     }
   if (typeof g.list === "string") {
     const found = ctx.readList ? ctx.readList(g.list) : readListFile(isAbsolute(g.list) ? g.list : join(dirname(ctx.source.file), g.list));

@@ -17,7 +17,7 @@ import { capText, excerpt, excerptValue } from "../redact";
 import { configSchema, knownFields } from "./schema";
 import { isProviderName, PROVIDERS, type ProviderName } from "../providers";
 import { adoptProblem, zoneFields } from "../providers/zones";
-import { isMapping, type PathKey, YamlSource } from "./yaml-source";
+import { isMapping, located, type PathKey, YamlSource } from "./yaml-source";
 import { keyStoreSpec } from "./key-store";
 import { type DmarcDefaults, defaultDmarc, domainDmarc } from "./dmarc";
 import { spfRequirement } from "./spf";
@@ -181,7 +181,7 @@ function validateZones(raw: Obj, source: YamlSource, at: Report, warn: Report): 
     const provider = value.provider;
     const field = (report: Report) => (f: string, message: string) => report([...path, f], message);
     const { zoneId, options } = zoneFields(value, provider, name ?? `'${excerpt(key)}'`, field(at), field(warn));
-    if (name && other === undefined) zones.push({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}), options, position: positionOf(source, path) });
+    if (name && other === undefined) zones.push(located({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}), options }, source, path));
   }
   checkStackNames(zones, (zone, message) => at(["zones", zoneKeys.get(zone)!], message, "key"));
   return zones;
@@ -261,16 +261,21 @@ function validateDomains(raw: Obj, ctx: Context): Domain[] {
     if (rotation && zone && ttlProblem(zone.provider, ctx.defaultTtl)) ctx.defaultTtlUsers.add(zone.provider);
     const selectors = validateSelectors(selectorsRaw, path, name, zone, ctx);
     if (name === undefined || other !== undefined || zone === undefined) continue;
-    domains.push({
-      name,
-      zone: zone.name,
-      selectors: selectors.sort((a, b) => a.name.localeCompare(b.name)),
-      ...(rotation ? { rotation } : {}),
-      ttl: ctx.defaultTtl,
-      ...dmarc,
-      ...(spf && !dmarc.parked ? { spf } : {}),
-      position: positionOf(ctx.source, path),
-    });
+    domains.push(
+      located(
+        {
+          name,
+          zone: zone.name,
+          selectors: selectors.sort((a, b) => a.name.localeCompare(b.name)),
+          ...(rotation ? { rotation } : {}),
+          ttl: ctx.defaultTtl,
+          ...dmarc,
+          ...(spf && !dmarc.parked ? { spf } : {}),
+        },
+        ctx.source,
+        path,
+      ),
+    );
   }
   return domains;
 }
@@ -313,16 +318,21 @@ function validateSelectors(raw: Obj, domainPath: PathKey[], domain: string | und
       }
     }
     if (!sel.ok || !named || built === undefined || domain === undefined) continue;
-    selectors.push({
-      name: sel.value,
-      domain,
-      ttl,
-      testing: s.testing === true,
-      adopt: s.adopt === true,
-      ...(typeof s.note === "string" && s.note !== "" ? { note: s.note } : {}),
-      source: built,
-      position: positionOf(ctx.source, path),
-    });
+    selectors.push(
+      located(
+        {
+          name: sel.value,
+          domain,
+          ttl,
+          testing: s.testing === true,
+          adopt: s.adopt === true,
+          ...(typeof s.note === "string" && s.note !== "" ? { note: s.note } : {}),
+          source: built,
+        },
+        ctx.source,
+        path,
+      ),
+    );
   }
   return selectors;
 }
@@ -576,9 +586,4 @@ function describe(v: unknown): string {
   if (typeof v === "string") return `the string ${excerptValue(v)}`;
   if (typeof v === "number") return `the number ${excerpt(String(v))}`;
   return `${typeof v} ${excerpt(String(v))}`;
-}
-
-function positionOf(source: YamlSource, path: PathKey[]) {
-  const p = source.problem(path, "", "key");
-  return { file: p.file, line: p.line, col: p.col };
 }
