@@ -176,7 +176,8 @@ test("generated documents: the fast read agrees with yaml or declines", () => {
 test("a problem in a file the fast read took is at the same file:line:col as with positions from the start", () => {
   const bad = [
     // Valid YAML, invalid config: the fast read takes it, the problem's position is found by parsing again.
-    "version: 1\nzones:\n  example.com: { provider: route53 }\ndomains:\n  example.com:\n    selectors:\n      s1: { key: rsa-1024 }\n      s2: { colour: blue }\n",
+    "version: 1\nzones:\n  example.com: { provider: route53 }\ndomains:\n  example.com:\n" +
+      "    selectors:\n      s1: { key: rsa-1024 }\n      s2: { colour: blue }\n",
     "version: 1\nzones:\n  example.com: { provider: route53 }\ndomains:\n  other.org: { selectors: { s1: {} } }\n  example.com:\n    selectorz: {}\n",
     "version: 2\n",
     // What the fast read declines: a syntax error, a duplicate key, a tag, an alias bomb.
