@@ -91,7 +91,8 @@ export function notes(i: Instructions): string[] {
 /** For people: each record, field by field, then the notes. */
 export function textFormat(i: Instructions): string {
   const n = i.records.length;
-  const head = `DKIM for ${i.display}${i.display !== i.customer ? ` (${i.customer})` : ""}: create ${n === 1 ? "this record" : `these ${n} records`} in the DNS zone ${i.zone}.`;
+  const who = `${i.display}${i.display !== i.customer ? ` (${i.customer})` : ""}`;
+  const head = `DKIM for ${who}: create ${n === 1 ? "this record" : `these ${n} records`} in the DNS zone ${i.zone}.`;
   const field = (label: string, value: string) => `  ${`${label}:`.padEnd(12)}${value}`;
   const record = (r: CustomerRecord, k: number) =>
     [
