@@ -20,6 +20,7 @@ const LAYERS: [group: RegExp, rank: number][] = [
   [/^src\/providers\//, 3],
   [/^src\/config\//, 4],
   [/^src\/keys\//, 5],
+  [/^src\/customers\//, 5.5],
   [/^src\/records\.ts$/, 6],
   // Customers' delegations checked in DNS, the signing gate and its status file.
   [/^src\/delegation\//, 6],

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Command> = {
   keys: () => (require("./commands/keys") as typeof import("./commands/keys")).keys,
   rotate: () => (require("./commands/rotate") as typeof import("./commands/rotate")).rotate,
   records: () => (require("./commands/records") as typeof import("./commands/records")).records,
+  instructions: () => (require("./commands/instructions") as typeof import("./commands/instructions")).instructions,
   export: () => (require("./commands/export") as typeof import("./commands/export")).exportKeys,
   verify: () => (require("./commands/verify") as typeof import("./commands/verify")).verify,
   "check-plan": () => (require("./commands/check-plan") as typeof import("./commands/check-plan")).checkPlan,

@@ -11,17 +11,19 @@ import { checkHostName, MAX_NAME_OCTETS, mixedScriptLabel } from "../dns/host-na
 import { isInZone, selectorName } from "../dns/names";
 import { formatTags, noteProblem, parseKeyRecord, withTag } from "../dkim/record";
 import { joinTxt, parseQuotedTxt } from "../dkim/txt";
-import type { Backend, Config, Domain, Position, Selector, SelectorSource, Zone } from "./model";
+import type { Backend, Config, Domain, Selector, SelectorSource, Zone } from "./model";
 import { didYouMean, formatProblem, InputError, type Problem } from "./problems";
 import { capText, excerpt, excerptValue } from "../redact";
 import { configSchema, knownFields } from "./schema";
 import { isProviderName, PROVIDERS, type ProviderName } from "../providers";
 import { adoptProblem, zoneFields } from "../providers/zones";
-import { isMapping, type PathKey, YamlSource } from "./yaml-source";
+import { isMapping, located, type PathKey, YamlSource } from "./yaml-source";
 import { keyStoreSpec } from "./key-store";
 import { type DmarcDefaults, defaultDmarc, domainDmarc } from "./dmarc";
 import { spfRequirement } from "./spf";
 import { parkedProblems } from "./parked";
+import { validateCustomers } from "./customers";
+import type { ListFile } from "./customer-list";
 
 export const DEFAULT_TTL = 3600;
 export const DEFAULT_KEY: KeyAlgorithm = "rsa-2048";
@@ -34,11 +36,14 @@ export function loadConfig(file: string): Config {
   return validateSource(source);
 }
 
-/** Validates YAML text (for tests and tools that already hold the text). */
-export function parseConfig(file: string, text: string): Config {
+/**
+ * Validates YAML text (for tests and tools that already hold the text);
+ * `readList` finds the customer list files it names (default: on disk).
+ */
+export function parseConfig(file: string, text: string, options: { readList?: (list: string) => ListFile } = {}): Config {
   const { source, problems } = YamlSource.parse(file, text);
   if (problems.length) throw new InputError(problems);
-  return validateSource(source);
+  return validateSource(source, options);
 }
 
 /** Why a TTL is not allowed in a zone of `provider`, for people; undefined when it is. */
@@ -69,7 +74,7 @@ interface Context {
   readonly dmarcDefaults?: DmarcDefaults;
 }
 
-function validateSource(source: YamlSource): Config {
+function validateSource(source: YamlSource, options: { readList?: (list: string) => ListFile } = {}): Config {
   const data = source.toJS();
   // Tags and pasted private keys: one problem per node, in place of any other problem at it.
   const flagged = source.nodeProblems();
@@ -115,7 +120,16 @@ function validateSource(source: YamlSource): Config {
     defaultTtlUsers: new Set(),
     dmarcDefaults: defaultDmarc(defaults, at, warn),
   };
+  if (data.domains === undefined && data.customers === undefined) at(["domains"], "'domains' is missing: add it (a mapping)", "key");
   const domains = validateDomains(isObj(data.domains) ? data.domains : {}, ctx);
+  const customers = validateCustomers(data.customers, {
+    ...ctx,
+    domains,
+    problem: keep,
+    warning: (p) => warnings.push(formatProblem(p)),
+    checkedName: (what, key, at, warn) => checkedName(what, key, [], at, warn),
+    ...(options.readList ? { readList: options.readList } : {}),
+  });
   for (const provider of ctx.defaultTtlUsers) {
     ctx.at(
       ["defaults", "ttl"],
@@ -137,6 +151,7 @@ function validateSource(source: YamlSource): Config {
     keyStore,
     zones: [...ctx.zones].sort((a, b) => a.name.localeCompare(b.name)),
     domains: domains.sort((a, b) => a.name.localeCompare(b.name)),
+    customers,
     warnings,
   };
 }
@@ -176,7 +191,7 @@ function validateZones(raw: Obj, source: YamlSource, at: Report, warn: Report): 
  * A zone or domain name in its published form, or undefined after reporting
  * why it is not a host name; a name that mixes scripts is a warning.
  */
-function checkedName(what: "zone" | "domain", key: string, path: PathKey[], at: Report, warn: Report): string | undefined {
+function checkedName(what: "zone" | "domain" | "customer", key: string, path: PathKey[], at: Report, warn: Report): string | undefined {
   const name = checkHostName(key, "publish");
   if (!name.ok) {
     at(path, `${what} name '${excerpt(key)}' ${name.reason}`, "key");
@@ -571,21 +586,4 @@ function describe(v: unknown): string {
   if (typeof v === "string") return `the string ${excerptValue(v)}`;
   if (typeof v === "number") return `the number ${excerpt(String(v))}`;
   return `${typeof v} ${excerpt(String(v))}`;
-}
-
-/**
- * `value` with the `position` of the key at `path`, looked up when first read
- * (for a problem to report): a file the fast read took has positions only
- * once it is parsed again, which a valid project never needs.
- */
-function located<T extends object>(value: T, source: YamlSource, path: PathKey[]): T & { readonly position: Position } {
-  let position: Position | undefined;
-  const get = () => {
-    if (!position) {
-      const p = source.problem(path, "", "key");
-      position = { file: p.file, line: p.line, col: p.col };
-    }
-    return position;
-  };
-  return Object.defineProperty(value, "position", { enumerable: true, get }) as T & { readonly position: Position };
 }

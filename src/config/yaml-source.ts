@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Alias, Document, LineCounter, Node, Pair, YAMLMap } from "yaml";
+import type { Position } from "./model";
 import { InputError, type Problem } from "./problems";
 import { commandHint } from "../command-hint";
 import { capText, excerpt, isPrivateKey, PRIVATE_KEY_MESSAGE, privateKeyOffset } from "../redact";
@@ -323,4 +324,26 @@ function yamlMessage(code: string, message: string): string {
   const first = message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
   if (code === "DUPLICATE_KEY") return "duplicate key: this name appears twice in the same mapping; merge the two entries into one";
   return `YAML syntax error: ${first ? capText(first) : code.toLowerCase().replace(/_/g, " ")}`;
+}
+
+/**
+ * `value` with the `position` of the key at `path`, looked up when first read
+ * (for a problem to report): a file the fast read took has positions only
+ * once it is parsed again, which a valid project never needs.
+ */
+export function located<T extends object>(value: T, source: YamlSource, path: PathKey[]): T & { readonly position: Position } {
+  return withLazyPosition(value, () => {
+    const p = source.problem(path, "", "key");
+    return { file: p.file, line: p.line, col: p.col };
+  });
+}
+
+/** `value` with a `position` that `find` computes when first read, and only then. */
+export function withLazyPosition<T extends object>(value: T, find: () => Position): T & { readonly position: Position } {
+  let position: Position | undefined;
+  const get = () => {
+    position ??= find();
+    return position;
+  };
+  return Object.defineProperty(value, "position", { enumerable: true, get }) as T & { readonly position: Position };
 }

@@ -10,10 +10,16 @@ import type { Lock, LockEntry } from "./lock";
 import { CannotTell, type KeyStore } from "./store";
 import { type Clock, systemClock } from "../clock";
 import { type GenerateOptions, generateKeys, type KeyOrder } from "./generate";
+import { commandHint } from "../command-hint";
+import { missingSlotKeys, type SlotOrder } from "./slot-keys";
 
 export interface KeyChange {
+  /** The sender domain, or the customer of a slot's key. */
   readonly domain: string;
+  /** The selector, or the customer's slot. */
   readonly selector: string;
+  /** A customer slot's key (signing-provider mode). */
+  readonly slot?: true;
   readonly algorithm: KeyAlgorithm;
   readonly fingerprint: string;
   readonly action: "generated" | "recovered" | "imported";
@@ -51,7 +57,8 @@ export async function inspectStore(lock: Lock, store: KeyStore, opts: { requireP
       problems.push(`${other} and ${who} have the same key in ${where}: a key belongs to one selector; give one of them a new selector`);
     else owners.set(fp, who);
   };
-  for (const { domain, selector, entry } of lock.entries()) shared(entry.fingerprint, `${domain}/${selector}`, opts.lockFile);
+  const locked = new Map(lock.storeKeys().map((k) => [`${k.domain}/${k.name}`, k]));
+  for (const [name, { entry }] of locked) shared(entry.fingerprint, name, opts.lockFile);
   owners.clear();
   const stored = await store.list();
   const held = new Set<string>();
@@ -70,7 +77,7 @@ export async function inspectStore(lock: Lock, store: KeyStore, opts: { requireP
       continue;
     }
     shared(actual, `${domain}/${selector}`, `the key store ${store.description}`);
-    const entry = lock.get(domain, selector);
+    const entry = locked.get(`${domain}/${selector}`)?.entry;
     if (entry && actual !== entry.fingerprint)
       problems.push(
         `${domain}/${selector}: the private key in ${store.description} does not match ${opts.lockFile} (lock ${entry.fingerprint}, store ${actual}): ` +
@@ -79,12 +86,11 @@ export async function inspectStore(lock: Lock, store: KeyStore, opts: { requireP
   }
   // A removed key may be gone from the store (keys prune): only keys still published or signing must be there.
   if (opts.requirePrivate)
-    for (const { domain, selector, entry } of lock.entries())
-      if (entry.state !== "removed" && !held.has(`${domain}/${selector}`))
-        problems.push(
-          `${domain}/${selector}: ${opts.lockFile} has its public key but ${store.description} has no private key for it: ` +
-            (await store.missingKeyHint(domain, selector)),
-        );
+    for (const [address, { domain, name, entry }] of locked) {
+      if (entry.state === "removed" || held.has(address)) continue;
+      const hint = await store.missingKeyHint(domain, name);
+      problems.push(`${address}: ${opts.lockFile} has its public key but ${store.description} has no private key for it: ${hint}`);
+    }
   return { problems, unverified, compared, held };
 }
 
@@ -142,8 +148,8 @@ export interface WriteOptions extends GenerateOptions {
 }
 
 /**
- * Generates a key for every generated selector that has none, and adopts a
- * stored key the lock lost (a reverted lock file or an interrupted run)
+ * Generates a key for every generated selector and every customer slot that
+ * has none, and adopts a stored key the lock lost (a reverted lock file or an interrupted run)
  * instead of replacing it. Everything is checked before anything is written;
  * then private keys go to the store, and the caller writes the lock, so a
  * crash between the two leaves keys that the next run recovers, never a
@@ -179,10 +185,20 @@ export async function ensureKeys(config: Config, lock: Lock, store: KeyStore, op
     changes.push(change(sel, pair, "recovered"));
   }
   if (problems.length) throw new InputError(problems);
+  const slots = await missingSlotKeys(config, lock, store, held);
+  const addSlot = (order: SlotOrder, pair: KeyPair, action: KeyChange["action"]) => {
+    lock.setSlotKey(order.customer, order.slot, { ...entryFor(pair, clock, "generated"), generation: order.generation });
+    changes.push({ domain: order.customer, selector: order.slot, slot: true, algorithm: pair.algorithm, fingerprint: fingerprint(pair.publicKey), action });
+  };
+  for (const { order, pair } of slots.recovered) addSlot(order, pair, "recovered");
 
-  for (const { order, pair, adopted } of await generateKeys(wanted, store, opts)) {
-    lock.set(order.domain, order.selector, entryFor(pair, clock, "generated"));
-    changes.push(change(order.sel, pair, adopted ? "recovered" : "generated"));
+  const orders: (KeyOrder & ({ sel: Selector } | SlotOrder))[] = [...wanted, ...slots.orders];
+  for (const { order, pair, adopted } of await generateKeys(orders, store, opts)) {
+    const action = adopted ? "recovered" : "generated";
+    if ("sel" in order) {
+      lock.set(order.domain, order.selector, entryFor(pair, clock, "generated"));
+      changes.push(change(order.sel, pair, action));
+    } else addSlot(order, pair, action);
   }
   return changes;
 }
@@ -201,10 +217,14 @@ export async function importKey(
   const sel = generatedSelectors(config).find((s) => s.domain === domain && s.name === selector);
   if (!sel) {
     const all = config.domains.flatMap((d) => d.selectors).find((s) => s.domain === domain && s.name === selector);
+    const customer = config.customers.some((c) => c.name === domain);
     throw new Error(
       all
         ? `${domain}/${selector} is a ${all.source.kind} selector; only generated selectors (no txt or cname) hold keys dkimctl manages`
-        : `${domain}/${selector} is not in ${config.file}: add it under domains.${domain}.selectors first`,
+        : customer
+          ? `${domain} is a customer (signing-provider mode): its slots get their keys from ${commandHint("keys", config.invocation)}; ` +
+            "keys import adopts keys of sender domains' selectors"
+          : `${domain}/${selector} is not in ${config.file}: add it under domains.${domain}.selectors first`,
     );
   }
   if (lock.get(domain, selector) || (await store.get(domain, selector)) !== undefined)

@@ -210,7 +210,7 @@ export class SecretsManagerKeyStore implements KeyStore, RemovalMarks {
   async reconcile(lock: Lock, beforeWrite?: () => void): Promise<string[]> {
     const notes: string[] = [];
     for (const k of this.listed.size ? this.cachedInventory() : await this.inventory()) {
-      const entry = lock.get(k.domain, k.selector);
+      const entry = lock.storeKey(k.domain, k.selector);
       if (!entry || k.owner === "other") continue;
       const name = this.secretName(k.domain, k.selector);
       if (k.owner === "unclaimed" && k.fingerprint === entry.fingerprint) {

@@ -26,7 +26,7 @@ export async function validateStore(lock: Lock, store: KeyStore, lockFile: strin
     const unsafe = await store.check();
     if (unsafe.length) return { problems: unsafe, summary: "", unchecked: [] };
     const seen = await inspectStore(lock, store, { requirePrivate: true, lockFile });
-    const needed = lock.entries().filter((e) => e.entry.state !== "removed").length;
+    const needed = lock.storeKeys().filter((e) => e.entry.state !== "removed").length;
     const publicOnly = store.publicOnly?.();
     const holds = `it holds the ${needed} key${needed === 1 ? "" : "s"} the lock publishes, ${needed === 1 ? "matching" : "each matching"} it`;
     const summary = publicOnly ? `public halves checked: ${holds}; private keys not read (${publicOnly})` : `ok: ${holds}`;

@@ -61,6 +61,13 @@ export const cloudflare: DnsProvider = {
       type === "cloudflare_zone" && typeof v.id === "string" && typeof v.name === "string" ? { name: v.name, id: v.id } : undefined,
   },
 
+  // A proxied CNAME is answered with Cloudflare's addresses, and a flattened one (the zone setting or the record's Flatten option) with the
+  // target's data, never the CNAME itself (https://developers.cloudflare.com/dns/proxy-status/,
+  // https://developers.cloudflare.com/dns/cname-flattening/set-up-cname-flattening/): a delegated selector must be neither.
+  delegationNote:
+    'Cloudflare: set each record\'s proxy status to "DNS only" (grey cloud), not "Proxied", and do not flatten them ' +
+    '("CNAME flattening for all CNAME records" off): receivers must see the CNAME itself.',
+
   init: {
     package: "@cdktf/provider-cloudflare",
     zoneLines: () => [zoneIdLine("023e105f4ecef8ad9ca31a8372d0c353", "'Zone ID' on the zone's Overview page")],

@@ -139,6 +139,14 @@ export interface DnsProvider {
     }): { readonly name: string; readonly id: string } | undefined;
   };
 
+  /**
+   * What a customer whose own DNS is hosted here must do so that a CNAME it
+   * creates for a DKIM selector is served as a CNAME (signing-provider mode:
+   * `dkimctl instructions` shows it to every customer, who may host their
+   * DNS anywhere). @default nothing to say
+   */
+  readonly delegationNote?: string;
+
   /** What `dkimctl init --provider <name>` writes. */
   readonly init: {
     /** The npm package of its cdktf bindings: an optional peer dependency of dkimctl. */

@@ -8,6 +8,7 @@
 module.exports = {
   "age-store.test.ts": "age, age-keygen",
   "build.test.ts": "npm (a clean clone installed from the npm cache)",
+  "customer-keys.test.ts": "age, age-keygen, moto",
   "cdk-terrain.test.ts": "npm registry (cdktn), Terraform",
   "delegation-dns.test.ts": "knot, unbound, dnssec-keygen and dnssec-signzone (bind9-utils)",
   "deploy-e2e.test.ts": "cdktf CLI, Terraform, moto, knot",
@@ -16,6 +17,7 @@ module.exports = {
   "dmarc-check-dns.test.ts": "knot",
   "dmarc-terraform.test.ts": "cdktf CLI, Terraform, moto",
   "init.test.ts": "age-keygen, npm, cdktf CLI, Terraform",
+  "instructions.test.ts": "knot, python3 (its csv module)",
   "keys-migrate.test.ts": "moto, age-keygen",
   "moto-e2e.test.ts": "cdktf CLI, Terraform, moto",
   "opendkim.test.ts": "OpenDKIM (opendkim-testkey), knot",

@@ -25,8 +25,9 @@ export const validate: Command = {
     const store = openKeyStore(config, values["key-store"]);
     const checked = await validateStore(lock, store, config.lockFile);
     if (checked.problems.length) throw new ProblemsError(checked.problems);
-    const keys = lock.entries().length;
-    io.out(`${config.file}: ok (${config.zones.length} zones, ${config.domains.length} domains, ${records.length} records)\n`);
+    const keys = lock.storeKeys().length;
+    const customers = config.customers.length ? `, ${config.customers.length} customers` : "";
+    io.out(`${config.file}: ok (${config.zones.length} zones, ${config.domains.length} domains${customers}, ${records.length} records)\n`);
     io.out(`${config.lockFile}: ok (${keys} key${keys === 1 ? "" : "s"})\n`);
     io.out(`key store ${config.keyStore.kind} ${store.directory ?? store.description}: ${checked.summary}\n`);
     for (const u of checked.unchecked) io.out(`  not checked: ${u}\n`);
