@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { type App, S3Backend, TerraformStack, Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
-import { Route53Zone } from "@cdktf/provider-aws/lib/route53-zone";
 import { CloudflareProvider } from "@cdktf/provider-cloudflare/lib/provider";
+import { Zone as CloudflareZone } from "@cdktf/provider-cloudflare/lib/zone";
 import { DkimRecords, type DkimRecordsProps, InputError, loadConfig } from "../constructs";
 import { buildApp } from "../src/app";
 import { describeError } from "../src/cli/report";
@@ -213,27 +213,27 @@ test("a Cloudflare zone looked up by name and a Route53 zone with a zoneId prop:
   expect(doc.data.aws_route53_records.dkimctl_existing.zone_id).toBe("Z0OVERRIDE");
 });
 
-test("a zone id from a resource: a reference in its own stack, cdktf's cross-stack output from another, as a binding resource gets it", () => {
+test("a zone id from a resource: a reference in its own stack, cdktf's cross-stack output and remote state from another", () => {
   const outdir = tempDir();
   const app = Testing.app({ outdir });
   const zones = new TerraformStack(app, "zones");
-  new AwsProvider(zones, "aws", { region: "us-east-1" });
-  const zone = new Route53Zone(zones, "net", { name: "example.net" });
-  new DkimRecords(zones, "dkim", { config: project.config, zone: "example.net", zoneId: zone.zoneId });
+  new CloudflareProvider(zones, "cloudflare", {});
+  const zone = new CloudflareZone(zones, "org", { account: { id: "0123456789abcdef0123456789abcdef" }, name: "example.org" });
+  new DkimRecords(zones, "dkim", { config: project.config, zone: "example.org", zoneId: zone.id });
+  // Cloudflare has no listing of existing records: nothing but the records themselves refers to the zone in this stack.
   const dns = new TerraformStack(app, "dns");
-  new AwsProvider(dns, "aws", { region: "us-east-1" });
-  new DkimRecords(dns, "dkim", { config: project.config, zone: "example.net", zoneId: zone.zoneId });
+  new CloudflareProvider(dns, "cloudflare", {});
+  new DkimRecords(dns, "dkim", { config: project.config, zone: "example.org", zoneId: zone.id });
   app.synth();
   const stack = (name: string) => JSON.parse(readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8"));
   const [own, other] = [stack("zones"), stack("dns")];
-  const zoneIds = (doc: any) => new Set(Object.values(doc.resource.aws_route53_record).map((r: any) => r.zone_id));
-  expect(zoneIds(own)).toEqual(new Set(["${aws_route53_zone.net.zone_id}"]));
-  // The listing of existing records is a binding data source given the same token: the records' zone id is what cdktf made of it.
-  const viaRemoteState = other.data.aws_route53_records.dkimctl_existing.zone_id;
-  expect(viaRemoteState).toMatch(/^\$\{data\.terraform_remote_state\.[^.]+\.outputs\.[^}]+\}$/);
-  expect(zoneIds(other)).toEqual(new Set([viaRemoteState]));
-  expect(Object.keys(own.output ?? {})).toHaveLength(1);
-  expect(Object.keys(bundled["example-net"].resource.aws_route53_record).sort()).toEqual(Object.keys(other.resource.aws_route53_record).sort());
+  const zoneIds = (doc: any) => Object.values(doc.resource.cloudflare_dns_record).map((r: any) => r.zone_id);
+  const records = Object.keys(bundled["example-org"].resource.cloudflare_dns_record);
+  expect(zoneIds(own)).toEqual(records.map(() => "${cloudflare_zone.org.id}"));
+  const [output] = Object.keys(own.output);
+  const [remote] = Object.keys(other.data.terraform_remote_state);
+  expect(zoneIds(other)).toEqual(records.map(() => `\${data.terraform_remote_state.${remote}.outputs.${output}}`));
+  expect(own.output[output].value).toBe("${cloudflare_zone.org.id}");
 });
 
 test("HCL output is refused, naming the construct, rather than written without the records", () => {
