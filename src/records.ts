@@ -4,6 +4,7 @@
  */
 import type { Config, Selector } from "./config/model";
 import { InputError, type Problem } from "./config/problems";
+import { quotaProblems } from "./config/record-quota";
 import type { ProviderName } from "./config/schema";
 import { keyType } from "./dkim/keys";
 import { recordName } from "./dkim/names";
@@ -40,13 +41,16 @@ export interface DesiredRecord {
   readonly strings: readonly string[];
   /** Take over a record of this name that already exists in the zone. */
   readonly adopt?: boolean;
+  /** Signing-provider mode: the customer whose key record this is, in its key zone (src/config/zone-stacks.ts puts it in the customer's stack). */
+  readonly customer?: string;
 }
 
 /**
  * Every desired record, sorted by zone then name. Throws InputError naming
  * each generated selector that has no key in the lock, or whose lock entry
  * disagrees with the config, each selector that takes the name of a rotated
- * one, and any name that would be published twice.
+ * one, any name that would be published twice, and each zone whose records
+ * would exceed its provider's record quota.
  */
 export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
   const zones = new Map(config.zones.map((z) => [z.name, z]));
@@ -105,6 +109,9 @@ export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
     }
   }
   problems.push(...publishedTwice(records, origins));
+  const counts = new Map<string, number>();
+  for (const r of records) counts.set(r.zone, (counts.get(r.zone) ?? 0) + 1);
+  problems.push(...quotaProblems(config.zones, counts));
   if (problems.length) throw new InputError(problems);
   return records.sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name));
 }

@@ -16,6 +16,8 @@ import { capText, excerpt, excerptValue } from "../redact";
 import { configSchema, knownFields, type ProviderName, PROVIDERS } from "./schema";
 import { isMapping, type PathKey, YamlSource } from "./yaml-source";
 import { keyStoreSpec } from "./key-store";
+import { DEFAULT_RECORD_QUOTAS } from "./record-quota";
+import { zoneStackNames } from "./zone-stacks";
 import { type DmarcDefaults, defaultDmarc, domainDmarc } from "./dmarc";
 import { spfRequirement } from "./spf";
 import { parkedProblems } from "./parked";
@@ -121,7 +123,7 @@ function validateSource(source: YamlSource): Config {
     defaults,
     defaultTtl: typeof defaults.ttl === "number" ? defaults.ttl : DEFAULT_TTL,
     defaultKey: (typeof defaults.key === "string" ? defaults.key : DEFAULT_KEY) as KeyAlgorithm,
-    zones: validateZones(rawZones, at, warn),
+    zones: validateZones(rawZones, source, at, warn),
     unusableZones: unusableZones(rawZones),
     defaultTtlUsers: new Set(),
     dmarcDefaults: defaultDmarc(defaults, at, warn),
@@ -164,7 +166,7 @@ function unusableZones(raw: Obj): string[] {
 }
 
 /** The valid zones; every problem of every zone is reported. */
-function validateZones(raw: Obj, at: Report, warn: Report): Zone[] {
+function validateZones(raw: Obj, source: YamlSource, at: Report, warn: Report): Zone[] {
   const zones: Zone[] = [];
   const zoneKeys = new Map<string, string>();
   for (const [key, value] of Object.entries(raw)) {
@@ -177,7 +179,10 @@ function validateZones(raw: Obj, at: Report, warn: Report): Zone[] {
     const provider = value.provider as ProviderName;
     const zoneId =
       typeof value.zoneId === "string" ? checkedZoneId(value.zoneId, provider, name ?? `'${excerpt(key)}'`, [...path, "zoneId"], at, warn) : undefined;
-    if (name && other === undefined) zones.push({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}) });
+    const stacks = typeof value.stacks === "number" && Number.isInteger(value.stacks) && value.stacks > 0 ? { stacks: value.stacks } : {};
+    const quota = typeof value.recordQuota === "number" ? value.recordQuota : DEFAULT_RECORD_QUOTAS[provider].quota;
+    if (name && other === undefined)
+      zones.push({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}), recordQuota: quota, ...stacks, position: positionOf(source, path) });
   }
   checkStackNames(zones, (zone, message) => at(["zones", zoneKeys.get(zone)!], message, "key"));
   return zones;
@@ -472,17 +477,18 @@ function joinQuoted(txt: string): string {
 }
 
 /** One stack per zone, named from the zone: the names must not collide. */
-export function stackName(zone: string): string {
-  return zone.replace(/\./g, "-");
-}
-
+/** Two zones whose stacks would share a name (dots and hyphens are alike in stack names), each stack of a key zone counted. */
 function checkStackNames(zones: readonly Zone[], report: (zone: string, message: string) => void) {
   const seen = new Map<string, string>();
   for (const z of zones) {
-    const s = stackName(z.name);
-    const other = seen.get(s);
-    if (other) report(z.name, `zones ${other} and ${z.name} would both be stack '${s}'; dkimctl names stacks after zones with dots as hyphens`);
-    else seen.set(s, z.name);
+    for (const s of zoneStackNames(z)) {
+      const other = seen.get(s);
+      if (other === undefined) seen.set(s, z.name);
+      else if (other !== z.name) {
+        report(z.name, `zones ${other} and ${z.name} would both have a stack '${s}'; dkimctl names stacks after zones with dots as hyphens`);
+        break;
+      }
+    }
   }
 }
 

@@ -17,6 +17,12 @@ export interface Zone {
   readonly provider: ProviderName;
   /** Looked up by name when absent. */
   readonly zoneId?: string;
+  /** The most records the provider lets the zone hold, its SOA and NS included (`recordQuota`, or the provider's default). */
+  readonly recordQuota: number;
+  /** A key zone: how many stacks its customers' records are spread over (src/config/zone-stacks.ts); absent: the zone's own stack. */
+  readonly stacks?: number;
+  /** Where the zone is declared, for later messages. */
+  readonly position: Position;
 }
 
 export type SelectorSource =

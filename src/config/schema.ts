@@ -11,6 +11,8 @@ import { DURATION_PATTERN } from "../duration";
 import { DMARC_ALIGNMENTS, DMARC_POLICIES } from "../dmarc/policy";
 
 export const PROVIDERS = ["route53", "cloudflare"] as const;
+/** The most stacks a key zone's customers are spread over (stack names end in two digits). */
+export const MAX_CUSTOMER_STACKS = 100;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 const ttl = z.int().min(0).max(2147483647).describe("Record TTL in seconds (Cloudflare: 1 for automatic, or 60..86400).");
@@ -93,6 +95,23 @@ export const zoneSchema = z
   .strictObject({
     provider: z.enum(PROVIDERS).describe("Where the zone is hosted."),
     zoneId: z.string().optional().describe("The provider's zone id; looked up by name when absent."),
+    stacks: z
+      .int()
+      .min(1)
+      .max(MAX_CUSTOMER_STACKS)
+      .optional()
+      .describe(
+        "A key zone: how many stacks its customers' records are spread over, each customer's in the one its name hashes to. " +
+          "Fixed for the zone's life: changing it would move records between stacks. @default 32",
+      ),
+    recordQuota: z
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "The most records the provider lets this zone hold, its SOA and NS included; a zone over it is refused before any plan. " +
+          "@default Route53: 10000, Cloudflare: 1000",
+      ),
   })
   .describe("A DNS zone that records are written into.");
 

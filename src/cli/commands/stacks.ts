@@ -7,10 +7,10 @@ import { spawnSync } from "node:child_process";
 import { basename, dirname, resolve } from "node:path";
 import { parseConfig } from "../../config/load";
 import type { Config } from "../../config/model";
-import { formatProblem, InputError } from "../../config/problems";
+import { formatProblem, InputError, ProblemsError } from "../../config/problems";
 import { Lock } from "../../keys/lock";
 import { excerpt } from "../../redact";
-import { allStacks, changedStacks, type ListedStack, type StackContents, stackContents } from "../../stacks";
+import { allStacks, changedStacks, type ListedStack, type MovedRecord, movedRecords, type StackContents, stackContents } from "../../stacks";
 import { oneOf } from "../args";
 import type { Command } from "../command";
 import { load, parse, withCommon } from "../common";
@@ -84,7 +84,9 @@ function changedSince(io: Io, config: Config, ref: string, head: Map<string, Sta
     const lockText = repo.read(basename(config.lockFile));
     const baseConfig: Config = { ...parseConfig(configLabel, configText), lockFile: lockLabel };
     const baseLock = lockText === undefined ? new Lock() : Lock.parse(lockLabel, lockText);
-    return changedStacks(stackContents(baseConfig, baseLock), head);
+    const base = stackContents(baseConfig, baseLock);
+    refuseMoves(movedRecords(base, head), ref);
+    return changedStacks(base, head);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     const n = e.problems.length;
@@ -94,6 +96,26 @@ function changedSince(io: Io, config: Config, ref: string, head: Map<string, Sta
     io.err(shown.join(""));
     return allStacks(head, `the config at ${excerpt(ref)} is not valid: not compared`);
   }
+}
+
+/**
+ * A record that stays in its zone but changes stacks would be deleted by one
+ * stack's apply and created by another's, in an order nothing decides: the
+ * key would be missing in between, or the create refused as a record that
+ * exists. Only a changed `stacks` of a key zone moves records.
+ */
+function refuseMoves(moved: readonly MovedRecord[], ref: string): void {
+  if (moved.length === 0) return;
+  const zones = [...new Set(moved.map((m) => m.zone))];
+  const examples = moved.slice(0, 3).map((m) => `${m.name} (${m.from} -> ${m.to})`);
+  throw new ProblemsError(
+    zones.map(
+      (zone) =>
+        `${moved.filter((m) => m.zone === zone).length} records of ${zone} would move to another of its stacks since ${excerpt(ref)}, ` +
+        `e.g. ${examples.join(", ")}: a key zone's 'stacks' is fixed for its life (a move deletes a record in one stack and creates it in another, ` +
+        "in no order Terraform can keep); set 'stacks' back, and put new customers in a second key zone instead",
+    ),
+  );
 }
 
 /** Files of one git revision, by their path relative to a directory of the work tree. */
