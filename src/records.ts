@@ -53,13 +53,37 @@ export interface DesiredRecord {
  * would exceed its provider's record quota.
  */
 export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
+  const { records, problems, missingKeys } = recordsAndProblems(config, lock);
+  if (problems.length || missingKeys.length) throw new InputError([...problems, ...missingKeys]);
+  return records;
+}
+
+/**
+ * The one input check of every command that reads domains.yaml and the lock:
+ * throws InputError with every problem desiredRecords would report, except
+ * the keys not made yet, which 'dkimctl keys' and 'dkimctl rotate' make
+ * (`missingKeys: "allowed"`). Returns the records it could build.
+ */
+export function checkInputs(config: Config, lock: Lock, options: { missingKeys: "allowed" | "refused" }): DesiredRecord[] {
+  const { records, problems, missingKeys } = recordsAndProblems(config, lock);
+  const refused = options.missingKeys === "refused" ? [...problems, ...missingKeys] : problems;
+  if (refused.length) throw new InputError(refused);
+  return records;
+}
+
+/** The records config and lock publish, the problems that make them invalid, and apart from those, the keys not made yet. */
+function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecord[]; problems: Problem[]; missingKeys: Problem[] } {
   const zones = new Map(config.zones.map((z) => [z.name, z]));
   const problems: Problem[] = [];
+  const missingKeys: Problem[] = [];
   const records: DesiredRecord[] = [];
   /** Where each record comes from, for a name published twice. */
   const origins = new Map<DesiredRecord, Omit<Problem, "message">>();
+  /** Per zone, the records whose keys are not made yet: the quota counts them (keys refuses to make what could not be published). */
+  const unmade = new Map<string, number>();
   for (const domain of config.domains) {
     const zone = zones.get(domain.zone)!;
+    const missingBefore = missingKeys.length;
     const where = {
       zone: zone.name,
       provider: zone.provider,
@@ -84,7 +108,7 @@ export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
     if (domain.rotation) {
       const rotated = lock.rotated(domain.name);
       if (rotated.length === 0)
-        problems.push({
+        missingKeys.push({
           ...domain.position,
           path: `domains/${domain.name}`,
           message: `has a rotation policy but no keys in ${config.lockFile} yet: run ${commandHint("rotate", config.invocation)} and commit ${config.lockFile}`,
@@ -99,7 +123,7 @@ export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
       }
     }
     for (const sel of domain.selectors) {
-      const value = selectorValue(sel, lock, config, problems);
+      const value = selectorValue(sel, lock, config, problems, missingKeys);
       if (value === undefined) continue;
       const common = { ...base(sel.name, sel.ttl), ...(sel.adopt ? { adopt: true } : {}) };
       const record: DesiredRecord =
@@ -107,13 +131,19 @@ export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
       records.push(record);
       origins.set(record, { ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}` });
     }
+    const rotationUnmade = domain.rotation && lock.rotated(domain.name).length === 0 ? domain.rotation.keys.length - 1 : 0;
+    unmade.set(zone.name, (unmade.get(zone.name) ?? 0) + missingKeys.length - missingBefore + rotationUnmade);
   }
   problems.push(...publishedTwice(records, origins));
-  const counts = new Map<string, number>();
+  problems.push(...quotaProblems(config.zones, recordCounts(records, unmade)));
+  return { records: records.sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name)), problems, missingKeys };
+}
+
+/** Per zone, its records and those whose keys are not made yet. */
+function recordCounts(records: readonly DesiredRecord[], unmade: ReadonlyMap<string, number>): Map<string, number> {
+  const counts = new Map(unmade);
   for (const r of records) counts.set(r.zone, (counts.get(r.zone) ?? 0) + 1);
-  problems.push(...quotaProblems(config.zones, counts));
-  if (problems.length) throw new InputError(problems);
-  return records.sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name));
+  return counts;
 }
 
 /** A name published twice would be two resources of one name (a cdktf error without a position): a problem at the second. */
@@ -128,8 +158,9 @@ function publishedTwice(records: readonly DesiredRecord[], origins: Map<DesiredR
   return problems;
 }
 
-function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Problem[]): string | undefined {
-  const at = (message: string) => problems.push({ ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}`, message });
+function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Problem[], missingKeys: Problem[]): string | undefined {
+  const where = { ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}` };
+  const at = (message: string) => problems.push({ ...where, message });
   const entry = lock.get(sel.domain, sel.name);
   if (entry?.state !== undefined) {
     at(
@@ -150,7 +181,10 @@ function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Prob
       return sel.source.kind === "delegated" ? sel.source.cname : sel.source.txt;
     case "generated":
       if (!entry) {
-        at(`has no key in ${config.lockFile}: run ${commandHint("keys", config.invocation)} and commit ${config.lockFile}`);
+        missingKeys.push({
+          ...where,
+          message: `has no key in ${config.lockFile}: run ${commandHint("keys", config.invocation)} and commit ${config.lockFile}`,
+        });
         return undefined;
       }
       if (entry.algorithm !== sel.source.algorithm) {

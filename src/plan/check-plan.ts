@@ -118,6 +118,7 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
     error("format_version", undefined, `${excerpt(version)} is not a plan format this dkimctl reads (1.x): ${REMAKE} with a Terraform 1.x`);
   const changes = readChanges(plan.resource_changes, (address, message) => error(address, undefined, `${message}: ${REMAKE}`));
   const existing = existingNames(plan, (address, message) => error(address, undefined, `${message}: ${REMAKE}`));
+  const lookedUp = zoneLookups(plan);
 
   const desired = new Map<string, DesiredRecord>(desiredRecords(config, lock).map((r) => [r.name, r]));
   const handWritten = new Set(config.domains.flatMap((d) => d.selectors.map((s) => recordName(s.name, d.name))));
@@ -272,12 +273,23 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   const sameTtlAndZone = (c: Change, rec: PlanRecord, wanted: DesiredRecord) => {
     if (rec.ttl !== wanted.ttl) error(c.address, rec.name, `the plan sets TTL ${rec.ttl ?? "(unknown)"} on ${rec.name} where domains.yaml gives ${wanted.ttl}`);
-    if (wanted.zoneId !== undefined && rec.zoneId !== wanted.zoneId)
+    const into = `the plan writes ${rec.name} into zone id ${rec.zoneId === undefined ? "(unknown until apply)" : excerpt(rec.zoneId, 40)}`;
+    if (wanted.zoneId !== undefined) {
+      if (rec.zoneId !== wanted.zoneId) error(c.address, rec.name, `${into}, but domains.yaml puts it in zone ${wanted.zone} (id ${wanted.zoneId})`);
+      return;
+    }
+    // A zone looked up by name: the plan's own look-up, as Terraform read it, must have given this id for this name.
+    const pin = `set the zone's id in domains.yaml (zones: ${wanted.zone}: { provider: ${wanted.provider}, zoneId: ... }) and plan again`;
+    const found = rec.zoneId === undefined ? undefined : lookedUp.get(rec.zoneId);
+    if (rec.zoneId === undefined)
+      error(c.address, rec.name, `${into}: the look-up of zone ${wanted.zone} was not read during the plan, so the zone cannot be confirmed; ${pin}`);
+    else if (found === undefined)
+      error(c.address, rec.name, `${into}, which no look-up of zone ${wanted.zone} in the plan gave: domains.yaml puts it in zone ${wanted.zone}; ${pin}`);
+    else if (found.name !== wanted.zone)
       error(
         c.address,
         rec.name,
-        `the plan writes ${rec.name} into zone id ${rec.zoneId === undefined ? "(unknown until apply)" : excerpt(rec.zoneId, 40)}, ` +
-          `but domains.yaml puts it in zone ${wanted.zone} (id ${wanted.zoneId})`,
+        `${into}, the zone the plan's look-up ${found.address} found as ${excerpt(found.name, 60)}, but domains.yaml puts it in zone ${wanted.zone}`,
       );
   };
 
@@ -414,26 +426,55 @@ function recordOf(type: string, values: Record<string, unknown>, unknown: Record
   return { name, type: rrtype, value, ...(ttl !== undefined ? { ttl } : {}), ...(zoneId !== undefined ? { zoneId } : {}) };
 }
 
-/** Names in the zone's `_domainkey` listing that the plan read (see constructs/existing-dkim-records.ts). */
-function existingNames(plan: Record<string, unknown>, bad: (address: string, message: string) => void): Set<string> {
-  const names = new Set<string>();
+/**
+ * The zones the plan knows by id (the stacks' look-ups by name, as Terraform
+ * read them into prior_state, and zones a stack of one's own manages), by
+ * the id each has: its name and the address that gave it. A private Route53
+ * zone is left out: dkimctl publishes into public zones only.
+ */
+function zoneLookups(plan: Record<string, unknown>): Map<string, { name: string; address: string }> {
+  const found = new Map<string, { name: string; address: string }>();
+  eachPriorResource(plan, (r) => {
+    if ((r.mode !== "data" && r.mode !== "managed") || !isObject(r.values) || typeof r.address !== "string") return;
+    const v = r.values;
+    const isPrivate = r.mode === "data" ? v.private_zone === true : Array.isArray(v.vpc) && v.vpc.length > 0;
+    const id = r.type === "aws_route53_zone" && !isPrivate ? v.zone_id : r.type === "cloudflare_zone" ? v.id : undefined;
+    if (typeof id === "string" && typeof v.name === "string") found.set(id, { name: canonicalName(v.name), address: r.address });
+  });
+  return found;
+}
+
+/** Every resource of the plan's prior state, child modules included. */
+function eachPriorResource(plan: Record<string, unknown>, visit: (resource: Record<string, unknown>) => void, bad?: (message: string) => void): void {
   const list = (v: unknown, what: string): unknown[] => {
     if (v === undefined || v === null) return [];
     if (Array.isArray(v)) return v;
-    bad("prior_state", `${what} is ${kindOf(v)}, not a list`);
+    bad?.(`${what} is ${kindOf(v)}, not a list`);
     return [];
   };
-  const visit = (module: unknown, depth: number) => {
+  const walk = (module: unknown, depth: number) => {
     if (!isObject(module) || depth > 50) return;
-    for (const r of list(module.resources, "root_module.resources")) {
-      if (!isObject(r) || r.address !== EXISTING_RECORDS_ADDRESS) continue;
-      const sets = list(isObject(r.values) ? r.values.resource_record_sets : undefined, `${EXISTING_RECORDS_ADDRESS} resource_record_sets`);
-      // Route53 lists a wildcard label as `\052`.
-      for (const set of sets) if (isObject(set) && typeof set.name === "string") names.add(canonicalName(set.name.replace(/^\\052\./, "*.")));
-    }
-    for (const child of list(module.child_modules, "child_modules")) visit(child, depth + 1);
+    for (const r of list(module.resources, "root_module.resources")) if (isObject(r)) visit(r);
+    for (const child of list(module.child_modules, "child_modules")) walk(child, depth + 1);
   };
   const prior = plan.prior_state;
-  visit(isObject(prior) && isObject(prior.values) ? prior.values.root_module : undefined, 0);
+  walk(isObject(prior) && isObject(prior.values) ? prior.values.root_module : undefined, 0);
+}
+
+/** Names in the zone's `_domainkey` listing that the plan read (see constructs/existing-dkim-records.ts). */
+function existingNames(plan: Record<string, unknown>, bad: (address: string, message: string) => void): Set<string> {
+  const names = new Set<string>();
+  eachPriorResource(
+    plan,
+    (r) => {
+      if (r.address !== EXISTING_RECORDS_ADDRESS) return;
+      const sets = isObject(r.values) ? r.values.resource_record_sets : undefined;
+      if (sets === undefined || sets === null) return;
+      if (!Array.isArray(sets)) return bad("prior_state", `${EXISTING_RECORDS_ADDRESS} resource_record_sets is ${kindOf(sets)}, not a list`);
+      // Route53 lists a wildcard label as `\052`.
+      for (const set of sets) if (isObject(set) && typeof set.name === "string") names.add(canonicalName(set.name.replace(/^\\052\./, "*.")));
+    },
+    (message) => bad("prior_state", message),
+  );
   return names;
 }

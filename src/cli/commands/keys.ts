@@ -57,7 +57,7 @@ export const keys: Command = {
   ),
   async run(args, io) {
     const { values } = parse(args, OPTIONS);
-    const config = load(io, values, { keys: true, quiet: values.quiet });
+    const { config } = load(io, values, { keys: true, quiet: values.quiet, missingKeys: "allowed" });
     return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
       const shown = progress(io, { what: "keys", quiet: values.quiet });
       const changes = await ensureKeys(config, lock, store, { ...writes, progress: shown });
@@ -88,7 +88,7 @@ async function runImport(args: string[], io: Io): Promise<number> {
   const sel = normaliseSelector(required("selector", values.selector));
   if (!sel.ok) throw new UsageError(`--selector '${values.selector!.slice(0, 64)}' ${sel.reason}`);
   const keyFile = required("key", values.key);
-  const config = load(io, values, { keys: true });
+  const { config } = load(io, values, { keys: true, missingKeys: "allowed" });
   let pem: string;
   try {
     pem = readFileSync(keyFile, "utf8");
