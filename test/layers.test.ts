@@ -16,6 +16,7 @@ const LAYERS: [group: RegExp, rank: number][] = [
   [/^src\/dmarc\//, 2],
   [/^src\/config\//, 3],
   [/^src\/keys\//, 4],
+  [/^src\/customers\//, 4.5],
   [/^src\/records\.ts$/, 5],
   [/^src\/(rotation|plan)\//, 6],
   [/^src\/verify\//, 6],

@@ -6,6 +6,7 @@ import type { Command } from "./command";
 import { checkPlan } from "./commands/check-plan";
 import { exportKeys } from "./commands/export";
 import { init } from "./commands/init";
+import { instructions } from "./commands/instructions";
 import { keys } from "./commands/keys";
 import { records } from "./commands/records";
 import { rotate } from "./commands/rotate";
@@ -16,7 +17,18 @@ import { exitCodeFor, formatFailure, UsageError } from "./report";
 import { didYouMean } from "../config/problems";
 import { verify } from "./commands/verify";
 
-const COMMANDS: Record<string, Command> = { init, validate, keys, rotate, records, export: exportKeys, verify, "check-plan": checkPlan, stacks };
+const COMMANDS: Record<string, Command> = {
+  init,
+  validate,
+  keys,
+  rotate,
+  records,
+  instructions,
+  export: exportKeys,
+  verify,
+  "check-plan": checkPlan,
+  stacks,
+};
 
 export const USAGE = `dkimctl: DKIM keys as infrastructure code
 

@@ -21,6 +21,7 @@ import { zoneStackNames } from "./zone-stacks";
 import { type DmarcDefaults, defaultDmarc, domainDmarc } from "./dmarc";
 import { spfRequirement } from "./spf";
 import { parkedProblems } from "./parked";
+import { validateCustomers } from "./customers";
 
 export const DEFAULT_TTL = 3600;
 export const DEFAULT_KEY: KeyAlgorithm = "rsa-2048";
@@ -128,7 +129,23 @@ function validateSource(source: YamlSource): Config {
     defaultTtlUsers: new Set(),
     dmarcDefaults: defaultDmarc(defaults, at, warn),
   };
+  if (data.domains === undefined && data.customers === undefined) at(["domains"], "'domains' is missing: add it (a mapping)", "key");
   const domains = validateDomains(isObj(data.domains) ? data.domains : {}, ctx);
+  const customers = validateCustomers(data.customers, {
+    ...ctx,
+    domains,
+    problem: keep,
+    warning: (p) => warnings.push(formatProblem(p)),
+    checkedName: (what, key, at, warn) =>
+      checkedName(
+        what,
+        key,
+        [],
+        (_, m) => at(m),
+        (_, m) => warn(m),
+      ),
+    ttlProblem,
+  });
   for (const provider of ctx.defaultTtlUsers) {
     ctx.at(
       ["defaults", "ttl"],
@@ -150,6 +167,7 @@ function validateSource(source: YamlSource): Config {
     keyStore,
     zones: [...ctx.zones].sort((a, b) => a.name.localeCompare(b.name)),
     domains: domains.sort((a, b) => a.name.localeCompare(b.name)),
+    customers,
     warnings,
   };
 }
@@ -219,7 +237,7 @@ function checkedZoneId(raw: string, provider: ProviderName, zone: string, path: 
  * A zone or domain name in its published form, or undefined after reporting
  * why it is not a host name; a name that mixes scripts is a warning.
  */
-function checkedName(what: "zone" | "domain", key: string, path: PathKey[], at: Report, warn: Report): string | undefined {
+function checkedName(what: "zone" | "domain" | "customer", key: string, path: PathKey[], at: Report, warn: Report): string | undefined {
   const name = normaliseDomain(key);
   if (!name.ok) {
     at(path, `${what} name '${excerpt(key)}' ${name.reason}`, "key");

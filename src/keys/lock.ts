@@ -33,16 +33,40 @@ export interface LockEntry {
   readonly removed?: string;
 }
 
+/**
+ * The key of a customer's slot (signing-provider mode). A slot's name stays
+ * while its key changes: each key it gets has the next generation, and the
+ * key store keeps it as `<customer>/<slot>.<generation>` (slotKeyName), so a
+ * stored key is never replaced.
+ */
+export interface SlotKey extends LockEntry {
+  /** 1 for the slot's first key. */
+  readonly generation: number;
+}
+
+/** The name a key store keeps a slot's key under (the "selector" of the store's `<domain>/<selector>`): `esp1.1`. */
+export function slotKeyName(slot: string, generation: number): string {
+  return `${slot}.${generation}`;
+}
+
+/** A key as the key store holds it: `domain` and `name` address it in the store. */
+export interface StoreKey {
+  readonly domain: string;
+  readonly name: string;
+  readonly entry: LockEntry;
+}
+
 const LIFECYCLE_TIMES = ["activated", "retired", "revoked", "removed"] as const;
 
 const HEADER = "# Written by dkimctl. Commit it: it holds public keys only.\n";
 const ENTRY_FIELDS = ["algorithm", "publicKey", "fingerprint", "created", "origin", "state", ...LIFECYCLE_TIMES];
+const SLOT_FIELDS = [...ENTRY_FIELDS, "generation"];
 /** A lock time as written, if it is a strict ISO 8601 time; YAML 1.1 (`%YAML 1.1`) reads timestamps as Dates. */
 const time = (v: unknown): string | undefined => (v instanceof Date ? isoSeconds(v) : typeof v === "string" && parseIsoTime(v) ? v : undefined);
 
 /** Domains and selectors in the lock are in their published form, as dkimctl writes them. */
 function publishedName(
-  what: "domain" | "selector",
+  what: "domain" | "selector" | "customer" | "slot",
   key: string,
   checked: Checked,
   path: string[],
@@ -54,6 +78,7 @@ function publishedName(
 
 export class Lock {
   private readonly keys = new Map<string, Map<string, LockEntry>>();
+  private readonly slots = new Map<string, Map<string, SlotKey>>();
 
   get(domain: string, selector: string): LockEntry | undefined {
     return this.keys.get(domain)?.get(selector);
@@ -81,6 +106,31 @@ export class Lock {
     const out: { domain: string; selector: string; entry: LockEntry }[] = [];
     for (const [domain, sels] of this.keys) for (const [selector, entry] of sels) out.push({ domain, selector, entry });
     return out.sort((a, b) => a.domain.localeCompare(b.domain) || a.selector.localeCompare(b.selector));
+  }
+
+  /** The key of a customer's slot. */
+  slotKey(customer: string, slot: string): SlotKey | undefined {
+    return this.slots.get(customer)?.get(slot);
+  }
+
+  setSlotKey(customer: string, slot: string, entry: SlotKey): void {
+    if (!this.slots.has(customer)) this.slots.set(customer, new Map());
+    this.slots.get(customer)!.set(slot, entry);
+  }
+
+  /** Every customer slot's key, sorted by customer then slot. */
+  slotKeys(): { customer: string; slot: string; entry: SlotKey }[] {
+    const out: { customer: string; slot: string; entry: SlotKey }[] = [];
+    for (const [customer, slots] of this.slots) for (const [slot, entry] of slots) out.push({ customer, slot, entry });
+    return out.sort((a, b) => byName(a.customer, b.customer) || byName(a.slot, b.slot));
+  }
+
+  /** Every key the key store must hold for this lock, by its address there: the selectors' and the customer slots'. */
+  storeKeys(): StoreKey[] {
+    return [
+      ...this.entries().map(({ domain, selector, entry }) => ({ domain, name: selector, entry })),
+      ...this.slotKeys().map(({ customer, slot, entry }) => ({ domain: customer, name: slotKeyName(slot, entry.generation), entry })),
+    ];
   }
 
   /**
@@ -129,44 +179,37 @@ export class Lock {
         const path = ["keys", domain, selector];
         const before = bad.length;
         publishedName("selector", selector, normaliseSelector(selector), path, at);
-        if (raw !== null && !isMapping(raw)) {
-          at(path, `selector '${excerpt(selector)}' must be a mapping of algorithm, publicKey, fingerprint and created`);
-          continue;
-        }
-        const e = raw ?? {};
-        const extra = Object.keys(e).filter((k) => !ENTRY_FIELDS.includes(k));
-        for (const k of extra) at([...path, k], `unknown field '${excerpt(k)}' in the lock`, "key");
-        if (!KEY_ALGORITHMS.includes(e.algorithm as KeyAlgorithm)) at([...path, "algorithm"], `algorithm must be one of ${KEY_ALGORITHMS.join(", ")}`);
-        if (typeof e.publicKey !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(e.publicKey)) at([...path, "publicKey"], "publicKey must be the base64 p= value");
-        else if (e.fingerprint !== fingerprint(e.publicKey)) at([...path, "fingerprint"], "fingerprint does not match publicKey");
-        for (const field of ["created", ...LIFECYCLE_TIMES]) {
-          if ((field === "created" || e[field] !== undefined) && time(e[field]) === undefined)
-            at([...path, field], `${field} must be an ISO 8601 time (e.g. 2026-11-26T04:00:00Z)`);
-        }
-        if (e.state !== undefined && !STATES.includes(e.state as KeyState)) at([...path, "state"], `state must be one of ${STATES.join(", ")}`);
-        if (e.origin !== undefined && e.origin !== "generated" && e.origin !== "imported") at([...path, "origin"], "origin must be generated or imported");
-        if (bad.length > before) continue;
-        const timeline = lifecycleProblem(e.state as KeyState | undefined, (f) => time(e[f]));
-        if (timeline) at([...path, timeline.field], timeline.message);
-        if (e.state === "active") {
+        const entry = readEntry(path, raw, ENTRY_FIELDS, at);
+        if (entry === undefined || bad.length > before) continue;
+        if (entry.state === "active") {
           const other = Object.entries(sels as Record<string, unknown>).find(
-            ([s, o]) => s !== selector && isMapping(o) && o.state === "active" && o.algorithm === e.algorithm,
+            ([s, o]) => s !== selector && isMapping(o) && o.state === "active" && o.algorithm === entry.algorithm,
           );
           if (other && selector > other[0])
             at(
               [...path, "state"],
-              `${domain} has two active ${String(e.algorithm)} keys (${other[0]} and ${selector}); a domain signs with one key per algorithm`,
+              `${domain} has two active ${String(entry.algorithm)} keys (${other[0]} and ${selector}); a domain signs with one key per algorithm`,
             );
         }
-        lock.set(domain, selector, {
-          algorithm: e.algorithm as KeyAlgorithm,
-          publicKey: e.publicKey as string,
-          fingerprint: e.fingerprint as string,
-          created: time(e.created)!,
-          ...(e.origin === "imported" ? { origin: "imported" as const } : {}),
-          ...(e.state !== undefined ? { state: e.state as KeyState } : {}),
-          ...Object.fromEntries(LIFECYCLE_TIMES.filter((f) => e[f] !== undefined).map((f) => [f, time(e[f])])),
-        });
+        lock.set(domain, selector, entry);
+      }
+    }
+    const customers = data.customers ?? {};
+    if (!isMapping(customers)) at(["customers"], "customers must be a mapping of customers to their slots");
+    for (const [customer, slots] of Object.entries(isMapping(customers) ? customers : {})) {
+      publishedName("customer", customer, normaliseDomain(customer), ["customers", customer], at);
+      if (slots !== null && !isMapping(slots)) at(["customers", customer], `customer '${excerpt(customer)}' must be a mapping of slots to their keys`);
+      for (const [slot, raw] of Object.entries(isMapping(slots) ? slots : {})) {
+        const path = ["customers", customer, slot];
+        const before = bad.length;
+        const checked = normaliseSelector(slot);
+        publishedName("slot", slot, checked.ok && checked.value.includes(".") ? { ok: false, reason: "is not one label" } : checked, path, at);
+        const entry = readEntry(path, raw, SLOT_FIELDS, at);
+        const generation = isMapping(raw) ? raw.generation : undefined;
+        if (!(typeof generation === "number" && Number.isSafeInteger(generation) && generation >= 1))
+          at([...path, "generation"], "generation must be a whole number from 1");
+        if (entry === undefined || bad.length > before) continue;
+        lock.setSlotKey(customer, slot, { ...entry, generation: generation as number });
       }
     }
     if (bad.length) throw new InputError(bad);
@@ -178,23 +221,83 @@ export class Lock {
     const keys: Record<string, Record<string, LockEntry>> = {};
     for (const { domain, selector, entry } of this.entries()) {
       keys[domain] ??= {};
-      keys[domain][selector] = {
-        algorithm: entry.algorithm,
-        publicKey: entry.publicKey,
-        fingerprint: entry.fingerprint,
-        created: entry.created,
-        ...(entry.origin ? { origin: entry.origin } : {}),
-        ...(entry.state ? { state: entry.state } : {}),
-        ...Object.fromEntries(LIFECYCLE_TIMES.filter((f) => entry[f] !== undefined).map((f) => [f, entry[f]])),
-      };
+      keys[domain][selector] = entryFields(entry);
     }
-    return HEADER + stringify({ version: 1, keys }, { lineWidth: 0 });
+    const customers: Record<string, Record<string, SlotKey>> = {};
+    for (const { customer, slot, entry } of this.slotKeys()) {
+      customers[customer] ??= {};
+      customers[customer][slot] = { ...entryFields(entry), generation: entry.generation };
+    }
+    return HEADER + stringify({ version: 1, keys, ...(this.slots.size ? { customers } : {}) }, { lineWidth: 0 });
   }
 
   write(file: string): void {
     writeFileAtomic(file, this.toString());
   }
 }
+
+/**
+ * A key's entry as the lock holds it, or undefined after reporting each
+ * problem through `at`; `fields` are the fields the entry may have.
+ */
+function readEntry(
+  path: string[],
+  raw: unknown,
+  fields: readonly string[],
+  at: (path: string[], message: string, where?: "key") => void,
+): LockEntry | undefined {
+  const what = path[0] === "customers" ? "slot" : "selector";
+  if (raw !== null && !isMapping(raw)) {
+    at(path, `${what} '${excerpt(path[2])}' must be a mapping of algorithm, publicKey, fingerprint and created`);
+    return undefined;
+  }
+  let ok = true;
+  const bad = (p: string[], message: string, where?: "key") => {
+    ok = false;
+    at(p, message, where);
+  };
+  const e = raw ?? {};
+  for (const k of Object.keys(e).filter((k) => !fields.includes(k))) bad([...path, k], `unknown field '${excerpt(k)}' in the lock`, "key");
+  if (!KEY_ALGORITHMS.includes(e.algorithm as KeyAlgorithm)) bad([...path, "algorithm"], `algorithm must be one of ${KEY_ALGORITHMS.join(", ")}`);
+  if (typeof e.publicKey !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(e.publicKey)) bad([...path, "publicKey"], "publicKey must be the base64 p= value");
+  else if (e.fingerprint !== fingerprint(e.publicKey)) bad([...path, "fingerprint"], "fingerprint does not match publicKey");
+  for (const field of ["created", ...LIFECYCLE_TIMES]) {
+    if ((field === "created" || e[field] !== undefined) && time(e[field]) === undefined)
+      bad([...path, field], `${field} must be an ISO 8601 time (e.g. 2026-11-26T04:00:00Z)`);
+  }
+  if (e.state !== undefined && !STATES.includes(e.state as KeyState)) bad([...path, "state"], `state must be one of ${STATES.join(", ")}`);
+  if (e.origin !== undefined && e.origin !== "generated" && e.origin !== "imported") bad([...path, "origin"], "origin must be generated or imported");
+  if (!ok) return undefined;
+  const timeline = lifecycleProblem(e.state as KeyState | undefined, (f) => time(e[f]));
+  if (timeline) {
+    at([...path, timeline.field], timeline.message);
+    return undefined;
+  }
+  return {
+    algorithm: e.algorithm as KeyAlgorithm,
+    publicKey: e.publicKey as string,
+    fingerprint: e.fingerprint as string,
+    created: time(e.created)!,
+    ...(e.origin === "imported" ? { origin: "imported" as const } : {}),
+    ...(e.state !== undefined ? { state: e.state as KeyState } : {}),
+    ...Object.fromEntries(LIFECYCLE_TIMES.filter((f) => e[f] !== undefined).map((f) => [f, time(e[f])])),
+  };
+}
+
+/** An entry's fields in the order the file shows them. */
+function entryFields(entry: LockEntry): LockEntry {
+  return {
+    algorithm: entry.algorithm,
+    publicKey: entry.publicKey,
+    fingerprint: entry.fingerprint,
+    created: entry.created,
+    ...(entry.origin ? { origin: entry.origin } : {}),
+    ...(entry.state ? { state: entry.state } : {}),
+    ...Object.fromEntries(LIFECYCLE_TIMES.filter((f) => entry[f] !== undefined).map((f) => [f, entry[f]])),
+  };
+}
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * What a lifecycle state implies about its times: each state after pending

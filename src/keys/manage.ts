@@ -11,10 +11,15 @@ import type { KeyStore } from "./store";
 import { type Clock, systemClock } from "../clock";
 import { availableParallelism } from "node:os";
 import { mapLimit } from "../map-limit";
+import { missingSlotKeys, type SlotOrder } from "./slot-keys";
 
 export interface KeyChange {
+  /** The sender domain, or the customer of a slot's key. */
   readonly domain: string;
+  /** The selector, or the customer's slot. */
   readonly selector: string;
+  /** A customer slot's key (signing-provider mode). */
+  readonly slot?: true;
   readonly algorithm: KeyAlgorithm;
   readonly fingerprint: string;
   readonly action: "generated" | "recovered" | "imported";
@@ -39,7 +44,8 @@ export async function checkStore(lock: Lock, store: KeyStore, opts: { requirePri
       problems.push(`${other} and ${who} have the same key in ${where}: a key belongs to one selector; give one of them a new selector`);
     else owners.set(fp, who);
   };
-  for (const { domain, selector, entry } of lock.entries()) shared(entry.fingerprint, `${domain}/${selector}`, opts.lockFile);
+  const locked = new Map(lock.storeKeys().map((k) => [`${k.domain}/${k.name}`, k]));
+  for (const [name, { entry }] of locked) shared(entry.fingerprint, name, opts.lockFile);
   owners.clear();
   const stored = await store.list();
   for (const { domain, selector } of stored) {
@@ -48,7 +54,7 @@ export async function checkStore(lock: Lock, store: KeyStore, opts: { requirePri
     if (actual === UNREADABLE)
       problems.push(`${domain}/${selector}: the file in the key store ${store.description} is not a readable private key: restore it from the store's backup`);
     else shared(actual, `${domain}/${selector}`, `the key store ${store.description}`);
-    const entry = lock.get(domain, selector);
+    const entry = locked.get(`${domain}/${selector}`)?.entry;
     if (entry && actual !== UNREADABLE && actual !== entry.fingerprint)
       problems.push(
         `${domain}/${selector}: the private key in ${store.description} does not match ${opts.lockFile} (lock ${entry.fingerprint}, store ${actual}): ` +
@@ -58,10 +64,10 @@ export async function checkStore(lock: Lock, store: KeyStore, opts: { requirePri
   const held = new Set(stored.map((k) => `${k.domain}/${k.selector}`));
   // A removed key may be gone from the store (keys prune): only keys still published or signing must be there.
   if (opts.requirePrivate)
-    for (const { domain, selector, entry } of lock.entries())
-      if (entry.state !== "removed" && !held.has(`${domain}/${selector}`))
+    for (const [name, { entry }] of locked)
+      if (entry.state !== "removed" && !held.has(name))
         problems.push(
-          `${domain}/${selector}: ${opts.lockFile} has its public key but the key store ${store.description} has no private key: ` +
+          `${name}: ${opts.lockFile} has its public key but the key store ${store.description} has no private key: ` +
             "restore the key store from its backup (or point --key-store at it), or publish a new selector",
         );
   return problems;
@@ -129,8 +135,8 @@ export async function generateAndStore<T extends KeyOrder>(
 }
 
 /**
- * Generates a key for every generated selector that has none, and adopts a
- * stored key the lock lost (a reverted lock file or an interrupted run)
+ * Generates a key for every generated selector and every customer slot that
+ * has none, and adopts a stored key the lock lost (a reverted lock file or an interrupted run)
  * instead of replacing it. Everything is checked before anything is written;
  * then private keys go to the store, and the caller writes the lock, so a
  * crash between the two leaves keys that the next run recovers, never a
@@ -165,10 +171,20 @@ export async function ensureKeys(config: Config, lock: Lock, store: KeyStore, op
     changes.push(change(sel, pair, "recovered"));
   }
   if (problems.length) throw new InputError(problems);
+  const slots = await missingSlotKeys(config, lock, store);
+  const addSlot = (order: SlotOrder, pair: KeyPair, action: KeyChange["action"]) => {
+    lock.setSlotKey(order.customer, order.slot, { ...entryFor(pair, clock, "generated"), generation: order.generation });
+    changes.push({ domain: order.customer, selector: order.slot, slot: true, algorithm: pair.algorithm, fingerprint: fingerprint(pair.publicKey), action });
+  };
+  for (const { order, pair } of slots.recovered) addSlot(order, pair, "recovered");
 
-  for (const { order, pair, adopted } of await generateAndStore(wanted, store, opts)) {
-    lock.set(order.domain, order.selector, entryFor(pair, clock, "generated"));
-    changes.push(change(order.sel, pair, adopted ? "recovered" : "generated"));
+  const orders: (KeyOrder & ({ sel: Selector } | SlotOrder))[] = [...wanted, ...slots.orders];
+  for (const { order, pair, adopted } of await generateAndStore(orders, store, opts)) {
+    const action = adopted ? "recovered" : "generated";
+    if ("sel" in order) {
+      lock.set(order.domain, order.selector, entryFor(pair, clock, "generated"));
+      changes.push(change(order.sel, pair, action));
+    } else addSlot(order, pair, action);
   }
   return changes;
 }

@@ -30,7 +30,7 @@ export async function migrateKeys(lock: Lock, from: KeyStore, to: KeyStore, befo
   // Read and check every key before writing one.
   const problems: string[] = [];
   const keys: { name: string; domain: string; selector: string; pem: string; fingerprint: string }[] = [];
-  for (const { domain, selector, entry } of lock.entries()) {
+  for (const { domain, name: selector, entry } of lock.storeKeys()) {
     const name = `${domain}/${selector}`;
     const pem = await from.get(domain, selector);
     if (pem === undefined) {

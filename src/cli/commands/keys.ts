@@ -45,9 +45,10 @@ export const keys: Command = {
   subcommands: SUBCOMMANDS,
   help: commandHelp(
     USAGE,
-    "Makes a key for every generated selector of domains.yaml that has none (keys of the lock are never replaced), puts the\n" +
-      "private key in the key store and the public half in dkim.lock.yaml: commit the lock. Domains with a rotation policy\n" +
-      "get their keys from 'dkimctl rotate' instead; keys names those that have none yet.",
+    "Makes a key for every generated selector and every customer slot of domains.yaml that has none (keys of the lock are\n" +
+      "never replaced), puts the private key in the key store and the public half in dkim.lock.yaml: commit the lock. Keys\n" +
+      "are made on every core, with progress on a terminal; a run that was interrupted resumes where it stopped. Domains\n" +
+      "with a rotation policy get their keys from 'dkimctl rotate' instead; keys names those that have none yet.",
     OPTIONS,
     [
       `Commands under keys (dkimctl keys COMMAND --help for each):\n${Object.values(SUBCOMMANDS)
@@ -64,13 +65,14 @@ export const keys: Command = {
       shown.end();
       if (changes.length) writes.commit();
       for (const missing of await checkStore(lock, store, { requirePrivate: true, lockFile: config.lockFile })) io.err(`warning: ${missing}\n`);
-      for (const c of changes) io.out(`${c.action} ${c.algorithm} key for ${c.domain}/${c.selector} (${c.fingerprint})\n`);
+      for (const c of changes)
+        io.out(`${c.action} ${c.algorithm} key for ${c.slot ? `customer ${c.domain} slot ${c.selector}` : `${c.domain}/${c.selector}`} (${c.fingerprint})\n`);
       // Rotated domains get their keys from `rotate`, which names them and plans their lifecycle: say so rather than skip them silently.
       const waiting = config.domains.filter((d) => d.rotation && lock.rotated(d.name).length === 0).map((d) => d.name);
       io.out(
         changes.length
           ? `wrote ${config.lockFile}: commit it; the private keys are in ${store.description}\n`
-          : `every generated selector has a key${waiting.length ? "" : "; nothing to do"}\n`,
+          : `every generated selector${config.customers.length ? " and customer slot" : ""} has a key${waiting.length ? "" : "; nothing to do"}\n`,
       );
       if (waiting.length)
         io.out(

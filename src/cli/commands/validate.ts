@@ -29,7 +29,8 @@ export const validate: Command = {
       if (problems.length === 0) problems = await checkStore(lock, store, { requirePrivate: false, lockFile: config.lockFile });
     }
     if (problems.length) throw new ProblemsError(problems);
-    io.out(`${config.file}: ok (${config.zones.length} zones, ${config.domains.length} domains, ${records.length} records)\n`);
+    const customers = config.customers.length ? `, ${config.customers.length} customers` : "";
+    io.out(`${config.file}: ok (${config.zones.length} zones, ${config.domains.length} domains${customers}, ${records.length} records)\n`);
     return 0;
   },
 };
