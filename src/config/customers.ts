@@ -8,10 +8,13 @@ import { dirname, isAbsolute, join } from "node:path";
 import { algorithmWarning, type KeyAlgorithm } from "../dkim/keys";
 import { isInZone, MAX_NAME_OCTETS, normaliseSelector, recordName } from "../dkim/names";
 import { hashedTargetLength, slotTarget } from "../dkim/target";
+import { parseDuration } from "../duration";
 import { excerpt } from "../redact";
 import { type ListedCustomer, readCustomerList } from "./customer-list";
 import type { Customer, Domain, Position, Zone } from "./model";
 import type { Problem } from "./problems";
+import { DEFAULT_POLICY } from "./rotation-policy";
+import { type SlotPolicy, slotPolicyProblems } from "./slot-policy";
 import { DELEGATIONS, type Delegation, type ProviderName } from "./schema";
 import { isMapping, type PathKey, pathText, type YamlSource } from "./yaml-source";
 
@@ -39,6 +42,8 @@ export interface CustomerContext {
   readonly checkedName: (what: "zone" | "customer", key: string, at: (message: string) => void, warn: (message: string) => void) => string | undefined;
   /** Why a TTL is not allowed in a provider's zone, if it is not. */
   readonly ttlProblem: (provider: ProviderName, ttl: number) => string | undefined;
+  /** domains.yaml's `defaults`: the customers' rotation falls back to defaults.rotation. */
+  readonly defaults: Readonly<Record<string, unknown>>;
 }
 
 /** A key zone's settings, checked. */
@@ -48,6 +53,7 @@ interface Group {
   readonly delegation: Delegation;
   readonly algorithm: KeyAlgorithm;
   readonly ttl: number;
+  readonly rotation: SlotPolicy;
 }
 
 const where = (p: Position) => `${p.file}:${p.line}:${p.col}`;
@@ -120,6 +126,7 @@ export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[
         delegation: entry.delegation ?? group.delegation,
         algorithm: group.algorithm,
         ttl: group.ttl,
+        rotation: group.rotation,
         position: entry.position,
       });
     }
@@ -187,8 +194,49 @@ function groupOf(
     ok = false;
   }
   if (g.delegation !== undefined && !DELEGATIONS.includes(g.delegation as Delegation)) ok = false; // the shape check reported it
-  if (!ok || !keyZone) return undefined;
-  return { keyZone, slots: names, delegation: (g.delegation as Delegation | undefined) ?? DEFAULT_DELEGATION, algorithm, ttl };
+  const rotation = ok ? slotPolicyOf(g, path, names.length, ttl, ctx, at) : undefined;
+  if (!ok || !keyZone || !rotation) return undefined;
+  return { keyZone, slots: names, delegation: (g.delegation as Delegation | undefined) ?? DEFAULT_DELEGATION, algorithm, ttl, rotation };
+}
+
+/**
+ * The customers' rotation: the key zone's `rotation`, field by field over
+ * defaults.rotation, then the defaults of rotated domains (180d, 3d, 7d);
+ * undefined after reporting why it cannot work with the slots and the TTL,
+ * at the field that says so.
+ */
+function slotPolicyOf(
+  g: Record<string, unknown>,
+  path: PathKey[],
+  slots: number,
+  ttl: number,
+  ctx: CustomerContext,
+  at: (path: PathKey[], message: string, w?: "key" | "value") => void,
+): SlotPolicy | undefined {
+  const own = isMapping(g.rotation) ? g.rotation : undefined;
+  const base = isMapping(ctx.defaults.rotation) ? ctx.defaults.rotation : undefined;
+  const fields = ["every", "publishAhead", "retireAfter"] as const;
+  const policy: Partial<Record<(typeof fields)[number], number>> = {};
+  for (const field of fields) {
+    const v = own?.[field] ?? base?.[field];
+    const ms = v === undefined ? DEFAULT_POLICY[field] : typeof v === "string" ? parseDuration(v) : undefined;
+    if (ms === undefined) return undefined; // the shape check reported it
+    policy[field] = ms;
+  }
+  const checked = policy as SlotPolicy;
+  const problems = slotPolicyProblems(checked, slots, ttl);
+  for (const p of problems) {
+    const where: PathKey[] =
+      own?.[p.field] !== undefined
+        ? [...path, "rotation", p.field]
+        : base?.[p.field] !== undefined
+          ? ["defaults", "rotation", p.field]
+          : own
+            ? [...path, "rotation"]
+            : path;
+    at(where, `the customers' rotation ${p.field} ${p.message}`);
+  }
+  return problems.length ? undefined : checked;
 }
 
 /** The customers a key zone lists inline and in its list file, in that order. */

@@ -10,14 +10,14 @@ import { DEFAULT_POLICY, policyProblems, type RotationPolicy } from "./rotation-
 import { isInZone, MAX_NAME_OCTETS, mixedScriptLabel, normaliseDomain, normaliseHostName, normaliseSelector, recordName } from "../dkim/names";
 import { formatTags, noteProblem, parseKeyRecord, withTag } from "../dkim/record";
 import { joinTxt, parseQuotedTxt } from "../dkim/txt";
-import type { Backend, Config, Domain, Selector, SelectorSource, Zone } from "./model";
+import type { Backend, Config, Customer, Domain, Selector, SelectorSource, Zone } from "./model";
 import { didYouMean, formatProblem, InputError, type Problem } from "./problems";
 import { capText, excerpt, excerptValue } from "../redact";
 import { configSchema, knownFields, type ProviderName, PROVIDERS } from "./schema";
 import { isMapping, type PathKey, YamlSource } from "./yaml-source";
 import { keyStoreSpec } from "./key-store";
 import { DEFAULT_RECORD_QUOTAS } from "./record-quota";
-import { zoneStackNames } from "./zone-stacks";
+import { DEFAULT_KEY_ZONE_STACKS, zoneStackNames } from "./zone-stacks";
 import { type DmarcDefaults, defaultDmarc, domainDmarc } from "./dmarc";
 import { spfRequirement } from "./spf";
 import { parkedProblems } from "./parked";
@@ -157,6 +157,8 @@ function validateSource(source: YamlSource): Config {
     if (w) ctx.warn(["defaults", "key"], w);
   }
 
+  const zones = withCustomerStacks(ctx.zones, customers);
+  checkStackNames(zones, (zone, message) => keep({ ...zone.position, path: `zones/${zone.name}`, message }));
   const backend = buildBackend(data.backend, ctx.at);
   const keyStore = keyStoreSpec(data.keyStore, source.file, ctx.at);
   if (problems.length) throw new InputError(problems);
@@ -165,7 +167,7 @@ function validateSource(source: YamlSource): Config {
     lockFile: join(dirname(source.file), LOCK_FILE_NAME),
     backend,
     keyStore,
-    zones: [...ctx.zones].sort((a, b) => a.name.localeCompare(b.name)),
+    zones: zones.sort((a, b) => a.name.localeCompare(b.name)),
     domains: domains.sort((a, b) => a.name.localeCompare(b.name)),
     customers,
     warnings,
@@ -202,8 +204,13 @@ function validateZones(raw: Obj, source: YamlSource, at: Report, warn: Report): 
     if (name && other === undefined)
       zones.push({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}), recordQuota: quota, ...stacks, position: positionOf(source, path) });
   }
-  checkStackNames(zones, (zone, message) => at(["zones", zoneKeys.get(zone)!], message, "key"));
   return zones;
+}
+
+/** Key zones spread their customers over DEFAULT_KEY_ZONE_STACKS stacks unless they set `stacks`. */
+function withCustomerStacks(zones: readonly Zone[], customers: readonly Customer[]): Zone[] {
+  const keyZones = new Set(customers.map((c) => c.keyZone));
+  return zones.map((z) => (keyZones.has(z.name) && z.stacks === undefined ? { ...z, stacks: DEFAULT_KEY_ZONE_STACKS } : z));
 }
 
 /**
@@ -496,14 +503,14 @@ function joinQuoted(txt: string): string {
 
 /** One stack per zone, named from the zone: the names must not collide. */
 /** Two zones whose stacks would share a name (dots and hyphens are alike in stack names), each stack of a key zone counted. */
-function checkStackNames(zones: readonly Zone[], report: (zone: string, message: string) => void) {
+function checkStackNames(zones: readonly Zone[], report: (zone: Zone, message: string) => void) {
   const seen = new Map<string, string>();
   for (const z of zones) {
     for (const s of zoneStackNames(z)) {
       const other = seen.get(s);
       if (other === undefined) seen.set(s, z.name);
       else if (other !== z.name) {
-        report(z.name, `zones ${other} and ${z.name} would both have a stack '${s}'; dkimctl names stacks after zones with dots as hyphens`);
+        report(z, `zones ${other} and ${z.name} would both have a stack '${s}'; dkimctl names stacks after zones with dots as hyphens`);
         break;
       }
     }

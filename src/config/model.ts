@@ -4,6 +4,7 @@ import type { DmarcPolicy } from "../dmarc/policy";
 import type { SpfRequirement } from "../spf/requirement";
 import type { Delegation, ProviderName } from "./schema";
 import type { RotationPolicy } from "./rotation-policy";
+import type { SlotPolicy } from "./slot-policy";
 
 export interface Position {
   readonly file: string;
@@ -87,6 +88,8 @@ export interface Customer {
   readonly algorithm: KeyAlgorithm;
   /** TTL of its records (the CNAMEs or key records it creates, and the key records at our targets). */
   readonly ttl: number;
+  /** How its keys rotate through its slots. */
+  readonly rotation: SlotPolicy;
   /** Where it is listed: domains.yaml or the list file. */
   readonly position: Position;
 }

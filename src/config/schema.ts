@@ -46,6 +46,18 @@ export const rotationSchema = z
   })
   .describe("Key rotation policy: dkimctl names, creates and retires this domain's selectors in the lock (dkimctl rotate).");
 
+export const slotRotationSchema = z
+  .strictObject({
+    every: duration.optional().describe("Time from one key becoming active to the next. @default defaults.rotation.every, else '180d'"),
+    publishAhead: duration
+      .optional()
+      .describe("How long a new key is published at the idle slot before it signs; at least the ttl. @default defaults.rotation.publishAhead, else '3d'"),
+    retireAfter: duration
+      .optional()
+      .describe("How long a replaced key stays at its slot before the next key takes it. @default defaults.rotation.retireAfter, else '7d'"),
+  })
+  .describe("How the customers' keys rotate through their slots (dkimctl rotate); the customers' records never change.");
+
 const disposition = z.enum(DMARC_POLICIES);
 const alignment = z.enum(DMARC_ALIGNMENTS);
 const reportUris = z.array(z.string()).describe("mailto: URIs, each with an optional !size (e.g. mailto:dmarc@example.com!10m).");
@@ -111,6 +123,7 @@ export const customerGroupSchema = z
     delegation: delegation.optional().describe("@default 'cname'"),
     key: keyAlgorithm.optional().describe("Algorithm of the customers' keys. @default defaults.key"),
     ttl: ttl.optional().describe("TTL of the customers' records. @default defaults.ttl"),
+    rotation: slotRotationSchema.optional(),
     list: z
       .string()
       .min(1)
