@@ -32,3 +32,6 @@ export const isRevoked = (state: KeyState): boolean => state === "revoked";
 export const SLOT_STATES = ["pending", "active", "retiring", "removed"] as const satisfies readonly KeyState[];
 /** The states of a key that holds its slot (a removed key holds none). */
 export type SlotKeyState = Exclude<(typeof SLOT_STATES)[number], "removed">;
+
+/** A key in one of the states that hold a slot (the lock keeps no other for a slot). */
+export const holdsSlot = (state: KeyState): state is SlotKeyState => state === "pending" || state === "active" || state === "retiring";

@@ -1,19 +1,22 @@
 /**
- * Config + lock -> the DNS records dkimctl publishes. The single source of
+ * Config + lock -> the DNS records dkimctl publishes: the sender domains',
+ * and the customers' (their keys in our key zones). The single source of
  * truth for synth, `dkimctl records`, `dkimctl verify` and the tests.
  */
-import type { Config, Selector } from "./config/model";
+import { slotsOf } from "./config/customer-slots";
+import type { Config, Customer, Selector, Zone } from "./config/model";
 import { InputError, type Problem } from "./config/problems";
 import { quotaProblems } from "./config/record-quota";
 import type { ProviderName } from "./config/schema";
 import { keyType } from "./dkim/keys";
-import { recordName } from "./dkim/names";
+import { isInZone, recordName } from "./dkim/names";
 import { keyRecordValue } from "./dkim/record";
 import { dmarcRecordName, dmarcRecordValue } from "./dmarc/record";
 import { splitTxt } from "./dkim/txt";
 import type { Lock } from "./keys/lock";
 import { isPublished, isRevoked } from "./lifecycle";
 import { commandHint } from "./command-hint";
+import { instructionsFor } from "./customers/instructions";
 
 /** `*`: the DKIM null record of a parked domain, `*._domainkey.<domain> TXT "v=DKIM1; p="`. */
 export const NULL_SELECTOR = "*";
@@ -134,9 +137,62 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
     const rotationUnmade = domain.rotation && lock.rotated(domain.name).length === 0 ? domain.rotation.keys.length - 1 : 0;
     unmade.set(zone.name, (unmade.get(zone.name) ?? 0) + missingKeys.length - missingBefore + rotationUnmade);
   }
+  for (const customer of config.customers) {
+    for (const record of customerRecords(customer, config, lock, missingKeys, unmade)) {
+      records.push(record);
+      origins.set(record, { ...customer.position, path: `customers/${customer.keyZone}/${customer.name}` });
+    }
+  }
   problems.push(...publishedTwice(records, origins));
   problems.push(...quotaProblems(config.zones, recordCounts(records, unmade)));
   return { records: records.sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name)), problems, missingKeys };
+}
+
+/**
+ * A customer's records (signing-provider mode): each slot's key record at
+ * its target in the key zone (a `cname` customer's; a `txt` customer
+ * publishes its key records itself), and, where the customer's own zone is
+ * one of ours, the records it would create there (its instructions). A slot
+ * without a key is a missing key, counted against the key zone's quota.
+ */
+function customerRecords(customer: Customer, config: Config, lock: Lock, missingKeys: Problem[], unmade: Map<string, number>): DesiredRecord[] {
+  const inZone = (z: Zone) => ({ zone: z.name, provider: z.provider, ...(z.zoneId !== undefined ? { zoneId: z.zoneId } : {}) });
+  const keyZone = config.zones.find((z) => z.name === customer.keyZone)!;
+  const out: DesiredRecord[] = [];
+  let missing = false;
+  for (const s of slotsOf(customer)) {
+    const key = lock.slotKey(customer.name, s.slot);
+    if (!key) {
+      missing = true;
+      missingKeys.push({
+        ...customer.position,
+        path: "",
+        message: `customer ${customer.name}: slot ${s.slot} has no key in ${config.lockFile}: run ${commandHint("keys", config.invocation)} and commit ${config.lockFile}`,
+      });
+      if (s.delegation === "cname") unmade.set(keyZone.name, (unmade.get(keyZone.name) ?? 0) + 1);
+      continue;
+    }
+    if (s.delegation !== "cname") continue;
+    const value = keyRecordValue(keyType(key.algorithm), key.publicKey);
+    const meaning = { kind: "dkim" as const, domain: customer.name, selector: s.slot, customer: customer.name };
+    out.push({ ...inZone(keyZone), ...meaning, name: s.target, type: "TXT", ttl: customer.ttl, value, strings: splitTxt(value) });
+  }
+  // The customer's own zone, when it is one of ours: the records its instructions name (never its key zone: a customer is not below it).
+  const own = config.zones.filter((z) => isInZone(customer.name, z.name)).sort((a, b) => b.name.length - a.name.length)[0];
+  if (own && !missing)
+    for (const r of instructionsFor(customer, lock, config, []).records)
+      out.push({
+        ...inZone(own),
+        kind: "dkim",
+        domain: customer.name,
+        selector: r.slot,
+        name: r.name,
+        type: r.type,
+        ttl: r.ttl,
+        value: r.value,
+        strings: r.strings,
+      });
+  return out;
 }
 
 /** Per zone, its records and those whose keys are not made yet. */
