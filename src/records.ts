@@ -167,7 +167,9 @@ function customerRecords(customer: Customer, config: Config, lock: Lock, missing
       missingKeys.push({
         ...customer.position,
         path: "",
-        message: `customer ${customer.name}: slot ${s.slot} has no key in ${config.lockFile}: run ${commandHint("keys", config.invocation)} and commit ${config.lockFile}`,
+        message:
+          `customer ${customer.name}: slot ${s.slot} has no key in ${config.lockFile}: ` +
+          `run ${commandHint("keys", config.invocation)} and commit ${config.lockFile}`,
       });
       if (s.delegation === "cname") unmade.set(keyZone.name, (unmade.get(keyZone.name) ?? 0) + 1);
       continue;

@@ -77,7 +77,8 @@ export async function collectKeys(config: Config, lock: Lock, store: KeyStore): 
           `customer ${customer.name} slot ${slot}: the key store ${store.description} has no private key for its active key ` +
             `(${slotKeyName(slot, entry.generation)}): restore the key store from its backup (or point --key-store at it)`,
         );
-      else keys.push({ domain: customer.name, selector: slot, algorithm: entry.algorithm, fingerprint: entry.fingerprint, state: "active", privateKeyPem: pem });
+      else
+        keys.push({ domain: customer.name, selector: slot, algorithm: entry.algorithm, fingerprint: entry.fingerprint, state: "active", privateKeyPem: pem });
     }
   if (problems.length) throw new ProblemsError(problems);
   return keys;

@@ -99,9 +99,9 @@ function entryOf(lifecycle: Omit<ManagedKey, "selector">, pair: KeyPair): LockEn
  */
 function refuseTimeTravel(lock: Lock, now: Date): void {
   let latest: string | undefined;
-  // A selector written in domains.yaml has no lifecycle; every key of a customer's slot has one (from pending).
-  const lifecycles = [...lock.entries().filter((e) => e.entry.state !== undefined), ...lock.slotKeys()];
-  for (const { entry } of lifecycles) {
+  // A selector written in domains.yaml has no lifecycle, nor has a slot's key before rotate first sees it.
+  for (const { entry } of [...lock.entries(), ...lock.slotKeys()]) {
+    if (entry.state === undefined) continue;
     for (const t of [entry.created, entry.activated, entry.retired, entry.revoked, entry.removed])
       if (t !== undefined && (latest === undefined || Date.parse(t) > Date.parse(latest))) latest = t;
   }

@@ -39,7 +39,9 @@ const OPTIONS = withCommon({
   },
   force: {
     type: "boolean",
-    help: "start a new key now for each selected domain even where its active key is not yet due (e.g. after a leak); a customer switches slots as soon as its next key may sign",
+    help:
+      "start a new key now for each selected domain even where its active key is not yet due (e.g. after a leak); " +
+      "a customer switches slots as soon as its next key may sign",
   },
   max: {
     type: "string",
@@ -78,7 +80,7 @@ export const rotate: Command = {
     for (const d of wanted ?? [])
       if (!rotated.includes(d) && !customers.has(d))
         throw new UsageError(
-          `--domain ${d} is neither a rotated domain nor a customer in ${config.file}` +
+          `--domain ${d} is ${customers.size ? "neither a rotated domain nor a customer" : "not a rotated domain"} in ${config.file}` +
             (rotated.length ? ` (rotated: ${rotated.join(", ")})` : ": no domain has a rotation policy"),
         );
     const seen = values.verify ? await pendingSeenInDns(config, read, values.resolver, io) : undefined;
