@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import type { TerraformProvider } from "cdktf";
 import { DnsRecord } from "@cdktf/provider-cloudflare/lib/dns-record";
-import { type DesiredRecord, NULL_SELECTOR } from "../src/records";
+import type { DesiredRecord } from "../src/records";
 import { quoteTxt } from "../src/dkim/txt";
 import { logicalId } from "../src/logical-id";
 
@@ -35,7 +35,7 @@ export class CloudflareDkimRecords extends Construct {
         comment: comment(r),
         ...(props.provider ? { provider: props.provider } : {}),
       });
-      record.overrideLogicalId(logicalId(r.name));
+      record.overrideLogicalId(logicalId(r));
     }
   }
 }
@@ -43,7 +43,7 @@ export class CloudflareDkimRecords extends Construct {
 /** What the record is, for people looking at the zone in Cloudflare's dashboard. */
 function comment(r: DesiredRecord): string {
   if (r.kind === "dmarc") return `dkimctl: DMARC record of ${r.domain}`;
-  if (r.selector === NULL_SELECTOR) return `dkimctl: DKIM null record of ${r.domain} (parked: it sends no mail)`;
+  if (r.kind === "dkim-null") return `dkimctl: DKIM null record of ${r.domain} (parked: it sends no mail)`;
   return `dkimctl: DKIM selector ${r.selector} of ${r.domain}`;
 }
 

@@ -3,7 +3,7 @@ import { TerraformProvider, TerraformStack } from "cdktf";
 import { configPath, loadConfig } from "../src/config/load";
 import type { Config, Zone } from "../src/config/model";
 import type { ProviderName } from "../src/config/schema";
-import { normaliseDomain } from "../src/dkim/names";
+import { checkHostName } from "../src/dns/host-name";
 import { Lock } from "../src/keys/lock";
 import { EXISTING_RECORDS_ADDRESS } from "../src/logical-id";
 import { type DesiredRecord, desiredRecords } from "../src/records";
@@ -123,7 +123,7 @@ export class DkimRecords extends Construct {
 function zoneOf(config: Config, name: string, path: string): Zone {
   const zones = config.zones.map((z) => z.name);
   const choices = zones.length ? `its zones: ${zones.join(", ")}` : "it has no zones";
-  const normalised = normaliseDomain(name);
+  const normalised = checkHostName(name, "publish");
   if (!normalised.ok) throw new Error(`DkimRecords '${path}': zone '${name}' ${normalised.reason}: give a zone of ${config.file} (${choices})`);
   const zone = config.zones.find((z) => z.name === normalised.value);
   if (zone) return zone;

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import type { TerraformProvider } from "cdktf";
 import { DataAwsRoute53Records } from "@cdktf/provider-aws/lib/data-aws-route53-records";
 import { EXISTING_RECORDS_ID } from "../src/logical-id";
+import { publishedNamePattern } from "../src/dns/names";
 
 export interface ExistingDkimRecordsProps {
   /** Hosted zone id (a literal or a token). */
@@ -26,7 +27,7 @@ export class ExistingDkimRecords extends Construct {
     super(scope, id);
     new DataAwsRoute53Records(this, "existing", {
       zoneId: props.zoneId,
-      nameRegex: props.dmarc ? "_domainkey|^_dmarc\\." : "_domainkey",
+      nameRegex: publishedNamePattern({ dmarc: props.dmarc === true }),
       ...(props.provider ? { provider: props.provider } : {}),
     }).overrideLogicalId(EXISTING_RECORDS_ID);
   }

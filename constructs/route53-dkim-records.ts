@@ -33,7 +33,7 @@ export class Route53DkimRecords extends Construct {
         records: [route53Value(r)],
         ...(props.provider ? { provider: props.provider } : {}),
       });
-      record.overrideLogicalId(logicalId(r.name));
+      record.overrideLogicalId(logicalId(r));
       // Route53's import id: <zone id>_<name>_<type>.
       if (r.adopt) record.importFrom(`${props.zoneId}_${r.name}_${r.type}`, props.provider);
     }

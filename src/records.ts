@@ -9,32 +9,42 @@ import { InputError, type Problem } from "./config/problems";
 import { quotaProblems } from "./config/record-quota";
 import type { ProviderName } from "./config/schema";
 import { keyType } from "./dkim/keys";
-import { isInZone, recordName } from "./dkim/names";
 import { keyRecordValue } from "./dkim/record";
-import { dmarcRecordName, dmarcRecordValue } from "./dmarc/record";
+import { dmarcRecordValue } from "./dmarc/record";
+import { isInZone, nameOf, NULL_SELECTOR, type RecordMeaning } from "./dns/names";
 import { splitTxt } from "./dkim/txt";
 import type { Lock } from "./keys/lock";
 import { isPublished, isRevoked } from "./lifecycle";
 import { commandHint } from "./command-hint";
 import { instructionsFor } from "./customers/instructions";
 
-/** `*`: the DKIM null record of a parked domain, `*._domainkey.<domain> TXT "v=DKIM1; p="`. */
-export const NULL_SELECTOR = "*";
+/** A parked domain's DKIM null record: every selector of the domain has no key (RFC 6376 3.6.1). */
 export const NULL_KEY_RECORD = "v=DKIM1; p=";
 
-export interface DesiredRecord {
-  /** A DKIM key record (or a parked domain's DKIM null record), or the domain's DMARC record at `_dmarc.<domain>`. */
-  readonly kind: "dkim" | "dmarc";
-  /** The zone the record is written into. */
+/**
+ * What in domains.yaml asks for a record, and so what decides how long it
+ * lives: `selector`, a selector written under the domain's `selectors`
+ * (published while it is written there); `rotation`, a key of the domain's
+ * rotation policy (its state is in the lock); `domain`, the domain itself
+ * (its `dmarc`, or `parked`: its DMARC record, a parked domain's null record);
+ * `customer`, a customer of signing-provider mode (its slots' keys at their
+ * targets in the key zone, its records in its own zone where that is ours).
+ */
+export type RecordRole = "selector" | "rotation" | "domain" | "customer";
+
+/**
+ * A record dkimctl publishes. It says what it is (its kind, sender domain
+ * and selector: src/dns/names.ts) and why (its role); its name is built from
+ * that by the names module, and nothing reads them back out of the name.
+ */
+export type DesiredRecord = RecordMeaning & {
+  readonly role: RecordRole;
+  /** The zone the record is written into (the sender domain's own, or a zone above it). */
   readonly zone: string;
   readonly provider: ProviderName;
   /** The zone's id when configured; otherwise it is looked up by name. */
   readonly zoneId?: string;
-  /** Sender domain (d=). */
-  readonly domain: string;
-  /** DKIM: the selector (`*` for a parked domain's null record). DMARC: absent. */
-  readonly selector?: string;
-  /** FQDN, no trailing dot: `<selector>._domainkey.<domain>`, or `_dmarc.<domain>`. */
+  /** FQDN, no trailing dot, built from the meaning (nameOf): `<selector>._domainkey.<domain>`, or `_dmarc.<domain>`. */
   readonly name: string;
   readonly type: "TXT" | "CNAME";
   readonly ttl: number;
@@ -44,9 +54,7 @@ export interface DesiredRecord {
   readonly strings: readonly string[];
   /** Take over a record of this name that already exists in the zone. */
   readonly adopt?: boolean;
-  /** Signing-provider mode: the customer whose key record this is, in its key zone (src/config/zone-stacks.ts puts it in the customer's stack). */
-  readonly customer?: string;
-}
+};
 
 /**
  * Every desired record, sorted by zone then name. Throws InputError naming
@@ -91,9 +99,9 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
       zone: zone.name,
       provider: zone.provider,
       ...(zone.zoneId !== undefined ? { zoneId: zone.zoneId } : {}),
-      domain: domain.name,
     };
-    const base = (selector: string, ttl: number) => ({ kind: "dkim" as const, ...where, selector, name: recordName(selector, domain.name), ttl });
+    /** A record of this domain: what it is, why, where it is written, and its name built from what it is. */
+    const of = (meaning: RecordMeaning, role: RecordRole) => ({ ...meaning, role, name: nameOf(meaning), ...where });
     const add = (record: DesiredRecord) => {
       records.push(record);
       origins.set(record, { ...domain.position, path: `domains/${domain.name}` });
@@ -101,12 +109,13 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
     if (domain.dmarc) {
       const value = dmarcRecordValue(domain.dmarc);
       const adopt = domain.adoptDmarc ? { adopt: true } : {};
-      add({ kind: "dmarc", ...where, name: dmarcRecordName(domain.name), type: "TXT", ttl: domain.ttl, value, strings: splitTxt(value), ...adopt });
+      add({ ...of({ kind: "dmarc", domain: domain.name }, "domain"), type: "TXT", ttl: domain.ttl, value, strings: splitTxt(value), ...adopt });
     }
     if (domain.parked) {
       // A DKIM null record: every selector of the domain has no key (RFC 6376 3.6.1, M3AAWG parked domains).
       const value = NULL_KEY_RECORD;
-      add({ ...base(NULL_SELECTOR, domain.ttl), type: "TXT", value, strings: splitTxt(value) });
+      const meaning = { kind: "dkim-null", domain: domain.name, selector: NULL_SELECTOR } as const;
+      add({ ...of(meaning, "domain"), type: "TXT", ttl: domain.ttl, value, strings: splitTxt(value) });
     }
     if (domain.rotation) {
       const rotated = lock.rotated(domain.name);
@@ -120,7 +129,13 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
         if (!isPublished(entry.state)) continue;
         // A revoked key is published with an empty p= (RFC 6376 3.6.1) until it is removed.
         const value = keyRecordValue(keyType(entry.algorithm), isRevoked(entry.state) ? "" : entry.publicKey);
-        const record: DesiredRecord = { ...base(selector, domain.ttl), type: "TXT", value, strings: splitTxt(value) };
+        const record: DesiredRecord = {
+          ...of({ kind: "dkim-key", domain: domain.name, selector }, "rotation"),
+          type: "TXT",
+          ttl: domain.ttl,
+          value,
+          strings: splitTxt(value),
+        };
         records.push(record);
         origins.set(record, { ...domain.position, path: `domains/${domain.name}` });
       }
@@ -128,9 +143,13 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
     for (const sel of domain.selectors) {
       const value = selectorValue(sel, lock, config, problems, missingKeys);
       if (value === undefined) continue;
-      const common = { ...base(sel.name, sel.ttl), ...(sel.adopt ? { adopt: true } : {}) };
-      const record: DesiredRecord =
-        sel.source.kind === "delegated" ? { ...common, type: "CNAME", value, strings: [] } : { ...common, type: "TXT", value, strings: splitTxt(value) };
+      const delegated = sel.source.kind === "delegated";
+      const common = {
+        ...of({ kind: delegated ? "dkim-delegation" : "dkim-key", domain: domain.name, selector: sel.name }, "selector"),
+        ttl: sel.ttl,
+        ...(sel.adopt ? { adopt: true } : {}),
+      };
+      const record: DesiredRecord = delegated ? { ...common, type: "CNAME", value, strings: [] } : { ...common, type: "TXT", value, strings: splitTxt(value) };
       records.push(record);
       origins.set(record, { ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}` });
     }
@@ -157,6 +176,7 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
  */
 function customerRecords(customer: Customer, config: Config, lock: Lock, missingKeys: Problem[], unmade: Map<string, number>): DesiredRecord[] {
   const inZone = (z: Zone) => ({ zone: z.name, provider: z.provider, ...(z.zoneId !== undefined ? { zoneId: z.zoneId } : {}) });
+  const of = (meaning: RecordMeaning, z: Zone) => ({ ...meaning, role: "customer" as const, name: nameOf(meaning), ...inZone(z) });
   const keyZone = config.zones.find((z) => z.name === customer.keyZone)!;
   const out: DesiredRecord[] = [];
   let missing = false;
@@ -176,24 +196,16 @@ function customerRecords(customer: Customer, config: Config, lock: Lock, missing
     }
     if (s.delegation !== "cname") continue;
     const value = keyRecordValue(keyType(key.algorithm), key.publicKey);
-    const meaning = { kind: "dkim" as const, domain: customer.name, selector: s.slot, customer: customer.name };
-    out.push({ ...inZone(keyZone), ...meaning, name: s.target, type: "TXT", ttl: customer.ttl, value, strings: splitTxt(value) });
+    const meaning = { kind: "dkim-slot-key", domain: customer.name, selector: s.slot, target: s.target } as const;
+    out.push({ ...of(meaning, keyZone), type: "TXT", ttl: customer.ttl, value, strings: splitTxt(value) });
   }
   // The customer's own zone, when it is one of ours: the records its instructions name (never its key zone: a customer is not below it).
   const own = config.zones.filter((z) => isInZone(customer.name, z.name)).sort((a, b) => b.name.length - a.name.length)[0];
   if (own && !missing)
-    for (const r of instructionsFor(customer, lock, config, []).records)
-      out.push({
-        ...inZone(own),
-        kind: "dkim",
-        domain: customer.name,
-        selector: r.slot,
-        name: r.name,
-        type: r.type,
-        ttl: r.ttl,
-        value: r.value,
-        strings: r.strings,
-      });
+    for (const r of instructionsFor(customer, lock, config, []).records) {
+      const kind = r.type === "CNAME" ? "dkim-delegation" : "dkim-key";
+      out.push({ ...of({ kind, domain: customer.name, selector: r.slot }, own), type: r.type, ttl: r.ttl, value: r.value, strings: r.strings });
+    }
   return out;
 }
 

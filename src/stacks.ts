@@ -45,7 +45,7 @@ export function stackContents(config: Config, lock: Lock): Map<string, StackCont
   const zones = new Map(config.zones.map((z) => [z.name, z]));
   const out = new Map<string, StackContents & { records: DesiredRecord[] }>();
   for (const zone of config.zones) for (const stack of zoneStackNames(zone)) out.set(stack, { stack, zone, backend: config.backend, records: [] });
-  for (const r of desiredRecords(config, lock)) out.get(stackOf(zones.get(r.zone)!, r.customer))!.records.push(r);
+  for (const r of desiredRecords(config, lock)) out.get(stackOf(zones.get(r.zone)!, r.kind === "dkim-slot-key" ? r.domain : undefined))!.records.push(r);
   return out;
 }
 

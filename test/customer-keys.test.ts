@@ -5,12 +5,13 @@
  * resumes where it stopped, and lock and store never disagree.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { createPublicKey } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { fingerprint, privateKeyFingerprint, publicKeyValue } from "../src/dkim/keys";
 import { InputError } from "../src/config/problems";
+import { YamlSource } from "../src/config/yaml-source";
 import { Lock } from "../src/keys/lock";
 import { MotoServer, requireMoto } from "./support/moto";
 import { dkimctl, ROOT, tempDir, tempProject } from "./support/project";
@@ -126,6 +127,18 @@ describe("local store", () => {
   });
 });
 
+test("keys import refuses a customer, saying where its keys come from", async () => {
+  const p = tempProject(config(["shop.example"]));
+  const pem = join(tempDir(), "key.pem");
+  writeFileSync(pem, generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }) as string);
+  const r = await dkimctl("keys", "import", "--domain", "shop.example", "--selector", "esp1", "--key", pem, "--config", p.config);
+  expect([r.code, r.err]).toEqual([
+    1,
+    `error: shop.example is a customer (signing-provider mode): its slots get their keys from 'npx dkimctl keys --config ${p.config}'; ` +
+      "keys import adopts keys of sender domains' selectors\n",
+  ]);
+});
+
 describe("age and AWS Secrets Manager stores", () => {
   let moto: MotoServer;
   const saved = { ...process.env };
@@ -193,6 +206,30 @@ describe("the lock's customers section", () => {
     ]);
     expect(lock.storeKeys().map((k) => `${k.domain}/${k.name}`)).toEqual(["shop.example/esp1.1", "shop.example/esp2.1"]);
     expect(lock.toString()).toBe(readFileSync(p.lock, "utf8"));
+  });
+
+  test("the fast read (js-yaml, no positions) and the positions-keeping read give the same lock", async () => {
+    const p = tempProject(
+      `${config(["shop.example", "bücher.example"])}domains:\n  example.com:\n    selectors: { s1: {}, e1: { key: ed25519 } }\n`.replace(
+        "zones:\n",
+        "zones:\n  example.com: { provider: route53 }\n",
+      ),
+    );
+    expect((await dkimctl("keys", "--config", p.config)).code).toBe(0);
+    const text = readFileSync(p.lock, "utf8");
+    // A core tag (!!str) changes no value, but only the positions-keeping parser reads a lock with one.
+    const tagged = text.replace(/algorithm: ed25519/g, "algorithm: !!str ed25519");
+    expect(tagged).not.toBe(text);
+    const positions = jest.spyOn(YamlSource, "parse");
+    const fast = Lock.parse("dkim.lock.yaml", text);
+    expect(positions).not.toHaveBeenCalled();
+    const slow = Lock.parse("dkim.lock.yaml", tagged);
+    expect(positions).toHaveBeenCalledTimes(1);
+    positions.mockRestore();
+    expect(fast.toString()).toBe(text);
+    expect(slow.toString()).toBe(text);
+    expect(fast.storeKeys()).toEqual(slow.storeKeys());
+    expect(fast.storeKeys()).toHaveLength(6);
   });
 
   test("a damaged entry is refused at its place", async () => {

@@ -3,6 +3,7 @@
  * file (text or YAML), their slots and delegation, and every refusal with
  * its file:line:col, all at once, with nothing written.
  */
+import { generateKeyPairSync } from "node:crypto";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { customerSlots } from "../src/config/customer-slots";
@@ -11,6 +12,7 @@ import { loadConfig } from "../src/config/load";
 import type { Customer } from "../src/config/model";
 import { formatProblem, InputError } from "../src/config/problems";
 import { dkimctl, tempProject } from "./support/project";
+import { findSecrets } from "./support/secrets";
 
 const HEAD = `version: 1
 defaults: { key: ed25519, ttl: 1800 }
@@ -167,6 +169,15 @@ customers:
     expect(existsSync(p.lock)).toBe(false);
     expect(existsSync(p.store)).toBe(false);
     expect(readdirSync(p.dir).sort()).toEqual(["customers.txt", "domains.yaml"]);
+  });
+
+  test("a private key pasted into a list file is one problem, and no piece of it is quoted", () => {
+    const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }) as string;
+    const problems = refused(`${HEAD}customers:\n  dkim.esp.example:\n    list: customers.txt\n`, { "customers.txt": `shop.example\n${pem}` });
+    expect(problems).toEqual([
+      "customers.txt:2:1: this is a private key: never put it in domains.yaml; remove it from the file and from git history, and treat the key as compromised",
+    ]);
+    expect(findSecrets(problems.join("\n"), [pem])).toEqual([]);
   });
 
   test("the key zone and its slots", () => {

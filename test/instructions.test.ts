@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { htmlPage } from "../src/cli/instructions-page";
 import type { Instructions } from "../src/customers/instructions";
 import { type DnsServer, startDnsServer, zoneFile } from "./support/dns-server";
-import { dkimctl, tempProject } from "./support/project";
+import { dkimctl, ROOT, tempProject } from "./support/project";
 import { findSecrets } from "./support/secrets";
 
 jest.setTimeout(120_000);
@@ -251,5 +251,22 @@ describe("refusals", () => {
       `${q.config}:10:7: customer mail.example.org publishes its key records itself (delegation: txt), but slot esp${n} has no key in ${q.lock}: ` +
       `run 'npx dkimctl keys --config ${q.config}' and commit ${q.lock}\n`;
     expect(r.err).toBe(`${problem(1)}${problem(2)}2 problems found; nothing was changed.\n`);
+  });
+});
+
+describe("docs/signing-provider.md shows what the command prints", () => {
+  const doc = readFileSync(join(ROOT, "docs", "signing-provider.md"), "utf8");
+  const example = /^```yaml\n(version: 1\n[\s\S]*?)^```$/m.exec(doc)![1];
+
+  test("the text of its example customer", async () => {
+    const q = tempProject(example);
+    const shown = /<!-- instructions:shop\.example [^\n]*-->\n\n```text\n([\s\S]*?)^```$/m.exec(doc)![1];
+    expect((await run("instructions", "shop.example", "--config", q.config)).out).toBe(shown);
+  });
+
+  test("its example page, docs/signing-provider-example.html", async () => {
+    const q = tempProject(example);
+    const page = readFileSync(join(ROOT, "docs", "signing-provider-example.html"), "utf8");
+    expect((await run("instructions", "news.shop.example", "--format", "html", "--config", q.config)).out).toBe(page);
   });
 });

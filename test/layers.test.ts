@@ -9,8 +9,10 @@ import { ROOT } from "./support/project";
 
 /** Layers from the bottom: a file imports from lower layers and from its own group only. */
 const LAYERS: [group: RegExp, rank: number][] = [
-  [/^src\/(time|clock|duration|redact|map-limit|lifecycle|logical-id|command-hint)\.ts$/, 0],
+  [/^src\/(time|clock|duration|redact|map-limit|lifecycle|command-hint|tag-list)\.ts$/, 0],
   [/^src\/dns\//, 1],
+  // Resource names from what a record is (src/dns/names.ts).
+  [/^src\/logical-id\.ts$/, 2],
   [/^src\/dkim\//, 2],
   [/^src\/spf\//, 2],
   [/^src\/dmarc\//, 2],

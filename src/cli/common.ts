@@ -2,7 +2,7 @@
 import { dirname, isAbsolute, relative } from "node:path";
 import { configPath, loadConfig } from "../config/load";
 import type { Config } from "../config/model";
-import { normaliseDomain } from "../dkim/names";
+import { checkHostName } from "../dns/host-name";
 import { Lock } from "../keys/lock";
 import type { WriteOptions } from "../keys/manage";
 import { type ProjectLock, withProjectLock } from "../keys/project-lock";
@@ -99,7 +99,7 @@ export function projectLine(config: Config, keyStore: string | undefined | null)
 
 /** A domain as the user typed it (--domain), in its published form. */
 export function domainOption(name: string, text: string): string {
-  const d = normaliseDomain(text);
+  const d = checkHostName(text, "publish");
   if (!d.ok) throw new UsageError(`--${name} '${text.slice(0, 64)}' ${d.reason}`);
   return d.value;
 }

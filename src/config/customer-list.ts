@@ -16,7 +16,7 @@ import type { Position } from "./model";
 import type { Problem } from "./problems";
 import { DELEGATIONS, type Delegation } from "./schema";
 import { isMapping, type PathKey, YamlSource } from "./yaml-source";
-import { excerpt } from "../redact";
+import { excerpt, isPrivateKey, PRIVATE_KEY_MESSAGE, privateKeyOffset } from "../redact";
 
 /** One customer as a list names it: the name as written, where, and its delegation when the entry gives one. */
 export interface ListedCustomer {
@@ -59,6 +59,12 @@ export function readCustomerList(file: string): CustomerList | { unreadable: str
 export function textList(file: string, text: string): CustomerList {
   const entries: ListedCustomer[] = [];
   const problems: Problem[] = [];
+  // A pasted private key is one problem, in place of a problem per line that would quote a piece of it.
+  if (isPrivateKey(text)) {
+    const before = text.slice(0, Math.max(0, privateKeyOffset(text)));
+    const line = before.split("\n").length;
+    return { entries, problems: [{ file, line, col: before.length - before.lastIndexOf("\n"), path: "", message: PRIVATE_KEY_MESSAGE }] };
+  }
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].endsWith("\r") ? lines[i].slice(0, -1) : lines[i];

@@ -2,7 +2,7 @@
  * Every customer slot with the name the customer creates and the target it
  * is delegated to: what keys, the instructions, records and verify all read.
  */
-import { recordName } from "../dkim/names";
+import { selectorName } from "../dns/names";
 import { slotTarget } from "../dkim/target";
 import type { Config, Customer } from "./model";
 import type { Delegation } from "./schema";
@@ -22,7 +22,7 @@ export function slotsOf(customer: Customer): CustomerSlot[] {
   return customer.slots.map((slot) => ({
     customer,
     slot,
-    name: recordName(slot, customer.name),
+    name: selectorName(slot, customer.name),
     target: slotTarget(customer.name, slot, customer.keyZone),
     delegation: customer.delegation,
   }));

@@ -6,7 +6,8 @@
  */
 import { dirname, isAbsolute, join } from "node:path";
 import { algorithmWarning, type KeyAlgorithm } from "../dkim/keys";
-import { isInZone, MAX_NAME_OCTETS, normaliseSelector, recordName } from "../dkim/names";
+import { checkHostName, MAX_NAME_OCTETS } from "../dns/host-name";
+import { isInZone, selectorName } from "../dns/names";
 import { hashedTargetLength, slotTarget } from "../dkim/target";
 import { parseDuration } from "../duration";
 import { excerpt } from "../redact";
@@ -38,13 +39,20 @@ export interface CustomerContext {
   readonly defaultTtl: number;
   readonly problem: (p: Problem) => void;
   readonly warning: (p: Problem) => void;
-  /** A zone or customer name in its published form, or undefined after reporting why it is not one (the config's one name check). */
-  readonly checkedName: (what: "zone" | "customer", key: string, at: (message: string) => void, warn: (message: string) => void) => string | undefined;
+  /**
+   * A zone or customer name in its published form, or undefined after
+   * reporting why it is not one (the config's one name check; `at` and
+   * `warn` are given the path `[]`).
+   */
+  readonly checkedName: (what: "zone" | "customer", key: string, at: Say, warn: Say) => string | undefined;
   /** Why a TTL is not allowed in a provider's zone, if it is not. */
   readonly ttlProblem: (provider: ProviderName, ttl: number) => string | undefined;
   /** domains.yaml's `defaults`: the customers' rotation falls back to defaults.rotation. */
   readonly defaults: Readonly<Record<string, unknown>>;
 }
+
+/** Reports a message (the path is the caller's). */
+type Say = (path: PathKey[], message: string) => void;
 
 /** A key zone's settings, checked. */
 interface Group {
@@ -77,8 +85,8 @@ export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[
     const name = ctx.checkedName(
       "zone",
       key,
-      (m) => at(path, m, "key"),
-      (m) => ctx.warning(ctx.source.problem(path, m, "key")),
+      (_, m) => at(path, m, "key"),
+      (_, m) => ctx.warning(ctx.source.problem(path, m, "key")),
     );
     const zone = name === undefined ? undefined : ctx.zones.find((z) => z.name === name);
     if (name !== undefined && zone === undefined && !ctx.unusableZones.includes(name))
@@ -96,7 +104,13 @@ export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[
   for (const { group, listed } of groups) {
     for (const entry of listed) {
       const problem = (message: string) => ctx.problem({ ...entry.position, path: entry.path ?? "", message });
-      const name = ctx.checkedName("customer", entry.text, problem, (message) => ctx.warning({ ...entry.position, path: entry.path ?? "", message }));
+      const warning = (message: string) => ctx.warning({ ...entry.position, path: entry.path ?? "", message });
+      const name = ctx.checkedName(
+        "customer",
+        entry.text,
+        (_, m) => problem(m),
+        (_, m) => warning(m),
+      );
       if (name === undefined) continue;
       const first = seen.get(name);
       if (first) {
@@ -110,11 +124,11 @@ export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[
       if (under) problem(`customer ${name} is at or below the key zone ${under.name}: a customer's keys cannot delegate to its own zone; remove it`);
       if (!group) continue;
       const longest = group.slots.reduce((a, b) => (b.length > a.length ? b : a));
-      const record = recordName(longest, name);
+      const record = selectorName(longest, name);
       if (record.length > MAX_NAME_OCTETS) {
         problem(
           `the DKIM record ${excerpt(record, 40)} of customer ${excerpt(name, 40)} would be ${record.length} octets; DNS allows ${MAX_NAME_OCTETS}: ` +
-            "this domain is too long to publish a selector under it",
+            "no selector fits under a name this long; remove the customer, or use shorter slot names",
         );
         continue;
       }
@@ -163,7 +177,7 @@ function groupOf(
       ok = false; // the shape check reported it
       continue;
     }
-    const sel = normaliseSelector(slot);
+    const sel = checkHostName(slot, "selector");
     const why = !sel.ok
       ? `slot '${excerpt(slot)}' ${sel.reason}`
       : sel.value.includes(".")
@@ -251,10 +265,10 @@ function listedIn(
   if (isMapping(g.domains))
     for (const [key, value] of Object.entries(g.domains)) {
       const delegation = isMapping(value) && DELEGATIONS.includes(value.delegation as Delegation) ? (value.delegation as Delegation) : undefined;
-      const at = [...path, "domains", key];
-      listed.push({ text: key, position: positionOf(at), path: pathText(at), ...(delegation ? { delegation } : {}) });
+      const entryPath = [...path, "domains", key];
+      listed.push({ text: key, position: positionOf(entryPath), path: pathText(entryPath), ...(delegation ? { delegation } : {}) });
     }
-  if (typeof g.list === "string" && g.list.trim() !== "") {
+  if (typeof g.list === "string") {
     const file = isAbsolute(g.list) ? g.list : join(dirname(ctx.source.file), g.list);
     const read = readCustomerList(file);
     if ("unreadable" in read) at([...path, "list"], `the customer list ${file}: ${read.unreadable}; create it (one domain per line) or fix the path`);

@@ -3,7 +3,7 @@
  * written (the shape check has already named fields of the wrong type),
  * then a domain's own fields merged over defaults.dmarc, field by field.
  */
-import { normaliseDomain } from "../dkim/names";
+import { checkHostName } from "../dns/host-name";
 import { DMARC_ALIGNMENTS, DMARC_POLICIES, type DmarcAlignment, type DmarcDisposition, type DmarcPolicy } from "../dmarc/policy";
 import { PARKED_POLICY } from "../dmarc/record";
 import { excerpt } from "../redact";
@@ -32,7 +32,7 @@ export function reportUri(raw: string): { ok: true; value: string } | { ok: fals
   const [, local, host, size] = m;
   if (!LOCAL_PART.test(local))
     return { ok: false, reason: `has the address part '${excerpt(local)}', which is not a plain mailbox name (no spaces, ',', ';' or '!')` };
-  const domain = normaliseDomain(host);
+  const domain = checkHostName(host, "publish");
   if (!domain.ok) return { ok: false, reason: `has the mail domain '${excerpt(host)}', which ${domain.reason}` };
   return { ok: true, value: `mailto:${local}@${domain.value}${size ? `!${size.toLowerCase()}` : ""}` };
 }

@@ -7,7 +7,8 @@ import type { z } from "zod";
 import { algorithmWarning, KEY_ALGORITHMS, type KeyAlgorithm } from "../dkim/keys";
 import { parseDuration } from "../duration";
 import { DEFAULT_POLICY, policyProblems, type RotationPolicy } from "./rotation-policy";
-import { isInZone, MAX_NAME_OCTETS, mixedScriptLabel, normaliseDomain, normaliseHostName, normaliseSelector, recordName } from "../dkim/names";
+import { checkHostName, MAX_NAME_OCTETS, mixedScriptLabel } from "../dns/host-name";
+import { isInZone, selectorName } from "../dns/names";
 import { formatTags, noteProblem, parseKeyRecord, withTag } from "../dkim/record";
 import { joinTxt, parseQuotedTxt } from "../dkim/txt";
 import type { Backend, Config, Customer, Domain, Selector, SelectorSource, Zone } from "./model";
@@ -136,14 +137,7 @@ function validateSource(source: YamlSource): Config {
     domains,
     problem: keep,
     warning: (p) => warnings.push(formatProblem(p)),
-    checkedName: (what, key, at, warn) =>
-      checkedName(
-        what,
-        key,
-        [],
-        (_, m) => at(m),
-        (_, m) => warn(m),
-      ),
+    checkedName: (what, key, at, warn) => checkedName(what, key, [], at, warn),
     ttlProblem,
   });
   for (const provider of ctx.defaultTtlUsers) {
@@ -180,7 +174,7 @@ const DOMAIN_FIELDS = knownFields(["domains", "example.com"]);
 /** Names of the zones left out for want of a valid provider (the shape check reported why). */
 function unusableZones(raw: Obj): string[] {
   return Object.entries(raw).flatMap(([key, value]) => {
-    const name = normaliseDomain(key);
+    const name = checkHostName(key, "publish");
     return name.ok && !(isObj(value) && PROVIDERS.includes(value.provider as ProviderName)) ? [name.value] : [];
   });
 }
@@ -245,7 +239,7 @@ function checkedZoneId(raw: string, provider: ProviderName, zone: string, path: 
  * why it is not a host name; a name that mixes scripts is a warning.
  */
 function checkedName(what: "zone" | "domain" | "customer", key: string, path: PathKey[], at: Report, warn: Report): string | undefined {
-  const name = normaliseDomain(key);
+  const name = checkHostName(key, "publish");
   if (!name.ok) {
     at(path, `${what} name '${excerpt(key)}' ${name.reason}`, "key");
     return undefined;
@@ -338,7 +332,7 @@ function validateSelectors(raw: Obj, domainPath: PathKey[], domain: string | und
   const selectorKeys = new Map<string, string>();
   for (const [selKey, selRaw] of Object.entries(raw)) {
     const path = [...domainPath, "selectors", selKey];
-    const sel = normaliseSelector(selKey);
+    const sel = checkHostName(selKey, "selector");
     let named = sel.ok;
     if (!sel.ok) at(path, `selector '${excerpt(selKey)}' ${sel.reason}`, "key");
     else if (selectorKeys.has(sel.value)) {
@@ -346,7 +340,7 @@ function validateSelectors(raw: Obj, domainPath: PathKey[], domain: string | und
       named = false;
     } else {
       selectorKeys.set(sel.value, selKey);
-      const fqdn = domain === undefined ? "" : recordName(sel.value, domain);
+      const fqdn = domain === undefined ? "" : selectorName(sel.value, domain);
       if (fqdn.length > MAX_NAME_OCTETS) {
         at(path, `the record name ${fqdn} is ${fqdn.length} octets; DNS allows ${MAX_NAME_OCTETS}: use a shorter selector`, "key");
         named = false;
@@ -462,7 +456,7 @@ function delegation(s: Obj, path: PathKey[], at: Report): SelectorSource | undef
     if (s[tag] !== undefined)
       at([...path, tag], `'${tag}' does not apply to a delegated (cname) selector: the signing provider publishes its record; remove '${tag}'`);
   if (typeof s.cname !== "string") return undefined;
-  const target = normaliseHostName(s.cname);
+  const target = checkHostName(s.cname, "target");
   if (!target.ok) {
     at(
       [...path, "cname"],

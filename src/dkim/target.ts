@@ -20,7 +20,7 @@
  * hashed form. Stable: golden examples in test/customer-target.test.ts pin it.
  */
 import { createHash } from "node:crypto";
-import { MAX_NAME_OCTETS } from "./names";
+import { MAX_NAME_OCTETS } from "../dns/host-name";
 
 /** Hex digits of the SHA-256 of a customer's name that stand for it in a long target (160 bits). */
 export const TARGET_HASH_DIGITS = 40;

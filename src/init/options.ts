@@ -5,7 +5,7 @@
 import { AGE_RECIPIENT, AWS_REGION } from "../config/key-store";
 import { didYouMean } from "../config/problems";
 import { KEY_STORE_KINDS, PROVIDERS, type ProviderName } from "../config/schema";
-import { normaliseDomain } from "../dkim/names";
+import { checkHostName } from "../dns/host-name";
 import { excerpt } from "../redact";
 
 export type KeyStoreKind = (typeof KEY_STORE_KINDS)[number];
@@ -41,7 +41,7 @@ export function checkInitOptions(raw: RawInitOptions): { ok: true; options: Init
 
   let zone = DEFAULT_ZONE;
   if (raw.zone !== undefined) {
-    const checked = normaliseDomain(raw.zone);
+    const checked = checkHostName(raw.zone, "publish");
     if (checked.ok && checked.value.includes(".")) zone = checked.value;
     else
       problems.push(

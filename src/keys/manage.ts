@@ -11,6 +11,7 @@ import type { KeyStore } from "./store";
 import { type Clock, systemClock } from "../clock";
 import { availableParallelism } from "node:os";
 import { mapLimit } from "../map-limit";
+import { commandHint } from "../command-hint";
 import { missingSlotKeys, type SlotOrder } from "./slot-keys";
 
 export interface KeyChange {
@@ -220,10 +221,14 @@ export async function importKey(
   const sel = generatedSelectors(config).find((s) => s.domain === domain && s.name === selector);
   if (!sel) {
     const all = config.domains.flatMap((d) => d.selectors).find((s) => s.domain === domain && s.name === selector);
+    const customer = config.customers.some((c) => c.name === domain);
     throw new Error(
       all
         ? `${domain}/${selector} is a ${all.source.kind} selector; only generated selectors (no txt or cname) hold keys dkimctl manages`
-        : `${domain}/${selector} is not in ${config.file}: add it under domains.${domain}.selectors first`,
+        : customer
+          ? `${domain} is a customer (signing-provider mode): its slots get their keys from ${commandHint("keys", config.invocation)}; ` +
+            "keys import adopts keys of sender domains' selectors"
+          : `${domain}/${selector} is not in ${config.file}: add it under domains.${domain}.selectors first`,
     );
   }
   if (lock.get(domain, selector) || (await store.get(domain, selector)) !== undefined)

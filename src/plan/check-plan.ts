@@ -14,15 +14,16 @@ import { isMapping } from "../config/yaml-source";
 import { commandHint } from "../command-hint";
 import { excerpt, excerptValue } from "../redact";
 import { fingerprint } from "../dkim/keys";
-import { MAX_NAME_OCTETS, recordName } from "../dkim/names";
 import { parseQuotedTxt, joinTxt } from "../dkim/txt";
-import { abbreviate } from "../dkim/record";
+import { abbreviate, publicKeyOf } from "../dkim/record";
 import type { Lock } from "../keys/lock";
 import { type DesiredRecord, desiredRecords } from "../records";
 import { isInUse } from "../lifecycle";
 import { EXISTING_RECORDS_ADDRESS } from "../logical-id";
-import { canonicalName } from "../dns/names";
-import { dmarcJudge, isDmarcName } from "./dmarc-changes";
+import { checkHostName } from "../dns/host-name";
+import { canonicalName, type NameParts, partsOf, readName } from "../dns/names";
+import { slotTarget } from "../dkim/target";
+import { dmarcJudge } from "./dmarc-changes";
 
 /** Resource types dkimctl creates. */
 const RECORD_TYPES = ["aws_route53_record", "cloudflare_dns_record"] as const;
@@ -85,11 +86,7 @@ interface Change {
   readonly after?: PlanRecord;
 }
 
-const SELECTOR_NAME = /^(.+)\._domainkey\.(.+)$/;
 const REMAKE = "make the plan with 'terraform show -json PLANFILE'";
-
-/** The p= of a DKIM key record, folding whitespace removed; undefined when it has none. */
-const keyOf = (value: string): string | undefined => /(?:^|;)\s*p\s*=([^;]*)/.exec(value)?.[1].replace(/\s+/g, "");
 
 /** `sha256:0123456789ab…` for messages. */
 const shortPrint = (key: string) => `${fingerprint(key).slice(0, 19)}…`;
@@ -121,27 +118,36 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
   const lookedUp = zoneLookups(plan);
 
   const desired = new Map<string, DesiredRecord>(desiredRecords(config, lock).map((r) => [r.name, r]));
-  const handWritten = new Set(config.domains.flatMap((d) => d.selectors.map((s) => recordName(s.name, d.name))));
   // Every key a name holds before the plan, from any resource: a name never gets a second key.
   // A record adopted from another tool is the exception: its old value was never dkimctl's.
   const keysBefore = new Map<string, Set<string>>();
   for (const c of changes) {
     const adopted = c.importing && c.before && desired.get(c.before.name)?.adopt;
-    const key = c.before?.type === "TXT" && !adopted ? keyOf(c.before.value) : undefined;
+    const key = c.before?.type === "TXT" && !adopted ? publicKeyOf(c.before.value) : undefined;
     if (c.before && key) keysBefore.set(c.before.name, (keysBefore.get(c.before.name) ?? new Set()).add(key));
   }
 
   const dmarc = dmarcJudge(desired, existing, { error, warn });
 
-  /** The selector a record name belongs to, with what the lock and domains.yaml say of it. */
-  const selectorOf = (name: string) => {
-    const match = SELECTOR_NAME.exec(name);
-    if (!match) return undefined;
-    const [, selector, domain] = match;
+  const slots = slotTargets(config, lock, desired);
+  /** What a name in the plan is: the desired record's own parts, else what the name says (a record dkimctl no longer publishes). */
+  const partsAt = (name: string): NameParts | undefined => {
+    const wanted = desired.get(name);
+    const slot = slots.get(name);
+    return wanted ? partsOf(wanted) : (readName(name) ?? (slot && { family: "dkim", domain: slot.customer, selector: slot.slot }));
+  };
+  /** The selector of a DKIM record name (or a customer's slot, at its target), with what the lock and domains.yaml say of it. */
+  const selectorOf = ({ selector, domain }: { selector: string; domain: string }, name: string) => {
+    const wanted = desired.get(name);
+    if (slots.has(name)) {
+      // A configured customer's slot always answers with a key, whatever its state; a removed customer's keys are in the lock until pruned.
+      const entry = lock.slotKey(domain, selector);
+      return { selector, domain, entry, inUse: wanted !== undefined, what: entry?.state ?? "pending", wanted, slot: true as const };
+    }
     const entry = lock.get(domain, selector);
     // Pending and active keys are in use (or about to be); so is a selector written in domains.yaml.
-    const inUse = entry?.state !== undefined ? isInUse(entry.state) : handWritten.has(name);
-    return { selector, domain, entry, inUse, what: entry?.state ?? "active", wanted: desired.get(name) };
+    const inUse = entry?.state !== undefined ? isInUse(entry.state) : wanted?.role === "selector";
+    return { selector, domain, entry, inUse, what: entry?.state ?? "active", wanted, slot: false as const };
   };
   const notDkim = (c: Change, name: string) =>
     error(
@@ -152,9 +158,10 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   /** The before side leaves DNS: `why` says what the resource does instead, if anything. */
   const judgeDelete = (c: Change, rec: PlanRecord, why?: string) => {
-    if (isDmarcName(rec.name)) return dmarc.deleted(c.address, rec, why);
-    const s = selectorOf(rec.name);
-    if (!s) return notDkim(c, rec.name);
+    const parts = partsAt(rec.name);
+    if (parts?.family === "dmarc") return dmarc.deleted(c.address, parts.domain, rec, why);
+    if (!parts) return notDkim(c, rec.name);
+    const s = selectorOf(parts, rec.name);
     const instead = why ? ` (${why})` : "";
     if (s.inUse)
       error(
@@ -162,6 +169,13 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
         rec.name,
         `the plan deletes the record of ${s.what} selector ${s.selector} of ${s.domain}${instead}: ` +
           `mail signed with it${s.what === "pending" ? " from the next rotation" : ""} would fail to verify. Let dkimctl rotate retire it`,
+      );
+    else if (s.slot)
+      warn(
+        c.address,
+        rec.name,
+        `the plan deletes the key of slot ${s.selector} of ${s.domain}, no longer a customer in domains.yaml: ` +
+          "make sure the signer no longer signs for it (a new export) and that mail it signed has arrived",
       );
     else if (s.entry?.state !== undefined && s.entry.state !== "removed")
       error(
@@ -176,9 +190,10 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   /** The before side is recreated under the same name and zone. */
   const judgeReplace = (c: Change, rec: PlanRecord) => {
-    if (isDmarcName(rec.name)) return dmarc.replaced(c.address, rec);
-    const s = selectorOf(rec.name);
-    if (!s) return notDkim(c, rec.name);
+    const parts = partsAt(rec.name);
+    if (parts?.family === "dmarc") return dmarc.replaced(c.address, parts.domain, rec);
+    if (!parts) return notDkim(c, rec.name);
+    const s = selectorOf(parts, rec.name);
     if (s.inUse)
       error(
         c.address,
@@ -191,9 +206,10 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   /** The before side stays in DNS but leaves Terraform's management. */
   const judgeForget = (c: Change, rec: PlanRecord) => {
-    if (isDmarcName(rec.name)) return dmarc.forgotten(c.address, rec);
-    const s = selectorOf(rec.name);
-    if (!s) return notDkim(c, rec.name);
+    const parts = partsAt(rec.name);
+    if (parts?.family === "dmarc") return dmarc.forgotten(c.address, rec);
+    if (!parts) return notDkim(c, rec.name);
+    const s = selectorOf(parts, rec.name);
     const state = s.entry?.state;
     if (s.wanted || s.inUse || (state !== undefined && state !== "removed")) {
       const which = state !== undefined ? `${state} selector` : "selector";
@@ -214,12 +230,13 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   /** The after side gets published: it must be exactly a desired record; `before` is the same record set's old side. */
   const judgeAfter = (c: Change, rec: PlanRecord, before?: PlanRecord) => {
-    if (isDmarcName(rec.name)) {
-      if (dmarc.published(c.address, c.kind === "create", c.actions, rec, before)) sameTtlAndZone(c, rec, desired.get(rec.name)!);
+    const parts = partsAt(rec.name);
+    if (parts?.family === "dmarc") {
+      if (dmarc.published(c.address, parts.domain, c.kind === "create", c.actions, rec, before)) sameTtlAndZone(c, rec, desired.get(rec.name)!);
       return;
     }
-    const s = selectorOf(rec.name);
-    if (!s) return notDkim(c, rec.name);
+    if (!parts) return notDkim(c, rec.name);
+    const s = selectorOf(parts, rec.name);
     const { selector, domain, entry, wanted } = s;
     if (c.kind === "create" && existing.has(rec.name))
       return error(
@@ -236,7 +253,7 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
         `the plan ${c.actions}s ${rec.name}, which domains.yaml and the lock do not produce: ` +
           `run ${commandHint("records", config.invocation)} to see what they do`,
       );
-    const [key, wantedKey] = rec.type === "TXT" && wanted.type === "TXT" ? [keyOf(rec.value), keyOf(wanted.value)] : [undefined, undefined];
+    const [key, wantedKey] = rec.type === "TXT" && wanted.type === "TXT" ? [publicKeyOf(rec.value), publicKeyOf(wanted.value)] : [undefined, undefined];
     const previous = [...(keysBefore.get(rec.name) ?? [])].find((k) => key && k !== key);
     if (key === "" && wantedKey !== "")
       error(
@@ -251,6 +268,16 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
         rec.name,
         `the plan publishes a key for ${selector} of ${domain} that the lock does not have (lock ${entry?.fingerprint ?? "none"}): ` +
           "re-run 'cdktf synth' from this commit and plan again",
+      );
+    else if (previous && key && s.slot && s.entry?.state === "pending" && s.entry.generation > 1) {
+      // A slot's name takes its next key once its old key has retired: rotate placed it (pending) and it signs later.
+    } else if (previous && key && s.slot)
+      error(
+        c.address,
+        rec.name,
+        `the plan changes the key at slot ${selector} of ${domain} from ${shortPrint(previous)} to ${shortPrint(key)}, ` +
+          `but the lock has the new key as ${s.entry?.state ?? "missing"}${s.entry ? ` (generation ${s.entry.generation})` : ""}: ` +
+          "a slot takes a new key only when dkimctl rotate places one at it (pending, after the old one retired). Restore the lock from git",
       );
     else if (previous && key)
       error(
@@ -322,6 +349,23 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
     if (after) judgeAfter(c, after, same ? before : undefined);
   }
   return findings;
+}
+
+/**
+ * Customer slots' targets (signing-provider mode), by name: the desired
+ * ones, and those of every customer the lock still has in each key zone (a
+ * removed customer's records are deleted by the plan after it goes).
+ */
+function slotTargets(config: Config, lock: Lock, desired: ReadonlyMap<string, DesiredRecord>): Map<string, { customer: string; slot: string }> {
+  const out = new Map<string, { customer: string; slot: string }>();
+  for (const r of desired.values()) if (r.kind === "dkim-slot-key") out.set(r.name, { customer: r.domain, slot: r.selector });
+  const keyZones = [...new Set(config.customers.map((c) => c.keyZone))];
+  for (const { customer, slot } of lock.slotKeys())
+    for (const zone of keyZones) {
+      const name = slotTarget(customer, slot, zone);
+      if (!out.has(name)) out.set(name, { customer, slot });
+    }
+  return out;
 }
 
 /** The managed resource changes, each checked for the shape Terraform writes; `bad` gets every problem. */
@@ -404,7 +448,7 @@ function recordOf(type: string, values: Record<string, unknown>, unknown: Record
   const ttl = field("ttl", "number", false) as number | undefined;
   const zoneId = field("zone_id", "string", false) as string | undefined;
   const name = rawName === undefined ? undefined : canonicalName(rawName);
-  if (rawName !== undefined && (name === "" || name!.length > MAX_NAME_OCTETS || /[\s\u0000-\u001f\u007f]/.test(name!)))
+  if (rawName !== undefined && !checkHostName(rawName, "plan").ok)
     problems.push(`name ${excerptValue(rawName)}${rawName.length > 24 ? ` (${rawName.length} characters)` : ""} is not a DNS name`);
   let value: string | undefined;
   if (type === "aws_route53_record") {

@@ -3,7 +3,7 @@ import { findCustomer } from "../../config/customer-slots";
 import type { Config, Customer } from "../../config/model";
 import { didYouMean, InputError, type Problem } from "../../config/problems";
 import { instructionsFor, type Instructions } from "../../customers/instructions";
-import { normaliseDomain } from "../../dkim/names";
+import { checkHostName } from "../../dns/host-name";
 import { oneOf } from "../args";
 import type { Command } from "../command";
 import { load, parse, withCommon } from "../common";
@@ -49,7 +49,8 @@ export const instructions: Command = {
     if (!all && !positionals.length) throw new UsageError("give the customer whose records to print, e.g. 'dkimctl instructions shop.example', or --all");
     const allowed = all ? ALL_FORMATS : INSTRUCTION_FORMATS;
     const format = oneOf<InstructionFormat>("format", values.format, allowed, all ? "json" : "text");
-    const { config, lock } = load(io, values);
+    // A cname customer's records need no key (its targets come from the config); a txt customer's missing keys are reported below.
+    const { config, lock } = load(io, values, { missingKeys: "allowed" });
     const customers = all ? config.customers : [customerNamed(config, positionals[0])];
     const problems: Problem[] = [];
     const built = customers.map((c) => instructionsFor(c, lock, config, problems));
@@ -76,7 +77,7 @@ function render(built: readonly Instructions[], format: InstructionFormat, all: 
 
 /** The customer a command line names, or why it names none. */
 function customerNamed(config: Config, text: string): Customer {
-  const name = normaliseDomain(text);
+  const name = checkHostName(text, "publish");
   if (!name.ok) throw new UsageError(`customer '${text.slice(0, 64)}' ${name.reason}`);
   const customer = findCustomer(config, name.value);
   if (customer) return customer;

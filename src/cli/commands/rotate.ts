@@ -2,9 +2,9 @@
 import { commandHint } from "../../command-hint";
 import type { Config, Customer } from "../../config/model";
 import { keyType } from "../../dkim/keys";
-import { recordName } from "../../dkim/names";
 import { keyRecordValue } from "../../dkim/record";
 import { splitTxt } from "../../dkim/txt";
+import { selectorName } from "../../dns/names";
 import { ResolverLookup } from "../../dns/resolver";
 import { addressOf } from "../../dns/server";
 import type { Lock } from "../../keys/lock";
@@ -93,7 +93,7 @@ export const rotate: Command = {
         now,
         force: values.force,
         ...(wanted ? { domains: wanted.filter((d) => !customers.has(d)) } : {}),
-        ...(seen ? { isPublished: (domain: string, selector: string) => seen.has(recordName(selector, domain)) } : {}),
+        ...(seen ? { isPublished: (domain: string, selector: string) => seen.has(selectorName(selector, domain)) } : {}),
       });
       const customerResults = await rotateCustomers(config, lock, store, {
         ...writes,
@@ -177,9 +177,11 @@ async function pendingSlotsSeenInDns(
       const entry = lock.slotKey(c.name, slot);
       if (!entry || entry.state === "active" || entry.state === "retiring") continue;
       const value = keyRecordValue(keyType(entry.algorithm), entry.publicKey);
-      const name = recordName(slot, c.name);
+      const name = selectorName(slot, c.name);
+      // The key as a receiver reads it: at the customer's selector name, through its CNAME to our target.
       pending.push({
-        kind: "dkim",
+        kind: "dkim-key",
+        role: "customer",
         zone: keyZone.name,
         provider: keyZone.provider,
         domain: c.name,
@@ -203,7 +205,7 @@ async function pendingSlotsSeenInDns(
       if (customer.delegation !== "cname") return undefined;
       const entry = lock.slotKey(customer.name, key.slot);
       const value = entry && keyRecordValue(keyType(entry.algorithm), entry.publicKey);
-      return served.has(`${recordName(key.slot, customer.name)} ${value}`) ? new Date(Date.parse(key.created)) : undefined;
+      return served.has(`${selectorName(key.slot, customer.name)} ${value}`) ? new Date(Date.parse(key.created)) : undefined;
     };
   } finally {
     lookup.cancel();

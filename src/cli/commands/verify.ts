@@ -2,7 +2,7 @@
  * `dkimctl verify`: asks DNS for every desired record and reports what is
  * missing or different. Thin over src/verify/ and src/dns/; the reports are src/cli/verify-report.ts.
  */
-import { normaliseDomain } from "../../dkim/names";
+import { checkHostName } from "../../dns/host-name";
 import { authoritativeLookup } from "../../dns/lookup";
 import { canonicalName } from "../../dns/names";
 import { ResolverLookup, type ResolverOptions } from "../../dns/resolver";
@@ -165,7 +165,7 @@ function select(records: readonly DesiredRecord[], domains: string[], zones: str
   const pick = (option: string, given: string[], known: string[]) =>
     new Set(
       given.map((g) => {
-        const n = normaliseDomain(g);
+        const n = checkHostName(g, "publish");
         if (!n.ok || !known.includes(n.value))
           throw new UsageError(
             `--${option} '${g}' is not a ${option} in the config; ${option === "domain" ? "domains" : "zones"}: ${known.join(", ") || "none"}`,
