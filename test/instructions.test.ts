@@ -68,7 +68,7 @@ esp1._domainkey.shop.example.shop.example, which receivers never look up.
 - Cloudflare: set each record's proxy status to "DNS only" (grey cloud), not "Proxied", and do not flatten them \
 ("CNAME flattening for all CNAME records" off): receivers must see the CNAME itself.
 - Nothing changes at shop.example itself: its MX, SPF and other records stay as they are. Add only the records above.
-- Create both records, also one not in use yet, and keep them: keys are switched between them and replaced without any change on your side.
+- Create both records, also the one not in use yet, and keep them: keys are switched between them and replaced without any change on your side.
 - If a record of another type (an old TXT key, say) exists at one of these names, delete it first: a CNAME cannot share its name with another record.
 `);
 });

@@ -76,8 +76,8 @@ export function notes(i: Instructions): string[] {
   out.push(`Nothing changes at ${i.zone} itself: its MX, SPF and other records stay as they are. Add only the records above.`);
   if (cname)
     out.push(
-      `Create ${i.records.length === 2 ? "both records" : `all ${i.records.length} records`}, also one not in use yet, and keep them: keys are switched between them ` +
-        "and replaced without any change on your side.",
+      `Create ${i.records.length === 2 ? "both records, also the one" : `all ${i.records.length} records, also those`} not in use yet, and keep them: ` +
+        "keys are switched between them and replaced without any change on your side.",
       "If a record of another type (an old TXT key, say) exists at one of these names, delete it first: a CNAME cannot share its name with another record.",
     );
   else {

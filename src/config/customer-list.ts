@@ -34,22 +34,37 @@ export interface CustomerList {
 
 const YAML_EXTENSIONS = [".yaml", ".yml"];
 
-/** Reads a list file; `unreadable` says why a file cannot be read at all (one problem, at the reference to it). */
-export function readCustomerList(file: string): CustomerList | { unreadable: string } {
+/**
+ * A list file as found: its name in messages and its text, or why it cannot
+ * be read. domains.yaml's list files are read from disk (readListFile);
+ * `stacks --changed-from` reads them at the git revision instead.
+ */
+export type ListFile = { readonly file: string; readonly text: string } | { readonly file: string; readonly unreadable: string };
+
+/** A list file on disk; a UTF-8 byte order mark is dropped. */
+export function readListFile(file: string): ListFile {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { unreadable: code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : `cannot read it (${code ?? String(e)})` };
+    const why =
+      code === "ENOENT"
+        ? "no such file; create it (one domain per line) or fix the path"
+        : code === "EISDIR"
+          ? "it is a directory; name the file of customers"
+          : `cannot read it (${code ?? String(e)}); make it readable`;
+    return { file, unreadable: why };
   }
-  let text: string;
   try {
-    // A UTF-8 byte order mark is dropped.
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return { file, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
   } catch {
-    return { entries: [], problems: [{ file, line: 1, col: 1, path: "", message: "not UTF-8 text: save the list as UTF-8" }] };
+    return { file, unreadable: "it is not UTF-8 text: save the list as UTF-8" };
   }
+}
+
+/** The customers of a list file's text: YAML when its name ends in .yaml or .yml, else one per line. */
+export function parseCustomerList({ file, text }: { file: string; text: string }): CustomerList {
   if (!YAML_EXTENSIONS.includes(extname(file).toLowerCase())) return textList(file, text);
   const { source, problems } = YamlSource.parse(file, text);
   return problems.length ? { entries: [], problems } : yamlList(source);

@@ -11,7 +11,7 @@ import { isInZone, selectorName } from "../dns/names";
 import { hashedTargetLength, slotTarget } from "../dkim/target";
 import { parseDuration } from "../duration";
 import { excerpt } from "../redact";
-import { type ListedCustomer, readCustomerList } from "./customer-list";
+import { type ListedCustomer, type ListFile, parseCustomerList, readListFile } from "./customer-list";
 import type { Customer, Domain, Position, Zone } from "./model";
 import type { Problem } from "./problems";
 import { DEFAULT_POLICY } from "./rotation-policy";
@@ -49,6 +49,8 @@ export interface CustomerContext {
   readonly ttlProblem: (provider: ProviderName, ttl: number) => string | undefined;
   /** domains.yaml's `defaults`: the customers' rotation falls back to defaults.rotation. */
   readonly defaults: Readonly<Record<string, unknown>>;
+  /** A list file as domains.yaml names it (`list:`). @default read from disk, relative to domains.yaml */
+  readonly readList?: (list: string) => ListFile;
 }
 
 /** Reports a message (the path is the caller's). */
@@ -269,10 +271,10 @@ function listedIn(
       listed.push({ text: key, position: positionOf(entryPath), path: pathText(entryPath), ...(delegation ? { delegation } : {}) });
     }
   if (typeof g.list === "string") {
-    const file = isAbsolute(g.list) ? g.list : join(dirname(ctx.source.file), g.list);
-    const read = readCustomerList(file);
-    if ("unreadable" in read) at([...path, "list"], `the customer list ${file}: ${read.unreadable}; create it (one domain per line) or fix the path`);
+    const found = ctx.readList ? ctx.readList(g.list) : readListFile(isAbsolute(g.list) ? g.list : join(dirname(ctx.source.file), g.list));
+    if ("unreadable" in found) at([...path, "list"], `the customer list ${found.file}: ${found.unreadable}`);
     else {
+      const read = parseCustomerList(found);
       read.problems.forEach(ctx.problem);
       listed.push(...read.entries);
     }

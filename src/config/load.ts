@@ -23,6 +23,7 @@ import { type DmarcDefaults, defaultDmarc, domainDmarc } from "./dmarc";
 import { spfRequirement } from "./spf";
 import { parkedProblems } from "./parked";
 import { validateCustomers } from "./customers";
+import type { ListFile } from "./customer-list";
 
 export const DEFAULT_TTL = 3600;
 export const DEFAULT_KEY: KeyAlgorithm = "rsa-2048";
@@ -40,11 +41,14 @@ export function loadConfig(file: string): Config {
   return validateSource(source);
 }
 
-/** Validates YAML text (for tests and tools that already hold the text). */
-export function parseConfig(file: string, text: string): Config {
+/**
+ * Validates YAML text (for tests and tools that already hold the text);
+ * `readList` finds the customer list files it names (default: on disk).
+ */
+export function parseConfig(file: string, text: string, options: { readList?: (list: string) => ListFile } = {}): Config {
   const { source, problems } = YamlSource.parse(file, text);
   if (problems.length) throw new InputError(problems);
-  return validateSource(source);
+  return validateSource(source, options);
 }
 
 /** Zone ids per provider. Route53's emulators (LocalStack, moto) issue ids without AWS's leading 'Z'. */
@@ -85,7 +89,7 @@ interface Context {
   readonly dmarcDefaults?: DmarcDefaults;
 }
 
-function validateSource(source: YamlSource): Config {
+function validateSource(source: YamlSource, options: { readList?: (list: string) => ListFile } = {}): Config {
   const data = source.toJS();
   // Tags and pasted private keys: one problem per node, in place of any other problem at it.
   const flagged = source.nodeProblems();
@@ -139,6 +143,7 @@ function validateSource(source: YamlSource): Config {
     warning: (p) => warnings.push(formatProblem(p)),
     checkedName: (what, key, at, warn) => checkedName(what, key, [], at, warn),
     ttlProblem,
+    ...(options.readList ? { readList: options.readList } : {}),
   });
   for (const provider of ctx.defaultTtlUsers) {
     ctx.at(
