@@ -6,6 +6,7 @@
 import { dirname } from "node:path";
 import { App } from "cdktf";
 import { DkimZoneStack } from "../constructs/dkim-zone-stack";
+import { loadZoneProviders } from "../constructs/providers";
 import { loadConfig } from "./config/load";
 import { Lock } from "./keys/lock";
 import { stackContents } from "./stacks";
@@ -17,6 +18,8 @@ import { stackContents } from "./stacks";
 export function buildApp(configFile: string, makeApp: () => App = () => new App()): App {
   const config = loadConfig(configFile);
   const stacks = stackContents(config, Lock.read(config.lockFile));
+  // The cdktf bindings of the providers the zones use, and only those; a missing package is a problem at its zone.
+  loadZoneProviders(config.zones);
   const app = makeApp();
   for (const { stack, zone, records, backend } of stacks.values()) {
     new DkimZoneStack(app, stack, {

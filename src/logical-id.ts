@@ -19,6 +19,5 @@ export function logicalId(record: RecordMeaning): string {
   return `dkim_${underscored(`${selector}.${DOMAINKEY}.${record.domain}`)}`;
 }
 
-/** Logical id of the zone's `_domainkey` listing (constructs/existing-dkim-records.ts), read by check-plan. */
+/** Logical id of the listing of a zone's existing `_domainkey` records (a provider's `existingRecords`), read by check-plan. */
 export const EXISTING_RECORDS_ID = "dkimctl_existing";
-export const EXISTING_RECORDS_ADDRESS = `data.aws_route53_records.${EXISTING_RECORDS_ID}`;

@@ -7,7 +7,7 @@ import { slotsOf } from "./config/customer-slots";
 import type { Config, Customer, Selector, Zone } from "./config/model";
 import { InputError, type Problem } from "./config/problems";
 import { quotaProblems } from "./config/record-quota";
-import type { ProviderName } from "./config/schema";
+import type { ProviderName } from "./providers";
 import { keyType } from "./dkim/keys";
 import { keyRecordValue } from "./dkim/record";
 import { dmarcRecordValue } from "./dmarc/record";

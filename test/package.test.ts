@@ -23,7 +23,10 @@ function run(cmd: string, args: string[], cwd: string, timeout = 300_000) {
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr, all: `${r.stdout}${r.stderr}${r.error ? r.error.message : ""}` };
 }
 
-const PEERS = ["cdktf", "constructs", "@cdktf/provider-aws", "@cdktf/provider-cloudflare"];
+const PEERS = ["cdktf", "constructs"];
+/** The DNS providers' packages: optional peers, installed by a project for the providers of its zones (init: route53, the default). */
+const PROVIDER_PACKAGES = Object.keys(pkg.peerDependenciesMeta);
+const ROUTE53_PACKAGE = "@cdktf/provider-aws";
 const installedVersion = (name: string): string => JSON.parse(readFileSync(join(project, "node_modules", name, "package.json"), "utf8")).version;
 
 /** `version` satisfies `^X.Y.Z` (X > 0: same major; X = 0: same minor), and is not older. */
@@ -82,6 +85,9 @@ test("the tarball holds the compiled package, its types and schema, and no sourc
     const version = installedVersion(peer);
     expect({ peer, inRange: inCaretRange(version, pkg.peerDependencies[peer]) }).toEqual({ peer, inRange: true });
   }
+  // No provider's package until the project asks for one: npm leaves optional peers out.
+  expect(PROVIDER_PACKAGES.sort()).toEqual(["@cdktf/provider-aws", "@cdktf/provider-cloudflare"]);
+  for (const p of PROVIDER_PACKAGES) expect({ p, installed: existsSync(join(project, "node_modules", p)) }).toEqual({ p, installed: false });
 });
 
 test("npx dkimctl init, npm install, npx dkimctl keys, npx cdktf synth, npx dkimctl records: all in the project, nothing in the package", () => {
@@ -91,7 +97,10 @@ test("npx dkimctl init, npm install, npx dkimctl keys, npx cdktf synth, npx dkim
   const again = timed("npm install after init", () => run("npm", ["install", "--no-audit", "--no-fund"], project));
   expect(again.code).toBe(0);
   // Now exactly the versions dkimctl is tested with, as init pinned them.
-  for (const peer of PEERS) expect({ peer, version: installedVersion(peer) }).toEqual({ peer, version: pkg.devDependencies[peer] });
+  for (const peer of [...PEERS, ROUTE53_PACKAGE]) expect({ peer, version: installedVersion(peer) }).toEqual({ peer, version: pkg.devDependencies[peer] });
+  // Only the package of the zone's provider: the project never installs Cloudflare's.
+  for (const p of PROVIDER_PACKAGES.filter((p) => p !== ROUTE53_PACKAGE))
+    expect({ p, installed: existsSync(join(project, "node_modules", p)) }).toEqual({ p, installed: false });
 
   const keys = timed("keys", () => run("npx", ["dkimctl", "keys"], project));
   expect(keys.code).toBe(0);

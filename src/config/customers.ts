@@ -16,7 +16,8 @@ import type { Customer, Domain, Position, Zone } from "./model";
 import type { Problem } from "./problems";
 import { DEFAULT_POLICY } from "./rotation-policy";
 import { type SlotPolicy, slotPolicyProblems } from "./slot-policy";
-import { DELEGATIONS, type Delegation, type ProviderName } from "./schema";
+import type { ProviderName } from "../providers";
+import { DELEGATIONS, type Delegation } from "./schema";
 import { isMapping, type PathKey, pathText, type YamlSource } from "./yaml-source";
 
 /** The slots of a key zone that names none. */

@@ -108,7 +108,8 @@ export interface DomainDmarc {
 export function domainDmarc(
   raw: unknown,
   path: PathKey[],
-  route53: boolean | undefined,
+  /** Why the domain's zone cannot take over an existing record (`adopt`); undefined where it can, or without a zone. */
+  cannotAdopt: string | undefined,
   defaults: DmarcDefaults | undefined,
   at: Report,
   warn: Report,
@@ -123,8 +124,7 @@ export function domainDmarc(
   const own = isMapping(domain.dmarc) ? domain.dmarc : undefined;
   const ownFields = own ? dmarcFields(own, dmarcPath, at, warn) : {};
   const adopt = own?.adopt === true;
-  if (adopt && route53 === false)
-    at([...dmarcPath, "adopt"], "'adopt' works in Route53 zones only; in Cloudflare, import the record with 'cdktf' import blocks or delete it first");
+  if (adopt && cannotAdopt) at([...dmarcPath, "adopt"], cannotAdopt);
   if (parked) {
     for (const key of ["policy", "subdomainPolicy", "nonexistentPolicy"] as const)
       if (own && typeof own[key] === "string" && own[key] !== "reject")

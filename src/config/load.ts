@@ -14,10 +14,11 @@ import { joinTxt, parseQuotedTxt } from "../dkim/txt";
 import type { Backend, Config, Customer, Domain, Selector, SelectorSource, Zone } from "./model";
 import { didYouMean, formatProblem, InputError, type Problem } from "./problems";
 import { capText, excerpt, excerptValue } from "../redact";
-import { configSchema, knownFields, type ProviderName, PROVIDERS } from "./schema";
+import { configSchema, knownFields } from "./schema";
+import { isProviderName, PROVIDERS, type ProviderName } from "../providers";
+import { adoptProblem, zoneFields } from "../providers/zones";
 import { isMapping, type PathKey, YamlSource } from "./yaml-source";
 import { keyStoreSpec } from "./key-store";
-import { DEFAULT_RECORD_QUOTAS } from "./record-quota";
 import { DEFAULT_KEY_ZONE_STACKS, zoneStackNames } from "./zone-stacks";
 import { type DmarcDefaults, defaultDmarc, domainDmarc } from "./dmarc";
 import { spfRequirement } from "./spf";
@@ -51,19 +52,9 @@ export function parseConfig(file: string, text: string, options: { readList?: (l
   return validateSource(source, options);
 }
 
-/** Zone ids per provider. Route53's emulators (LocalStack, moto) issue ids without AWS's leading 'Z'. */
-const ZONE_ID_RULES: Record<ProviderName, { pattern: RegExp; what: string; shape: string }> = {
-  route53: { pattern: /^[A-Z0-9]{1,32}$/, what: "Route53 hosted zone id", shape: "up to 32 upper-case letters and digits, e.g. Z0123456789ABCDEFGHIJ" },
-  cloudflare: { pattern: /^[0-9a-f]{32}$/, what: "Cloudflare zone id", shape: "32 lower-case hex digits, on the zone's Overview page as 'Zone ID'" },
-};
-/** The resource path the AWS console, CLI and API put before a hosted zone id. */
-const HOSTED_ZONE_PATH = /^\/?hostedzone\//;
-
-/** TTL limits per provider: Route53 accepts 0..2^31-1; Cloudflare 1 (automatic) or 60..86400. */
-export function ttlProblem(provider: ProviderName, ttl: number): string | undefined {
-  if (provider === "cloudflare" && ttl !== 1 && (ttl < 60 || ttl > 86400))
-    return `TTL ${ttl} is not allowed in a Cloudflare zone: use 1 (automatic) or 60..86400`;
-  return undefined;
+/** Why a TTL is not allowed in a zone of `provider`, for people; undefined when it is. */
+function ttlProblem(provider: ProviderName, ttl: number): string | undefined {
+  return PROVIDERS[provider].ttl.problem(ttl);
 }
 
 type Obj = Record<string, unknown>;
@@ -180,7 +171,7 @@ const DOMAIN_FIELDS = knownFields(["domains", "example.com"]);
 function unusableZones(raw: Obj): string[] {
   return Object.entries(raw).flatMap(([key, value]) => {
     const name = checkHostName(key, "publish");
-    return name.ok && !(isObj(value) && PROVIDERS.includes(value.provider as ProviderName)) ? [name.value] : [];
+    return name.ok && !(isObj(value) && isProviderName(value.provider)) ? [name.value] : [];
   });
 }
 
@@ -194,14 +185,14 @@ function validateZones(raw: Obj, source: YamlSource, at: Report, warn: Report): 
     const other = name && zoneKeys.get(name);
     if (other !== undefined) at(path, `zone ${name} is declared twice (also as '${excerpt(other)}'); keep one`, "key");
     else if (name) zoneKeys.set(name, key);
-    if (!isObj(value) || !PROVIDERS.includes(value.provider as ProviderName)) continue; // the shape check reported it
-    const provider = value.provider as ProviderName;
-    const zoneId =
-      typeof value.zoneId === "string" ? checkedZoneId(value.zoneId, provider, name ?? `'${excerpt(key)}'`, [...path, "zoneId"], at, warn) : undefined;
+    if (!isObj(value) || !isProviderName(value.provider)) continue; // the shape check reported it
+    const provider = value.provider;
+    const field = (report: Report) => (f: string, message: string) => report([...path, f], message);
+    const { zoneId, options } = zoneFields(value, provider, name ?? `'${excerpt(key)}'`, field(at), field(warn));
     const stacks = typeof value.stacks === "number" && Number.isInteger(value.stacks) && value.stacks > 0 ? { stacks: value.stacks } : {};
-    const quota = typeof value.recordQuota === "number" ? value.recordQuota : DEFAULT_RECORD_QUOTAS[provider].quota;
+    const recordQuota = typeof value.recordQuota === "number" ? value.recordQuota : PROVIDERS[provider].recordQuota.quota;
     if (name && other === undefined)
-      zones.push({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}), recordQuota: quota, ...stacks, position: positionOf(source, path) });
+      zones.push({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}), options, recordQuota, ...stacks, position: positionOf(source, path) });
   }
   return zones;
 }
@@ -210,33 +201,6 @@ function validateZones(raw: Obj, source: YamlSource, at: Report, warn: Report): 
 function withCustomerStacks(zones: readonly Zone[], customers: readonly Customer[]): Zone[] {
   const keyZones = new Set(customers.map((c) => c.keyZone));
   return zones.map((z) => (keyZones.has(z.name) && z.stacks === undefined ? { ...z, stacks: DEFAULT_KEY_ZONE_STACKS } : z));
-}
-
-/**
- * A zone id as the provider's API takes it (a pasted '/hostedzone/' dropped
- * with a warning), or undefined after reporting why it is not one; an id of
- * the other provider is named as such.
- */
-function checkedZoneId(raw: string, provider: ProviderName, zone: string, path: PathKey[], at: Report, warn: Report): string | undefined {
-  const id = raw.trim();
-  const rule = ZONE_ID_RULES[provider];
-  if (rule.pattern.test(id)) return id;
-  const bare = id.replace(HOSTED_ZONE_PATH, "");
-  if (provider === "route53" && rule.pattern.test(bare)) {
-    warn(path, `'/hostedzone/' is the resource path, not part of the zone id: dkimctl uses ${bare}; remove the prefix`);
-    return bare;
-  }
-  // An upper-case Cloudflare id is one in the wrong case, not a Route53 id.
-  const wrongCase = rule.pattern.test(bare.toLowerCase());
-  const other = wrongCase ? undefined : PROVIDERS.find((p) => p !== provider && ZONE_ID_RULES[p].pattern.test(bare));
-  if (other)
-    at(
-      path,
-      `'${excerpt(id)}' is a ${ZONE_ID_RULES[other].what}, but ${zone} is a ${provider} zone: ` +
-        `give its ${rule.what} (${rule.shape}), or set 'provider: ${other}'`,
-    );
-  else at(path, `'${excerpt(id)}' is not a ${provider} zone id: a ${rule.what} is ${rule.shape}`);
-  return undefined;
 }
 
 /**
@@ -292,7 +256,7 @@ function validateDomains(raw: Obj, ctx: Context): Domain[] {
     // A parked domain, or one that publishes only its own DMARC record (an organizational domain whose subdomains send), needs no selectors.
     const mailOnly = isObj(value) && (value.parked === true || isObj(value.dmarc));
     parkedProblems(value, path, ctx.at);
-    const dmarc = domainDmarc(value, path, zone && zone.provider === "route53", ctx.dmarcDefaults, ctx.at, ctx.warn);
+    const dmarc = domainDmarc(value, path, zone && adoptProblem(zone.provider), ctx.dmarcDefaults, ctx.at, ctx.warn);
     const spf = spfRequirement(isObj(value) ? value.spf : undefined, [...path, "spf"], ctx.at);
     if (dmarc.dmarc && zone && ttlProblem(zone.provider, ctx.defaultTtl)) ctx.defaultTtlUsers.add(zone.provider);
     if (
@@ -356,8 +320,8 @@ function validateSelectors(raw: Obj, domainPath: PathKey[], domain: string | und
     const built = buildSelector(s, path, at, { defaultKey: ctx.defaultKey, warnings: (m) => ctx.warn([...path, "key"], m) });
     const ttl = typeof s.ttl === "number" ? s.ttl : ctx.defaultTtl;
     if (zone) {
-      if (s.adopt === true && zone.provider !== "route53")
-        at([...path, "adopt"], `'adopt' works in Route53 zones only; in Cloudflare, import the record with 'cdktf' import blocks or delete it first`);
+      const cannotAdopt = s.adopt === true ? adoptProblem(zone.provider) : undefined;
+      if (cannotAdopt) at([...path, "adopt"], cannotAdopt);
       const ttlWhy = ttlProblem(zone.provider, ttl);
       if (ttlWhy) {
         if (typeof s.ttl === "number") at([...path, "ttl"], ttlWhy);

@@ -2,7 +2,8 @@
 import type { KeyAlgorithm } from "../dkim/keys";
 import type { DmarcPolicy } from "../dmarc/policy";
 import type { SpfRequirement } from "../spf/requirement";
-import type { Delegation, ProviderName } from "./schema";
+import type { ProviderName } from "../providers";
+import type { Delegation } from "./schema";
 import type { RotationPolicy } from "./rotation-policy";
 import type { SlotPolicy } from "./slot-policy";
 
@@ -16,9 +17,11 @@ export interface Zone {
   /** Published form: lower-case A-labels, no trailing dot. */
   readonly name: string;
   readonly provider: ProviderName;
-  /** Looked up by name when absent. */
+  /** The provider's id of the zone, as its record resources take it. Looked up by name when absent. */
   readonly zoneId?: string;
-  /** The most records the provider lets the zone hold, its SOA and NS included (`recordQuota`, or the provider's default). */
+  /** The provider's other zone options, checked by it (src/providers/<provider>.ts `zoneOptions`); often none. */
+  readonly options: Readonly<Record<string, string>>;
+  /** The most records the provider lets the zone hold, its SOA and NS included (`recordQuota`, or the provider's quota). */
   readonly recordQuota: number;
   /** A key zone: how many stacks its customers' records are spread over (src/config/zone-stacks.ts); absent: the zone's own stack. */
   readonly stacks?: number;
@@ -60,7 +63,7 @@ export interface Domain {
    * parked domain's is p=reject, sp=reject.
    */
   readonly dmarc?: DmarcPolicy;
-  /** Take over a `_dmarc` record that already exists in the zone (Route53). */
+  /** Take over a `_dmarc` record that already exists in the zone (where its provider can: `adopt`). */
   readonly adoptDmarc?: boolean;
   /** Sends no mail: DMARC p=reject and a DKIM null record `*._domainkey` (empty p=) are published; no selectors. */
   readonly parked: boolean;

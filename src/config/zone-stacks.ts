@@ -21,7 +21,7 @@
 import { createHash } from "node:crypto";
 import type { Zone } from "./model";
 
-/** The stacks a key zone's customers are spread over unless it sets `stacks`: a full Route53 zone (10,000 records) makes stacks of about 300. */
+/** The stacks a key zone's customers are spread over unless it sets `stacks`: a zone of 10,000 records makes stacks of about 300. */
 export const DEFAULT_KEY_ZONE_STACKS = 32;
 
 /** The stack of a zone's own records: the zone's name with dots as hyphens. */

@@ -4,7 +4,8 @@
  */
 import { AGE_RECIPIENT, AWS_REGION } from "../config/key-store";
 import { didYouMean } from "../config/problems";
-import { KEY_STORE_KINDS, PROVIDERS, type ProviderName } from "../config/schema";
+import { KEY_STORE_KINDS } from "../config/schema";
+import { DEFAULT_PROVIDER, PROVIDER_NAMES, type ProviderName } from "../providers";
 import { checkHostName } from "../dns/host-name";
 import { excerpt } from "../redact";
 
@@ -36,7 +37,7 @@ export const DEFAULT_ZONE = "example.com";
 /** The checked options, or every reason they cannot be used (each naming its option). */
 export function checkInitOptions(raw: RawInitOptions): { ok: true; options: InitOptions } | { ok: false; problems: string[] } {
   const problems: string[] = [];
-  const provider = oneOf("provider", raw.provider, PROVIDERS, "route53", problems);
+  const provider = oneOf("provider", raw.provider, PROVIDER_NAMES, DEFAULT_PROVIDER, problems);
   const keyStore = oneOf("key-store", raw.keyStore, KEY_STORE_KINDS, "local", problems);
 
   let zone = DEFAULT_ZONE;

@@ -16,8 +16,9 @@ export function packageRoot(from = __dirname): string {
 }
 
 /**
- * The version of dkimctl and the versions it pins: its peers (cdktf,
- * constructs, the providers: ranges from the version it is tested with) and
+ * The version of dkimctl and the versions it pins: its peers (cdktf and
+ * constructs; the DNS providers' packages are its optional peers, a project
+ * installs those it uses: ranges from the version it is tested with) and
  * cdktf-cli at the exact versions of its own devDependencies.
  */
 export function packageInfo(root = packageRoot()): PackageInfo {
@@ -28,8 +29,16 @@ export function packageInfo(root = packageRoot()): PackageInfo {
     if (typeof version !== "string") throw new Error(`${file} does not pin ${name} in devDependencies: reinstall dkimctl`);
     return version;
   };
-  const peers = Object.fromEntries(Object.keys(pkg.peerDependencies ?? {}).map((name) => [name, pinned(name)]));
-  return { name: pkg.name, version: pkg.version, peers, cdktfCli: pinned("cdktf-cli") };
+  const optional = (name: string) => pkg.peerDependenciesMeta?.[name]?.optional === true;
+  const peers = Object.keys(pkg.peerDependencies ?? {});
+  const pins = (names: string[]) => Object.fromEntries(names.map((name) => [name, pinned(name)]));
+  return {
+    name: pkg.name,
+    version: pkg.version,
+    peers: pins(peers.filter((p) => !optional(p))),
+    providerPackages: pins(peers.filter(optional)),
+    cdktfCli: pinned("cdktf-cli"),
+  };
 }
 
 /** The workflows dkimctl ships (.github/workflows/*.yml), by file name. */

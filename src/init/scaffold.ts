@@ -82,7 +82,7 @@ export function planInit(dir: string, inputs: InitInputs): InitPlan {
 }
 
 function packageJson(old: string | undefined, dirName: string, inputs: InitInputs): PlannedFile {
-  const dependencies = projectDependencies(inputs.package);
+  const dependencies = projectDependencies(inputs.package, inputs.options.provider);
   const fresh = newPackageJson(projectName(dirName), SCRIPTS, dependencies);
   if (old === undefined) return { path: "package.json", text: fresh, action: "create", added: [], kept: [] };
   try {

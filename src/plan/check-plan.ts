@@ -14,19 +14,20 @@ import { isMapping } from "../config/yaml-source";
 import { commandHint } from "../command-hint";
 import { excerpt, excerptValue } from "../redact";
 import { fingerprint } from "../dkim/keys";
-import { parseQuotedTxt, joinTxt } from "../dkim/txt";
+import { joinTxt } from "../dkim/txt";
 import { abbreviate, publicKeyOf } from "../dkim/record";
 import type { Lock } from "../keys/lock";
 import { type DesiredRecord, desiredRecords } from "../records";
 import { isInUse } from "../lifecycle";
-import { EXISTING_RECORDS_ADDRESS } from "../logical-id";
 import { checkHostName } from "../dns/host-name";
 import { canonicalName, type NameParts, partsOf, readName } from "../dns/names";
 import { slotTarget } from "../dkim/target";
+import { PROVIDER_NAMES, PROVIDERS, providerOfRecordType } from "../providers";
+import type { DnsProvider, ReadAttribute } from "../providers/provider";
 import { dmarcJudge } from "./dmarc-changes";
 
-/** Resource types dkimctl creates. */
-const RECORD_TYPES = ["aws_route53_record", "cloudflare_dns_record"] as const;
+/** Whether dkimctl creates resources of this type (a record resource of one of the providers). */
+const isRecordType = (type: string): boolean => providerOfRecordType(type) !== undefined;
 
 export interface PlanFinding {
   readonly address: string;
@@ -242,7 +243,7 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
       return error(
         c.address,
         rec.name,
-        `the plan creates ${rec.name}, but the zone already has a record there that this stack did not create, and Route53 refuses to overwrite it. ` +
+        `the plan creates ${rec.name}, but the zone already has a record there that this stack did not create, and ${existing.get(rec.name)}. ` +
           "To take it over (its value becomes the one dkimctl publishes), " +
           `set 'adopt: true' on selector ${selector} of ${domain} in domains.yaml and plan again; or delete the record from the zone`,
       );
@@ -323,7 +324,7 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
   for (const c of changes) {
     const { before, after } = c;
     if (c.kind === "no-op" || c.kind === "read") continue;
-    if (!(RECORD_TYPES as readonly string[]).includes(c.type)) {
+    if (!isRecordType(c.type)) {
       error(
         c.address,
         undefined,
@@ -418,7 +419,7 @@ function readChange(rc: unknown, where: string): { address: string; change?: Cha
     if (expected && !values) problems.push(`a ${actions} without change.${side}`);
     if (!expected && values) problems.push(`a ${actions} with a change.${side}`);
     // Only the records dkimctl makes are read further; no-op and read changes change nothing.
-    if (!values || !expected || kind === "no-op" || kind === "read" || !(RECORD_TYPES as readonly string[]).includes(type ?? "")) continue;
+    if (!values || !expected || kind === "no-op" || kind === "read" || !isRecordType(type ?? "")) continue;
     const unknown = change[`${side}_unknown`];
     const rec = recordOf(type!, values, isObject(unknown) ? unknown : {}, (message) => problems.push(`change.${side}.${message}`));
     if (rec) sides[side] = rec;
@@ -427,11 +428,19 @@ function readChange(rc: unknown, where: string): { address: string; change?: Cha
   return { address, problems, change: { address, type, kind, actions, importing: isObject(change.importing), ...sides } };
 }
 
-/** The DNS record one side of a resource change describes; `bad` gets each attribute of the wrong shape. */
+/** The DNS record one side of a resource change describes (read by its provider); `bad` gets each attribute of the wrong shape. */
 function recordOf(type: string, values: Record<string, unknown>, unknown: Record<string, unknown>, bad: (message: string) => void): PlanRecord | undefined {
+  const provider: DnsProvider = providerOfRecordType(type)!;
   const problems: string[] = [];
-  const field = (name: string, want: "string" | "number", required: boolean): unknown => {
+  const field = (name: string, want: "string" | "number" | "strings", required: boolean): unknown => {
     const v = values[name];
+    if (want === "strings") {
+      if (!Array.isArray(v)) problems.push(`${name} is ${kindOf(v)}, not a list of strings`);
+      else if (!v.every((r) => typeof r === "string"))
+        problems.push(`${name} is a list holding ${kindOf(v.find((r) => typeof r !== "string"))}, not a list of strings`);
+      else return v;
+      return undefined;
+    }
     if (v === undefined && unknown[name] === true) {
       if (required) problems.push(`${name} is not known until apply: dkimctl records are literal values; re-run 'cdktf synth' and plan again`);
       return undefined;
@@ -443,25 +452,14 @@ function recordOf(type: string, values: Record<string, unknown>, unknown: Record
     if (typeof v !== want) problems.push(`${name} is ${kindOf(v)}, not a ${want}`);
     return typeof v === want ? v : undefined;
   };
-  const rawName = field("name", "string", true) as string | undefined;
-  const rrtype = field("type", "string", true) as string | undefined;
-  const ttl = field("ttl", "number", false) as number | undefined;
-  const zoneId = field("zone_id", "string", false) as string | undefined;
+  const side = provider.plan.record(type, field as ReadAttribute);
+  const { name: rawName, type: rrtype, ttl, zoneId } = side;
   const name = rawName === undefined ? undefined : canonicalName(rawName);
   if (rawName !== undefined && !checkHostName(rawName, "plan").ok)
     problems.push(`name ${excerptValue(rawName)}${rawName.length > 24 ? ` (${rawName.length} characters)` : ""} is not a DNS name`);
-  let value: string | undefined;
-  if (type === "aws_route53_record") {
-    const recs = values.records;
-    if (!Array.isArray(recs)) problems.push(`records is ${kindOf(recs)}, not a list of strings`);
-    else if (!recs.every((r) => typeof r === "string"))
-      problems.push(`records is a list holding ${kindOf(recs.find((r) => typeof r !== "string"))}, not a list of strings`);
-    // The provider wraps a TXT value in quotes: "a""b" is the strings a and b.
-    else value = rrtype === "TXT" ? (recs as string[]).map((r) => joinTxt(parseQuotedTxt(`"${r}"`))).join("\n") : (recs as string[]).join("\n");
-  } else {
-    const content = field("content", "string", true) as string | undefined;
-    if (content !== undefined) value = rrtype === "TXT" ? joinTxt(parseQuotedTxt(content)) : content;
-  }
+  // TXT: each value in the provider's form is the character-strings of one record, joined as a verifier joins them.
+  const recs = side.values();
+  let value = recs === undefined ? undefined : rrtype === "TXT" ? recs.map((r) => joinTxt(provider.txt.read(r))).join("\n") : recs.join("\n");
   if (problems.length || name === undefined || rrtype === undefined || value === undefined) {
     problems.forEach(bad);
     return undefined;
@@ -473,17 +471,20 @@ function recordOf(type: string, values: Record<string, unknown>, unknown: Record
 /**
  * The zones the plan knows by id (the stacks' look-ups by name, as Terraform
  * read them into prior_state, and zones a stack of one's own manages), by
- * the id each has: its name and the address that gave it. A private Route53
- * zone is left out: dkimctl publishes into public zones only.
+ * the id each has: its name and the address that gave it. Each provider
+ * says which of its resources name a zone (`plan.zoneOf`; a private zone is
+ * none: dkimctl publishes into public zones only).
  */
 function zoneLookups(plan: Record<string, unknown>): Map<string, { name: string; address: string }> {
   const found = new Map<string, { name: string; address: string }>();
+  const providers = PROVIDER_NAMES.map((n): DnsProvider => PROVIDERS[n]);
   eachPriorResource(plan, (r) => {
-    if ((r.mode !== "data" && r.mode !== "managed") || !isObject(r.values) || typeof r.address !== "string") return;
-    const v = r.values;
-    const isPrivate = r.mode === "data" ? v.private_zone === true : Array.isArray(v.vpc) && v.vpc.length > 0;
-    const id = r.type === "aws_route53_zone" && !isPrivate ? v.zone_id : r.type === "cloudflare_zone" ? v.id : undefined;
-    if (typeof id === "string" && typeof v.name === "string") found.set(id, { name: canonicalName(v.name), address: r.address });
+    if ((r.mode !== "data" && r.mode !== "managed") || !isObject(r.values) || typeof r.address !== "string" || typeof r.type !== "string") return;
+    const resource = { mode: r.mode as "data" | "managed", type: r.type, values: r.values };
+    for (const p of providers) {
+      const zone = p.plan.zoneOf(resource);
+      if (zone) found.set(zone.id, { name: canonicalName(zone.name), address: r.address });
+    }
   });
   return found;
 }
@@ -505,18 +506,26 @@ function eachPriorResource(plan: Record<string, unknown>, visit: (resource: Reco
   walk(isObject(prior) && isObject(prior.values) ? prior.values.root_module : undefined, 0);
 }
 
-/** Names in the zone's `_domainkey` listing that the plan read (see constructs/existing-dkim-records.ts). */
-function existingNames(plan: Record<string, unknown>, bad: (address: string, message: string) => void): Set<string> {
-  const names = new Set<string>();
+/**
+ * Names in the zones' listings of existing records that the plan read (the
+ * providers with `existingRecords`, constructs/providers/<p>.ts), each with
+ * what its provider does with a create over it.
+ */
+function existingNames(plan: Record<string, unknown>, bad: (address: string, message: string) => void): Map<string, string> {
+  const names = new Map<string, string>();
+  const listings = new Map(
+    PROVIDER_NAMES.flatMap((n) => {
+      const existing = (PROVIDERS[n] as DnsProvider).existingRecords;
+      return existing.can ? [[existing.address, existing] as const] : [];
+    }),
+  );
   eachPriorResource(
     plan,
     (r) => {
-      if (r.address !== EXISTING_RECORDS_ADDRESS) return;
-      const sets = isObject(r.values) ? r.values.resource_record_sets : undefined;
-      if (sets === undefined || sets === null) return;
-      if (!Array.isArray(sets)) return bad("prior_state", `${EXISTING_RECORDS_ADDRESS} resource_record_sets is ${kindOf(sets)}, not a list`);
-      // Route53 lists a wildcard label as `\052`.
-      for (const set of sets) if (isObject(set) && typeof set.name === "string") names.add(canonicalName(set.name.replace(/^\\052\./, "*.")));
+      const listing = typeof r.address === "string" ? listings.get(r.address) : undefined;
+      if (!listing) return;
+      const found = listing.names(isObject(r.values) ? r.values : {}, (message) => bad("prior_state", `${listing.address} ${message}`));
+      for (const name of found) names.set(canonicalName(name), listing.onCreateOver);
     },
     (message) => bad("prior_state", message),
   );

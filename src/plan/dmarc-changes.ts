@@ -45,8 +45,11 @@ export interface DmarcJudge {
   published(address: string, domain: string, creates: boolean, actions: string, rec: PlanSide, before?: PlanSide): boolean;
 }
 
-/** `desired`: every desired record by name; `existing`: names in the zone this stack did not create. */
-export function dmarcJudge(desired: ReadonlyMap<string, DesiredRecord>, existing: ReadonlySet<string>, say: { error: Say; warn: Say }): DmarcJudge {
+/**
+ * `desired`: every desired record by name; `existing`: names in the zone this stack did not create, each with what
+ * the provider does with a create over it.
+ */
+export function dmarcJudge(desired: ReadonlyMap<string, DesiredRecord>, existing: ReadonlyMap<string, string>, say: { error: Say; warn: Say }): DmarcJudge {
   const { error, warn } = say;
   const fallBack = "receivers then apply the organizational domain's record (its sp=), or no DMARC policy at all";
   return {
@@ -80,7 +83,7 @@ export function dmarcJudge(desired: ReadonlyMap<string, DesiredRecord>, existing
         error(
           address,
           rec.name,
-          `the plan creates ${rec.name}, but the zone already has a record there that this stack did not create, and Route53 refuses to overwrite it. ` +
+          `the plan creates ${rec.name}, but the zone already has a record there that this stack did not create, and ${existing.get(rec.name)}. ` +
             `To take it over (its value becomes the one dkimctl publishes), set 'adopt: true' in the dmarc of ${domain} in domains.yaml and plan again; ` +
             "or delete the record from the zone",
         );

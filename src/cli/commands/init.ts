@@ -6,12 +6,14 @@ import { parseOptions } from "../args";
 import type { Command } from "../command";
 import { commandHelp, type OptionTable, parserOptions } from "../help";
 import { UsageError } from "../report";
+import { DEFAULT_PROVIDER, PROVIDER_NAMES } from "../../providers";
 
-const USAGE = "  dkimctl init [DIR] [--provider route53|cloudflare] [--zone NAME] [--key-store local|age|awsSecretsManager] [--force]";
+const PROVIDERS = PROVIDER_NAMES.join("|");
+const USAGE = `  dkimctl init [DIR] [--provider ${PROVIDERS}] [--zone NAME] [--key-store local|age|awsSecretsManager] [--force]`;
 
 /** init's own options: it reads no config, and --key-store names a kind of store, not a directory. */
 const OPTIONS = {
-  provider: { type: "string", arg: "route53|cloudflare", help: "where the zone is hosted (default: route53)" },
+  provider: { type: "string", arg: PROVIDERS, help: `where the zone is hosted (default: ${DEFAULT_PROVIDER})` },
   zone: { type: "string", arg: "NAME", help: "the zone, and the sender domain of the first selector (default: example.com)" },
   "key-store": {
     type: "string",
