@@ -22,7 +22,8 @@ const BASE: SlotPolicy = { every: 30 * DAY, publishAhead: 3 * DAY, retireAfter: 
  * lowered with publishAhead while a key waits is tried), maybe a rotation is forced.
  */
 const stepArb = fc.record({
-  wait: fc.oneof(fc.integer({ min: HOUR, max: 3 * DAY }), fc.integer({ min: HOUR, max: 40 * DAY })),
+  // Whole seconds, as the lock records times (the machine decides on the recorded time).
+  wait: fc.oneof(fc.integer({ min: HOUR, max: 3 * DAY }), fc.integer({ min: HOUR, max: 40 * DAY })).map((ms) => Math.floor(ms / 1000) * 1000),
   force: fc.integer({ min: 0, max: 19 }).map((n) => n === 0),
   edit: fc.option(
     fc.record({
