@@ -1,6 +1,7 @@
 /**
- * Which stacks (one per zone, and a key zone's customer stacks) a change touches: the stacks whose synthesized
- * Terraform would differ between two revisions of domains.yaml + dkim.lock.yaml.
+ * Which stacks (one per zone, and a key zone's customer stacks) a change
+ * touches: the stacks whose synthesized Terraform would differ between two
+ * revisions of domains.yaml + dkim.lock.yaml.
  * Pure: compares what each revision publishes, never the text of the files,
  * so a comment, a reordering or a key store setting touches no stack.
  */

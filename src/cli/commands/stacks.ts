@@ -1,7 +1,8 @@
 /**
- * `dkimctl stacks`: the stacks (one per zone) whose records differ from an
- * earlier git revision of domains.yaml + dkim.lock.yaml, so that CI plans and
- * applies only those. Without --changed-from: every stack.
+ * `dkimctl stacks`: the stacks (one per zone, and a key zone's customer
+ * stacks) whose records differ from an earlier git revision of domains.yaml +
+ * dkim.lock.yaml, so that CI plans and applies only those. Without
+ * --changed-from: every stack.
  */
 import { spawnSync } from "node:child_process";
 import { basename, dirname, isAbsolute, resolve } from "node:path";
@@ -45,7 +46,8 @@ export const stacks: Command = {
   options: OPTIONS,
   help: commandHelp(
     USAGE,
-    `Prints the stacks (one per zone, named as cdktf.out/stacks/<name>) to plan or apply.
+    `Prints the stacks (one per zone, and a key zone's customer stacks, named as
+cdktf.out/stacks/<name>) to plan or apply.
 With --changed-from, only those whose records, provider, zoneId or backend differ
 between GIT_REF's domains.yaml + dkim.lock.yaml (read with git, beside the config)
 and the working tree: new zones, zones that lost records, and removed zones included.
@@ -56,7 +58,8 @@ there, every stack is listed with a warning.
 In --format json, "change" is added, changed, removed or all, and before/after count
 the zone's records (null where it is absent).
 A removed zone's stack is no longer synthesized: Terraform neither plans nor deletes
-its records; empty the zone (deploy), then remove it.
+its records; empty the zone (deploy), then remove it. A changed 'stacks' of a key zone,
+which would move records from one of its stacks to another, is refused (exit 1).
 An unknown GIT_REF is a usage error (exit 2); in a shallow clone fetch it first.`,
     OPTIONS,
   ),
