@@ -119,14 +119,16 @@ function changedSince(io: Io, config: Config, ref: string, head: Map<string, Sta
 function refuseMoves(moved: readonly MovedRecord[], ref: string): void {
   if (moved.length === 0) return;
   const zones = [...new Set(moved.map((m) => m.zone))];
-  const examples = moved.slice(0, 3).map((m) => `${m.name} (${m.from} -> ${m.to})`);
   throw new ProblemsError(
-    zones.map(
-      (zone) =>
-        `${moved.filter((m) => m.zone === zone).length} records of ${zone} would move to another of its stacks since ${excerpt(ref)}, ` +
+    zones.map((zone) => {
+      const mine = moved.filter((m) => m.zone === zone);
+      const examples = mine.slice(0, 3).map((m) => `${m.name} (${m.from} -> ${m.to})`);
+      return (
+        `${mine.length.toLocaleString("en-US")} records of ${zone} would move to another of its stacks since ${excerpt(ref)}, ` +
         `e.g. ${examples.join(", ")}: a key zone's 'stacks' is fixed for its life (a move deletes a record in one stack and creates it in another, ` +
-        "in no order Terraform can keep); set 'stacks' back, and put new customers in a second key zone instead",
-    ),
+        "in no order Terraform can keep); set 'stacks' back, and put new customers in a second key zone instead"
+      );
+    }),
   );
 }
 
