@@ -4,7 +4,7 @@
  * truth for synth, `dkimctl records`, `dkimctl verify` and the tests.
  */
 import { slotsOf } from "./config/customer-slots";
-import type { Config, Customer, Selector, Zone } from "./config/model";
+import type { Config, Customer, Position, Selector, Zone } from "./config/model";
 import { InputError, type Problem } from "./config/problems";
 import { quotaProblems } from "./config/record-quota";
 import type { ProviderName } from "./providers";
@@ -88,8 +88,8 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
   const problems: Problem[] = [];
   const missingKeys: Problem[] = [];
   const records: DesiredRecord[] = [];
-  /** Where each record comes from, for a name published twice. */
-  const origins = new Map<DesiredRecord, Omit<Problem, "message">>();
+  /** Where each record comes from, for a name published twice: the domain, selector or customer, whose position is looked up only then. */
+  const origins = new Map<DesiredRecord, Origin>();
   /** Per zone, the records whose keys are not made yet: the quota counts them (keys refuses to make what could not be published). */
   const unmade = new Map<string, number>();
   for (const domain of config.domains) {
@@ -104,7 +104,7 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
     const of = (meaning: RecordMeaning, role: RecordRole) => ({ ...meaning, role, name: nameOf(meaning), ...where });
     const add = (record: DesiredRecord) => {
       records.push(record);
-      origins.set(record, { ...domain.position, path: `domains/${domain.name}` });
+      origins.set(record, { at: domain, path: `domains/${domain.name}` });
     };
     if (domain.dmarc) {
       const value = dmarcRecordValue(domain.dmarc);
@@ -137,7 +137,7 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
           strings: splitTxt(value),
         };
         records.push(record);
-        origins.set(record, { ...domain.position, path: `domains/${domain.name}` });
+        origins.set(record, { at: domain, path: `domains/${domain.name}` });
       }
     }
     for (const sel of domain.selectors) {
@@ -151,7 +151,7 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
       };
       const record: DesiredRecord = delegated ? { ...common, type: "CNAME", value, strings: [] } : { ...common, type: "TXT", value, strings: splitTxt(value) };
       records.push(record);
-      origins.set(record, { ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}` });
+      origins.set(record, { at: sel, path: `domains/${sel.domain}/selectors/${sel.name}` });
     }
     const rotationUnmade = domain.rotation && lock.rotated(domain.name).length === 0 ? domain.rotation.keys.length - 1 : 0;
     unmade.set(zone.name, (unmade.get(zone.name) ?? 0) + missingKeys.length - missingBefore + rotationUnmade);
@@ -159,7 +159,7 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
   for (const customer of config.customers) {
     for (const record of customerRecords(customer, config, lock, missingKeys, unmade)) {
       records.push(record);
-      origins.set(record, { ...customer.position, path: `customers/${customer.keyZone}/${customer.name}` });
+      origins.set(record, { at: customer, path: `customers/${customer.keyZone}/${customer.name}` });
     }
   }
   problems.push(...publishedTwice(records, origins));
@@ -217,20 +217,31 @@ function recordCounts(records: readonly DesiredRecord[], unmade: ReadonlyMap<str
 }
 
 /** A name published twice would be two resources of one name (a cdktf error without a position): a problem at the second. */
-function publishedTwice(records: readonly DesiredRecord[], origins: Map<DesiredRecord, Omit<Problem, "message">>): Problem[] {
+/** What in domains.yaml asks for a record: the domain or selector, and its path as problems show it. */
+interface Origin {
+  readonly at: { readonly position: Position };
+  readonly path: string;
+}
+
+function publishedTwice(records: readonly DesiredRecord[], origins: Map<DesiredRecord, Origin>): Problem[] {
   const seen = new Set<string>();
   const problems: Problem[] = [];
   for (const r of records) {
     if (seen.has(r.name))
-      problems.push({ ...origins.get(r)!, message: `the record ${r.name} would be published twice: give each selector of ${r.domain} its own name` });
+      problems.push({
+        ...origins.get(r)!.at.position,
+        path: origins.get(r)!.path,
+        message: `the record ${r.name} would be published twice: give each selector of ${r.domain} its own name`,
+      });
     seen.add(r.name);
   }
   return problems;
 }
 
 function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Problem[], missingKeys: Problem[]): string | undefined {
-  const where = { ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}` };
-  const at = (message: string) => problems.push({ ...where, message });
+  // The position is looked up only for a problem (config/load.ts `located`).
+  const where = () => ({ ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}` });
+  const at = (message: string) => problems.push({ ...where(), message });
   const entry = lock.get(sel.domain, sel.name);
   if (entry?.state !== undefined) {
     at(
@@ -252,7 +263,7 @@ function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Prob
     case "generated":
       if (!entry) {
         missingKeys.push({
-          ...where,
+          ...where(),
           message: `has no key in ${config.lockFile}: run ${commandHint("keys", config.invocation)} and commit ${config.lockFile}`,
         });
         return undefined;

@@ -198,18 +198,22 @@ customers:
   zz.example.com: {}
 `),
     ).toEqual([
-      "domains.yaml:8:3: customers/keys.example.net: the key zone keys.example.net is not in 'zones': add it there with its provider (the customers' keys are published in it)",
+      "domains.yaml:8:3: customers/keys.example.net: the key zone keys.example.net" +
+        " is not in 'zones': add it there with its provider (the customers' keys are published in it)",
       "domains.yaml:11:12: customers/dkim.esp.example/slots: 1 slot given: give two (a key signs from one while the next is published at the other), or three",
-      "domains.yaml:13:3: customers/x.dkim.esp.example: the key zone x.dkim.esp.example is not in 'zones': add it there with its provider (the customers' keys are published in it)",
+      "domains.yaml:13:3: customers/x.dkim.esp.example: the key zone x.dkim.esp.example" +
+        " is not in 'zones': add it there with its provider (the customers' keys are published in it)",
       "domains.yaml:13:3: customers/x.dkim.esp.example: key zones dkim.esp.example and x.dkim.esp.example are nested: " +
         "a key zone holds targets two labels below it; use zones side by side",
-      "domains.yaml:14:12: customers/x.dkim.esp.example/slots: 5 slots given: give two (a key signs from one while the next is published at the other), or three",
+      "domains.yaml:14:12: customers/x.dkim.esp.example/slots: 5 slots given: " +
+        "give two (a key signs from one while the next is published at the other), or three",
       "domains.yaml:14:13: customers/x.dkim.esp.example/slots/0: slot 'a.b' has a dot: a slot is one label (letters, digits and hyphens), e.g. esp1",
       "domains.yaml:14:24: customers/x.dkim.esp.example/slots/2: slot esp1 is listed twice: give each slot its own name",
       `domains.yaml:17:19: customers/${LONG_ZONE}/slots/1: the targets of slot verylongslot in ${LONG_ZONE} can be 257 octets; ` +
         "DNS allows 253: use a shorter slot name or key zone",
       `domains.yaml:18:11: customers/${LONG_ZONE}/list: the customer list missing.txt: no such file; create it (one domain per line) or fix the path`,
-      "domains.yaml:19:3: customers/zz.example.com: the key zone zz.example.com is not in 'zones': add it there with its provider (the customers' keys are published in it)",
+      "domains.yaml:19:3: customers/zz.example.com: the key zone zz.example.com" +
+        " is not in 'zones': add it there with its provider (the customers' keys are published in it)",
       "domains.yaml:19:3: customers/zz.example.com: lists no customers: add them under 'domains:' (one per line) or name a file of them with 'list:'",
     ]);
   });
@@ -228,9 +232,11 @@ test("targetCollisions reports both slots that would share a target, each naming
     position: at(line),
   });
   expect(targetCollisions([customer(1), customer(9)]).map(formatProblem)).toEqual([
-    "customers.txt:1:1: slot esp1 of shop.example and slot esp1 of shop.example (customers.txt:9:1) would share the target esp1.shop.example.dkim.esp.example: " +
+    "customers.txt:1:1: slot esp1 of shop.example and slot esp1 of shop.example (customers.txt:9:1)" +
+      " would share the target esp1.shop.example.dkim.esp.example: " +
       "move one of them to another key zone",
-    "customers.txt:9:1: slot esp1 of shop.example and slot esp1 of shop.example (customers.txt:1:1) would share the target esp1.shop.example.dkim.esp.example: " +
+    "customers.txt:9:1: slot esp1 of shop.example and slot esp1 of shop.example (customers.txt:1:1)" +
+      " would share the target esp1.shop.example.dkim.esp.example: " +
       "move one of them to another key zone",
   ]);
   expect(targetCollisions([customer(1)])).toEqual([]);

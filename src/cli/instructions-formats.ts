@@ -7,6 +7,8 @@
 import type { CustomerRecord, Instructions } from "../customers/instructions";
 import { quoteTxt } from "../dkim/txt";
 import { formatDuration } from "../duration";
+import { PROVIDERS } from "../providers";
+import type { DnsProvider } from "../providers/provider";
 
 export const INSTRUCTION_FORMATS = ["text", "bind", "json", "csv", "html"] as const;
 export type InstructionFormat = (typeof INSTRUCTION_FORMATS)[number];
@@ -50,8 +52,8 @@ export function bindFormat(i: Instructions): string {
 }
 
 /**
- * The notes that spare a support ticket, each one sentence or two. Each DNS
- * host's own behaviour cites its documentation.
+ * The notes that spare a support ticket, each one sentence or two; what a
+ * DNS host needs is its provider's delegationNote, which cites its documentation.
  */
 export function notes(i: Instructions): string[] {
   const first = i.records[0];
@@ -66,13 +68,8 @@ export function notes(i: Instructions): string[] {
       `These records go into the zone ${i.zone}. If ${i.customer} is a zone of its own at your DNS host, create them there, ` +
         `with the host ${first?.name.slice(0, -(i.customer.length + 1))}.`,
     );
-  if (cname)
-    // Cloudflare answers for a proxied or flattened CNAME with its own data, not the CNAME:
-    // https://developers.cloudflare.com/dns/proxy-status/ and https://developers.cloudflare.com/dns/cname-flattening/set-up-cname-flattening/
-    out.push(
-      'Cloudflare: set each record\'s proxy status to "DNS only" (grey cloud), not "Proxied", and do not flatten them ' +
-        '("CNAME flattening for all CNAME records" off): receivers must see the CNAME itself.',
-    );
+  // What a customer must do where its DNS is hosted, for each DNS host dkimctl knows (src/providers/).
+  if (cname) for (const provider of Object.values(PROVIDERS) as DnsProvider[]) if (provider.delegationNote) out.push(provider.delegationNote);
   out.push(`Nothing changes at ${i.zone} itself: its MX, SPF and other records stay as they are. Add only the records above.`);
   if (cname)
     out.push(
@@ -94,7 +91,8 @@ export function notes(i: Instructions): string[] {
 /** For people: each record, field by field, then the notes. */
 export function textFormat(i: Instructions): string {
   const n = i.records.length;
-  const head = `DKIM for ${i.display}${i.display !== i.customer ? ` (${i.customer})` : ""}: create ${n === 1 ? "this record" : `these ${n} records`} in the DNS zone ${i.zone}.`;
+  const who = `${i.display}${i.display !== i.customer ? ` (${i.customer})` : ""}`;
+  const head = `DKIM for ${who}: create ${n === 1 ? "this record" : `these ${n} records`} in the DNS zone ${i.zone}.`;
   const field = (label: string, value: string) => `  ${`${label}:`.padEnd(12)}${value}`;
   const record = (r: CustomerRecord, k: number) =>
     [

@@ -96,7 +96,9 @@ export function textList(file: string, text: string): CustomerList {
         problems.push({
           ...at(second),
           path: "",
-          message: `'${excerpt(second[0])}' after ${excerpt(name[0])} is not a delegation: write cname or txt after the domain, or nothing (the key zone's default)`,
+          message:
+            `'${excerpt(second[0])}' after ${excerpt(name[0])} is not a delegation: ` +
+            "write cname or txt after the domain, or nothing (the key zone's default)",
         });
     }
     if (rest.length)

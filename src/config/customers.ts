@@ -16,9 +16,9 @@ import type { Customer, Domain, Position, Zone } from "./model";
 import type { Problem } from "./problems";
 import { DEFAULT_POLICY } from "./rotation-policy";
 import { type SlotPolicy, slotPolicyProblems } from "./slot-policy";
-import type { ProviderName } from "../providers";
+import { PROVIDERS } from "../providers";
 import { DELEGATIONS, type Delegation } from "./schema";
-import { isMapping, type PathKey, pathText, type YamlSource } from "./yaml-source";
+import { isMapping, located, type PathKey, pathText, withLazyPosition, type YamlSource } from "./yaml-source";
 
 /** The slots of a key zone that names none. */
 export const DEFAULT_SLOTS: readonly string[] = ["esp1", "esp2"];
@@ -46,8 +46,6 @@ export interface CustomerContext {
    * `warn` are given the path `[]`).
    */
   readonly checkedName: (what: "zone" | "customer", key: string, at: Say, warn: Say) => string | undefined;
-  /** Why a TTL is not allowed in a provider's zone, if it is not. */
-  readonly ttlProblem: (provider: ProviderName, ttl: number) => string | undefined;
   /** domains.yaml's `defaults`: the customers' rotation falls back to defaults.rotation. */
   readonly defaults: Readonly<Record<string, unknown>>;
   /** A list file as domains.yaml names it (`list:`). @default read from disk, relative to domains.yaml */
@@ -73,13 +71,10 @@ const where = (p: Position) => `${p.file}:${p.line}:${p.col}`;
 export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[] {
   if (!isMapping(raw)) return []; // absent, or the shape check reported it
   const at = (path: PathKey[], message: string, w: "key" | "value" = "value") => ctx.problem(ctx.source.problem(path, message, w));
-  const positionOf = (path: PathKey[]): Position => {
-    const { file, line, col } = ctx.source.problem(path, "", "key");
-    return { file, line, col };
-  };
   const customers: Customer[] = [];
-  const seen = new Map<string, Position>();
-  const plain = new Map(ctx.domains.map((d) => [d.name, d.position]));
+  // Entries and domains, not their positions: a position is looked up only for a problem (config/fast-yaml.ts).
+  const seen = new Map<string, ListedCustomer>();
+  const plain = new Map(ctx.domains.map((d) => [d.name, d]));
   const groups: { group: Group | undefined; path: PathKey[]; listed: ListedCustomer[] }[] = [];
   const keyZones: { name: string; path: PathKey[] }[] = [];
 
@@ -101,7 +96,7 @@ export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[
       keyZones.push({ name, path });
     }
     const g = isMapping(value) ? value : {};
-    groups.push({ group: groupOf(g, name, zone, path, ctx, at), path, listed: listedIn(g, path, ctx, at, positionOf) });
+    groups.push({ group: groupOf(g, name, zone, path, ctx, at), path, listed: listedIn(g, path, ctx, at) });
   }
 
   for (const { group, listed } of groups) {
@@ -117,12 +112,12 @@ export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[
       if (name === undefined) continue;
       const first = seen.get(name);
       if (first) {
-        problem(`customer ${name} is listed twice (first at ${where(first)}): keep one entry`);
+        problem(`customer ${name} is listed twice (first at ${where(first.position)}): keep one entry`);
         continue;
       }
-      seen.set(name, entry.position);
+      seen.set(name, entry);
       const domain = plain.get(name);
-      if (domain) problem(`${name} is a customer and also a sender domain under 'domains' (${where(domain)}): keep one of the two`);
+      if (domain) problem(`${name} is a customer and also a sender domain under 'domains' (${where(domain.position)}): keep one of the two`);
       const under = keyZones.find((k) => isInZone(name, k.name));
       if (under) problem(`customer ${name} is at or below the key zone ${under.name}: a customer's keys cannot delegate to its own zone; remove it`);
       if (!group) continue;
@@ -136,7 +131,7 @@ export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[
         continue;
       }
       if (domain || under) continue;
-      customers.push({
+      const customer = {
         name,
         keyZone: group.keyZone.name,
         slots: group.slots,
@@ -144,8 +139,8 @@ export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[
         algorithm: group.algorithm,
         ttl: group.ttl,
         rotation: group.rotation,
-        position: entry.position,
-      });
+      };
+      customers.push(withLazyPosition(customer, () => entry.position));
     }
   }
   for (const p of targetCollisions(customers)) ctx.problem(p);
@@ -202,7 +197,7 @@ function groupOf(
     if (w) ctx.warning(ctx.source.problem([...path, "key"], w));
   }
   const ttl = typeof g.ttl === "number" ? g.ttl : ctx.defaultTtl;
-  const ttlWhy = keyZone && ctx.ttlProblem(keyZone.provider, ttl);
+  const ttlWhy = keyZone && PROVIDERS[keyZone.provider].ttl.problem(ttl);
   if (ttlWhy) {
     at(
       typeof g.ttl === "number" ? [...path, "ttl"] : path,
@@ -262,14 +257,14 @@ function listedIn(
   path: PathKey[],
   ctx: CustomerContext,
   at: (path: PathKey[], message: string, w?: "key" | "value") => void,
-  positionOf: (path: PathKey[]) => Position,
 ): ListedCustomer[] {
   const listed: ListedCustomer[] = [];
   if (isMapping(g.domains))
     for (const [key, value] of Object.entries(g.domains)) {
       const delegation = isMapping(value) && DELEGATIONS.includes(value.delegation as Delegation) ? (value.delegation as Delegation) : undefined;
       const entryPath = [...path, "domains", key];
-      listed.push({ text: key, position: positionOf(entryPath), path: pathText(entryPath), ...(delegation ? { delegation } : {}) });
+      // The entry's position is found when a problem needs it: a valid project is read without positions (config/fast-yaml.ts).
+      listed.push(located({ text: key, path: pathText(entryPath), ...(delegation ? { delegation } : {}) }, ctx.source, entryPath));
     }
   if (typeof g.list === "string") {
     const found = ctx.readList ? ctx.readList(g.list) : readListFile(isAbsolute(g.list) ? g.list : join(dirname(ctx.source.file), g.list));

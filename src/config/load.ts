@@ -17,7 +17,7 @@ import { capText, excerpt, excerptValue } from "../redact";
 import { configSchema, knownFields } from "./schema";
 import { isProviderName, PROVIDERS, type ProviderName } from "../providers";
 import { adoptProblem, zoneFields } from "../providers/zones";
-import { isMapping, type PathKey, YamlSource } from "./yaml-source";
+import { isMapping, located, type PathKey, YamlSource } from "./yaml-source";
 import { keyStoreSpec } from "./key-store";
 import { DEFAULT_KEY_ZONE_STACKS, zoneStackNames } from "./zone-stacks";
 import { type DmarcDefaults, defaultDmarc, domainDmarc } from "./dmarc";
@@ -29,11 +29,6 @@ import type { ListFile } from "./customer-list";
 export const DEFAULT_TTL = 3600;
 export const DEFAULT_KEY: KeyAlgorithm = "rsa-2048";
 export const LOCK_FILE_NAME = "dkim.lock.yaml";
-
-/** The config path from an explicit option, `$DKIMCTL_CONFIG`, or `domains.yaml`. */
-export function configPath(explicit?: string): string {
-  return explicit ?? process.env.DKIMCTL_CONFIG ?? "domains.yaml";
-}
 
 /** Reads and validates a config file. Throws InputError listing every problem. */
 export function loadConfig(file: string): Config {
@@ -87,7 +82,8 @@ function validateSource(source: YamlSource, options: { readList?: (list: string)
   const flaggedPaths = new Set(flagged.map((p) => p.path));
   const fail = (message: string, path: PathKey[] = []) => new InputError([source.problem(path, message), ...flagged]);
 
-  if (data === null || data === undefined) throw fail("the file is empty: start it with 'version: 1', then 'zones:' and 'domains:' (see README)");
+  if (data === null || data === undefined)
+    throw fail("the file is empty: start it with 'version: 1', then 'zones:' and 'domains:' ('npx dkimctl help domains-yaml' shows them)");
   if (!isObj(data)) throw fail(`the file must be a mapping with 'version', 'zones' and 'domains', not ${describe(data)}`);
   if (!("version" in data)) throw fail("'version' is missing: add 'version: 1' as the first line after the modeline");
   if (data.version !== 1) {
@@ -133,7 +129,6 @@ function validateSource(source: YamlSource, options: { readList?: (list: string)
     problem: keep,
     warning: (p) => warnings.push(formatProblem(p)),
     checkedName: (what, key, at, warn) => checkedName(what, key, [], at, warn),
-    ttlProblem,
     ...(options.readList ? { readList: options.readList } : {}),
   });
   for (const provider of ctx.defaultTtlUsers) {
@@ -192,7 +187,7 @@ function validateZones(raw: Obj, source: YamlSource, at: Report, warn: Report): 
     const stacks = typeof value.stacks === "number" && Number.isInteger(value.stacks) && value.stacks > 0 ? { stacks: value.stacks } : {};
     const recordQuota = typeof value.recordQuota === "number" ? value.recordQuota : PROVIDERS[provider].recordQuota.quota;
     if (name && other === undefined)
-      zones.push({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}), options, recordQuota, ...stacks, position: positionOf(source, path) });
+      zones.push(located({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}), options, recordQuota, ...stacks }, source, path));
   }
   return zones;
 }
@@ -277,16 +272,21 @@ function validateDomains(raw: Obj, ctx: Context): Domain[] {
     if (rotation && zone && ttlProblem(zone.provider, ctx.defaultTtl)) ctx.defaultTtlUsers.add(zone.provider);
     const selectors = validateSelectors(selectorsRaw, path, name, zone, ctx);
     if (name === undefined || other !== undefined || zone === undefined) continue;
-    domains.push({
-      name,
-      zone: zone.name,
-      selectors: selectors.sort((a, b) => a.name.localeCompare(b.name)),
-      ...(rotation ? { rotation } : {}),
-      ttl: ctx.defaultTtl,
-      ...dmarc,
-      ...(spf && !dmarc.parked ? { spf } : {}),
-      position: positionOf(ctx.source, path),
-    });
+    domains.push(
+      located(
+        {
+          name,
+          zone: zone.name,
+          selectors: selectors.sort((a, b) => a.name.localeCompare(b.name)),
+          ...(rotation ? { rotation } : {}),
+          ttl: ctx.defaultTtl,
+          ...dmarc,
+          ...(spf && !dmarc.parked ? { spf } : {}),
+        },
+        ctx.source,
+        path,
+      ),
+    );
   }
   return domains;
 }
@@ -329,16 +329,21 @@ function validateSelectors(raw: Obj, domainPath: PathKey[], domain: string | und
       }
     }
     if (!sel.ok || !named || built === undefined || domain === undefined) continue;
-    selectors.push({
-      name: sel.value,
-      domain,
-      ttl,
-      testing: s.testing === true,
-      adopt: s.adopt === true,
-      ...(typeof s.note === "string" && s.note !== "" ? { note: s.note } : {}),
-      source: built,
-      position: positionOf(ctx.source, path),
-    });
+    selectors.push(
+      located(
+        {
+          name: sel.value,
+          domain,
+          ttl,
+          testing: s.testing === true,
+          adopt: s.adopt === true,
+          ...(typeof s.note === "string" && s.note !== "" ? { note: s.note } : {}),
+          source: built,
+        },
+        ctx.source,
+        path,
+      ),
+    );
   }
   return selectors;
 }
@@ -593,9 +598,4 @@ function describe(v: unknown): string {
   if (typeof v === "string") return `the string ${excerptValue(v)}`;
   if (typeof v === "number") return `the number ${excerpt(String(v))}`;
   return `${typeof v} ${excerpt(String(v))}`;
-}
-
-function positionOf(source: YamlSource, path: PathKey[]) {
-  const p = source.problem(path, "", "key");
-  return { file: p.file, line: p.line, col: p.col };
 }

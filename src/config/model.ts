@@ -109,6 +109,8 @@ export type KeyStoreSpec =
   | {
       readonly kind: "awsSecretsManager";
       readonly region: string;
+      /** The id that marks this project's secrets (tag dkimctl:project). */
+      readonly project: string;
       readonly prefix: string;
       readonly kmsKeyId?: string;
       readonly tags: Readonly<Record<string, string>>;

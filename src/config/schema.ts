@@ -195,7 +195,14 @@ const ageStore = z
 const secretsManagerStore = z
   .strictObject({
     region: z.string().min(1).describe("AWS region of the secrets."),
-    prefix: z.string().optional().describe("Secret names are <prefix><domain>/<selector>. @default 'dkim/'"),
+    project: z
+      .string()
+      .optional()
+      .describe(
+        "Required: the id that marks this project's secrets (tag dkimctl:project), the same in every clone; " +
+          "dkimctl reads, adopts and deletes only secrets that carry it. 8 to 64 letters, digits, '.', '_' or '-', e.g. a random hex string.",
+      ),
+    prefix: z.string().optional().describe("Secret names are <prefix><domain>/<selector>: path segments ending in '/'. @default 'dkim/'"),
     kmsKeyId: z.string().optional().describe("KMS key that encrypts the secrets (id, ARN or alias/...). @default the account's aws/secretsmanager key"),
     tags: z.record(z.string(), z.string()).optional().describe("Tags added to every secret."),
   })

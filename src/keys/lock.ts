@@ -2,9 +2,7 @@
  * dkim.lock.yaml: the public half of every generated or imported key,
  * committed and reviewed like a package lock. Never holds private keys.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { JSON_SCHEMA, load as loadYaml } from "js-yaml";
-import { stringify } from "yaml";
+import { existsSync } from "node:fs";
 import { fingerprint, KEY_ALGORITHMS, type KeyAlgorithm } from "../dkim/keys";
 import { InputError, type Problem } from "../config/problems";
 import { isMapping, YamlSource } from "../config/yaml-source";
@@ -138,6 +136,18 @@ export class Lock {
     return out.sort((a, b) => byName(a.customer, b.customer) || byName(a.slot, b.slot));
   }
 
+  /**
+   * The lock's key that the key store keeps at `domain`/`name`: a selector's,
+   * or a customer slot's (`<slot>.<generation>`, the slot's current key).
+   */
+  storeKey(domain: string, name: string): LockEntry | undefined {
+    const selector = this.get(domain, name);
+    if (selector) return selector;
+    const dot = name.indexOf(".");
+    const slot = dot < 0 ? undefined : this.slotKey(domain, name.slice(0, dot));
+    return slot && slotKeyName(name.slice(0, dot), slot.generation) === name ? slot : undefined;
+  }
+
   /** Every key the key store must hold for this lock, by its address there: the selectors' and the customer slots'. */
   storeKeys(): StoreKey[] {
     return [
@@ -152,7 +162,7 @@ export class Lock {
    */
   static read(file: string, invocation?: readonly string[]): Lock {
     if (!existsSync(file)) return new Lock();
-    return Lock.fast(readFileSync(file)) ?? Lock.fromSource(YamlSource.read(file), invocation);
+    return Lock.fromSource(YamlSource.read(file), invocation);
   }
 
   /** The lock of a loaded config (its lockFile), with hints that repeat the options the config was found with. */
@@ -162,34 +172,7 @@ export class Lock {
 
   /** Reads a lock from its text (e.g. an earlier revision read from git); `file` names it in messages. */
   static parse(file: string, text: string): Lock {
-    return Lock.fast(Buffer.from(text, "utf8")) ?? Lock.fromSource(YamlSource.parse(file, text));
-  }
-
-  /**
-   * A valid lock read quickly: js-yaml's parser (no positions, JSON schema:
-   * nothing but plain strings, whole numbers and null) is about seven times
-   * as fast as the positions-keeping parse on a lock of 20,000 keys. Any
-   * doubt (text that is not UTF-8, a YAML error, a duplicate key, an anchor or a tag, any
-   * problem of any entry) returns undefined, and the lock is read again with
-   * positions, which reports every problem at its line and column: the fast
-   * path accepts exactly the locks the slow one accepts.
-   */
-  private static fast(bytes: Buffer): Lock | undefined {
-    let data: unknown;
-    try {
-      const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-      // Anchors, aliases and tags (never in a lock dkimctl writes) are left to the parser that guards against them.
-      if (/[&*!]/.test(text)) return undefined;
-      data = loadYaml(text, { schema: JSON_SCHEMA });
-    } catch {
-      return undefined;
-    }
-    if (!isMapping(data) || data.version !== 1) return undefined;
-    let failed = false;
-    const lock = Lock.fromData(data, () => {
-      failed = true;
-    });
-    return failed ? undefined : lock;
+    return Lock.fromSource(YamlSource.parse(file, text));
   }
 
   private static fromSource({ source, problems }: { source: YamlSource; problems: Problem[] }, invocation?: readonly string[]): Lock {
@@ -296,6 +279,8 @@ export class Lock {
         ...Object.fromEntries(SLOT_TTLS.filter((f) => entry[f] !== undefined).map((f) => [f, entry[f]])),
       };
     }
+    // yaml only here: reading a lock never loads it (config/yaml-source.ts).
+    const { stringify } = require("yaml") as typeof import("yaml");
     return HEADER + stringify({ version: 1, keys, ...(this.slots.size ? { customers } : {}) }, { lineWidth: 0 });
   }
 

@@ -22,21 +22,21 @@ export interface SlotOrder {
 
 /**
  * The slots of `config` whose keys the lock lacks: those the store holds
- * already (`recovered`, read back) and those to make (`orders`). The store
- * is listed once, so 20,000 slots cost one listing, not 20,000 look-ups.
+ * already (`recovered`, read back) and those to make (`orders`). `held` is
+ * the store's listing (`domain/selector`, as assertStoreMatchesLock returns
+ * it): only a key it names is read, so 20,000 new slots cost no look-up each.
  */
 export async function missingSlotKeys(
   config: Config,
   lock: Lock,
   store: KeyStore,
+  held: ReadonlySet<string>,
 ): Promise<{ recovered: { order: SlotOrder; pair: KeyPair }[]; orders: SlotOrder[] }> {
   const missing: SlotOrder[] = [];
   for (const { customer, slot } of customerSlots(config)) {
     if (lock.slotKey(customer.name, slot)) continue;
     missing.push({ customer: customer.name, slot, generation: 1, domain: customer.name, selector: slotKeyName(slot, 1), algorithm: customer.algorithm });
   }
-  if (missing.length === 0) return { recovered: [], orders: [] };
-  const held = new Set((await store.list()).map((k) => `${k.domain}/${k.selector}`));
   const recovered: { order: SlotOrder; pair: KeyPair }[] = [];
   const orders: SlotOrder[] = [];
   for (const order of missing) {

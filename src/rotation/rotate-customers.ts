@@ -7,7 +7,8 @@
 import type { Config, Customer } from "../config/model";
 import { fingerprint } from "../dkim/keys";
 import { type Lock, type SlotKey as LockSlotKey, slotKeyName } from "../keys/lock";
-import { generateAndStore, type WriteOptions } from "../keys/manage";
+import { generateKeys } from "../keys/generate";
+import type { WriteOptions } from "../keys/manage";
 import { type KeyStore, marksRemoved } from "../keys/store";
 import { advanceCustomers, type CustomerRun } from "./customer-runs";
 import type { SlotEvent, SlotKey } from "./slots";
@@ -99,11 +100,8 @@ export async function rotateCustomers(config: Config, lock: Lock, store: KeyStor
       orders.push({ domain: r.name, selector: slotKeyName(k.slot, k.generation), algorithm: k.algorithm, customer: r.name, key: k });
     }
   }
-  for (const { order, pair } of await generateAndStore(orders, store, opts)) {
-    if (pair.algorithm !== order.algorithm)
-      throw new Error(
-        `${order.domain}/${order.selector}: the key store holds a ${pair.algorithm} key under this new slot key's name; move it away and run rotate again`,
-      );
+  // A key another run stored under the new slot key's name is adopted (generateKeys refuses one of another algorithm).
+  for (const { order, pair } of await generateKeys(orders, store, opts)) {
     lock.setSlotKey(
       order.customer,
       order.key.slot,

@@ -81,7 +81,7 @@ function customerNamed(config: Config, text: string): Customer {
   if (!name.ok) throw new UsageError(`customer '${text.slice(0, 64)}' ${name.reason}`);
   const customer = findCustomer(config, name.value);
   if (customer) return customer;
-  if (config.customers.length === 0) throw new Error(`${config.file} has no customers: list them under 'customers:' (see docs/signing-provider.md)`);
+  if (config.customers.length === 0) throw new Error(`${config.file} has no customers: list them under 'customers:' (dkimctl help signing-provider)`);
   const plain = config.domains.some((d) => d.name === name.value);
   const guess = plain
     ? undefined

@@ -1,7 +1,7 @@
 /** `dkimctl keys` and `dkimctl keys import`: a key for every generated selector, or an existing one adopted. */
-import { readFileSync } from "node:fs";
+import { readFileCapped } from "../../read-capped";
 import { checkHostName } from "../../dns/host-name";
-import { checkStore, ensureKeys, importKey } from "../../keys/manage";
+import { ensureKeys, importKey } from "../../keys/manage";
 import { commandHint } from "../../command-hint";
 import { required } from "../args";
 import type { Command } from "../command";
@@ -61,10 +61,9 @@ export const keys: Command = {
     const { config } = load(io, values, { keys: true, quiet: values.quiet, missingKeys: "allowed" });
     return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
       const shown = progress(io, { what: "keys", quiet: values.quiet });
-      const changes = await ensureKeys(config, lock, store, { ...writes, progress: shown });
+      const changes = await ensureKeys(config, lock, store, { ...writes, progress: shown, notice: (t) => io.err(`note: ${t}\n`) });
       shown.end();
       if (changes.length) writes.commit();
-      for (const missing of await checkStore(lock, store, { requirePrivate: true, lockFile: config.lockFile })) io.err(`warning: ${missing}\n`);
       for (const c of changes)
         io.out(`${c.action} ${c.algorithm} key for ${c.slot ? `customer ${c.domain} slot ${c.selector}` : `${c.domain}/${c.selector}`} (${c.fingerprint})\n`);
       // Rotated domains get their keys from `rotate`, which names them and plans their lifecycle: say so rather than skip them silently.
@@ -91,14 +90,10 @@ async function runImport(args: string[], io: Io): Promise<number> {
   if (!sel.ok) throw new UsageError(`--selector '${values.selector!.slice(0, 64)}' ${sel.reason}`);
   const keyFile = required("key", values.key);
   const { config } = load(io, values, { keys: true, missingKeys: "allowed" });
-  let pem: string;
-  try {
-    pem = readFileSync(keyFile, "utf8");
-  } catch (e) {
-    throw new Error(`cannot read ${keyFile}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
+  // A PEM private key is a few KiB (RSA 4096: about 3.3 KiB); anything far larger is not one.
+  const pem = readFileCapped(keyFile, 64 * 1024, "a PEM private key file");
   return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
-    const c = await importKey(config, lock, store, domain, sel.value, pem, writes);
+    const c = await importKey(config, lock, store, domain, sel.value, pem, { ...writes, notice: (t) => io.err(`note: ${t}\n`) });
     writes.commit();
     io.out(`imported ${c.algorithm} key for ${c.domain}/${c.selector} (${c.fingerprint}); wrote ${config.lockFile}: commit it\n`);
     return 0;

@@ -12,9 +12,8 @@ import { type DesiredRecord, desiredRecords } from "../../records";
 import { rotate as advanceAll } from "../../rotation/rotate";
 import { type CustomerRotation, rotateCustomers } from "../../rotation/rotate-customers";
 import type { SlotKey } from "../../rotation/slots";
-import { parseIsoTime } from "../../time";
 import { viaResolver } from "../../verify/gather";
-import { hostPort } from "../args";
+import { hostPort, parseNow } from "../args";
 import type { Command } from "../command";
 import { asWriter, domainOption, load, parse, withCommon } from "../common";
 import { commandHelp } from "../help";
@@ -90,6 +89,7 @@ export const rotate: Command = {
       const results = await advanceAll(config, lock, store, {
         ...writes,
         progress: shown,
+        notice: (t: string) => io.err(`note: ${t}\n`),
         now,
         force: values.force,
         ...(wanted ? { domains: wanted.filter((d) => !customers.has(d)) } : {}),
@@ -146,14 +146,6 @@ function reportCustomers(io: Io, results: readonly CustomerRotation[]): void {
 function count(name: string, text: string): number {
   if (!/^[1-9]\d{0,8}$/.test(text)) throw new UsageError(`--${name} must be a whole number from 1, not '${text.slice(0, 40)}'`);
   return Number(text);
-}
-
-/** `--now`: a real ISO 8601 time with a zone (e.g. 2026-11-26T04:00:00Z), default the current time. */
-function parseNow(text: string | undefined): Date {
-  if (text === undefined) return new Date();
-  const t = parseIsoTime(text);
-  if (t === undefined) throw new UsageError(`--now must be a real ISO 8601 time such as 2026-11-26T04:00:00Z, not '${text.slice(0, 40)}'`);
-  return t;
 }
 
 /**
