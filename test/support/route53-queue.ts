@@ -25,6 +25,8 @@ function actionOf(method: string, path: string): { action: string; zone?: string
 
 export class Route53Queue {
   private readonly counted = new Map<string, number>();
+  /** The longest a change took here, from its arrival to its answer (its wait for the zone's earlier changes included), in ms. */
+  private slowest = 0;
   /** Per zone, the end of the last change sent: the next one starts after it. */
   private readonly queues = new Map<string, Promise<unknown>>();
 
@@ -51,6 +53,12 @@ export class Route53Queue {
 
   resetCounts(): void {
     this.counted.clear();
+    this.slowest = 0;
+  }
+
+  /** The longest a change took, arrival to answer, since the last reset (ms). */
+  slowestChange(): number {
+    return this.slowest;
   }
 
   stop(): Promise<void> {
@@ -64,6 +72,7 @@ export class Route53Queue {
     const { action, zone } = actionOf(req.method ?? "GET", req.url ?? "/");
     this.counted.set(action, (this.counted.get(action) ?? 0) + 1);
     const forward = () => this.forward(req, body);
+    const arrived = Date.now();
     try {
       let answer: { status: number; type: string; body: Buffer };
       if (zone === undefined) answer = await forward();
@@ -74,6 +83,7 @@ export class Route53Queue {
           turn.catch(() => undefined),
         );
         answer = await turn;
+        this.slowest = Math.max(this.slowest, Date.now() - arrived);
       }
       res.writeHead(answer.status, { "content-type": answer.type });
       res.end(answer.body);
