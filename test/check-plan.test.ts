@@ -11,6 +11,7 @@ import { fingerprint } from "../src/dkim/keys";
 import { checkPlan } from "../src/plan/check-plan";
 import { desiredRecords, type DesiredRecord } from "../src/records";
 import { quoteTxt } from "../src/dkim/txt";
+import { writeVerifiedStatus } from "./support/gate-status";
 import { dkimctl, tempProject } from "./support/project";
 
 const YAML = `version: 1
@@ -516,6 +517,8 @@ customers:
         .map((k) => Date.parse(k.entry.created)),
     );
     const at = (days: number) => new Date(t0 + days * 86_400_000).toISOString();
+    // verify found both slots delegated (the signing gate lets rotate switch to them).
+    writeVerifiedStatus(q.lock, at(0));
     // esp1 signs, then esp2; esp1's first key retires, and two days later its slot takes generation 2.
     for (const day of [1, 7]) await dkimctl("rotate", "--config", q.config, "--now", at(day));
     before = desiredRecords(loadConfig(q.config), Lock.read(q.lock));

@@ -9,6 +9,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { writeVerifiedStatus } from "./support/gate-status";
 import { dkimctl, tempDir, tempProject } from "./support/project";
 
 jest.setTimeout(60_000);
@@ -39,12 +40,16 @@ interface Locked {
   generation: number;
   created: string;
   publicKey: string;
+  fingerprint: string;
 }
 const slots = (lock: string): Record<string, Record<string, Locked>> => parse(readFileSync(lock, "utf8")).customers;
 
 /** When `keys` made the customers' first keys: rotate's clock starts there. */
 const createdAt = (lock: string) => Math.max(...Object.values(slots(lock)).flatMap((s) => Object.values(s).map((k) => Date.parse(k.created))));
 const iso = (t: number) => new Date(t).toISOString();
+
+/** verify's finding at `at` (test/support/gate-status.ts): every slot delegated, but those `broken` names. */
+const verified = (p: { lock: string }, at: string, broken: string[] = []) => writeVerifiedStatus(p.lock, at, broken);
 
 test("a key zone publishes each cname customer's slot keys at their targets; a customer's zone of ours gets its CNAMEs", async () => {
   const p = tempProject(yaml(["shop.example", "news.example", "txt.example: { delegation: txt }"]));
@@ -87,10 +92,13 @@ test("a full rotation cycle (both slots rotated twice): the export changes exact
       : [];
     return { tables, all: [...tables, ...keys].join("\n") };
   };
+  verified(p, iso(t0));
   let last = (await exported()).all;
   const switches: string[] = [];
   for (let day = 0; day <= 20; day++) {
     const r = await ok("rotate", "--now", iso(t0 + day * DAY), "--config", p.config);
+    // The deploy of our key zone, then verify sees each slot serve its key.
+    verified(p, iso(t0 + day * DAY));
     const switched = [...r.out.matchAll(/^(\S+): (esp\d) \(generation (\d+)\) pending -> active/gm)].map((m) => `${day} ${m[1]} ${m[2]}.${m[3]}`);
     switches.push(...switched);
     const { tables, all } = await exported();
@@ -117,11 +125,57 @@ test("a full rotation cycle (both slots rotated twice): the export changes exact
   ]);
 });
 
+test("the signing gate: rotate never switches to a slot not delegated, naming it; the export holds only customers switched on", async () => {
+  const p = tempProject(yaml(["a.example", "b.example"]));
+  await ok("keys", "--config", p.config);
+  const t0 = createdAt(p.lock);
+  const out = tempDir();
+  const signingTable = async () => {
+    const r = await ok("export", "--format", "opendkim", "--out", out, "--signer-dir", "/etc/dkimkeys", "--config", p.config);
+    return {
+      out: r.out,
+      table: readFileSync(join(out, "ed25519/SigningTable"), "utf8")
+        .split("\n")
+        .filter((l) => l && !l.startsWith("#")),
+    };
+  };
+  // No status file yet: nobody switches, and rotate says why.
+  const none = await ok("rotate", "--now", iso(t0 + DAY), "--config", p.config);
+  expect(none.err).toContain(
+    `note: no ${p.dir}/dkim.status.json yet: no customer switches to a slot until 'npx dkimctl verify --config ${p.config}' has seen it delegated`,
+  );
+  expect(none.err).toContain("held: a.example: slot esp1 has never been checked: signing does not switch to a slot that is not delegated");
+  expect(Object.values(slots(p.lock)).flatMap((s) => Object.values(s).map((k) => k.state ?? "pending"))).toEqual(["pending", "pending", "pending", "pending"]);
+  // b.example's esp2 is not delegated: b may sign with esp1 but is not switched on, so the signer does not get its key.
+  verified(p, iso(t0), ["b.example/esp2"]);
+  await ok("rotate", "--now", iso(t0 + DAY), "--config", p.config);
+  expect([slots(p.lock)["a.example"].esp1.state, slots(p.lock)["b.example"].esp1.state]).toEqual(["active", "active"]);
+  const first = await signingTable();
+  expect(first.table).toEqual(["a.example esp1._domainkey.a.example"]);
+  expect(first.out).toContain("1 customer left out: not switched on by the signing gate");
+  // Both fall due for esp2 (every 20d, less a jitter under 2d): a switches, b is refused, naming the slot and its state.
+  const due = await ok("rotate", "--now", iso(t0 + 21 * DAY), "--config", p.config);
+  expect(due.out).toMatch(/^a\.example: esp2 \(generation 1\) pending -> active/m);
+  expect(due.out).not.toMatch(/^b\.example: esp2 .*-> active/m);
+  expect(due.err).toContain(
+    `held: b.example: slot esp2 is pending (nxdomain) since ${iso(t0)}: signing does not switch to a slot that is not delegated; ` +
+      "run dkimctl verify once the customer has fixed it",
+  );
+  expect(slots(p.lock)["b.example"].esp2.state ?? "pending").toBe("pending");
+  // Once verify finds b's esp2 delegated, b is switched on (in the export) and switches at the next run.
+  verified(p, iso(t0 + 21 * DAY));
+  expect((await signingTable()).table).toEqual(["a.example esp2._domainkey.a.example", "b.example esp1._domainkey.b.example"]);
+  const later = await ok("rotate", "--now", iso(t0 + 22 * DAY), "--config", p.config);
+  expect(later.out).toMatch(/^b\.example: esp2 \(generation 1\) pending -> active/m);
+  expect(later.err).not.toContain("held:");
+});
+
 test("--max gives new keys to at most N customers a run, those waiting longest first; the rest follow in later runs", async () => {
   const names = ["a.example", "b.example", "c.example", "d.example", "e.example"];
   const p = tempProject(yaml(names));
   await ok("keys", "--config", p.config);
   const t0 = createdAt(p.lock);
+  verified(p, iso(t0));
   // Everyone signs with esp1, then with esp2 (the second slot's first key was ready at once) once due: by day 21, whatever its jitter.
   await ok("rotate", "--now", iso(t0 + DAY), "--config", p.config);
   await ok("rotate", "--now", iso(t0 + 25 * DAY), "--config", p.config);
@@ -179,6 +233,7 @@ describe("bad input is refused with every problem at once, and nothing is writte
     const p = tempProject(yaml(["a.example"]));
     await ok("keys", "--config", p.config);
     const t0 = createdAt(p.lock);
+    verified(p, iso(t0));
     await ok("rotate", "--now", iso(t0 + DAY), "--config", p.config);
     const text = readFileSync(p.lock, "utf8");
     const esp2 = text.indexOf("    esp2:");

@@ -7,7 +7,9 @@
  * both slots rotated twice, dkimpy and mailauth verify mail signed for each
  * customer with the key the export hands the signer, mail signed just before
  * a switch still verifies while its key retires, and the customer zone files
- * never change by a byte.
+ * never change by a byte. `dkimctl verify` runs after each deploy, as the
+ * hourly workflow does: rotate switches a customer to a slot's key only once
+ * verify has seen the slot serve it (the signing gate's status file).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -64,6 +66,11 @@ async function keyZone(): Promise<string> {
   );
 }
 
+/** `dkimctl verify` at `t` through unbound: it records in dkim.status.json which key each slot serves, the signing gate rotate asks. */
+async function verifyAt(t: number): Promise<void> {
+  await ok("verify", "--resolver", `${unbound.host}:${unbound.port}`, "--now", new Date(t).toISOString(), "--config", p.config);
+}
+
 const served = async () => [{ name: KEY_ZONE, zoneFile: await keyZone() }, ...[...customerZones].map(([name, text]) => ({ name, zoneFile: text }))];
 
 beforeAll(async () => {
@@ -102,6 +109,7 @@ test("through a full rotation cycle, mail signed for each customer verifies in d
   /** A message signed with each key, by `customer slot.generation`. */
   const signedWith = new Map<string, string>();
   const steps: string[] = [];
+  await verifyAt(t0);
   for (let day = 1; day <= 20; day++) {
     const r = await ok("rotate", "--now", new Date(t0 + day * DAY).toISOString(), "--config", p.config);
     if (!/ -> /.test(r.out)) continue;
@@ -111,6 +119,7 @@ test("through a full rotation cycle, mail signed for each customer verifies in d
     // The deploy of our zone (only ours changes), then time passes beyond every TTL: resolvers forget what they held.
     await knot.reload(await served());
     await unbound.flush();
+    await verifyAt(t0 + day * DAY);
     expect([...customerZones.values()]).toEqual(zonesAtStart);
     await ok("export", "--format", "pem", "--out", out, "--config", p.config);
     for (const customer of CUSTOMERS) {

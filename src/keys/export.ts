@@ -38,9 +38,10 @@ export interface ExportedKey {
 
 /**
  * The private key of every generated selector in the config, and of each
- * customer's active slot; fails unless lock and store agree.
+ * customer's active slot (with `signing`, only of the customers it names:
+ * those the signing gate has switched on); fails unless lock and store agree.
  */
-export async function collectKeys(config: Config, lock: Lock, store: KeyStore): Promise<ExportedKey[]> {
+export async function collectKeys(config: Config, lock: Lock, store: KeyStore, signing?: ReadonlySet<string>): Promise<ExportedKey[]> {
   // A store that keys and validate refuse (loose permissions, links, broken files) is refused here too, before any key is read.
   const unsafe = await store.check();
   if (unsafe.length) throw new ProblemsError(unsafe);
@@ -68,7 +69,7 @@ export async function collectKeys(config: Config, lock: Lock, store: KeyStore): 
   }
   // A customer signs with its active slot's key alone: the export changes exactly when a rotation switches its slot.
   for (const customer of config.customers)
-    for (const slot of customer.slots) {
+    for (const slot of signing && !signing.has(customer.name) ? [] : customer.slots) {
       const entry = lock.slotKey(customer.name, slot);
       if (entry?.state !== "active") continue;
       const pem = await store.get(customer.name, slotKeyName(slot, entry.generation));

@@ -23,6 +23,11 @@ export interface CustomerResult {
   readonly next?: Date;
   /** It wanted new keys, but the run's limit gave them to customers waiting longer. */
   readonly deferred: boolean;
+  /**
+   * The switch its `seen` hook (the signing gate) held back: the key it would
+   * have switched to had the key counted as published from when it was placed.
+   */
+  readonly held?: SlotEvent;
 }
 
 /**
@@ -41,6 +46,17 @@ export function advanceCustomers(customers: readonly CustomerRun[], clock: Date,
   return customers.map((c) => {
     const run: SlotRun = { ...c.run, jitter: rotationJitter(c.name, c.run.policy.every), place: allowed.has(c.name) };
     const { keys, events } = advanceSlots(c.keys, run, clock);
-    return { name: c.name, keys, events, next: nextSlotChange(keys, run), deferred: wants.has(c.name) && !allowed.has(c.name) };
+    const held =
+      run.seen && !events.some((e) => e.to === "active")
+        ? advanceSlots(c.keys, { ...run, seen: undefined }, clock).events.find((e) => e.to === "active")
+        : undefined;
+    return {
+      name: c.name,
+      keys,
+      events,
+      next: nextSlotChange(keys, run),
+      deferred: wants.has(c.name) && !allowed.has(c.name),
+      ...(held ? { held } : {}),
+    };
   });
 }

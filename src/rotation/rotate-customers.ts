@@ -22,6 +22,8 @@ export interface CustomerRotation {
   readonly deferred: boolean;
   /** The slot it signs with after this run, if any. */
   readonly signing?: string;
+  /** The slot (and key generation) it would have switched to, had the signing gate seen that key served there. */
+  readonly held?: { readonly slot: string; readonly generation: number };
 }
 
 export interface RotateCustomersOptions {
@@ -34,9 +36,10 @@ export interface RotateCustomersOptions {
   /**
    * The signing gate: since when `customer`'s delegation has been seen
    * serving `key` at its slot in DNS, or undefined while it is not; a key is
-   * switched to only once seen. @default a `cname` customer's key counts as
-   * published when it was placed (our key zone is deployed after rotate); a
-   * `txt` customer publishes its key records itself, so its keys are never
+   * switched to only once seen (`rotate` answers from the status file that
+   * `verify` keeps). @default a `cname` customer's key counts as published
+   * when it was placed (our key zone is deployed after rotate); a `txt`
+   * customer publishes its key records itself, so its keys are never
    * switched to without this
    */
   readonly seen?: (customer: Customer, key: SlotKey) => Date | undefined;
@@ -116,7 +119,14 @@ export async function rotateCustomers(config: Config, lock: Lock, store: KeyStor
       }
   return results.map((r) => {
     const signing = r.keys.find((k) => k.state === "active")?.slot;
-    return { customer: r.name, events: r.events, deferred: r.deferred, ...(r.next ? { next: r.next } : {}), ...(signing ? { signing } : {}) };
+    return {
+      customer: r.name,
+      events: r.events,
+      deferred: r.deferred,
+      ...(r.next ? { next: r.next } : {}),
+      ...(signing ? { signing } : {}),
+      ...(r.held ? { held: { slot: r.held.slot, generation: r.held.generation } } : {}),
+    };
   });
 }
 

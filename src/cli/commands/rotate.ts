@@ -1,10 +1,13 @@
 /** `dkimctl rotate`: advance every rotated domain and every customer by its policy. */
+import { existsSync } from "node:fs";
 import { commandHint } from "../../command-hint";
 import type { Config, Customer } from "../../config/model";
 import { keyType } from "../../dkim/keys";
 import { keyRecordValue } from "../../dkim/record";
 import { splitTxt } from "../../dkim/txt";
 import { selectorName } from "../../dns/names";
+import { type CustomerRecord, servedSince, switchRefusal } from "../../delegation/gate";
+import { readStatus, type Status, statusFileOf } from "../../delegation/status-file";
 import { ResolverLookup } from "../../dns/resolver";
 import { addressOf } from "../../dns/server";
 import type { Lock } from "../../keys/lock";
@@ -62,7 +65,8 @@ export const rotate: Command = {
     USAGE,
     "Advances every domain with a rotation policy by its policy: a new key published ahead (pending), made active once\n" +
       "published, the old one retired then revoked and removed. Customers rotate through their slots: the next key at the idle\n" +
-      "slot, the switch once it has been published publishAhead (and the replaced key's TTL); their own records never change.\n" +
+      "slot, the switch once dkimctl verify has seen the slot serve it for publishAhead (and the replaced key's TTL: the signing\n" +
+      "gate's dkim.status.json); a switch held back is named on stderr. Their own records never change.\n" +
       "Writes the lock (commit it and deploy) and new private keys to the key store; after the deploy, give the signer a new\n" +
       "export. Run it on a schedule; it does nothing when nothing is due.",
     OPTIONS,
@@ -84,6 +88,8 @@ export const rotate: Command = {
         );
     const seen = values.verify ? await pendingSeenInDns(config, read, values.resolver, io) : undefined;
     const seenSlots = values.verify ? await pendingSlotsSeenInDns(config, read, values.resolver, io) : undefined;
+    const status = config.customers.length ? gateStatus(config, io) : undefined;
+    const gate = status && signingGate(status, read, seenSlots);
     return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
       const shown = progress(io, { what: "keys", quiet: values.quiet });
       const results = await advanceAll(config, lock, store, {
@@ -102,12 +108,13 @@ export const rotate: Command = {
         force: values.force,
         ...(max !== undefined ? { max } : {}),
         ...(wanted ? { customers: wanted.filter((d) => customers.has(d)) } : {}),
-        ...(seenSlots ? { seen: seenSlots } : {}),
+        ...(gate ? { seen: gate } : {}),
       });
       shown.end();
       const changed = results.some((r) => r.events.length > 0) || customerResults.some((r) => r.events.length > 0);
       if (changed) writes.commit();
       reportCustomers(io, customerResults);
+      if (status) reportHeld(io, customerResults, status, read);
       for (const r of results) {
         for (const e of r.events) io.out(`${r.domain}: ${e.selector} (${e.algorithm}) ${e.from ?? "new"} -> ${e.to}: ${e.why}\n`);
         const signing = lock
@@ -140,6 +147,48 @@ function reportCustomers(io: Io, results: readonly CustomerRotation[]): void {
       `${deferred.length} customer${deferred.length === 1 ? "" : "s"} due for new keys wait for a later run (--max): ` +
         `${deferred.slice(0, 5).join(", ")}${deferred.length > 5 ? ", ..." : ""}\n`,
     );
+}
+
+/** The signing gate's status file (`verify` writes it), with a note when there is none yet. */
+function gateStatus(config: Config, io: Io): Status {
+  const file = statusFileOf(config.lockFile);
+  if (!existsSync(file))
+    io.err(`note: no ${file} yet: no customer switches to a slot until ${commandHint("verify", config.invocation)} has seen it delegated\n`);
+  return readStatus(file);
+}
+
+/**
+ * The signing gate as rotation asks it: since when the customer's slot has
+ * been seen delegated serving this very key (the status file records the
+ * key's fingerprint), and, with --verify, only while DNS serves it now too.
+ * A key placed in this run is not in the lock yet: never seen.
+ */
+function signingGate(
+  status: Status,
+  lock: Lock,
+  seenInDns: ((customer: Customer, key: SlotKey) => Date | undefined) | undefined,
+): (customer: Customer, key: SlotKey) => Date | undefined {
+  return (customer, key) => {
+    const entry = lock.slotKey(customer.name, key.slot);
+    if (entry?.generation !== key.generation) return undefined;
+    const since = servedSince(status.customers.get(customer.name), key.slot, entry.fingerprint);
+    return since && seenInDns && !seenInDns(customer, key) ? undefined : since;
+  };
+}
+
+/** One line on stderr per customer whose switch the signing gate held back, naming the slot and why. */
+function reportHeld(io: Io, results: readonly CustomerRotation[], status: Status, lock: Lock): void {
+  for (const r of results) {
+    if (!r.held) continue;
+    const record: CustomerRecord | undefined = status.customers.get(r.customer);
+    const entry = lock.slotKey(r.customer, r.held.slot);
+    const since = entry && servedSince(record, r.held.slot, entry.fingerprint);
+    const why =
+      switchRefusal(record, r.customer, r.held.slot) ??
+      `${r.customer}: slot ${r.held.slot} ${since ? `serves its new key since ${since.toISOString()}` : "has not been seen serving its new key yet"}: ` +
+        "signing switches to it once it has served it for publishAhead (run dkimctl verify after each deploy)";
+    io.err(`held: ${why}\n`);
+  }
 }
 
 /** `--max`: a whole number from 1. */
