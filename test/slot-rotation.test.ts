@@ -308,3 +308,37 @@ test("many customers in one run: at most --max get new keys, those waiting longe
     { numRuns: 8 },
   );
 });
+
+test("a switch the signing gate holds back is named (held): the one the customer would make were its key seen from when it was placed", () => {
+  const policy = { every: 20 * DAY, publishAhead: 2 * DAY, retireAfter: 3 * DAY };
+  const run = (name: string, seen: (k: SlotKey) => Date | undefined): CustomerRun => ({
+    name,
+    keys: [],
+    run: { slots: ["esp1", "esp2"], policy, ttl: 300, algorithm: "ed25519", seen },
+  });
+  const placedSeen = (k: SlotKey) => new Date(k.created);
+  // esp1 seen from its placing; esp2 only four days later; the third customer's slots never.
+  const lateEsp2 = (k: SlotKey) => (k.slot === "esp1" ? placedSeen(k) : new Date(Date.parse(k.created) + 4 * DAY));
+  let customers = [run("open.example", placedSeen), run("late.example", lateEsp2), run("never.example", () => undefined)];
+  const at = (days: number) => {
+    const results = advanceCustomers(customers, new Date(T0 + days * DAY));
+    customers = customers.map((c, i) => ({ ...c, keys: results[i].keys }));
+    return Object.fromEntries(results.map((r) => [r.name, { switched: r.events.filter((e) => e.to === "active").map((e) => e.slot), held: r.held?.slot }]));
+  };
+  expect(at(0)).toEqual({
+    "open.example": { switched: [], held: undefined },
+    "late.example": { switched: [], held: undefined },
+    "never.example": { switched: [], held: undefined },
+  });
+  expect(at(3)).toEqual({
+    "open.example": { switched: ["esp1"], held: undefined },
+    "late.example": { switched: ["esp1"], held: undefined },
+    "never.example": { switched: [], held: "esp1" },
+  });
+  // Due for esp2 (20 days after esp1 signed, or up to a jitter earlier): late.example's esp2 was seen four days after it was placed, long enough.
+  expect(at(23)).toEqual({
+    "open.example": { switched: ["esp2"], held: undefined },
+    "late.example": { switched: ["esp2"], held: undefined },
+    "never.example": { switched: [], held: "esp1" },
+  });
+});
