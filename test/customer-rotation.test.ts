@@ -170,6 +170,17 @@ test("the signing gate: rotate never switches to a slot not delegated, naming it
   expect(later.err).not.toContain("held:");
 });
 
+test("rotate names at most 50 held switches, one a line, and counts them all", async () => {
+  const names = Array.from({ length: 52 }, (_, i) => `c${i}.example`);
+  const p = tempProject(yaml(names));
+  await ok("keys", "--config", p.config);
+  const r = await ok("rotate", "--now", iso(createdAt(p.lock) + DAY), "--config", p.config);
+  const lines = r.err.split("\n").filter((l) => l.startsWith("held: "));
+  expect(lines[0]).toBe("held: 52 customers' switches (the first 50 below):");
+  expect(lines.slice(1)).toHaveLength(50);
+  expect(lines.slice(1).every((l) => / slot esp1 has never been checked: /.test(l))).toBe(true);
+});
+
 test("--max gives new keys to at most N customers a run, those waiting longest first; the rest follow in later runs", async () => {
   const names = ["a.example", "b.example", "c.example", "d.example", "e.example"];
   const p = tempProject(yaml(names));

@@ -176,9 +176,14 @@ function signingGate(
   };
 }
 
-/** One line on stderr per customer whose switch the signing gate held back, naming the slot and why. */
+/** Customers whose held switch is named one per line; the rest are counted. */
+const HELD_SHOWN = 50;
+
+/** One line on stderr per customer whose switch the signing gate held back (the first 50), naming the slot and why. */
 function reportHeld(io: Io, results: readonly CustomerRotation[], status: Status, lock: Lock): void {
-  for (const r of results) {
+  const held = results.filter((r) => r.held);
+  if (held.length > HELD_SHOWN) io.err(`held: ${held.length} customers' switches (the first ${HELD_SHOWN} below):\n`);
+  for (const r of held.slice(0, HELD_SHOWN)) {
     if (!r.held) continue;
     const record: CustomerRecord | undefined = status.customers.get(r.customer);
     const entry = lock.slotKey(r.customer, r.held.slot);
