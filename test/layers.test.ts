@@ -110,7 +110,7 @@ const PROVIDER_FOLDERS = /^(src|constructs)\/providers\//;
 
 test("no file outside the providers' folders names a provider or imports its bindings", () => {
   // Names (code, messages and comments alike), Terraform resource types, and the providers' packages.
-  const naming = [/route53|cloudflare|@cdktf\/provider-/i, /\baws_[a-z]/];
+  const naming = [/route53|cloudflare|google|azure|digitalocean|@cdktf\/provider-/i, /\b(aws|azurerm)_[a-z]/];
   const outside = files
     .filter((file) => !PROVIDER_FOLDERS.test(file))
     .flatMap((file) =>
