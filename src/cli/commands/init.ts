@@ -9,7 +9,7 @@ import { UsageError } from "../report";
 import { DEFAULT_PROVIDER, PROVIDER_NAMES } from "../../providers";
 
 const PROVIDERS = PROVIDER_NAMES.join("|");
-const USAGE = `  dkimctl init [DIR] [--provider ${PROVIDERS}] [--zone NAME] [--key-store local|age|awsSecretsManager] [--force]`;
+const USAGE = `  dkimctl init [DIR] [--provider ${PROVIDERS}] [--zone NAME] [--key-zone NAME] [--key-store local|age|awsSecretsManager] [--force]`;
 
 /** init's own options: it reads no config, and --key-store names a kind of store, not a directory. */
 const OPTIONS = {
@@ -27,6 +27,11 @@ const OPTIONS = {
     help: "with --key-store age: a recipient keys are encrypted to, one for each teammate",
   },
   region: { type: "string", arg: "REGION", help: "with --key-store awsSecretsManager: the AWS region of the secrets, e.g. eu-west-1" },
+  "key-zone": {
+    type: "string",
+    arg: "NAME",
+    help: "signing-provider mode: the zone of yours that holds customers' keys; adds customers.txt and the hourly dkimctl-customers workflow",
+  },
   force: {
     type: "boolean",
     help: "overwrite domains.yaml, cdktf.json and workflows that exist (package.json and .gitignore are always merged)",
@@ -51,6 +56,7 @@ domains.yaml, cdktf.json, package.json, .gitignore and the GitHub workflows in .
       keyStore: values["key-store"],
       ageRecipients: values["age-recipient"],
       region: values.region,
+      keyZone: values["key-zone"],
     });
     if (!checked.ok) throw new UsageError(checked.problems.join("\nerror: "));
     const given = positionals[0];
