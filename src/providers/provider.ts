@@ -181,5 +181,13 @@ export interface DnsProvider {
     zoneLines(zone: string): string[];
     /** The credentials its Terraform provider reads at plan and deploy time, for people: `CLOUDFLARE_API_TOKEN (…)`. */
     readonly credentials: string;
+    /**
+     * The environment variables of those credentials that the shipped GitHub
+     * workflows running cdktf take from repository secrets of the same name
+     * (`NAME: ${{ secrets.NAME }}` in their `env:`); init adds those the
+     * workflows lack. Credentials that come another way (a role the workflow
+     * assumes) are none. @default none
+     */
+    readonly secrets?: readonly string[];
   };
 }
