@@ -77,3 +77,42 @@ test("validate refuses every record a DigitalOcean zone cannot hold, each at its
   const route53 = tempProject(yaml("route53", publicKey));
   expect(await dkimctl("validate", "--config", route53.config)).toMatchObject({ code: 1, err: expect.not.stringContaining("holds at most") });
 });
+
+test("customers' keys in a DigitalOcean key zone: a key its records cannot hold is refused at the key zone's key (or the zone, for defaults.key)", async () => {
+  const config = (key: string) => `version: 1
+defaults: { key: rsa-3072 }
+zones:
+  dkim.esp.example: { provider: digitalocean }
+  keys.esp.example: { provider: digitalocean }
+  r53.esp.example: { provider: route53 }
+customers:
+  dkim.esp.example:
+    slots: [esp1, esp2]
+${key}    domains:
+      shop.example: {}
+  keys.esp.example:
+    key: ed25519
+    domains:
+      store.example: {}
+  r53.esp.example:
+    key: rsa-4096
+    domains:
+      mall.example: {}
+`;
+  const holds = "a TXT record in a digitalocean zone holds at most 504 bytes";
+  const own = tempProject(config("    key: rsa-4096\n"));
+  const r = await dkimctl("validate", "--config", own.config);
+  expect({ code: r.code, problems: r.err.split("\n").filter((l) => l.startsWith(own.config)) }).toEqual({
+    code: 1,
+    problems: [
+      `${own.config}:10:10: customers/dkim.esp.example/key: the DKIM key record of an rsa-4096 key is 754 bytes, but ${holds} ` +
+        "(DigitalOcean's API takes 512 octets of quoted TXT data, as DNSControl measured it; DigitalOcean does not document it): use key: rsa-2048 or ed25519",
+    ],
+  });
+  const keys = await dkimctl("keys", "--config", own.config);
+  expect({ code: keys.code, lock: existsSync(own.lock), store: existsSync(own.store) }).toEqual({ code: 1, lock: false, store: false });
+  const byDefault = tempProject(config(""));
+  expect((await dkimctl("validate", "--config", byDefault.config)).err).toContain(
+    `${byDefault.config}:9:5: customers/dkim.esp.example: the DKIM key record of an rsa-3072 (defaults.key) key is 582 bytes, but ${holds}`,
+  );
+});
