@@ -245,6 +245,22 @@ test("--key-zone: signing-provider mode, with customers.txt and the hourly custo
   expect((await dkimctl("init", tempDir(), "--zone", "a.example", "--key-zone", "a.example")).err).toContain("--key-zone 'a.example' is the --zone");
 });
 
+test.each(["google", "azure"] as const)(
+  "--key-zone with --provider %s: the key zone has the provider's required option too, and validates",
+  async (provider) => {
+    const dir = tempDir();
+    expect(await dkimctl("init", dir, "--provider", provider, "--zone", "mail.example.net", "--key-zone", "dkim.esp.example")).toMatchObject({ code: 0 });
+    const file = join(dir, "domains.yaml");
+    expect(loadConfig(file).zones.map((z) => ({ name: z.name, provider: z.provider }))).toEqual([
+      { name: "dkim.esp.example", provider },
+      { name: "mail.example.net", provider },
+    ]);
+    expect(read(dir, "domains.yaml")).toContain(PROVIDERS[provider].init.zoneLines("dkim.esp.example").join("\n"));
+    expect(await dkimctl("keys", "--config", file)).toMatchObject({ code: 0 });
+    expect(await dkimctl("validate", "--config", file)).toMatchObject({ code: 0 });
+  },
+);
+
 describe("the generated workflows", () => {
   let lint: Awaited<ReturnType<typeof createLinter>>;
   beforeAll(async () => {
