@@ -66,7 +66,7 @@ export function domainsYaml(o: InitOptions, now: Date): string {
       ? [
           `  ${o.keyZone}:       # our key zone: customers' keys are published here`,
           `    provider: ${o.provider}`,
-          // Its provider's options too: a required one (Google's managedZone, Azure's resourceGroup) is written with an example.
+          // Its provider's options too: a required one is written with an example.
           ...provider.init.zoneLines(o.keyZone),
           "customers:          # signing-provider mode (docs/signing-provider.md): your customers' sender domains",
           `  ${o.keyZone}:`,
