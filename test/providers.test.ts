@@ -570,6 +570,15 @@ describe.each(PROVIDER_NAMES)("%s", (provider) => {
   });
 });
 
+test("every Azure stack's provider block has the features block its documentation requires", () => {
+  // "features - (Required) A features block"; the SDK schema is Required, MinItems 1, though the cdktf binding types it optional; and
+  // resource_provider_registrations = "none" for a principal that may not register resource providers
+  // (https://registry.terraform.io/providers/hashicorp/azurerm/4.55.0/docs).
+  const stacks = Object.values(synthesized.get("azure")!.stacks) as { provider: Record<string, unknown[]> }[];
+  expect(stacks.length).toBeGreaterThan(0);
+  for (const stack of stacks) expect(stack.provider).toEqual({ azurerm: [{ features: [{}], resource_provider_registrations: "none" }] });
+});
+
 describe("the registry", () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
   const providers = PROVIDER_NAMES.map((n) => [n, PROVIDERS[n] as DnsProvider] as const);
