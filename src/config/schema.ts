@@ -159,7 +159,7 @@ export const zoneSchema = z
       .optional()
       .describe(
         "The most records the provider lets this zone hold, its SOA and NS included; a zone over it is refused before any plan. " +
-          `@default ${providers.map((p) => `${p.title}: ${p.recordQuota.quota}`).join(", ")}`,
+          `@default ${providers.map((p) => `${p.title}: ${Number.isFinite(p.recordQuota.quota) ? p.recordQuota.quota : "none"}`).join(", ")}`,
       ),
   })
   .describe("A DNS zone that records are written into.");
