@@ -1,5 +1,6 @@
 /**
- * Builds the cdktf app from a config file: one DkimZoneStack per zone.
+ * Builds the cdktf app from a config file: one DkimZoneStack per zone, and
+ * one per customer stack of a key zone (src/config/zone-stacks.ts).
  * Pure: reads domains.yaml and dkim.lock.yaml, never a private key.
  */
 import { dirname } from "node:path";

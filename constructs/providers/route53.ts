@@ -63,9 +63,9 @@ export const route53Constructs: ProviderConstructs = {
     void new ExistingDkimRecords(scope, id, { zoneId, ...(dmarc ? { dmarc } : {}), ...(provider ? { provider } : {}) }),
   // One record set per record (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/route53_record): a TXT value
   // longer than 255 bytes is one value whose strings are joined with `""` (src/providers/route53.ts `txt`). `adopt` imports the record.
-  recordBlock: (r, { zoneId }) => ({
+  recordBlock: (r, { zoneId, zone }) => ({
     type: "aws_route53_record",
     attributes: { name: r.name, records: [r.type === "TXT" ? route53.txt.write(r.strings) : r.value], ttl: r.ttl, type: r.type, zone_id: zoneId },
-    ...(r.adopt && route53.adopt.can ? { importId: route53.adopt.importId(zoneId, r) } : {}),
+    ...(r.adopt && route53.adopt.can ? { importId: route53.adopt.importId({ id: zoneId, name: zone.name, options: zone.options }, r) } : {}),
   }),
 };

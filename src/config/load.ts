@@ -11,7 +11,7 @@ import { checkHostName, MAX_NAME_OCTETS, mixedScriptLabel } from "../dns/host-na
 import { isInZone, selectorName } from "../dns/names";
 import { formatTags, noteProblem, parseKeyRecord, withTag } from "../dkim/record";
 import { joinTxt, parseQuotedTxt } from "../dkim/txt";
-import type { Backend, Config, Domain, Selector, SelectorSource, Zone } from "./model";
+import type { Backend, Config, Customer, Domain, Selector, SelectorSource, Zone } from "./model";
 import { didYouMean, formatProblem, InputError, type Problem } from "./problems";
 import { capText, excerpt, excerptValue } from "../redact";
 import { configSchema, knownFields } from "./schema";
@@ -19,8 +19,11 @@ import { isProviderName, PROVIDERS, type ProviderName } from "../providers";
 import { adoptProblem, zoneFields } from "../providers/zones";
 import { isMapping, located, type PathKey, YamlSource } from "./yaml-source";
 import { keyStoreSpec } from "./key-store";
+import { DEFAULT_KEY_ZONE_STACKS, zoneStackNames } from "./zone-stacks";
 import { type DmarcDefaults, defaultDmarc, domainDmarc } from "./dmarc";
 import { spfRequirement } from "./spf";
+import { dmarcRecordProblem, generatedKeyProblem, providedRecordProblem, rotationKeysProblem, txtLimit } from "./txt-limit";
+import { dmarcRecordValue } from "../dmarc/record";
 import { parkedProblems } from "./parked";
 import { validateCustomers } from "./customers";
 import type { ListFile } from "./customer-list";
@@ -141,6 +144,8 @@ function validateSource(source: YamlSource, options: { readList?: (list: string)
     if (w) ctx.warn(["defaults", "key"], w);
   }
 
+  const zones = withCustomerStacks(ctx.zones, customers);
+  checkStackNames(zones, (zone, message) => keep({ ...zone.position, path: `zones/${zone.name}`, message }));
   const backend = buildBackend(data.backend, ctx.at);
   const keyStore = keyStoreSpec(data.keyStore, source.file, ctx.at);
   if (problems.length) throw new InputError(problems);
@@ -149,7 +154,7 @@ function validateSource(source: YamlSource, options: { readList?: (list: string)
     lockFile: join(dirname(source.file), LOCK_FILE_NAME),
     backend,
     keyStore,
-    zones: [...ctx.zones].sort((a, b) => a.name.localeCompare(b.name)),
+    zones: zones.sort((a, b) => a.name.localeCompare(b.name)),
     domains: domains.sort((a, b) => a.name.localeCompare(b.name)),
     customers,
     warnings,
@@ -181,10 +186,18 @@ function validateZones(raw: Obj, source: YamlSource, at: Report, warn: Report): 
     const provider = value.provider;
     const field = (report: Report) => (f: string, message: string) => report([...path, f], message);
     const { zoneId, options } = zoneFields(value, provider, name ?? `'${excerpt(key)}'`, field(at), field(warn));
-    if (name && other === undefined) zones.push(located({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}), options }, source, path));
+    const stacks = typeof value.stacks === "number" && Number.isInteger(value.stacks) && value.stacks > 0 ? { stacks: value.stacks } : {};
+    const recordQuota = typeof value.recordQuota === "number" ? value.recordQuota : PROVIDERS[provider].recordQuota.quota;
+    if (name && other === undefined)
+      zones.push(located({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}), options, recordQuota, ...stacks }, source, path));
   }
-  checkStackNames(zones, (zone, message) => at(["zones", zoneKeys.get(zone)!], message, "key"));
   return zones;
+}
+
+/** Key zones spread their customers over DEFAULT_KEY_ZONE_STACKS stacks unless they set `stacks`. */
+function withCustomerStacks(zones: readonly Zone[], customers: readonly Customer[]): Zone[] {
+  const keyZones = new Set(customers.map((c) => c.keyZone));
+  return zones.map((z) => (keyZones.has(z.name) && z.stacks === undefined ? { ...z, stacks: DEFAULT_KEY_ZONE_STACKS } : z));
 }
 
 /**
@@ -259,6 +272,11 @@ function validateDomains(raw: Obj, ctx: Context): Domain[] {
     }
     // Rotated records take defaults.ttl.
     if (rotation && zone && ttlProblem(zone.provider, ctx.defaultTtl)) ctx.defaultTtlUsers.add(zone.provider);
+    const limit = zone && txtLimit(zone.provider);
+    const keysTooLong = limit && rotation && rotationKeysProblem(limit, rotation.keys);
+    if (keysTooLong) ctx.at(rotationField(value, ctx.defaults, path)("keys"), keysTooLong);
+    const dmarcTooLong = limit && dmarc.dmarc && dmarcRecordProblem(limit, dmarcRecordValue(dmarc.dmarc));
+    if (dmarcTooLong) ctx.at(isObj(value) && value.dmarc !== undefined ? [...path, "dmarc"] : path, dmarcTooLong);
     const selectors = validateSelectors(selectorsRaw, path, name, zone, ctx);
     if (name === undefined || other !== undefined || zone === undefined) continue;
     domains.push(
@@ -311,6 +329,8 @@ function validateSelectors(raw: Obj, domainPath: PathKey[], domain: string | und
     if (zone) {
       const cannotAdopt = s.adopt === true ? adoptProblem(zone.provider) : undefined;
       if (cannotAdopt) at([...path, "adopt"], cannotAdopt);
+      const tooLong = built && recordTooLong(zone.provider, built, s);
+      if (tooLong) at(built.kind === "provided" ? [...path, "txt"] : typeof s.key === "string" ? [...path, "key"] : path, tooLong);
       const ttlWhy = ttlProblem(zone.provider, ttl);
       if (ttlWhy) {
         if (typeof s.ttl === "number") at([...path, "ttl"], ttlWhy);
@@ -349,11 +369,11 @@ function wantsRotation(raw: unknown, defaults: Obj): boolean {
   return own || (isObj(defaults.rotation) && noSelectors);
 }
 
-function rotationPolicy(raw: unknown, defaults: Obj, defaultKey: KeyAlgorithm, path: PathKey[], at: Report): RotationPolicy | undefined {
-  if (!wantsRotation(raw, defaults)) return undefined;
+/** Where a field of a domain's rotation policy is written: its own, defaults.rotation's, else its rotation or the domain itself. */
+function rotationField(raw: unknown, defaults: Obj, path: PathKey[]): (field: string) => PathKey[] {
   const own = isObj(raw) && isObj(raw.rotation) ? raw.rotation : undefined;
   const base = isObj(defaults.rotation) ? defaults.rotation : undefined;
-  const where = (field: string): PathKey[] =>
+  return (field) =>
     own && own[field] !== undefined
       ? [...path, "rotation", field]
       : base && base[field] !== undefined
@@ -361,6 +381,13 @@ function rotationPolicy(raw: unknown, defaults: Obj, defaultKey: KeyAlgorithm, p
         : own
           ? [...path, "rotation"]
           : path;
+}
+
+function rotationPolicy(raw: unknown, defaults: Obj, defaultKey: KeyAlgorithm, path: PathKey[], at: Report): RotationPolicy | undefined {
+  if (!wantsRotation(raw, defaults)) return undefined;
+  const own = isObj(raw) && isObj(raw.rotation) ? raw.rotation : undefined;
+  const base = isObj(defaults.rotation) ? defaults.rotation : undefined;
+  const where = rotationField(raw, defaults, path);
   const pick = (field: string): unknown => (own && own[field] !== undefined ? own[field] : base?.[field]);
   const durationOf = (field: "every" | "publishAhead" | "retireAfter" | "revokeFor"): number | undefined => {
     const v = pick(field);
@@ -387,6 +414,16 @@ function rotationPolicy(raw: unknown, defaults: Obj, defaultKey: KeyAlgorithm, p
   const problems = policyProblems(policy);
   for (const p of problems) at(where(p.field), `rotation ${p.field} ${p.message}`);
   return problems.length ? undefined : policy;
+}
+
+/** Why a selector's TXT record is longer than its zone's provider holds; undefined when it fits (or is a CNAME). */
+function recordTooLong(provider: ProviderName, source: SelectorSource, s: Obj): string | undefined {
+  const limit = txtLimit(provider);
+  if (!limit) return undefined;
+  if (source.kind === "provided") return providedRecordProblem(limit, source.txt);
+  if (source.kind !== "generated") return undefined;
+  const opts = { testing: s.testing === true, ...(typeof s.note === "string" ? { note: s.note } : {}) };
+  return generatedKeyProblem(limit, source.algorithm, opts, typeof s.key === "string" ? "key" : "defaults.key");
 }
 
 function buildSelector(s: Obj, path: PathKey[], at: Report, ctx: { defaultKey: KeyAlgorithm; warnings: (m: string) => void }): SelectorSource | undefined {
@@ -459,17 +496,18 @@ function joinQuoted(txt: string): string {
 }
 
 /** One stack per zone, named from the zone: the names must not collide. */
-export function stackName(zone: string): string {
-  return zone.replace(/\./g, "-");
-}
-
-function checkStackNames(zones: readonly Zone[], report: (zone: string, message: string) => void) {
+/** Two zones whose stacks would share a name (dots and hyphens are alike in stack names), each stack of a key zone counted. */
+function checkStackNames(zones: readonly Zone[], report: (zone: Zone, message: string) => void) {
   const seen = new Map<string, string>();
   for (const z of zones) {
-    const s = stackName(z.name);
-    const other = seen.get(s);
-    if (other) report(z.name, `zones ${other} and ${z.name} would both be stack '${s}'; dkimctl names stacks after zones with dots as hyphens`);
-    else seen.set(s, z.name);
+    for (const s of zoneStackNames(z)) {
+      const other = seen.get(s);
+      if (other === undefined) seen.set(s, z.name);
+      else if (other !== z.name) {
+        report(z, `zones ${other} and ${z.name} would both have a stack '${s}'; dkimctl names stacks after zones with dots as hyphens`);
+        break;
+      }
+    }
   }
 }
 

@@ -26,6 +26,10 @@ export const route53: DnsProvider = {
     },
   },
 
+  // "Records (resource record sets) per hosted zone: 10,000", SOA and NS included, raised on request
+  // (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html).
+  recordQuota: { quota: 10_000, raise: "have AWS raise it ('Records per hosted zone' in Service Quotas, us-east-1)" },
+
   // TTL: 0..2147483647 seconds (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ResourceRecordSet.html), as domains.yaml's schema bounds every TTL.
   ttl: { problem: () => undefined },
 
@@ -39,7 +43,7 @@ export const route53: DnsProvider = {
   },
 
   // Import id <zone id>_<record name>_<type> (the Import section of the aws_route53_record page above).
-  adopt: { can: true, importId: (zoneId, record) => `${zoneId}_${record.name}_${record.type}` },
+  adopt: { can: true, importId: (zone, record) => `${zone.id}_${record.name}_${record.type}` },
 
   // data "aws_route53_records" (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/data-sources/route53_records) lists the
   // zone at plan time; a ChangeResourceRecordSets CREATE of a name that exists fails ("... but it already exists"), so nothing is overwritten.
