@@ -1,9 +1,8 @@
 /**
  * A zone's record resources written as plain Terraform JSON by one element:
- * the blocks a binding construct per record (Route53Record, DnsRecord, …)
- * would write, under the same addresses, with the same `//` metadata (the
- * path a construct per record would have) and the same import blocks, but
- * without a construct, tokens and stack traces per record. At 20,000 records
+ * the blocks a provider's binding construct per record would write, under
+ * the same addresses, with the same `//` metadata (the path a construct per
+ * record would have) and the same import blocks, but without a construct, tokens and stack traces per record. At 20,000 records
  * that is most of synth's time and memory (issue #20; docs/development.md,
  * "Performance"). Each provider declares its blocks (`recordBlock` in
  * constructs/providers/<p>.ts); test/golden.test.ts holds the output to what
