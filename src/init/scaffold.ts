@@ -6,7 +6,17 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { basename, dirname, join, resolve } from "node:path";
 import type { InitOptions } from "./options";
 import { mergePackageJson, newPackageJson } from "./package-json";
-import { CUSTOMER_LIST, CUSTOMER_LIST_TEXT, cdktfJson, domainsYaml, GITIGNORE_LINES, type PackageInfo, projectDependencies, SCRIPTS } from "./templates";
+import {
+  CUSTOMER_LIST,
+  CUSTOMER_LIST_TEXT,
+  cdktfJson,
+  domainsYaml,
+  GITIGNORE_LINES,
+  type PackageInfo,
+  projectDependencies,
+  SCRIPTS,
+  workflowFor,
+} from "./templates";
 
 /** create: new; overwrite: exists with other content (only with --force); merge: entries added; unchanged: nothing to do. */
 export type FileAction = "create" | "overwrite" | "merge" | "unchanged";
@@ -86,7 +96,7 @@ export function planInit(dir: string, inputs: InitInputs): InitPlan {
       );
       continue;
     }
-    whole(`.github/workflows/${name}`, header + text);
+    whole(`.github/workflows/${name}`, header + workflowFor(text, inputs.options.provider));
   }
   const repository = gitRoot(root);
   if (repository !== undefined && repository !== root)

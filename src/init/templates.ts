@@ -66,6 +66,8 @@ export function domainsYaml(o: InitOptions, now: Date): string {
       ? [
           `  ${o.keyZone}:       # our key zone: customers' keys are published here`,
           `    provider: ${o.provider}`,
+          // Its provider's options too: a required one is written with an example.
+          ...provider.init.zoneLines(o.keyZone),
           "customers:          # signing-provider mode (docs/signing-provider.md): your customers' sender domains",
           `  ${o.keyZone}:`,
           "    slots: [esp1, esp2]",
@@ -158,4 +160,20 @@ export function projectDependencies(p: PackageInfo, provider: ProviderName): Rec
   if (version === undefined) throw new Error(`dkimctl's package.json does not pin ${pkg} as an optional peer dependency: reinstall dkimctl`);
   const peers = Object.entries({ ...p.peers, [pkg]: version }).sort(([a], [b]) => a.localeCompare(b));
   return { [p.name]: p.version, ...Object.fromEntries(peers), "cdktf-cli": p.cdktfCli };
+}
+
+/**
+ * A shipped workflow as the project gets it: one that runs cdktf also takes
+ * the zone's provider's credentials from repository secrets, each added to
+ * its top-level `env:` unless it is there already.
+ */
+export function workflowFor(text: string, provider: ProviderName): string {
+  if (!/\bcdktf /.test(text)) return text;
+  const missing = (PROVIDERS[provider].init.secrets ?? []).filter((name) => !new RegExp(`^ {2}${name}:`, "m").test(text));
+  if (missing.length === 0) return text;
+  const lines = missing.map((name) => `  ${name}: \${{ secrets.${name} }}\n`).join("");
+  const env = /^env:\n/m.exec(text);
+  if (!env) throw new Error("a shipped workflow that runs cdktf has no top-level env: reinstall dkimctl");
+  const at = env.index + env[0].length;
+  return text.slice(0, at) + lines + text.slice(at);
 }

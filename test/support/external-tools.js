@@ -24,6 +24,7 @@ module.exports = {
   "opendkim.test.ts": "OpenDKIM (opendkim-testkey), knot",
   "package.test.ts": "npm, cdktf CLI, Terraform",
   "promises-two.test.ts": "age-keygen, moto",
+  "providers.test.ts": "Terraform (terraform console: import ids worked out at plan time)",
   "races.test.ts": "age-keygen, moto",
   "readiness-e2e.test.ts": "knot",
   "records-zone.test.ts": "named-checkzone (bind9-utils)",
