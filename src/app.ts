@@ -1,14 +1,15 @@
 /**
- * Builds the cdktf app from a config file: one DkimZoneStack per zone.
+ * Builds the cdktf app from a config file: one DkimZoneStack per zone, and
+ * one per customer stack of a key zone (src/config/zone-stacks.ts).
  * Pure: reads domains.yaml and dkim.lock.yaml, never a private key.
  */
 import { dirname } from "node:path";
 import { App } from "cdktf";
 import { DkimZoneStack } from "../constructs/dkim-zone-stack";
 import { loadZoneProviders } from "../constructs/providers";
-import { loadConfig, stackName } from "./config/load";
+import { loadConfig } from "./config/load";
 import { Lock } from "./keys/lock";
-import { desiredRecords } from "./records";
+import { stackContents } from "./stacks";
 
 /**
  * Validates everything before the App exists, so invalid input writes
@@ -16,15 +17,15 @@ import { desiredRecords } from "./records";
  */
 export function buildApp(configFile: string, makeApp: () => App = () => new App()): App {
   const config = loadConfig(configFile);
-  const records = desiredRecords(config, Lock.read(config.lockFile));
+  const stacks = stackContents(config, Lock.read(config.lockFile));
   // The cdktf bindings of the providers the zones use, and only those; a missing package is a problem at its zone.
   loadZoneProviders(config.zones);
   const app = makeApp();
-  for (const zone of config.zones) {
-    new DkimZoneStack(app, stackName(zone.name), {
+  for (const { stack, zone, records, backend } of stacks.values()) {
+    new DkimZoneStack(app, stack, {
       zone,
-      records: records.filter((r) => r.zone === zone.name),
-      backend: config.backend,
+      records,
+      backend,
       // Local state beside domains.yaml, never where the tool is installed.
       stateDir: dirname(config.file),
     });

@@ -107,16 +107,23 @@ export class MotoServer {
     return id.replace(/^\/hostedzone\//, "");
   }
 
-  /** The zone's record sets as moto serves them to the provider (ListResourceRecordSets). */
+  /** The zone's record sets as moto serves them to the provider (ListResourceRecordSets, page after page). */
   async records(zoneId: string): Promise<RecordSet[]> {
-    const xml = await this.route53("GET", `/hostedzone/${zoneId}/rrset`);
-    if (tag(xml, "IsTruncated")[0] === "true") throw new Error("moto returned a truncated record list: page through it");
-    return tag(xml, "ResourceRecordSet").map((set) => ({
-      name: tag(set, "Name")[0],
-      type: tag(set, "Type")[0],
-      ttl: Number(tag(set, "TTL")[0]),
-      values: tag(set, "Value"),
-    }));
+    const out: RecordSet[] = [];
+    let next = "";
+    for (;;) {
+      const xml = await this.route53("GET", `/hostedzone/${zoneId}/rrset?maxitems=300${next}`);
+      out.push(
+        ...tag(xml, "ResourceRecordSet").map((set) => ({
+          name: tag(set, "Name")[0],
+          type: tag(set, "Type")[0],
+          ttl: Number(tag(set, "TTL")[0]),
+          values: tag(set, "Value"),
+        })),
+      );
+      if (tag(xml, "IsTruncated")[0] !== "true") return out;
+      next = `&name=${encodeURIComponent(tag(xml, "NextRecordName")[0])}&type=${encodeURIComponent(tag(xml, "NextRecordType")[0])}`;
+    }
   }
 
   /** The server's log (requests and tracebacks), for a failure message. */
