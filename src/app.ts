@@ -7,23 +7,29 @@ import { App } from "cdktf";
 import { DkimZoneStack } from "../constructs/dkim-zone-stack";
 import { loadConfig, stackName } from "./config/load";
 import { Lock } from "./keys/lock";
+import { PLAYGROUND_ENV, playgroundZone } from "./playground/mode";
 import { desiredRecords } from "./records";
 
 /**
  * Validates everything before the App exists, so invalid input writes
- * nothing to the output directory.
+ * nothing to the output directory. With `playground` (the playground's state
+ * directory, $DKIMCTL_PLAYGROUND as `dkimctl playground` sets it), the stacks
+ * are the emulator's: see src/playground/mode.ts.
  */
-export function buildApp(configFile: string, makeApp: () => App = () => new App()): App {
+export function buildApp(configFile: string, makeApp: () => App = () => new App(), playground = process.env[PLAYGROUND_ENV] || undefined): App {
   const config = loadConfig(configFile);
   const records = desiredRecords(config, Lock.read(config.lockFile));
   const app = makeApp();
-  for (const zone of config.zones) {
+  for (const configured of config.zones) {
+    const zone = playground === undefined ? configured : playgroundZone(configured);
+    if (zone === undefined) continue;
     new DkimZoneStack(app, stackName(zone.name), {
       zone,
       records: records.filter((r) => r.zone === zone.name),
-      backend: config.backend,
+      // The playground never touches the project's state: local state in its own directory.
+      backend: playground === undefined ? config.backend : undefined,
       // Local state beside domains.yaml, never where the tool is installed.
-      stateDir: dirname(config.file),
+      stateDir: playground ?? dirname(config.file),
     });
   }
   return app;

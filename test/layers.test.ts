@@ -21,6 +21,8 @@ const LAYERS: [group: RegExp, rank: number][] = [
   [/^src\/verify\//, 6],
   [/^src\/stacks\.ts$/, 6],
   [/^src\/init\//, 6],
+  [/^src\/terraform\//, 6],
+  [/^src\/playground\//, 6],
   [/^constructs\//, 7],
   [/^src\/app\.ts$/, 8],
   [/^src\/cli\//, 9],

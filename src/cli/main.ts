@@ -5,18 +5,36 @@
 import type { Command } from "./command";
 import { checkPlan } from "./commands/check-plan";
 import { exportKeys } from "./commands/export";
+import { deploy } from "./commands/deploy";
 import { init } from "./commands/init";
 import { keys } from "./commands/keys";
+import { plan } from "./commands/plan";
+import { playground } from "./commands/playground";
 import { records } from "./commands/records";
 import { rotate } from "./commands/rotate";
 import { stacks } from "./commands/stacks";
+import { synth } from "./commands/synth";
 import { validate } from "./commands/validate";
 import { type Io, processIo } from "./io";
 import { exitCodeFor, formatFailure, UsageError } from "./report";
 import { didYouMean } from "../config/problems";
 import { verify } from "./commands/verify";
 
-const COMMANDS: Record<string, Command> = { init, validate, keys, rotate, records, export: exportKeys, verify, "check-plan": checkPlan, stacks };
+const COMMANDS: Record<string, Command> = {
+  init,
+  validate,
+  keys,
+  rotate,
+  records,
+  export: exportKeys,
+  verify,
+  "check-plan": checkPlan,
+  stacks,
+  synth,
+  plan,
+  deploy,
+  playground,
+};
 
 export const USAGE = `dkimctl: DKIM keys as infrastructure code
 
