@@ -7,6 +7,7 @@ import { didYouMean } from "../config/problems";
 import { KEY_STORE_KINDS, PROVIDERS, type ProviderName } from "../config/schema";
 import { normaliseDomain } from "../dkim/names";
 import { excerpt } from "../redact";
+import { CLI_CHOICES, type CliChoice, cliProblem, currentNode, type NodeRuntime } from "./cli-choice";
 
 export type KeyStoreKind = (typeof KEY_STORE_KINDS)[number];
 
@@ -20,6 +21,8 @@ export interface InitOptions {
   readonly ageRecipients: readonly string[];
   /** awsSecretsManager: the region of the secrets. */
   readonly region?: string;
+  /** What npm run synth | plan | deploy run (src/init/cli-choice.ts). */
+  readonly cli: CliChoice;
 }
 
 /** The options as given on the command line (undefined: not given). */
@@ -29,15 +32,22 @@ export interface RawInitOptions {
   readonly keyStore?: string;
   readonly ageRecipients?: readonly string[];
   readonly region?: string;
+  readonly cli?: string;
 }
 
 export const DEFAULT_ZONE = "example.com";
 
-/** The checked options, or every reason they cannot be used (each naming its option). */
-export function checkInitOptions(raw: RawInitOptions): { ok: true; options: InitOptions } | { ok: false; problems: string[] } {
+/** The checked options, or every reason they cannot be used (each naming its option); `node` is the Node the CLI choice must run on. */
+export function checkInitOptions(
+  raw: RawInitOptions,
+  node: NodeRuntime = currentNode(),
+): { ok: true; options: InitOptions } | { ok: false; problems: string[] } {
   const problems: string[] = [];
   const provider = oneOf("provider", raw.provider, PROVIDERS, "route53", problems);
   const keyStore = oneOf("key-store", raw.keyStore, KEY_STORE_KINDS, "local", problems);
+  const cli = oneOf("cli", raw.cli, CLI_CHOICES, "dkimctl", problems);
+  const cliRefused = cliProblem(cli, node);
+  if (cliRefused) problems.push(cliRefused);
 
   let zone = DEFAULT_ZONE;
   if (raw.zone !== undefined) {
@@ -66,7 +76,7 @@ export function checkInitOptions(raw: RawInitOptions): { ok: true; options: Init
   else if (raw.region !== undefined && !AWS_REGION.test(raw.region)) problems.push(`--region '${excerpt(raw.region)}' is not an AWS region (e.g. eu-west-1)`);
 
   if (problems.length) return { ok: false, problems };
-  return { ok: true, options: { zone, provider, keyStore, ageRecipients: recipients, ...(raw.region !== undefined ? { region: raw.region } : {}) } };
+  return { ok: true, options: { zone, provider, keyStore, cli, ageRecipients: recipients, ...(raw.region !== undefined ? { region: raw.region } : {}) } };
 }
 
 function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T, problems: string[]): T {

@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { InitOptions } from "./options";
 import { mergePackageJson, newPackageJson } from "./package-json";
-import { cdktfJson, domainsYaml, GITIGNORE_LINES, type PackageInfo, projectDependencies, SCRIPTS } from "./templates";
+import { cliScripts } from "./cli-choice";
+import { cdktfJson, domainsYaml, GITIGNORE_LINES, type PackageInfo, projectDependencies, projectOverrides } from "./templates";
 
 /** create: new; overwrite: exists with other content (only with --force); merge: entries added; unchanged: nothing to do. */
 export type FileAction = "create" | "overwrite" | "merge" | "unchanged";
@@ -60,7 +61,7 @@ export function planInit(dir: string, inputs: InitInputs): InitPlan {
   whole("cdktf.json", cdktfJson());
   files.push(packageJson(read("package.json"), basename(root), inputs));
   files.push(gitignore(read(".gitignore")));
-  const header = `# Written by dkimctl init (dkimctl ${inputs.package.version}). Commands run the installed package: npx dkimctl, npx cdktf.\n`;
+  const header = `# Written by dkimctl init (dkimctl ${inputs.package.version}). Commands run the installed package: npx dkimctl.\n`;
   for (const [name, text] of inputs.workflows) {
     if (name === ROTATE_WORKFLOW && inputs.options.keyStore === "local") {
       notes.push(
@@ -82,11 +83,12 @@ export function planInit(dir: string, inputs: InitInputs): InitPlan {
 }
 
 function packageJson(old: string | undefined, dirName: string, inputs: InitInputs): PlannedFile {
-  const dependencies = projectDependencies(inputs.package);
-  const fresh = newPackageJson(projectName(dirName), SCRIPTS, dependencies);
+  const { cli } = inputs.options;
+  const [scripts, dependencies, overrides] = [cliScripts(cli), projectDependencies(inputs.package, cli), projectOverrides(cli)];
+  const fresh = newPackageJson(projectName(dirName), scripts, dependencies, overrides);
   if (old === undefined) return { path: "package.json", text: fresh, action: "create", added: [], kept: [] };
   try {
-    const merged = mergePackageJson(old, SCRIPTS, dependencies);
+    const merged = mergePackageJson(old, scripts, dependencies, overrides);
     return { path: "package.json", text: merged.text, action: merged.added.length ? "merge" : "unchanged", added: merged.added, kept: merged.kept };
   } catch (e) {
     if (!inputs.force) throw new Error(`package.json cannot be merged: ${(e as Error).message}`);

@@ -2,13 +2,18 @@
  * The text of the files `dkimctl init` writes, from checked options. Pure:
  * the package's own versions come in as `PackageInfo`.
  */
+import { CDK_TERRAIN, type CliChoice } from "./cli-choice";
 import { EXAMPLE_RSA_PUBLIC_KEY } from "./example-key";
 import type { InitOptions } from "./options";
 
-/** What init pins: this package's version, and the versions it pins of cdktf, its CLI and the providers. */
+/** What init pins: this package as it was installed, and the versions it pins of cdktf, its CLI and the providers. */
 export interface PackageInfo {
   readonly name: string;
   readonly version: string;
+  /** The dependency spec of this package for the project, as it was installed (a version, a file: path, a git URL). */
+  readonly spec: string;
+  /** Said when init could not tell how this package was installed (spec is then its version). */
+  readonly specNote?: string;
   /** cdktf, constructs and the providers (its peerDependencies), at the exact versions this package is built and tested with. */
   readonly peers: Readonly<Record<string, string>>;
   /** cdktf-cli, as this package pins it. */
@@ -36,7 +41,7 @@ export function domainsYaml(o: InitOptions, now: Date): string {
   const selector = exampleSelector(now);
   return [
     `# yaml-language-server: $schema=${SCHEMA_PATH}`,
-    "# The DKIM keys of your sender domains, published by 'npx cdktf synth' and 'npx cdktf deploy'.",
+    "# The DKIM keys of your sender domains, published by 'npm run deploy' ('npm run plan' shows the change first).",
     "# After a change: 'npx dkimctl validate', then 'npx dkimctl keys' makes the keys of new selectors",
     "# (public halves into dkim.lock.yaml: commit it; private halves into the key store below).",
     "version: 1",
@@ -118,16 +123,20 @@ export const GITIGNORE_LINES = [
   "terraform.*.tfstate.backup",
   ".terraform/",
   "*.tfplan",
+  "# dkimctl playground: the local emulator's Terraform state and log",
+  ".dkimctl-playground/",
 ];
 
-/** The scripts of package.json: cdktf without its network check (offline it prints an error; CI logs need none). */
-export const SCRIPTS: Readonly<Record<string, string>> = {
-  synth: "CHECKPOINT_DISABLE=1 cdktf synth",
-  plan: "CHECKPOINT_DISABLE=1 cdktf diff",
-  deploy: "CHECKPOINT_DISABLE=1 cdktf deploy",
-};
+/** The dependencies of the project: dkimctl as installed, cdktf, the providers and the chosen CLI, pinned as dkimctl pins them. */
+export function projectDependencies(p: PackageInfo, cli: CliChoice): Record<string, string> {
+  const base = { [p.name]: p.spec, ...p.peers };
+  if (cli === "dkimctl") return base;
+  if (cli === "cdktf") return { ...base, "cdktf-cli": p.cdktfCli };
+  // CDK Terrain: cdktn under the name cdktf, so that dkimctl and the prebuilt providers share it (docs/cdk-terrain.md).
+  return { ...base, cdktf: `npm:cdktn@${CDK_TERRAIN.cdktn}`, constructs: CDK_TERRAIN.constructs, "cdktn-cli": CDK_TERRAIN.cli };
+}
 
-/** The dependencies of the project: dkimctl, cdktf, the providers and the cdktf CLI, pinned as dkimctl pins them. */
-export function projectDependencies(p: PackageInfo): Record<string, string> {
-  return { [p.name]: p.version, ...p.peers, "cdktf-cli": p.cdktfCli };
+/** package.json's overrides for a CLI choice: with cdktn, every package's cdktf is the project's (the aliased cdktn). */
+export function projectOverrides(cli: CliChoice): Record<string, string> {
+  return cli === "cdktn" ? { cdktf: "$cdktf" } : {};
 }
