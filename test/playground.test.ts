@@ -80,7 +80,8 @@ test("without moto_server it says what to install; a .dkimctl-playground it did 
   const refused = await projectCommand(["playground", "--", "true"], { cwd: dir, env: process.env });
   expect(refused.code).toBe(1);
   expect(refused.out).toContain(
-    `error: ${join(dir, ".dkimctl-playground")} exists and was not made by dkimctl playground (no README.txt of its own): move it away, then run the playground again\n`,
+    `error: ${join(dir, ".dkimctl-playground")} exists and was not made by dkimctl playground (no README.txt of its own): ` +
+      "move it away, then run the playground again\n",
   );
   expect(readFileSync(join(dir, ".dkimctl-playground", "terraform.example-com.tfstate"), "utf8")).toBe("mine");
   expect(existsSync(join(dir, ".dkimctl-playground", "README.txt"))).toBe(false);
