@@ -28,9 +28,17 @@ export interface ChildResult {
   readonly output: string;
 }
 
-/** Runs `command args...`; rejects only when it cannot be started (e.g. ENOENT: not on PATH). */
+/**
+ * Runs `command args...`; rejects only when it cannot be started (e.g.
+ * ENOENT: not on PATH). While it runs, Ctrl-C is the child's to handle
+ * (Terraform stops cleanly, saving its state): this process keeps passing
+ * its output on until it ends, rather than dying and breaking its pipes.
+ */
 export function runChild(command: string, args: readonly string[], opts: ChildOptions): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
+    const ignore = () => {};
+    process.on("SIGINT", ignore);
+    const done = () => process.off("SIGINT", ignore);
     const child = spawn(command, [...args], { cwd: opts.cwd, env: opts.env, shell: opts.shell ?? false, stdio: [opts.stdin ?? "ignore", "pipe", "pipe"] });
     let output = "";
     const pass = (stream: "out" | "err") => (chunk: string) => {
@@ -39,7 +47,13 @@ export function runChild(command: string, args: readonly string[], opts: ChildOp
     };
     child.stdout.setEncoding("utf8").on("data", pass("out"));
     child.stderr.setEncoding("utf8").on("data", pass("err"));
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 129 : 1), output }));
+    child.on("error", (e) => {
+      done();
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      done();
+      resolve({ code: code ?? (signal ? 129 : 1), output });
+    });
   });
 }
