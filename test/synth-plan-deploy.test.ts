@@ -62,13 +62,24 @@ test("synth writes what the app writes as cdktf synth runs it, and removes an ea
   expect(written).toEqual(files(direct));
 });
 
-test("plan offline with no provider mirror: terraform init fails, and the error names the providers, the platform and the fix", async () => {
+test("plan offline without a provider mirror: each stack's init fails, shown whole; each error names the providers, platform and fix", async () => {
   // A CLI configuration that installs providers from the registry, which this machine cannot reach.
   const rc = join(tempDir(), "direct.tfrc");
   writeFileSync(rc, "provider_installation {\n  direct {}\n}\n");
-  const r = await projectCommand(["plan", "example-com"], { cwd: project.dir, env: { ...terraformEnv(), TF_CLI_CONFIG_FILE: rc } });
+  // Both stacks at once (--parallelism 2): each one's output comes whole, under its own header.
+  const r = await projectCommand(["plan", "--parallelism", "2"], { cwd: project.dir, env: { ...terraformEnv(), TF_CLI_CONFIG_FILE: rc } });
   expect(r.code).toBe(1);
-  expect(r.out).toMatch(/could not connect to registry\.terraform\.io/);
+  const blocks = Object.fromEntries(
+    r.out
+      .split(/^== /m)
+      .slice(1)
+      .map((b) => [b.slice(0, b.indexOf(":")), b]),
+  );
+  expect(Object.keys(blocks).sort()).toEqual(["example-com", "example-org"]);
+  expect(blocks["example-com"]).toMatch(/Finding hashicorp\/aws versions[\s\S]*could not connect to registry\.terraform\.io/);
+  expect(blocks["example-com"]).not.toContain("cloudflare/cloudflare versions");
+  expect(blocks["example-org"]).toMatch(/Finding cloudflare\/cloudflare versions[\s\S]*could not connect to registry\.terraform\.io/);
+  expect(blocks["example-org"]).not.toContain("hashicorp/aws versions");
   expect(r.out).toContain("error: terraform init failed in cdktf.out/stacks/example-com\n");
   expect(r.out).toContain(
     "hint: Terraform could not install registry.terraform.io/hashicorp/aws 5.100.0. Without network, Terraform installs providers only from a " +
@@ -76,10 +87,16 @@ test("plan offline with no provider mirror: terraform init fails, and the error 
       `on a machine with network), named in the CLI configuration that TF_CLI_CONFIG_FILE names (${rc}) by provider_installation ` +
       `{ filesystem_mirror { path = "DIR" } } (docs/install.md, 'Offline and air-gapped')`,
   );
-  // The mirror holds the AWS provider only: Cloudflare's stack says which provider it lacks.
+  expect(r.out).toContain(
+    "error: terraform init failed in cdktf.out/stacks/example-org\nhint: Terraform could not install registry.terraform.io/cloudflare/cloudflare 5.14.0.",
+  );
+  // With the mirror, which holds the AWS provider only, Cloudflare's stack alone fails, and says which provider it lacks.
   const cf = await projectCommand(["plan", "example-org"], { cwd: project.dir, env: terraformEnv() });
   expect(cf.code).toBe(1);
   expect(cf.out).toContain("hint: Terraform could not install registry.terraform.io/cloudflare/cloudflare 5.14.0.");
+  expect((await projectCommand(["plan", "--parallelism", "0"], { cwd: project.dir, env: process.env })).out).toContain(
+    "error: --parallelism must be a whole number from 1, not '0'",
+  );
 });
 
 test("a stack that is not one, deploy unattended without --auto-approve, and no terraform: refused, each saying what to do", async () => {

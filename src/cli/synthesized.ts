@@ -7,7 +7,7 @@ import { dirname, relative, resolve } from "node:path";
 import { didYouMean } from "../config/problems";
 import { findCdktfProject } from "../terraform/cdktf-json";
 import { type SynthesizedStack, synthesize } from "../terraform/synth";
-import { terraformEnvironment } from "../terraform/terraform";
+import { DEFAULT_PARALLELISM, terraformEnvironment } from "../terraform/terraform";
 import { load, type ProjectOptions } from "./common";
 import type { Io } from "./io";
 import { UsageError } from "./report";
@@ -47,6 +47,21 @@ export function chooseStacks(stacks: readonly SynthesizedStack[], names: readonl
         .join("\nerror: "),
     );
   return stacks.filter((s) => names.includes(s.name));
+}
+
+/** plan's and deploy's --parallelism. */
+export const PARALLELISM_OPTION = {
+  type: "string",
+  arg: "N",
+  help: `how many stacks run Terraform at once (default ${DEFAULT_PARALLELISM}; each loads its provider, hundreds of MB)`,
+} as const;
+
+/** --parallelism's value: a whole number from 1. */
+export function parallelism(given: string | undefined): number {
+  if (given === undefined) return DEFAULT_PARALLELISM;
+  const n = Number(given);
+  if (!/^\d+$/.test(given) || n < 1) throw new UsageError(`--parallelism must be a whole number from 1, not '${given}'`);
+  return n;
 }
 
 /** Terraform's colours only where its output is a terminal that wants them. */

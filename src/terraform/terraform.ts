@@ -4,6 +4,7 @@
  * init`, shown only when it fails, then `plan` or `apply`.
  */
 import { relative } from "node:path";
+import { mapLimit } from "../map-limit";
 import { type ChildOutput, runChild } from "./child";
 import { providerInstallHint } from "./install-hint";
 import type { SynthesizedStack } from "./synth";
@@ -49,4 +50,39 @@ export async function runStack(stack: SynthesizedStack, action: StackAction, opt
   const args = action === "plan" ? ["plan", "-input=false", ...color] : ["apply", ...(opts.autoApprove ? ["-auto-approve", "-input=false"] : []), ...color];
   const run = await terraform(args, stack.dir, opts, true);
   return run.code === 0 ? undefined : `terraform ${action} failed in ${where} (exit status ${run.code})`;
+}
+
+/** How many stacks plan (or deploy --auto-approve) runs at once by default: each Terraform loads its provider, hundreds of MB. */
+export const DEFAULT_PARALLELISM = 4;
+
+/**
+ * Runs `action` in each stack and returns why each that failed did. Where
+ * apply asks (no autoApprove), or there is one stack, one at a time with
+ * Terraform's output as it comes; otherwise up to `parallelism` at once, each
+ * stack's output passed on whole when it ends. `stopOnFailure`: start no
+ * stack after one failed (deploy).
+ */
+export async function runStacks(
+  stacks: readonly SynthesizedStack[],
+  action: StackAction,
+  opts: StackRunOptions & { readonly parallelism: number; readonly stopOnFailure: boolean },
+): Promise<string[]> {
+  const failures: string[] = [];
+  const header = (stack: SynthesizedStack) => `== ${stack.name}: terraform ${action}\n`;
+  const together = stacks.length > 1 && (action === "plan" || opts.autoApprove === true) && opts.parallelism > 1;
+  await mapLimit(stacks, together ? opts.parallelism : 1, async (stack) => {
+    if (opts.stopOnFailure && failures.length) return;
+    if (!together) {
+      opts.to.out(header(stack));
+      const failure = await runStack(stack, action, opts);
+      if (failure) failures.push(failure);
+      return;
+    }
+    const held: [keyof ChildOutput, string][] = [];
+    const failure = await runStack(stack, action, { ...opts, to: { out: (t) => void held.push(["out", t]), err: (t) => void held.push(["err", t]) } });
+    opts.to.out(header(stack));
+    for (const [stream, text] of held) opts.to[stream](text);
+    if (failure) failures.push(failure);
+  });
+  return failures;
 }

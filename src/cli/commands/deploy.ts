@@ -1,14 +1,17 @@
 /** `dkimctl deploy [STACK...]`: synth, then `terraform init` and `terraform apply` in each stack, without the cdktf CLI. */
-import { runStack } from "../../terraform/terraform";
+import { runStacks } from "../../terraform/terraform";
 import type { Command } from "../command";
 import { parse, withCommon } from "../common";
 import { commandHelp } from "../help";
 import { UsageError } from "../report";
-import { chooseStacks, noColor, synthesizeProject } from "../synthesized";
+import { chooseStacks, noColor, PARALLELISM_OPTION, parallelism, synthesizeProject } from "../synthesized";
 
-const USAGE = ["  dkimctl deploy [STACK...] [--auto-approve] [--config FILE]"];
+const USAGE = ["  dkimctl deploy [STACK...] [--auto-approve] [--parallelism N] [--config FILE]"];
 const OPTIONS = withCommon(
-  { "auto-approve": { type: "boolean", help: "apply each stack's plan without asking (required where stdin is not a terminal, as in CI)" } },
+  {
+    "auto-approve": { type: "boolean", help: "apply each stack's plan without asking (required where stdin is not a terminal, as in CI)" },
+    parallelism: { ...PARALLELISM_OPTION, help: `${PARALLELISM_OPTION.help}; with --auto-approve only (apply asks one stack at a time)` },
+  },
   { readsKeys: false },
 );
 
@@ -19,7 +22,8 @@ export const deploy: Command = {
     USAGE,
     `Synthesizes (as dkimctl synth), then in each STACK's directory (default: every stack, one after another) runs
 'terraform init' and 'terraform apply', which shows the plan and asks before it changes anything: what 'cdktf
-deploy' does, without the cdktf CLI and its provider-lock step. Stops at the first stack that fails. Terraform (1.5
+deploy' does, without the cdktf CLI and its provider-lock step. With --auto-approve, several stacks are applied
+--parallelism at a time, each one's output shown whole when it ends. No stack starts after one failed. Terraform (1.5
 or later) must be on PATH; it runs with CHECKPOINT_DISABLE=1 unless that is set. Exit status 0 when every stack was
 applied, 1 when one failed, 2 for a STACK that is no stack.`,
     OPTIONS,
@@ -29,15 +33,18 @@ applied, 1 when one failed, 2 for a STACK that is no stack.`,
     const autoApprove = values["auto-approve"] === true;
     if (!autoApprove && !process.stdin.isTTY)
       throw new UsageError("terraform apply asks before it changes anything, and stdin is not a terminal: give --auto-approve");
+    const limit = parallelism(values.parallelism);
     const project = await synthesizeProject(io, values);
-    for (const stack of chooseStacks(project.stacks, positionals)) {
-      io.out(`== ${stack.name}: terraform apply\n`);
-      const failure = await runStack(stack, "apply", { env: project.env, to: io, noColor: noColor(io), autoApprove, base: project.base });
-      if (failure) {
-        io.err(`error: ${failure}\n`);
-        return 1;
-      }
-    }
-    return 0;
+    const failed = await runStacks(chooseStacks(project.stacks, positionals), "apply", {
+      env: project.env,
+      to: io,
+      noColor: noColor(io),
+      autoApprove,
+      base: project.base,
+      parallelism: limit,
+      stopOnFailure: true,
+    });
+    for (const f of failed) io.err(`error: ${f}\n`);
+    return failed.length ? 1 : 0;
   },
 };
