@@ -32,7 +32,7 @@ for (const zone of input.zones) {
     new AwsProvider(stack, "aws", { region: "us-east-1" });
     if (zone.records.length === 0) continue;
     const zoneId = zone.zoneId ?? new DataAwsRoute53Zone(stack, "zone", { name: zone.name, privateZone: false }).zoneId;
-    // The app lists the zone's existing _domainkey records (constructs/existing-dkim-records.ts).
+    // The app lists the zone's existing _domainkey records (constructs/providers/route53.ts).
     new DataAwsRoute53Records(stack, "existing", { zoneId, nameRegex: "_domainkey" }).overrideLogicalId("dkimctl_existing");
     for (const r of zone.records) {
       new Route53Record(stack, r.name, { zoneId, name: r.name, type: r.type, ttl: r.ttl, records: [r.value] }).overrideLogicalId(r.id);

@@ -2,12 +2,11 @@ import { Construct } from "constructs";
 import { TerraformProvider, TerraformStack } from "cdktf";
 import { configPath, loadConfig } from "../src/config/load";
 import type { Config, Zone } from "../src/config/model";
-import type { ProviderName } from "../src/config/schema";
-import { normaliseDomain } from "../src/dkim/names";
+import { checkHostName } from "../src/dns/host-name";
 import { Lock } from "../src/keys/lock";
-import { EXISTING_RECORDS_ADDRESS } from "../src/logical-id";
 import { type DesiredRecord, desiredRecords } from "../src/records";
-import { ROUTE53_REGION } from "./dkim-zone-stack";
+import { PROVIDERS } from "../src/providers";
+import { zoneConstructs } from "./providers";
 import { addZoneRecords } from "./zone-records";
 
 export interface DkimRecordsProps {
@@ -29,38 +28,18 @@ export interface DkimRecordsProps {
    * The zone's id: a literal, or a token such as the `zoneId` of a zone the
    * stack itself manages or reads.
    * @default the zone's `zoneId` in domains.yaml; without one, the zone is
-   * looked up by name (a public Route53 hosted zone, or a Cloudflare zone)
+   * looked up by name (as the zone's provider finds it: docs/providers.md)
    */
   readonly zoneId?: string;
   /**
-   * The provider the resources use: an AwsProvider for a Route53 zone, a
-   * CloudflareProvider for a Cloudflare zone. Give it when the stack's
-   * provider for the zone has an alias.
+   * The Terraform provider the resources use, of the zone's kind
+   * (docs/providers.md names it). Give it when the stack's provider for the
+   * zone has an alias.
    * @default the stack's provider of the zone's kind without an alias; when
    * the stack has none, synth fails and says what to add
    */
   readonly provider?: TerraformProvider;
 }
-
-/** The provider each kind of zone needs, and how to add it. */
-const PROVIDERS: Record<ProviderName, { type: string; name: string; one: string; add: string }> = {
-  route53: {
-    type: "aws",
-    name: "AWS",
-    one: "an AWS provider",
-    add:
-      `new AwsProvider(stack, "aws", { region: "${ROUTE53_REGION}" }), ` +
-      `with import { AwsProvider } from "@cdktf/provider-aws/lib/provider" (credentials come from AWS_* or a role, as usual)`,
-  },
-  cloudflare: {
-    type: "cloudflare",
-    name: "Cloudflare",
-    one: "a Cloudflare provider",
-    add:
-      `new CloudflareProvider(stack, "cloudflare", {}), ` +
-      `with import { CloudflareProvider } from "@cdktf/provider-cloudflare/lib/provider" (the token comes from CLOUDFLARE_API_TOKEN)`,
-  },
-};
 
 /** Marks a DkimRecords, also one made by another copy of this package. */
 const DKIM_RECORDS = Symbol.for("dkimctl/DkimRecords");
@@ -73,9 +52,9 @@ const DKIM_RECORDS = Symbol.for("dkimctl/DkimRecords");
  * reports). It reads those two files only, never a key store.
  *
  * The stack keeps its own backend and providers: DkimRecords adds neither,
- * and its resources use the stack's AWS (Route53) or Cloudflare provider.
- * A stack holds one Route53 zone's DkimRecords at most: the listing of the
- * zone's existing `_domainkey` records (see ExistingDkimRecords) has one
+ * and its resources use the stack's provider of the zone's kind. A stack
+ * holds the DkimRecords of one zone at most of a provider that lists a
+ * zone's existing `_domainkey` records: the listing has one
  * address per stack.
  *
  * @example
@@ -100,11 +79,11 @@ export class DkimRecords extends Construct {
     const records = desiredRecords(config, Lock.read(config.lockFile)).filter((r) => r.zone === zone.name);
     const stack = TerraformStack.of(this);
     checkAlone(stack, zone, this.node.path);
-    const wanted = PROVIDERS[zone.provider];
-    if (props.provider && props.provider.terraformResourceType !== wanted.type)
+    const wanted = zoneConstructs(zone);
+    if (props.provider && props.provider.terraformResourceType !== wanted.terraformType)
       throw new Error(
         `DkimRecords '${this.node.path}': ${zone.name} is a ${zone.provider} zone, ` +
-          `but its 'provider' is one of type '${props.provider.terraformResourceType}': give ${wanted.one}`,
+          `but its 'provider' is one of type '${props.provider.terraformResourceType}': give ${wanted.oneProvider}`,
       );
     if (!props.provider) this.node.addValidation({ validate: () => providerProblems(stack, zone, this.node.path) });
     Object.defineProperty(this, DKIM_RECORDS, { value: true });
@@ -123,7 +102,7 @@ export class DkimRecords extends Construct {
 function zoneOf(config: Config, name: string, path: string): Zone {
   const zones = config.zones.map((z) => z.name);
   const choices = zones.length ? `its zones: ${zones.join(", ")}` : "it has no zones";
-  const normalised = normaliseDomain(name);
+  const normalised = checkHostName(name, "publish");
   if (!normalised.ok) throw new Error(`DkimRecords '${path}': zone '${name}' ${normalised.reason}: give a zone of ${config.file} (${choices})`);
   const zone = config.zones.find((z) => z.name === normalised.value);
   if (zone) return zone;
@@ -134,15 +113,16 @@ function zoneOf(config: Config, name: string, path: string): Zone {
   throw new Error(`DkimRecords '${path}': ${normalised.value} is not a zone in ${config.file} (${choices}): ${hint}`);
 }
 
-/** One DkimRecords per zone, and one Route53 zone per stack (the zone's `_domainkey` listing has one address). */
+/** One DkimRecords per zone, and one zone per stack of a provider that lists existing records (the listing has one address). */
 function checkAlone(stack: TerraformStack, zone: Zone, path: string): void {
+  const { title, existingRecords } = PROVIDERS[zone.provider];
   for (const other of stack.node.findAll().filter(DkimRecords.isDkimRecords)) {
     if (other.zone.name === zone.name)
       throw new Error(`DkimRecords '${path}': the records of ${zone.name} are already in stack '${stack.node.id}' (${other.node.path}): add them once`);
-    if (other.zone.provider === "route53" && zone.provider === "route53")
+    if (other.zone.provider === zone.provider && existingRecords.can)
       throw new Error(
-        `DkimRecords '${path}': stack '${stack.node.id}' already holds the records of Route53 zone ${other.zone.name} (${other.node.path}), ` +
-          `and one stack holds those of one Route53 zone (the listing of its existing DKIM records, ${EXISTING_RECORDS_ADDRESS}, has one address): ` +
+        `DkimRecords '${path}': stack '${stack.node.id}' already holds the records of ${title} zone ${other.zone.name} (${other.node.path}), ` +
+          `and one stack holds those of one ${title} zone (the listing of its existing DKIM records, ${existingRecords.address}, has one address): ` +
           `put ${zone.name}'s DkimRecords in a stack of its own`,
       );
   }
@@ -150,13 +130,16 @@ function checkAlone(stack: TerraformStack, zone: Zone, path: string): void {
 
 /** At synth, so that the provider may be declared before or after DkimRecords: why the stack's provider will not do. */
 function providerProblems(stack: TerraformStack, zone: Zone, path: string): string[] {
-  const wanted = PROVIDERS[zone.provider];
+  const wanted = zoneConstructs(zone);
   const providers = stack.node
     .findAll()
-    .filter((c): c is TerraformProvider => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === wanted.type);
+    .filter((c): c is TerraformProvider => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === wanted.terraformType);
   if (providers.some((p) => p.alias === undefined)) return [];
   const what = `DkimRecords '${path}' writes the DKIM records of ${zone.provider} zone ${zone.name}, but stack '${stack.node.id}'`;
-  if (providers.length === 0) return [`${what} has no ${wanted.name} provider: add ${wanted.one} to the stack, e.g. ${wanted.add}`];
-  const aliases = providers.map((p) => `${wanted.type}.${p.alias}`).join(", ");
-  return [`${what} has ${wanted.name} providers only with an alias (${aliases}): pass the one to use as DkimRecords' 'provider', or add one without an alias`];
+  if (providers.length === 0) return [`${what} has no ${wanted.providerTitle} provider: add ${wanted.oneProvider} to the stack, e.g. ${wanted.addHint}`];
+  const aliases = providers.map((p) => `${wanted.terraformType}.${p.alias}`).join(", ");
+  return [
+    `${what} has ${wanted.providerTitle} providers only with an alias (${aliases}): ` +
+      "pass the one to use as DkimRecords' 'provider', or add one without an alias",
+  ];
 }

@@ -1,10 +1,9 @@
 import { join, relative, resolve } from "node:path";
 import type { Construct } from "constructs";
 import { App, CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from "cdktf";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { CloudflareProvider } from "@cdktf/provider-cloudflare/lib/provider";
 import type { Backend, Zone } from "../src/config/model";
 import type { DesiredRecord } from "../src/records";
+import { zoneConstructs } from "./providers";
 import { addZoneRecords } from "./zone-records";
 
 export interface DkimZoneStackProps {
@@ -21,21 +20,18 @@ export interface DkimZoneStackProps {
   readonly stateDir?: string;
 }
 
-/** The region the AWS provider talks to: Route53 is a global service served from us-east-1. */
-export const ROUTE53_REGION = "us-east-1";
-
 /**
  * One Terraform stack per DNS zone, so a pull request plans only the zones
- * it touches and each zone's state stays small. Providers take credentials
- * from the environment the standard way (AWS_* / CLOUDFLARE_API_TOKEN).
+ * it touches and each zone's state stays small. The zone's provider
+ * (constructs/providers/<p>.ts) takes credentials from the environment the
+ * standard way (docs/providers.md).
  */
 export class DkimZoneStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: DkimZoneStackProps) {
     super(scope, id);
     configureBackend(this, id, props.backend ?? { kind: "local" }, props.stateDir);
     const { zone, records } = props;
-    if (zone.provider === "route53") new AwsProvider(this, "aws", { region: ROUTE53_REGION });
-    else new CloudflareProvider(this, "cloudflare", {});
+    zoneConstructs(zone).addProvider(this);
     // The same records as DkimRecords makes in a stack of one's own.
     addZoneRecords(this, { zone, records });
   }

@@ -1,12 +1,8 @@
 import type { Construct } from "constructs";
 import type { TerraformProvider } from "cdktf";
-import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
-import { DataCloudflareZone } from "@cdktf/provider-cloudflare/lib/data-cloudflare-zone";
 import type { Zone } from "../src/config/model";
 import type { DesiredRecord } from "../src/records";
-import { Route53DkimRecords } from "./route53-dkim-records";
-import { ExistingDkimRecords } from "./existing-dkim-records";
-import { CloudflareDkimRecords } from "./cloudflare-dkim-records";
+import { zoneConstructs } from "./providers";
 
 export interface ZoneRecordsProps {
   /** The zone the records are written into. */
@@ -21,25 +17,20 @@ export interface ZoneRecordsProps {
 
 /**
  * The one way desired records become resources, in `scope` (the bundled
- * app's DkimZoneStack and DkimRecords in a stack of one's own): the zone
- * looked up by name when no id is given ('zone'), for Route53 the zone's
- * existing `_domainkey` listing ('existing', see ExistingDkimRecords), and
- * one resource per record ('records'), each under the logical id of its
- * name. Children go directly into `scope`, so the bundled stacks keep their
- * addresses (`data.aws_route53_zone.zone`).
+ * app's DkimZoneStack and DkimRecords in a stack of one's own), through the
+ * zone's provider (constructs/providers/<p>.ts): the zone looked up by name
+ * when no id is given ('zone'), the zone's existing `_domainkey` listing
+ * where the provider has one ('existing'), and one resource per record
+ * ('records'), each under the logical id of its name. Children go directly
+ * into `scope`, so the bundled stacks keep their addresses
+ * (`data.<type>.zone`).
  */
 export function addZoneRecords(scope: Construct, props: ZoneRecordsProps): void {
   const { zone, records, provider } = props;
   if (records.length === 0) return;
+  const constructs = zoneConstructs(zone);
   const by = provider ? { provider } : {};
-  const configured = props.zoneId ?? zone.zoneId;
-  if (zone.provider === "route53") {
-    const zoneId = configured ?? new DataAwsRoute53Zone(scope, "zone", { name: zone.name, privateZone: false, ...by }).zoneId;
-    const dmarc = records.some((r) => r.kind === "dmarc") ? { dmarc: true } : {};
-    new ExistingDkimRecords(scope, "existing", { zoneId, ...dmarc, ...by });
-    new Route53DkimRecords(scope, "records", { zoneId, records, ...by });
-  } else {
-    const zoneId = configured ?? new DataCloudflareZone(scope, "zone", { filter: { name: zone.name }, ...by }).zoneId;
-    new CloudflareDkimRecords(scope, "records", { zoneId, records, ...by });
-  }
+  const zoneId = props.zoneId ?? zone.zoneId ?? constructs.lookUpZone(scope, "zone", zone, by);
+  constructs.listExisting?.(scope, "existing", { zoneId, dmarc: records.some((r) => r.kind === "dmarc"), ...by });
+  constructs.addRecords(scope, "records", { zoneId, zone, records, ...by });
 }

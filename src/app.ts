@@ -5,6 +5,7 @@
 import { dirname } from "node:path";
 import { App } from "cdktf";
 import { DkimZoneStack } from "../constructs/dkim-zone-stack";
+import { loadZoneProviders } from "../constructs/providers";
 import { loadConfig, stackName } from "./config/load";
 import { Lock } from "./keys/lock";
 import { PLAYGROUND_ENV, playgroundZone } from "./playground/mode";
@@ -19,6 +20,8 @@ import { desiredRecords } from "./records";
 export function buildApp(configFile: string, makeApp: () => App = () => new App(), playground = process.env[PLAYGROUND_ENV] || undefined): App {
   const config = loadConfig(configFile);
   const records = desiredRecords(config, Lock.read(config.lockFile));
+  // The cdktf bindings of the providers the zones use, and only those; a missing package is a problem at its zone.
+  loadZoneProviders(config.zones);
   const app = makeApp();
   for (const configured of config.zones) {
     const zone = playground === undefined ? configured : playgroundZone(configured);

@@ -1,19 +1,20 @@
 /**
- * Terraform resource names derived from the record name alone, so that
- * reordering domains.yaml never moves a resource, and a plan names the
- * record it touches: `s1._domainkey.example.com` -> `dkim_s1__domainkey_example_com`,
- * `_dmarc.example.com` -> `dmarc_example_com`, and a parked domain's null
- * record `*._domainkey.example.com` -> `dkim__wildcard__domainkey_example_com`.
- * Selectors and domains hold no underscores, so the mapping is one-to-one.
+ * Terraform resource names derived from what a record is (its kind, domain
+ * and selector), so that reordering domains.yaml never moves a resource, and
+ * a plan names the record it touches: the key of `s1` of `example.com` ->
+ * `dkim_s1__domainkey_example_com`, its DMARC record -> `dmarc_example_com`,
+ * and a parked domain's null record -> `dkim__wildcard__domainkey_example_com`
+ * (each its name with dots as underscores, `*` as `_wildcard`). Selectors
+ * and domains hold no underscores, so the mapping is one-to-one.
  */
-export function logicalId(recordName: string): string {
+import { DOMAINKEY, type RecordMeaning } from "./dns/names";
+
+export function logicalId(record: RecordMeaning): string {
   const underscored = (name: string) => name.replace(/\./g, "_");
-  if (recordName.startsWith(DMARC_PREFIX)) return `dmarc_${underscored(recordName.slice(DMARC_PREFIX.length))}`;
-  return `dkim_${underscored(recordName.replace(/^\*\./, "_wildcard."))}`;
+  if (record.kind === "dmarc") return `dmarc_${underscored(record.domain)}`;
+  const selector = record.kind === "dkim-null" ? "_wildcard" : record.selector;
+  return `dkim_${underscored(`${selector}.${DOMAINKEY}.${record.domain}`)}`;
 }
 
-const DMARC_PREFIX = "_dmarc.";
-
-/** Logical id of the zone's `_domainkey` listing (constructs/existing-dkim-records.ts), read by check-plan. */
+/** Logical id of the listing of a zone's existing `_domainkey` records (a provider's `existingRecords`), read by check-plan. */
 export const EXISTING_RECORDS_ID = "dkimctl_existing";
-export const EXISTING_RECORDS_ADDRESS = `data.aws_route53_records.${EXISTING_RECORDS_ID}`;

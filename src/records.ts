@@ -4,33 +4,41 @@
  */
 import type { Config, Selector } from "./config/model";
 import { InputError, type Problem } from "./config/problems";
-import type { ProviderName } from "./config/schema";
+import type { ProviderName } from "./providers";
 import { keyType } from "./dkim/keys";
-import { recordName } from "./dkim/names";
 import { keyRecordValue } from "./dkim/record";
-import { dmarcRecordName, dmarcRecordValue } from "./dmarc/record";
+import { dmarcRecordValue } from "./dmarc/record";
+import { nameOf, NULL_SELECTOR, type RecordMeaning } from "./dns/names";
 import { splitTxt } from "./dkim/txt";
 import type { Lock } from "./keys/lock";
 import { isPublished, isRevoked } from "./lifecycle";
 import { commandHint } from "./command-hint";
 
-/** `*`: the DKIM null record of a parked domain, `*._domainkey.<domain> TXT "v=DKIM1; p="`. */
-export const NULL_SELECTOR = "*";
+/** A parked domain's DKIM null record: every selector of the domain has no key (RFC 6376 3.6.1). */
 export const NULL_KEY_RECORD = "v=DKIM1; p=";
 
-export interface DesiredRecord {
-  /** A DKIM key record (or a parked domain's DKIM null record), or the domain's DMARC record at `_dmarc.<domain>`. */
-  readonly kind: "dkim" | "dmarc";
-  /** The zone the record is written into. */
+/**
+ * What in domains.yaml asks for a record, and so what decides how long it
+ * lives: `selector`, a selector written under the domain's `selectors`
+ * (published while it is written there); `rotation`, a key of the domain's
+ * rotation policy (its state is in the lock); `domain`, the domain itself
+ * (its `dmarc`, or `parked`: its DMARC record, a parked domain's null record).
+ */
+export type RecordRole = "selector" | "rotation" | "domain";
+
+/**
+ * A record dkimctl publishes. It says what it is (its kind, sender domain
+ * and selector: src/dns/names.ts) and why (its role); its name is built from
+ * that by the names module, and nothing reads them back out of the name.
+ */
+export type DesiredRecord = RecordMeaning & {
+  readonly role: RecordRole;
+  /** The zone the record is written into (the sender domain's own, or a zone above it). */
   readonly zone: string;
   readonly provider: ProviderName;
   /** The zone's id when configured; otherwise it is looked up by name. */
   readonly zoneId?: string;
-  /** Sender domain (d=). */
-  readonly domain: string;
-  /** DKIM: the selector (`*` for a parked domain's null record). DMARC: absent. */
-  readonly selector?: string;
-  /** FQDN, no trailing dot: `<selector>._domainkey.<domain>`, or `_dmarc.<domain>`. */
+  /** FQDN, no trailing dot, built from the meaning (nameOf): `<selector>._domainkey.<domain>`, or `_dmarc.<domain>`. */
   readonly name: string;
   readonly type: "TXT" | "CNAME";
   readonly ttl: number;
@@ -40,7 +48,7 @@ export interface DesiredRecord {
   readonly strings: readonly string[];
   /** Take over a record of this name that already exists in the zone. */
   readonly adopt?: boolean;
-}
+};
 
 /**
  * Every desired record, sorted by zone then name. Throws InputError naming
@@ -49,8 +57,29 @@ export interface DesiredRecord {
  * one, and any name that would be published twice.
  */
 export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
+  const { records, problems, missingKeys } = recordsAndProblems(config, lock);
+  if (problems.length || missingKeys.length) throw new InputError([...problems, ...missingKeys]);
+  return records;
+}
+
+/**
+ * The one input check of every command that reads domains.yaml and the lock:
+ * throws InputError with every problem desiredRecords would report, except
+ * the keys not made yet, which 'dkimctl keys' and 'dkimctl rotate' make
+ * (`missingKeys: "allowed"`). Returns the records it could build.
+ */
+export function checkInputs(config: Config, lock: Lock, options: { missingKeys: "allowed" | "refused" }): DesiredRecord[] {
+  const { records, problems, missingKeys } = recordsAndProblems(config, lock);
+  const refused = options.missingKeys === "refused" ? [...problems, ...missingKeys] : problems;
+  if (refused.length) throw new InputError(refused);
+  return records;
+}
+
+/** The records config and lock publish, the problems that make them invalid, and apart from those, the keys not made yet. */
+function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecord[]; problems: Problem[]; missingKeys: Problem[] } {
   const zones = new Map(config.zones.map((z) => [z.name, z]));
   const problems: Problem[] = [];
+  const missingKeys: Problem[] = [];
   const records: DesiredRecord[] = [];
   /** Where each record comes from, for a name published twice. */
   const origins = new Map<DesiredRecord, Omit<Problem, "message">>();
@@ -60,9 +89,9 @@ export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
       zone: zone.name,
       provider: zone.provider,
       ...(zone.zoneId !== undefined ? { zoneId: zone.zoneId } : {}),
-      domain: domain.name,
     };
-    const base = (selector: string, ttl: number) => ({ kind: "dkim" as const, ...where, selector, name: recordName(selector, domain.name), ttl });
+    /** A record of this domain: what it is, why, where it is written, and its name built from what it is. */
+    const of = (meaning: RecordMeaning, role: RecordRole) => ({ ...meaning, role, name: nameOf(meaning), ...where });
     const add = (record: DesiredRecord) => {
       records.push(record);
       origins.set(record, { ...domain.position, path: `domains/${domain.name}` });
@@ -70,17 +99,18 @@ export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
     if (domain.dmarc) {
       const value = dmarcRecordValue(domain.dmarc);
       const adopt = domain.adoptDmarc ? { adopt: true } : {};
-      add({ kind: "dmarc", ...where, name: dmarcRecordName(domain.name), type: "TXT", ttl: domain.ttl, value, strings: splitTxt(value), ...adopt });
+      add({ ...of({ kind: "dmarc", domain: domain.name }, "domain"), type: "TXT", ttl: domain.ttl, value, strings: splitTxt(value), ...adopt });
     }
     if (domain.parked) {
       // A DKIM null record: every selector of the domain has no key (RFC 6376 3.6.1, M3AAWG parked domains).
       const value = NULL_KEY_RECORD;
-      add({ ...base(NULL_SELECTOR, domain.ttl), type: "TXT", value, strings: splitTxt(value) });
+      const meaning = { kind: "dkim-null", domain: domain.name, selector: NULL_SELECTOR } as const;
+      add({ ...of(meaning, "domain"), type: "TXT", ttl: domain.ttl, value, strings: splitTxt(value) });
     }
     if (domain.rotation) {
       const rotated = lock.rotated(domain.name);
       if (rotated.length === 0)
-        problems.push({
+        missingKeys.push({
           ...domain.position,
           path: `domains/${domain.name}`,
           message: `has a rotation policy but no keys in ${config.lockFile} yet: run ${commandHint("rotate", config.invocation)} and commit ${config.lockFile}`,
@@ -89,24 +119,33 @@ export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
         if (!isPublished(entry.state)) continue;
         // A revoked key is published with an empty p= (RFC 6376 3.6.1) until it is removed.
         const value = keyRecordValue(keyType(entry.algorithm), isRevoked(entry.state) ? "" : entry.publicKey);
-        const record: DesiredRecord = { ...base(selector, domain.ttl), type: "TXT", value, strings: splitTxt(value) };
+        const record: DesiredRecord = {
+          ...of({ kind: "dkim-key", domain: domain.name, selector }, "rotation"),
+          type: "TXT",
+          ttl: domain.ttl,
+          value,
+          strings: splitTxt(value),
+        };
         records.push(record);
         origins.set(record, { ...domain.position, path: `domains/${domain.name}` });
       }
     }
     for (const sel of domain.selectors) {
-      const value = selectorValue(sel, lock, config, problems);
+      const value = selectorValue(sel, lock, config, problems, missingKeys);
       if (value === undefined) continue;
-      const common = { ...base(sel.name, sel.ttl), ...(sel.adopt ? { adopt: true } : {}) };
-      const record: DesiredRecord =
-        sel.source.kind === "delegated" ? { ...common, type: "CNAME", value, strings: [] } : { ...common, type: "TXT", value, strings: splitTxt(value) };
+      const delegated = sel.source.kind === "delegated";
+      const common = {
+        ...of({ kind: delegated ? "dkim-delegation" : "dkim-key", domain: domain.name, selector: sel.name }, "selector"),
+        ttl: sel.ttl,
+        ...(sel.adopt ? { adopt: true } : {}),
+      };
+      const record: DesiredRecord = delegated ? { ...common, type: "CNAME", value, strings: [] } : { ...common, type: "TXT", value, strings: splitTxt(value) };
       records.push(record);
       origins.set(record, { ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}` });
     }
   }
   problems.push(...publishedTwice(records, origins));
-  if (problems.length) throw new InputError(problems);
-  return records.sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name));
+  return { records: records.sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name)), problems, missingKeys };
 }
 
 /** A name published twice would be two resources of one name (a cdktf error without a position): a problem at the second. */
@@ -121,8 +160,9 @@ function publishedTwice(records: readonly DesiredRecord[], origins: Map<DesiredR
   return problems;
 }
 
-function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Problem[]): string | undefined {
-  const at = (message: string) => problems.push({ ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}`, message });
+function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Problem[], missingKeys: Problem[]): string | undefined {
+  const where = { ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}` };
+  const at = (message: string) => problems.push({ ...where, message });
   const entry = lock.get(sel.domain, sel.name);
   if (entry?.state !== undefined) {
     at(
@@ -143,7 +183,10 @@ function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Prob
       return sel.source.kind === "delegated" ? sel.source.cname : sel.source.txt;
     case "generated":
       if (!entry) {
-        at(`has no key in ${config.lockFile}: run ${commandHint("keys", config.invocation)} and commit ${config.lockFile}`);
+        missingKeys.push({
+          ...where,
+          message: `has no key in ${config.lockFile}: run ${commandHint("keys", config.invocation)} and commit ${config.lockFile}`,
+        });
         return undefined;
       }
       if (entry.algorithm !== sel.source.algorithm) {

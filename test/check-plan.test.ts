@@ -412,3 +412,79 @@ domains:
     ),
   ]);
 });
+
+describe("a zone looked up by name is confirmed from the plan's own look-up (issue 21 item 5)", () => {
+  const LOOKED_UP = `version: 1
+zones:
+  example.net: { provider: route53 }
+  example.org: { provider: cloudflare }
+domains:
+  example.net:
+    selectors:
+      s1: { key: ed25519 }
+  example.org:
+    selectors:
+      s1: { key: ed25519 }
+`;
+  let q: ReturnType<typeof tempProject>;
+  let net: DesiredRecord;
+  let org: DesiredRecord;
+  beforeAll(async () => {
+    q = tempProject(LOOKED_UP);
+    expect((await dkimctl("keys", "--config", q.config)).code).toBe(0);
+    [net, org] = desiredRecords(loadConfig(q.config), Lock.read(q.lock));
+  });
+  const checkQ = (pl: object) => checkPlan(pl, loadConfig(q.config), Lock.read(q.lock)).map((f) => `${f.severity} ${f.name ?? f.address}: ${f.message}`);
+  /** A plan whose prior state holds the look-ups as Terraform reads them. */
+  const withLookups = (lookups: object[], ...changes: object[]) => ({
+    ...plan(...changes),
+    prior_state: { format_version: "1.0", values: { root_module: { resources: lookups } } },
+  });
+  const route53Zone = (id: string, name: string, extra: object = {}) => ({
+    address: "data.aws_route53_zone.zone",
+    mode: "data",
+    type: "aws_route53_zone",
+    values: { id, zone_id: id, name, private_zone: false, ...extra },
+  });
+  const cloudflareZone = (id: string, name: string) => ({ address: "data.cloudflare_zone.zone", mode: "data", type: "cloudflare_zone", values: { id, name } });
+  const createNet = (zoneId: string) => change("aws_route53_record.n", ["create"], null, r53(net, { zone_id: zoneId }), "aws_route53_record");
+  const createOrg = (zoneId: string) => change("cloudflare_dns_record.o", ["create"], null, { ...cf(org), zone_id: zoneId });
+  const pin = (zone: string, provider: string) => `set the zone's id in domains.yaml (zones: ${zone}: { provider: ${provider}, zoneId: ... }) and plan again`;
+
+  test("the record goes into the id the look-up found for the zone's name: passes", () => {
+    const cfId = "023e105f4ecef8ad9ca31a8372d0c353";
+    expect(checkQ(withLookups([route53Zone("ZNET", "example.net"), cloudflareZone(cfId, "example.org")], createNet("ZNET"), createOrg(cfId)))).toEqual([]);
+  });
+
+  test("the right record, value and TTL in another zone (ZEVIL) is refused", () => {
+    expect(checkQ(withLookups([route53Zone("ZNET", "example.net")], createNet("ZEVIL")))).toEqual([
+      `error ${net.name}: the plan writes ${net.name} into zone id ZEVIL, which no look-up of zone example.net in the plan gave: ` +
+        `domains.yaml puts it in zone example.net; ${pin("example.net", "route53")}`,
+    ]);
+  });
+
+  test("a look-up that found another zone, or a private zone of the same name, does not confirm it", () => {
+    expect(checkQ(withLookups([route53Zone("ZEVIL", "evil.example")], createNet("ZEVIL")))).toEqual([
+      `error ${net.name}: the plan writes ${net.name} into zone id ZEVIL, the zone the plan's look-up data.aws_route53_zone.zone found as evil.example, ` +
+        "but domains.yaml puts it in zone example.net",
+    ]);
+    expect(checkQ(withLookups([route53Zone("ZPRIV", "example.net", { private_zone: true })], createNet("ZPRIV")))).toEqual([
+      `error ${net.name}: the plan writes ${net.name} into zone id ZPRIV, which no look-up of zone example.net in the plan gave: ` +
+        `domains.yaml puts it in zone example.net; ${pin("example.net", "route53")}`,
+    ]);
+    expect(checkQ(withLookups([cloudflareZone("99999999999999999999999999999999", "example.com")], createOrg("99999999999999999999999999999999")))).toEqual([
+      `error ${org.name}: the plan writes ${org.name} into zone id 99999999999999999999999999999999, ` +
+        "the zone the plan's look-up data.cloudflare_zone.zone found as example.com, but domains.yaml puts it in zone example.org",
+    ]);
+  });
+
+  test("a zone id not known until apply cannot be confirmed: refused, saying how to pin it", () => {
+    const { zone_id: _, ...after } = r53(net);
+    const unknown = change("aws_route53_record.n", ["create"], null, after, "aws_route53_record");
+    const withUnknown = { ...unknown, change: { ...unknown.change, after_unknown: { zone_id: true } } };
+    expect(checkQ(withLookups([], withUnknown))).toEqual([
+      `error ${net.name}: the plan writes ${net.name} into zone id (unknown until apply): ` +
+        `the look-up of zone example.net was not read during the plan, so the zone cannot be confirmed; ${pin("example.net", "route53")}`,
+    ]);
+  });
+});

@@ -109,7 +109,7 @@ test("a stack of one's own keeps its backend, provider and resources, and gets e
   expect(doc.data).toEqual(want.data);
   expect(doc.import).toHaveLength(1);
   expect(Object.keys(doc.data.aws_route53_records)).toEqual(["dkimctl_existing"]);
-  // Exactly what `dkimctl records --format json` lists for the zone, each under the logical id of its name.
+  // Exactly what `dkimctl records --format json` lists for the zone, each under the logical id of what it is.
   const zone = listed.filter((r) => r.zone === "example.com");
   expect(zone.map((r) => r.name)).toEqual([
     "del._domainkey.news.example.com",
@@ -118,9 +118,17 @@ test("a stack of one's own keeps its backend, provider and resources, and gets e
     "s1._domainkey.example.com",
     "s1._domainkey.news.example.com",
   ]);
-  expect(Object.keys(dkim).sort()).toEqual(zone.map((r) => logicalId(r.name)).sort());
-  for (const r of zone)
-    expect(dkim[logicalId(r.name)]).toEqual({
+  const records = stack.node.findAll().filter(DkimRecords.isDkimRecords)[0].records;
+  expect(records.map((r) => r.name)).toEqual(zone.map((r) => r.name));
+  expect(Object.keys(dkim).sort()).toEqual([
+    "dkim_del__domainkey_news_example_com",
+    "dkim_e1__domainkey_example_com",
+    "dkim_old__domainkey_example_com",
+    "dkim_s1__domainkey_example_com",
+    "dkim_s1__domainkey_news_example_com",
+  ]);
+  for (const r of records)
+    expect(dkim[logicalId(r)]).toEqual({
       zone_id: ZONE_ID,
       name: r.name,
       type: r.type,
@@ -191,7 +199,7 @@ test("a Cloudflare zone looked up by name and a Route53 zone with a zoneId prop:
   expect(lookupId).toMatch(/^org_zone_/);
   expect(lookup).toEqual(bundled["example-org"].data.cloudflare_zone.zone);
   const org = bundled["example-org"].resource.cloudflare_dns_record;
-  expect(Object.keys(org)).toEqual([logicalId("s1._domainkey.example.org")]);
+  expect(Object.keys(org)).toEqual(["dkim_s1__domainkey_example_org"]);
   expect(doc.resource.cloudflare_dns_record).toEqual(
     Object.fromEntries(Object.entries(org).map(([id, r]) => [id, { ...(r as object), zone_id: `\${data.cloudflare_zone.${lookupId}.zone_id}` }])),
   );

@@ -54,7 +54,7 @@ test("the desired DMARC and null records pass, and are what records lists", () =
   expect(mail.map((r) => [r.kind, r.name, r.value])).toEqual([
     ["dmarc", "_dmarc.example.org", REJECT],
     ["dmarc", "_dmarc.parked.example.org", PARKED],
-    ["dkim", "*._domainkey.parked.example.org", "v=DKIM1; p="],
+    ["dkim-null", "*._domainkey.parked.example.org", "v=DKIM1; p="],
   ]);
   expect(check(plan(...mail.map((r) => change(`cloudflare_dns_record.${r.name}`, ["create"], null, cf(r.name, r.value)))))).toEqual([]);
 });

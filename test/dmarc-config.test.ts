@@ -114,7 +114,7 @@ test("spf: include is a domain name (underscores allowed), ip4 and ip6 addresses
 `),
   ).toEqual([
     "9:35 domains/example.com/spf/include/1: 'bad host' is not a domain name to include: it is not a host name: label 'bad host' is invalid",
-    "9:47 domains/example.com/spf/include/2: '192.0.2.1' is not a domain name to include: it is an IP address, and a CNAME points to a host name",
+    "9:47 domains/example.com/spf/include/2: '192.0.2.1' is not a domain name to include: it is an IP address, not a host name",
     "10:27 domains/example.com/spf/ip4/1: '10.0.0.0/33' has the prefix length /33; an IPv4 range has /0../32",
     "10:40 domains/example.com/spf/ip4/2: '::1' is not an IPv4 address or CIDR range (e.g. 192.0.2.0/24)",
     "10:47 domains/example.com/spf/ip4/3: '10.0.0.1/x' has the prefix length /x; an IPv4 range has /0../32",

@@ -7,6 +7,7 @@ import { CDK_TERRAIN, CDKTF_CLI_MAX_ABI } from "../src/init/cli-choice";
 import { checkInitOptions } from "../src/init/options";
 import { installedSpec, packageInfo } from "../src/init/package-info";
 import { planInit } from "../src/init/scaffold";
+import { PROVIDER_NAMES, PROVIDERS } from "../src/providers";
 import { dkimctl, ROOT, tempDir } from "./support/project";
 import { snapshotTree } from "./support/tree";
 import { lintWorkflow } from "./support/actionlint";
@@ -60,12 +61,18 @@ test("an empty directory gets domains.yaml, cdktf.json, package.json, .gitignore
   expect(JSON.parse(read(dir, "cdktf.json")).app).toBe(`node -e "require('dkimctl/app')"`);
   // dkimctl as it was installed (here: this checkout, a folder), the rest pinned as this package pins them; no cdktf CLI.
   const written = JSON.parse(read(dir, "package.json"));
-  const peers = ["@cdktf/provider-aws", "@cdktf/provider-cloudflare", "cdktf", "constructs"];
+  // cdktf and constructs are peers; each DNS provider's package is an optional peer: a project installs those of its zones.
+  const providerPackages = PROVIDER_NAMES.map((n) => PROVIDERS[n].init.package).sort();
+  const peers = [...providerPackages, "cdktf", "constructs"];
   expect(Object.keys(pkg.peerDependencies).sort()).toEqual(peers);
+  expect(Object.keys(pkg.peerDependenciesMeta).sort()).toEqual(providerPackages);
+  for (const p of providerPackages) expect(pkg.peerDependenciesMeta[p]).toEqual({ optional: true });
   // Exactly the versions this repository builds and tests with (the peer ranges start there).
   const pinned = Object.fromEntries(peers.map((p) => [p, pkg.devDependencies[p]]));
   for (const p of peers) expect(pkg.peerDependencies[p]).toBe(`^${pinned[p]}`);
-  expect(written.dependencies).toEqual({ dkimctl: `file:${relative(dir, ROOT)}`, ...pinned });
+  // --provider's default is route53: its package, and no other provider's.
+  const { "@cdktf/provider-cloudflare": _, ...route53Only } = pinned;
+  expect(written.dependencies).toEqual({ dkimctl: `file:${relative(dir, ROOT)}`, ...route53Only });
   expect(written.scripts).toEqual({ synth: "dkimctl synth", plan: "dkimctl plan", deploy: "dkimctl deploy" });
   expect(written.overrides).toBeUndefined();
   const ignored = read(dir, ".gitignore").split("\n");
@@ -89,6 +96,13 @@ test.each(cases)("domains.yaml for $provider with the $keyStore store validates 
   const config = loadConfig(file);
   expect(config.warnings).toEqual([]);
   expect(config.zones).toEqual([expect.objectContaining({ name: "mail.example.net", provider: c.provider })]);
+  // The package of the zone's provider, and of no other.
+  const deps = Object.keys(JSON.parse(read(dir, "package.json")).dependencies);
+  for (const n of PROVIDER_NAMES) expect({ n, has: deps.includes(PROVIDERS[n].init.package) }).toEqual({ n, has: n === c.provider });
+  // Under the zone's provider: its options, commented, and the credentials its Terraform provider reads.
+  expect(read(dir, "domains.yaml")).toContain(
+    [`    provider: ${c.provider}`, ...PROVIDERS[c.provider].init.zoneLines("mail.example.net"), "    # credentials at plan and deploy: "].join("\n"),
+  );
   expect(config.keyStore.kind).toBe(c.keyStore);
   if (c.keyStore === "awsSecretsManager") expect(config.keyStore).toMatchObject({ region: "eu-west-1" });
 
@@ -155,14 +169,13 @@ test("package.json after `npm install dkimctl` is merged: missing scripts and de
   expect(merged.dependencies).toEqual({
     ...mine.dependencies,
     "@cdktf/provider-aws": pkg.devDependencies["@cdktf/provider-aws"],
-    "@cdktf/provider-cloudflare": pkg.devDependencies["@cdktf/provider-cloudflare"],
     constructs: pkg.devDependencies.constructs,
   });
   expect(merged.devDependencies).toEqual(mine.devDependencies);
   expect(read(dir, "package.json")).toMatch(/^\{\n {4}"name"/);
   const line = r.out.split("\n").find((l) => l.includes("package.json"));
   expect(line).toBe(
-    "  update    package.json: add script plan, script deploy, dependency @cdktf/provider-aws 20.1.0, dependency @cdktf/provider-cloudflare 13.9.1, " +
+    "  update    package.json: add script plan, script deploy, dependency @cdktf/provider-aws 20.1.0, " +
       "dependency constructs 10.4.2; left as they are: script synth ('cdktf synth --output out'; init would write 'dkimctl synth'), " +
       "cdktf 0.20.0 (dkimctl pins 0.21.0)",
   );

@@ -57,7 +57,8 @@ describe("bad input writes nothing", () => {
     const before = snapshotTree(p.dir);
     const r = await dkimctl("keys", "--config", p.config);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/e1: has a ed25519 key in the lock but asks for rsa-2048/);
+    // The input check every command shares (validate's message, at the selector's line).
+    expect(r.err).toMatch(/:9:7: domains\/example.com\/selectors\/e1: has a ed25519 key in \S+ but domains.yaml asks for rsa-2048/);
     expect(r.err).toMatch(/nothing was changed/);
     expect(existsSync(join(p.store, "example.com", "n1.pem"))).toBe(false);
     expect(snapshotTree(p.dir)).toEqual(before);

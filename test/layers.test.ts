@@ -9,24 +9,30 @@ import { ROOT } from "./support/project";
 
 /** Layers from the bottom: a file imports from lower layers and from its own group only. */
 const LAYERS: [group: RegExp, rank: number][] = [
-  [/^src\/(time|clock|duration|redact|map-limit|lifecycle|logical-id|command-hint)\.ts$/, 0],
+  [/^src\/(time|clock|duration|redact|map-limit|lifecycle|command-hint|tag-list)\.ts$/, 0],
   [/^src\/dns\//, 1],
+  // Resource names from what a record is (src/dns/names.ts).
+  [/^src\/logical-id\.ts$/, 2],
   [/^src\/dkim\//, 2],
   [/^src\/spf\//, 2],
   [/^src\/dmarc\//, 2],
-  [/^src\/config\//, 3],
-  [/^src\/keys\//, 4],
-  [/^src\/records\.ts$/, 5],
-  [/^src\/(rotation|plan)\//, 6],
-  [/^src\/verify\//, 6],
-  [/^src\/stacks\.ts$/, 6],
-  [/^src\/init\//, 6],
-  [/^src\/terraform\//, 6],
-  [/^src\/playground\//, 6],
-  [/^constructs\//, 7],
-  [/^src\/app\.ts$/, 8],
-  [/^src\/cli\//, 9],
-  [/^main\.ts$/, 10],
+  // What dkimctl knows of each DNS provider without cdktf: config builds its zone schema and checks from it.
+  [/^src\/providers\//, 3],
+  [/^src\/config\//, 4],
+  [/^src\/keys\//, 5],
+  [/^src\/records\.ts$/, 6],
+  [/^src\/(rotation|plan)\//, 7],
+  [/^src\/verify\//, 7],
+  [/^src\/stacks\.ts$/, 7],
+  [/^src\/init\//, 7],
+  [/^src\/terraform\//, 7],
+  [/^src\/playground\//, 7],
+  // Each provider's cdktf resources, below the constructs that add a zone's records through them.
+  [/^constructs\/providers\//, 8],
+  [/^constructs\//, 9],
+  [/^src\/app\.ts$/, 10],
+  [/^src\/cli\//, 11],
+  [/^main\.ts$/, 12],
 ];
 
 function layerOf(file: string): { group: string; rank: number } {
@@ -42,10 +48,11 @@ function sources(dir: string): string[] {
 
 const files = [...sources("src"), ...sources("constructs"), "main.ts"];
 
-/** Each file's imports of the project's own files (resolved to paths) and of packages. */
+/** Each file's text, and its imports of the project's own files (resolved to paths) and of packages. */
+const text = new Map(files.map((file) => [file, readFileSync(join(ROOT, file), "utf8")]));
 const graph = new Map(
   files.map((file) => {
-    const info = ts.preProcessFile(readFileSync(join(ROOT, file), "utf8"), true, false);
+    const info = ts.preProcessFile(text.get(file)!, true, false);
     const own: string[] = [];
     const packages: string[] = [];
     for (const { fileName } of info.importedFiles) {
@@ -98,4 +105,48 @@ test("cdktf and the providers are imported only by the constructs and the app", 
 test("provider packages are imported deeply, never through their 4-second barrel", () => {
   const barrels = [...graph].flatMap(([file, { packages }]) => packages.filter((p) => /^@cdktf\/provider-[a-z]+$/.test(p)).map((p) => `${file}: ${p}`));
   expect(barrels).toEqual([]);
+});
+
+/** The providers' folders: everything that names a DNS provider lives there. */
+const PROVIDER_FOLDERS = /^(src|constructs)\/providers\//;
+
+test("no file outside the providers' folders names a provider or imports its bindings", () => {
+  // Names (code, messages and comments alike), Terraform resource types, and the providers' packages.
+  const naming = [/route53|cloudflare|@cdktf\/provider-/i, /\baws_[a-z]/];
+  const outside = files
+    .filter((file) => !PROVIDER_FOLDERS.test(file))
+    .flatMap((file) =>
+      text
+        .get(file)!
+        .split("\n")
+        .flatMap((line, i) => (naming.some((re) => re.test(line)) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
+    );
+  expect(outside).toEqual([]);
+});
+
+/** The modules a file loads when it is loaded: its top-level imports and re-exports that are not type-only. */
+function staticImports(file: string): string[] {
+  const source = ts.createSourceFile(file, text.get(file)!, ts.ScriptTarget.Latest);
+  return source.statements.flatMap((s) => {
+    if (ts.isImportDeclaration(s) && !s.importClause?.isTypeOnly && ts.isStringLiteral(s.moduleSpecifier)) return [s.moduleSpecifier.text];
+    if (ts.isExportDeclaration(s) && !s.isTypeOnly && s.moduleSpecifier && ts.isStringLiteral(s.moduleSpecifier)) return [s.moduleSpecifier.text];
+    return [];
+  });
+}
+
+test("provider bindings are imported only in constructs/providers/<p>.ts, which only the registry loads, inside a function", () => {
+  const bindings = [...graph].filter(([, { packages }]) => packages.some((p) => p.startsWith("@cdktf/provider-"))).map(([file]) => file);
+  expect(bindings.length).toBeGreaterThan(0);
+  expect(bindings.filter((file) => !/^constructs\/providers\/(?!index\.ts$|provider\.ts$)[^/]+\.ts$/.test(file))).toEqual([]);
+  // A static import of a provider's module would load its bindings whenever the importer loads, used or not.
+  const eager = files.flatMap((file) =>
+    staticImports(file)
+      .filter((m) => m.startsWith("."))
+      .map((m) => relative(ROOT, resolve(ROOT, dirname(file), m)))
+      .filter((target) => bindings.includes(`${target}.ts`))
+      .map((target) => `${file} -> ${target}`),
+  );
+  expect(eager).toEqual([]);
+  const registry = text.get("constructs/providers/index.ts")!;
+  for (const file of bindings) expect(registry).toContain(`require("./${file.replace(/^constructs\/providers\/|\.ts$/g, "")}")`);
 });

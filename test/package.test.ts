@@ -44,7 +44,10 @@ function run(cmd: string, args: string[], cwd: string, timeout = 300_000) {
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr, all: `${r.stdout}${r.stderr}${r.error ? r.error.message : ""}` };
 }
 
-const PEERS = ["cdktf", "constructs", "@cdktf/provider-aws", "@cdktf/provider-cloudflare"];
+const PEERS = ["cdktf", "constructs"];
+/** The DNS providers' packages: optional peers, installed by a project for the providers of its zones (init: route53, the default). */
+const PROVIDER_PACKAGES = Object.keys(pkg.peerDependenciesMeta);
+const ROUTE53_PACKAGE = "@cdktf/provider-aws";
 const installedVersion = (name: string, dir = project): string => JSON.parse(readFileSync(join(dir, "node_modules", name, "package.json"), "utf8")).version;
 
 /** `version` satisfies `^X.Y.Z` (X > 0: same major; X = 0: same minor), and is not older. */
@@ -109,6 +112,9 @@ test("the tarball holds the compiled package, its types and schema, and no sourc
     const version = installedVersion(peer);
     expect({ peer, inRange: inCaretRange(version, pkg.peerDependencies[peer]) }).toEqual({ peer, inRange: true });
   }
+  // No provider's package until the project asks for one: npm leaves optional peers out.
+  expect(PROVIDER_PACKAGES.sort()).toEqual(["@cdktf/provider-aws", "@cdktf/provider-cloudflare"]);
+  for (const p of PROVIDER_PACKAGES) expect({ p, installed: existsSync(join(project, "node_modules", p)) }).toEqual({ p, installed: false });
   // No cdktf CLI, so no native module, whatever the Node.
   expect(existsSync(join(project, "node_modules", "cdktf-cli"))).toBe(false);
   expect(readdirSync(join(project, "node_modules"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".node"))).toEqual([]);
@@ -134,7 +140,10 @@ test("the README's walkthrough: init, npm install, keys, npm run synth, and a pl
   expect(written.dependencies.dkimctl).toBe(`file:${relative(project, tarball)}`);
   expect(sh(commands[1]).code).toBe(0);
   // Now exactly the versions dkimctl is tested with, as init pinned them.
-  for (const peer of PEERS) expect({ peer, version: installedVersion(peer) }).toEqual({ peer, version: pkg.devDependencies[peer] });
+  for (const peer of [...PEERS, ROUTE53_PACKAGE]) expect({ peer, version: installedVersion(peer) }).toEqual({ peer, version: pkg.devDependencies[peer] });
+  // Only the package of the zone's provider: the project never installs Cloudflare's.
+  for (const p of PROVIDER_PACKAGES.filter((p) => p !== ROUTE53_PACKAGE))
+    expect({ p, installed: existsSync(join(project, "node_modules", p)) }).toEqual({ p, installed: false });
 
   expect(sh(commands[2]).code).toBe(0);
   expect(existsSync(join(project, "dkim.lock.yaml"))).toBe(true);
@@ -154,7 +163,7 @@ test("the README's walkthrough: init, npm install, keys, npm run synth, and a pl
 
   const plan = sh(commands[4]);
   expect({ code: plan.code, out: plan.code === 0 ? "" : plan.all }).toEqual({ code: 0, out: "" });
-  expect(plan.err).toMatch(/^playground: moto's AWS emulator on http:\/\/127\.0\.0\.1:\d+, with the Route53 zone example\.com \(/m);
+  expect(plan.err).toMatch(/^playground: moto's AWS emulator on http:\/\/127\.0\.0\.1:\d+, with the zone example\.com \(/m);
   expect(plan.out).toMatch(/# aws_route53_record\.\S+ will be created/);
   expect(plan.out).toContain("Plan: 1 to add, 0 to change, 0 to destroy.");
   // Terraform took the provider from the mirror (the documented configuration has no direct block): nothing came from the network.

@@ -40,9 +40,11 @@ test("deploy, then plan again, against the emulator in one command: state in .dk
   });
   // The command's exit status is the playground's.
   expect({ code: r.code, out: r.code === 7 ? "" : r.out }).toEqual({ code: 7, out: "" });
-  const url = /^playground: moto's AWS emulator on (http:\/\/127\.0\.0\.1:\d+), with the Route53 zone example\.com \([A-Z0-9]+\)$/m.exec(r.out)?.[1];
+  const url = /^playground: moto's AWS emulator on (http:\/\/127\.0\.0\.1:\d+), with the zone example\.com \([A-Z0-9]+\)$/m.exec(r.out)?.[1];
   expect(url).toBeDefined();
-  expect(r.out).toContain("  left out (no emulator for their provider): example.org (cloudflare)\n");
+  expect(r.out).toContain(
+    "  left out: example.org (cloudflare): no local emulator of Cloudflare's API runs here: the playground leaves Cloudflare zones out\n",
+  );
   expect(r.out).toContain("Apply complete! Resources: 1 added, 0 changed, 0 destroyed.");
   expect(r.out).toContain("No changes. Your infrastructure matches the configuration.");
 

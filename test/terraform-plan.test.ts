@@ -92,3 +92,33 @@ test("terraform validate and plan of every Route53 stack: exactly the desired re
   expect(actions).toContain("ListHostedZones");
   expect(actions).not.toContain("ChangeResourceRecordSets");
 });
+
+test("a plan that writes a looked-up zone's record into another zone (ZEVIL) is refused by check-plan (issue 21 item 5)", async () => {
+  const p = await keyedProject(YAML);
+  const out = tempDir();
+  expect(synthApp(p.config, out).code).toBe(0);
+  const evil = endpoint.createZone("evil.example");
+  // The stack as a hostile or careless change would leave it: one record's zone id is another zone's, everything else right.
+  const dir = join(out, "stacks", "example-net");
+  const file = join(dir, "cdk.tf.json");
+  const tf = JSON.parse(readFileSync(file, "utf8"));
+  tf.resource.aws_route53_record.dkim_given__domainkey_example_net.zone_id = evil;
+  writeFileSync(file, JSON.stringify(tf));
+  const env = terraformEnv(endpoint.env());
+  for (const args of [
+    ["init", "-input=false", "-no-color"],
+    ["plan", "-input=false", "-no-color", "-out=tfplan"],
+  ]) {
+    const r = terraform(args, { cwd: dir, env });
+    if (r.status !== 0) throw new Error(`terraform ${args[0]} failed:\n${r.stderr}`);
+  }
+  const planFile = join(dir, "plan.json");
+  writeFileSync(planFile, terraform(["show", "-json", "tfplan"], { cwd: dir, env }).stdout);
+  const check = await dkimctl("check-plan", planFile, "--config", p.config);
+  expect(check.code).toBe(1);
+  expect(check.err).toContain(
+    `error: aws_route53_record.dkim_given__domainkey_example_net (given._domainkey.example.net): the plan writes given._domainkey.example.net ` +
+      `into zone id ${evil}, which no look-up of zone example.net in the plan gave`,
+  );
+  expect(check.out).toBe(`${planFile}: 1 change refused; do not apply this plan\n`);
+});

@@ -2,12 +2,13 @@
 import { dirname, isAbsolute, relative } from "node:path";
 import { configPath, loadConfig } from "../config/load";
 import type { Config } from "../config/model";
-import { normaliseDomain } from "../dkim/names";
+import { checkHostName } from "../dns/host-name";
 import { Lock } from "../keys/lock";
 import type { WriteOptions } from "../keys/manage";
 import { type ProjectLock, withProjectLock } from "../keys/project-lock";
 import type { KeyStore } from "../keys/store";
 import { openKeyStore } from "../keys/stores";
+import { checkInputs, type DesiredRecord } from "../records";
 import { type ParsedOptions, parseOptions } from "./args";
 import { type OptionTable, parserOptions } from "./help";
 import type { Io } from "./io";
@@ -50,13 +51,26 @@ export interface ProjectOptions {
   readonly "key-store"?: string;
 }
 
+/** A project as a command reads it: domains.yaml and the lock, checked together, and the records they publish. */
+export interface Project {
+  readonly config: Config;
+  readonly lock: Lock;
+  /** Every record the project publishes (with `missingKeys: "allowed"`, those of the keys made so far). */
+  readonly records: readonly DesiredRecord[];
+}
+
 /**
- * Loads and validates the config (--config, $DKIMCTL_CONFIG or domains.yaml),
- * printing its warnings, and on stderr which config (and, with `keys`, which
- * key store) the command reads, unless `quiet` (--quiet). The options given are kept in
- * `config.invocation`, so that hints naming a command repeat them.
+ * Loads and validates the config (--config, $DKIMCTL_CONFIG or domains.yaml)
+ * and the lock beside it, printing the config's warnings, and on stderr which
+ * config (and, with `keys`, which key store) the command reads, unless `quiet`
+ * (--quiet). The options given are kept in `config.invocation`, so that hints
+ * naming a command repeat them.
+ *
+ * Every command reads the project through here, so every command refuses
+ * what `validate` refuses (checkInputs): only `keys` and `rotate`, which make
+ * keys, pass `missingKeys: "allowed"` for the keys they are about to make.
  */
-export function load(io: Io, options: ProjectOptions, what: { keys?: boolean; quiet?: boolean } = {}): Config {
+export function load(io: Io, options: ProjectOptions, what: { keys?: boolean; quiet?: boolean; missingKeys?: "allowed" } = {}): Project {
   const loaded = loadConfig(configPath(options.config));
   const invocation = [
     ...(options.config !== undefined ? ["--config", options.config] : []),
@@ -65,7 +79,8 @@ export function load(io: Io, options: ProjectOptions, what: { keys?: boolean; qu
   const config: Config = { ...loaded, invocation };
   for (const w of config.warnings) io.err(`warning: ${w}\n`);
   if (io.progress !== false && !what.quiet) io.err(`${projectLine(config, what.keys ? options["key-store"] : null)}\n`);
-  return config;
+  const lock = Lock.of(config);
+  return { config, lock, records: checkInputs(config, lock, { missingKeys: what.missingKeys ?? "refused" }) };
 }
 
 /** `config: infra/dns/domains.yaml · keys: local .dkim/keys`: what a command reads (`keyStore` null: no key store). */
@@ -84,7 +99,7 @@ export function projectLine(config: Config, keyStore: string | undefined | null)
 
 /** A domain as the user typed it (--domain), in its published form. */
 export function domainOption(name: string, text: string): string {
-  const d = normaliseDomain(text);
+  const d = checkHostName(text, "publish");
   if (!d.ok) throw new UsageError(`--${name} '${text.slice(0, 64)}' ${d.reason}`);
   return d.value;
 }
@@ -106,7 +121,9 @@ export async function asWriter<T>(
     dirname(config.lockFile),
     async (held: ProjectLock) => {
       await store.open();
+      // The lock as it is now that this run is the only writer, checked again: another run may have changed it meanwhile.
       const lock = Lock.of(config);
+      checkInputs(config, lock, { missingKeys: "allowed" });
       return fn(store, lock, {
         beforeWrite: () => held.assertHeld(),
         commit: () => {

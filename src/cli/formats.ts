@@ -1,5 +1,6 @@
 /** The output formats of `dkimctl records`. */
 import type { DesiredRecord } from "../records";
+import { dmarcName, familyOf } from "../dns/names";
 import { quoteTxt } from "../dkim/txt";
 import { abbreviate } from "../dkim/record";
 import type { Governing } from "../dmarc/governs";
@@ -19,7 +20,7 @@ export function formatRecords(records: readonly DesiredRecord[], format: RecordF
   switch (format) {
     case "json":
       return `${JSON.stringify(
-        records.map(({ zone, provider, name, type, ttl, value, strings, kind }) => ({ zone, provider, name, type, ttl, value, strings, kind })),
+        records.map(({ zone, provider, name, type, ttl, value, strings, kind }) => ({ zone, provider, name, type, ttl, value, strings, kind: familyOf(kind) })),
         null,
         2,
       )}\n`;
@@ -64,8 +65,8 @@ function governanceLines(governance: readonly Governance[], line: (domain: strin
     !g
       ? "no record here governs it (neither its own nor its organizational domain's): 'dkimctl verify' says what DNS has"
       : g.domain === domain
-        ? `p=${g.disposition}, its own _dmarc.${domain}`
-        : `sp=${g.disposition} of _dmarc.${g.domain}, its organizational domain`;
+        ? `p=${g.disposition}, its own ${dmarcName(domain)}`
+        : `sp=${g.disposition} of ${dmarcName(g.domain)}, its organizational domain`;
   return `\nDMARC policy of each sender domain (RFC 7489 6.6.3):\n${governance.map((g) => line(g.domain, text(g))).join("\n")}\n`;
 }
 

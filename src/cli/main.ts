@@ -1,5 +1,5 @@
 /**
- * dkimctl: the key work around `cdktf plan` / `cdktf deploy`. Each command
+ * dkimctl: the key work around the plan and the deploy, and running them (synth, plan, deploy). Each command
  * is a module of src/cli/commands/; this file only dispatches.
  */
 import type { Command } from "./command";

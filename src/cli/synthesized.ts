@@ -22,7 +22,7 @@ export interface Synthesized {
 
 /** Checks the config, then runs cdktf.json's app (cdktf.json in the working directory, else beside the config). */
 export async function synthesizeProject(io: Io, options: ProjectOptions): Promise<Synthesized> {
-  const config = load(io, options);
+  const { config } = load(io, options);
   const project = findCdktfProject([process.cwd(), dirname(resolve(config.file))]);
   // The app reads the config this command checked.
   const env = terraformEnvironment({ ...process.env, DKIMCTL_CONFIG: resolve(config.file) });

@@ -1,5 +1,6 @@
 /** The reports of `dkimctl verify`: text, json and markdown, and the progress line while waiting. */
 import { abbreviate } from "../dkim/record";
+import { familyOf, type RecordFamily } from "../dns/names";
 import { formatDuration } from "../duration";
 import { type Check, count, type Finding, SEVERITY, type Status } from "../verify/compare";
 import type { Readiness } from "../verify/readiness";
@@ -26,7 +27,7 @@ export interface CheckJson {
   domain: string;
   /** DKIM records only. */
   selector?: string;
-  kind: "dkim" | "dmarc";
+  kind: RecordFamily;
   status: Status;
   /** TXT: the logical value; CNAME: the target. */
   expected: string;
@@ -55,7 +56,7 @@ export function checkJson(c: Check): CheckJson {
     zone: r.zone,
     domain: r.domain,
     ...(r.selector !== undefined ? { selector: r.selector } : {}),
-    kind: r.kind,
+    kind: familyOf(r.kind),
     status: c.status,
     expected: r.value,
     ...foundJson(r.type, c.found),

@@ -3,7 +3,7 @@
  * written (the shape check has already named fields of the wrong type),
  * then a domain's own fields merged over defaults.dmarc, field by field.
  */
-import { normaliseDomain } from "../dkim/names";
+import { checkHostName } from "../dns/host-name";
 import { DMARC_ALIGNMENTS, DMARC_POLICIES, type DmarcAlignment, type DmarcDisposition, type DmarcPolicy } from "../dmarc/policy";
 import { PARKED_POLICY } from "../dmarc/record";
 import { excerpt } from "../redact";
@@ -32,7 +32,7 @@ export function reportUri(raw: string): { ok: true; value: string } | { ok: fals
   const [, local, host, size] = m;
   if (!LOCAL_PART.test(local))
     return { ok: false, reason: `has the address part '${excerpt(local)}', which is not a plain mailbox name (no spaces, ',', ';' or '!')` };
-  const domain = normaliseDomain(host);
+  const domain = checkHostName(host, "publish");
   if (!domain.ok) return { ok: false, reason: `has the mail domain '${excerpt(host)}', which ${domain.reason}` };
   return { ok: true, value: `mailto:${local}@${domain.value}${size ? `!${size.toLowerCase()}` : ""}` };
 }
@@ -108,7 +108,8 @@ export interface DomainDmarc {
 export function domainDmarc(
   raw: unknown,
   path: PathKey[],
-  route53: boolean | undefined,
+  /** Why the domain's zone cannot take over an existing record (`adopt`); undefined where it can, or without a zone. */
+  cannotAdopt: string | undefined,
   defaults: DmarcDefaults | undefined,
   at: Report,
   warn: Report,
@@ -123,8 +124,7 @@ export function domainDmarc(
   const own = isMapping(domain.dmarc) ? domain.dmarc : undefined;
   const ownFields = own ? dmarcFields(own, dmarcPath, at, warn) : {};
   const adopt = own?.adopt === true;
-  if (adopt && route53 === false)
-    at([...dmarcPath, "adopt"], "'adopt' works in Route53 zones only; in Cloudflare, import the record with 'cdktf' import blocks or delete it first");
+  if (adopt && cannotAdopt) at([...dmarcPath, "adopt"], cannotAdopt);
   if (parked) {
     for (const key of ["policy", "subdomainPolicy", "nonexistentPolicy"] as const)
       if (own && typeof own[key] === "string" && own[key] !== "reject")

@@ -7,13 +7,16 @@ import type { z } from "zod";
 import { algorithmWarning, KEY_ALGORITHMS, type KeyAlgorithm } from "../dkim/keys";
 import { parseDuration } from "../duration";
 import { DEFAULT_POLICY, policyProblems, type RotationPolicy } from "./rotation-policy";
-import { isInZone, MAX_NAME_OCTETS, mixedScriptLabel, normaliseDomain, normaliseHostName, normaliseSelector, recordName } from "../dkim/names";
+import { checkHostName, MAX_NAME_OCTETS, mixedScriptLabel } from "../dns/host-name";
+import { isInZone, selectorName } from "../dns/names";
 import { formatTags, noteProblem, parseKeyRecord, withTag } from "../dkim/record";
 import { joinTxt, parseQuotedTxt } from "../dkim/txt";
 import type { Backend, Config, Domain, Selector, SelectorSource, Zone } from "./model";
 import { didYouMean, formatProblem, InputError, type Problem } from "./problems";
 import { capText, excerpt, excerptValue } from "../redact";
-import { configSchema, knownFields, type ProviderName, PROVIDERS } from "./schema";
+import { configSchema, knownFields } from "./schema";
+import { isProviderName, PROVIDERS, type ProviderName } from "../providers";
+import { adoptProblem, zoneFields } from "../providers/zones";
 import { isMapping, type PathKey, YamlSource } from "./yaml-source";
 import { keyStoreSpec } from "./key-store";
 import { type DmarcDefaults, defaultDmarc, domainDmarc } from "./dmarc";
@@ -43,19 +46,9 @@ export function parseConfig(file: string, text: string): Config {
   return validateSource(source);
 }
 
-/** Zone ids per provider. Route53's emulators (LocalStack, moto) issue ids without AWS's leading 'Z'. */
-const ZONE_ID_RULES: Record<ProviderName, { pattern: RegExp; what: string; shape: string }> = {
-  route53: { pattern: /^[A-Z0-9]{1,32}$/, what: "Route53 hosted zone id", shape: "up to 32 upper-case letters and digits, e.g. Z0123456789ABCDEFGHIJ" },
-  cloudflare: { pattern: /^[0-9a-f]{32}$/, what: "Cloudflare zone id", shape: "32 lower-case hex digits, on the zone's Overview page as 'Zone ID'" },
-};
-/** The resource path the AWS console, CLI and API put before a hosted zone id. */
-const HOSTED_ZONE_PATH = /^\/?hostedzone\//;
-
-/** TTL limits per provider: Route53 accepts 0..2^31-1; Cloudflare 1 (automatic) or 60..86400. */
-export function ttlProblem(provider: ProviderName, ttl: number): string | undefined {
-  if (provider === "cloudflare" && ttl !== 1 && (ttl < 60 || ttl > 86400))
-    return `TTL ${ttl} is not allowed in a Cloudflare zone: use 1 (automatic) or 60..86400`;
-  return undefined;
+/** Why a TTL is not allowed in a zone of `provider`, for people; undefined when it is. */
+function ttlProblem(provider: ProviderName, ttl: number): string | undefined {
+  return PROVIDERS[provider].ttl.problem(ttl);
 }
 
 type Obj = Record<string, unknown>;
@@ -121,7 +114,7 @@ function validateSource(source: YamlSource): Config {
     defaults,
     defaultTtl: typeof defaults.ttl === "number" ? defaults.ttl : DEFAULT_TTL,
     defaultKey: (typeof defaults.key === "string" ? defaults.key : DEFAULT_KEY) as KeyAlgorithm,
-    zones: validateZones(rawZones, at, warn),
+    zones: validateZones(rawZones, source, at, warn),
     unusableZones: unusableZones(rawZones),
     defaultTtlUsers: new Set(),
     dmarcDefaults: defaultDmarc(defaults, at, warn),
@@ -158,13 +151,13 @@ const DOMAIN_FIELDS = knownFields(["domains", "example.com"]);
 /** Names of the zones left out for want of a valid provider (the shape check reported why). */
 function unusableZones(raw: Obj): string[] {
   return Object.entries(raw).flatMap(([key, value]) => {
-    const name = normaliseDomain(key);
-    return name.ok && !(isObj(value) && PROVIDERS.includes(value.provider as ProviderName)) ? [name.value] : [];
+    const name = checkHostName(key, "publish");
+    return name.ok && !(isObj(value) && isProviderName(value.provider)) ? [name.value] : [];
   });
 }
 
 /** The valid zones; every problem of every zone is reported. */
-function validateZones(raw: Obj, at: Report, warn: Report): Zone[] {
+function validateZones(raw: Obj, source: YamlSource, at: Report, warn: Report): Zone[] {
   const zones: Zone[] = [];
   const zoneKeys = new Map<string, string>();
   for (const [key, value] of Object.entries(raw)) {
@@ -173,41 +166,14 @@ function validateZones(raw: Obj, at: Report, warn: Report): Zone[] {
     const other = name && zoneKeys.get(name);
     if (other !== undefined) at(path, `zone ${name} is declared twice (also as '${excerpt(other)}'); keep one`, "key");
     else if (name) zoneKeys.set(name, key);
-    if (!isObj(value) || !PROVIDERS.includes(value.provider as ProviderName)) continue; // the shape check reported it
-    const provider = value.provider as ProviderName;
-    const zoneId =
-      typeof value.zoneId === "string" ? checkedZoneId(value.zoneId, provider, name ?? `'${excerpt(key)}'`, [...path, "zoneId"], at, warn) : undefined;
-    if (name && other === undefined) zones.push({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}) });
+    if (!isObj(value) || !isProviderName(value.provider)) continue; // the shape check reported it
+    const provider = value.provider;
+    const field = (report: Report) => (f: string, message: string) => report([...path, f], message);
+    const { zoneId, options } = zoneFields(value, provider, name ?? `'${excerpt(key)}'`, field(at), field(warn));
+    if (name && other === undefined) zones.push({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}), options, position: positionOf(source, path) });
   }
   checkStackNames(zones, (zone, message) => at(["zones", zoneKeys.get(zone)!], message, "key"));
   return zones;
-}
-
-/**
- * A zone id as the provider's API takes it (a pasted '/hostedzone/' dropped
- * with a warning), or undefined after reporting why it is not one; an id of
- * the other provider is named as such.
- */
-function checkedZoneId(raw: string, provider: ProviderName, zone: string, path: PathKey[], at: Report, warn: Report): string | undefined {
-  const id = raw.trim();
-  const rule = ZONE_ID_RULES[provider];
-  if (rule.pattern.test(id)) return id;
-  const bare = id.replace(HOSTED_ZONE_PATH, "");
-  if (provider === "route53" && rule.pattern.test(bare)) {
-    warn(path, `'/hostedzone/' is the resource path, not part of the zone id: dkimctl uses ${bare}; remove the prefix`);
-    return bare;
-  }
-  // An upper-case Cloudflare id is one in the wrong case, not a Route53 id.
-  const wrongCase = rule.pattern.test(bare.toLowerCase());
-  const other = wrongCase ? undefined : PROVIDERS.find((p) => p !== provider && ZONE_ID_RULES[p].pattern.test(bare));
-  if (other)
-    at(
-      path,
-      `'${excerpt(id)}' is a ${ZONE_ID_RULES[other].what}, but ${zone} is a ${provider} zone: ` +
-        `give its ${rule.what} (${rule.shape}), or set 'provider: ${other}'`,
-    );
-  else at(path, `'${excerpt(id)}' is not a ${provider} zone id: a ${rule.what} is ${rule.shape}`);
-  return undefined;
 }
 
 /**
@@ -215,7 +181,7 @@ function checkedZoneId(raw: string, provider: ProviderName, zone: string, path: 
  * why it is not a host name; a name that mixes scripts is a warning.
  */
 function checkedName(what: "zone" | "domain", key: string, path: PathKey[], at: Report, warn: Report): string | undefined {
-  const name = normaliseDomain(key);
+  const name = checkHostName(key, "publish");
   if (!name.ok) {
     at(path, `${what} name '${excerpt(key)}' ${name.reason}`, "key");
     return undefined;
@@ -263,7 +229,7 @@ function validateDomains(raw: Obj, ctx: Context): Domain[] {
     // A parked domain, or one that publishes only its own DMARC record (an organizational domain whose subdomains send), needs no selectors.
     const mailOnly = isObj(value) && (value.parked === true || isObj(value.dmarc));
     parkedProblems(value, path, ctx.at);
-    const dmarc = domainDmarc(value, path, zone && zone.provider === "route53", ctx.dmarcDefaults, ctx.at, ctx.warn);
+    const dmarc = domainDmarc(value, path, zone && adoptProblem(zone.provider), ctx.dmarcDefaults, ctx.at, ctx.warn);
     const spf = spfRequirement(isObj(value) ? value.spf : undefined, [...path, "spf"], ctx.at);
     if (dmarc.dmarc && zone && ttlProblem(zone.provider, ctx.defaultTtl)) ctx.defaultTtlUsers.add(zone.provider);
     if (
@@ -308,7 +274,7 @@ function validateSelectors(raw: Obj, domainPath: PathKey[], domain: string | und
   const selectorKeys = new Map<string, string>();
   for (const [selKey, selRaw] of Object.entries(raw)) {
     const path = [...domainPath, "selectors", selKey];
-    const sel = normaliseSelector(selKey);
+    const sel = checkHostName(selKey, "selector");
     let named = sel.ok;
     if (!sel.ok) at(path, `selector '${excerpt(selKey)}' ${sel.reason}`, "key");
     else if (selectorKeys.has(sel.value)) {
@@ -316,7 +282,7 @@ function validateSelectors(raw: Obj, domainPath: PathKey[], domain: string | und
       named = false;
     } else {
       selectorKeys.set(sel.value, selKey);
-      const fqdn = domain === undefined ? "" : recordName(sel.value, domain);
+      const fqdn = domain === undefined ? "" : selectorName(sel.value, domain);
       if (fqdn.length > MAX_NAME_OCTETS) {
         at(path, `the record name ${fqdn} is ${fqdn.length} octets; DNS allows ${MAX_NAME_OCTETS}: use a shorter selector`, "key");
         named = false;
@@ -327,8 +293,8 @@ function validateSelectors(raw: Obj, domainPath: PathKey[], domain: string | und
     const built = buildSelector(s, path, at, { defaultKey: ctx.defaultKey, warnings: (m) => ctx.warn([...path, "key"], m) });
     const ttl = typeof s.ttl === "number" ? s.ttl : ctx.defaultTtl;
     if (zone) {
-      if (s.adopt === true && zone.provider !== "route53")
-        at([...path, "adopt"], `'adopt' works in Route53 zones only; in Cloudflare, import the record with 'cdktf' import blocks or delete it first`);
+      const cannotAdopt = s.adopt === true ? adoptProblem(zone.provider) : undefined;
+      if (cannotAdopt) at([...path, "adopt"], cannotAdopt);
       const ttlWhy = ttlProblem(zone.provider, ttl);
       if (ttlWhy) {
         if (typeof s.ttl === "number") at([...path, "ttl"], ttlWhy);
@@ -432,7 +398,7 @@ function delegation(s: Obj, path: PathKey[], at: Report): SelectorSource | undef
     if (s[tag] !== undefined)
       at([...path, tag], `'${tag}' does not apply to a delegated (cname) selector: the signing provider publishes its record; remove '${tag}'`);
   if (typeof s.cname !== "string") return undefined;
-  const target = normaliseHostName(s.cname);
+  const target = checkHostName(s.cname, "target");
   if (!target.ok) {
     at(
       [...path, "cname"],

@@ -2,7 +2,7 @@
 import type { KeyAlgorithm } from "../dkim/keys";
 import type { DmarcPolicy } from "../dmarc/policy";
 import type { SpfRequirement } from "../spf/requirement";
-import type { ProviderName } from "./schema";
+import type { ProviderName } from "../providers";
 import type { RotationPolicy } from "./rotation-policy";
 
 export interface Position {
@@ -15,8 +15,12 @@ export interface Zone {
   /** Published form: lower-case A-labels, no trailing dot. */
   readonly name: string;
   readonly provider: ProviderName;
-  /** Looked up by name when absent. */
+  /** The provider's id of the zone, as its record resources take it. Looked up by name when absent. */
   readonly zoneId?: string;
+  /** The provider's other zone options, checked by it (src/providers/<provider>.ts `zoneOptions`); often none. */
+  readonly options: Readonly<Record<string, string>>;
+  /** Where the zone is declared, for later messages. */
+  readonly position: Position;
 }
 
 export type SelectorSource =
@@ -53,7 +57,7 @@ export interface Domain {
    * parked domain's is p=reject, sp=reject.
    */
   readonly dmarc?: DmarcPolicy;
-  /** Take over a `_dmarc` record that already exists in the zone (Route53). */
+  /** Take over a `_dmarc` record that already exists in the zone (where its provider can: `adopt`). */
   readonly adoptDmarc?: boolean;
   /** Sends no mail: DMARC p=reject and a DKIM null record `*._domainkey` (empty p=) are published; no selectors. */
   readonly parked: boolean;

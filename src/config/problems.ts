@@ -48,8 +48,8 @@ export class ProblemsError extends Error {
 
 /**
  * Edit distance for "did you mean" hints: insertions, deletions, substitutions
- * and swaps of two neighbours (optimal string alignment), so that `route35`
- * is one edit from `route53` and `rsa-2084` from `rsa-2048`.
+ * and swaps of two neighbours (optimal string alignment), so that `tll`
+ * is one edit from `ttl` and `rsa-2084` from `rsa-2048`.
  */
 export function editDistance(a: string, b: string): number {
   let before: number[] = [];

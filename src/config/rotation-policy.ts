@@ -1,6 +1,6 @@
 /** A domain's rotation policy: how often keys change and how long each phase lasts. */
 import { type KeyAlgorithm, keyType } from "../dkim/keys";
-import { normaliseSelector } from "../dkim/names";
+import { checkHostName } from "../dns/host-name";
 
 export interface RotationPolicy {
   /** Time between rotations (activation to activation). */
@@ -42,7 +42,7 @@ export function policyProblems(p: RotationPolicy): { field: keyof RotationPolicy
   if (!p.selector.includes("{seq}")) out.push({ field: "selector", message: "must contain {seq}, so that names are never reused" });
   if (p.keys.length > 1 && !p.selector.includes("{k}")) out.push({ field: "selector", message: "must contain {k} when the domain rotates several algorithms" });
   const sample = renderSelector(p.selector, "rsa-2048", new Date(Date.UTC(2026, 10, 26)), 0);
-  const checked = normaliseSelector(sample);
+  const checked = checkHostName(sample, "selector");
   if (!checked.ok || /[{}]/.test(sample))
     out.push({
       field: "selector",

@@ -9,11 +9,17 @@ import { z } from "zod";
 import { KEY_ALGORITHMS } from "../dkim/keys";
 import { DURATION_PATTERN } from "../duration";
 import { DMARC_ALIGNMENTS, DMARC_POLICIES } from "../dmarc/policy";
+import { PROVIDER_NAMES, PROVIDERS } from "../providers";
+import type { DnsProvider } from "../providers/provider";
+import { adoptingProviders } from "../providers/zones";
 
-export const PROVIDERS = ["route53", "cloudflare"] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
-
-const ttl = z.int().min(0).max(2147483647).describe("Record TTL in seconds (Cloudflare: 1 for automatic, or 60..86400).");
+const providers: DnsProvider[] = PROVIDER_NAMES.map((n) => PROVIDERS[n]);
+const ttlNotes = providers.flatMap((p) => (p.ttl.note ? [p.ttl.note] : []));
+const ttl = z
+  .int()
+  .min(0)
+  .max(2147483647)
+  .describe(`Record TTL in seconds${ttlNotes.length ? ` (${ttlNotes.join("; ")})` : ""}.`);
 const keyAlgorithm = z.enum(KEY_ALGORITHMS).describe("Algorithm of a generated key. RSA other than 2048 bits is allowed with a warning.");
 
 export const selectorSchema = z
@@ -24,7 +30,7 @@ export const selectorSchema = z
     ttl: ttl.optional(),
     testing: z.boolean().optional().describe("Publish t=y: receivers treat failures as if unsigned (RFC 6376 3.6.1)."),
     note: z.string().optional().describe('Publish n=<note>, a note for humans. Printable ASCII without ; " or \\.'),
-    adopt: z.boolean().optional().describe("Take over a record that already exists in the zone (Route53): the plan shows the change to it."),
+    adopt: z.boolean().optional().describe(`Take over a record that already exists in the zone (${adoptingProviders()}): the plan shows the change to it.`),
   })
   .describe("A selector: exactly one of key (generated, the default), txt (provided) or cname (delegated).");
 
@@ -65,7 +71,7 @@ export const dmarcSchema = z
   .describe("The DMARC record published at _dmarc.<domain> (RFC 7489, DMARCbis).");
 
 export const domainDmarcSchema = dmarcSchema
-  .extend({ adopt: z.boolean().optional().describe("Take over a _dmarc record that already exists in the zone (Route53).") })
+  .extend({ adopt: z.boolean().optional().describe(`Take over a _dmarc record that already exists in the zone (${adoptingProviders()}).`) })
   .describe("This domain's DMARC record: fields override defaults.dmarc one by one.");
 
 export const spfSchema = z
@@ -89,10 +95,11 @@ export const domainSchema = z
   })
   .describe("A sender domain (the d= of the signature).");
 
+/** `provider`, then every provider's zone fields (a field two providers share is one piece); src/providers/zones.ts checks which apply. */
 export const zoneSchema = z
   .strictObject({
-    provider: z.enum(PROVIDERS).describe("Where the zone is hosted."),
-    zoneId: z.string().optional().describe("The provider's zone id; looked up by name when absent."),
+    provider: z.enum(PROVIDER_NAMES).describe("Where the zone is hosted."),
+    ...Object.assign({}, ...providers.map((p) => p.zoneFields)),
   })
   .describe("A DNS zone that records are written into.");
 

@@ -4,7 +4,7 @@
  * shared with other tools.
  */
 import { isIP } from "node:net";
-import { normaliseHostName } from "../dkim/names";
+import { checkHostName } from "../dns/host-name";
 import { excerpt } from "../redact";
 import { parseRange } from "../spf/ranges";
 import type { SpfRequirement } from "../spf/requirement";
@@ -44,7 +44,7 @@ export function spfRequirement(raw: unknown, path: PathKey[], at: Report): SpfRe
     return [...new Set(out)];
   };
   const include = list("include", (item) => {
-    const host = normaliseHostName(item);
+    const host = checkHostName(item, "target");
     return host.ok ? host : { ok: false, reason: `is not a domain name to include: it ${host.reason}` };
   });
   return { include, ip4: list("ip4", (item) => spfNetwork("ip4", item)), ip6: list("ip6", (item) => spfNetwork("ip6", item)) };

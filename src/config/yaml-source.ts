@@ -7,6 +7,7 @@ import { basename } from "node:path";
 import { type Alias, type Document, isMap, isNode, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument, visit, type YAMLMap } from "yaml";
 import { InputError, type Problem } from "./problems";
 import { capText, excerpt, isPrivateKey, PRIVATE_KEY_MESSAGE, privateKeyOffset } from "../redact";
+import { checkHostName } from "../dns/host-name";
 
 export type PathKey = string | number;
 
@@ -192,15 +193,12 @@ const keyText = (p: Pair): string => String(isScalar(p.key) ? p.key.value : p.ke
 /** Tags that only say what YAML already reads (`!!str 5`); every other tag is refused. */
 const CORE_TAGS = new Set(["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`));
 
-/** Shaped like a DNS name (labels of at most 63 letters, digits, hyphens, underscores): shown whole in a path. */
-const NAME_LIKE = /^(?=.{1,253}$)[\p{L}\p{N}_-]{1,63}(?:\.[\p{L}\p{N}_-]{1,63})*\.?$/u;
-
 /**
  * A path as problems show it, e.g. `domains/example.com/selectors/s1`: keys
  * shaped like names are shown whole, any other key only as a short excerpt.
  */
 export function pathText(path: readonly PathKey[]): string {
-  return path.map((k) => (NAME_LIKE.test(String(k)) ? String(k) : excerpt(String(k)))).join("/");
+  return path.map((k) => (checkHostName(String(k), "path").ok ? String(k) : excerpt(String(k)))).join("/");
 }
 
 /** Keys that appear twice in one mapping: the second occurrence of each. */

@@ -5,6 +5,7 @@
 import { createPublicKey } from "node:crypto";
 import type { KeyType } from "./keys";
 import { excerpt } from "../redact";
+import { DKIM_TAGS, parseTagList } from "../tag-list";
 
 export interface KeyRecordOptions {
   /** `t=y`: the domain is testing DKIM (RFC 6376 3.6.1). @default false */
@@ -46,20 +47,12 @@ export type ParsedKeyRecord = { ok: true; tags: [string, string][]; keyType: Key
 export function parseKeyRecord(value: string): ParsedKeyRecord {
   if (!/^[\x20-\x7e\t\r\n]*$/.test(value)) return { ok: false, reason: "may hold printable ASCII only" };
   if (/["\\]/.test(value)) return { ok: false, reason: "contains a quote or backslash; give the record's text without DNS quoting" };
-  const tags: [string, string][] = [];
-  const seen = new Set<string>();
-  for (const raw of value.split(";")) {
-    if (raw.trim() === "") continue;
-    const eq = raw.indexOf("=");
-    if (eq < 0) return { ok: false, reason: `has '${excerpt(raw.trim())}' where a tag=value pair belongs` };
-    const tag = raw.slice(0, eq).trim();
-    let val = raw.slice(eq + 1).trim();
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(tag)) return { ok: false, reason: `has an invalid tag name '${excerpt(tag)}'` };
-    if (seen.has(tag)) return { ok: false, reason: `has the tag '${excerpt(tag)}=' twice (RFC 6376 3.2 forbids duplicates)` };
-    seen.add(tag);
-    if (tag === "p") val = val.replace(/\s+/g, "");
-    tags.push([tag, val]);
-  }
+  const list = parseTagList(value, DKIM_TAGS);
+  const problem = list.problems[0];
+  if (problem?.kind === "no-equals") return { ok: false, reason: `has '${excerpt(problem.text)}' where a tag=value pair belongs` };
+  if (problem?.kind === "bad-name") return { ok: false, reason: `has an invalid tag name '${excerpt(problem.name)}'` };
+  if (problem?.kind === "duplicate") return { ok: false, reason: `has the tag '${excerpt(problem.name)}=' twice (RFC 6376 3.2 forbids duplicates)` };
+  const tags = list.tags.map(({ name, value }): [string, string] => [name, name === "p" ? value.replace(/\s+/g, "") : value]);
   const get = (t: string) => tags.find(([k]) => k === t)?.[1];
   const v = get("v");
   if (v !== undefined && (tags[0][0] !== "v" || v !== "DKIM1")) return { ok: false, reason: "must start with v=DKIM1 when it has a v= tag" };
@@ -112,6 +105,11 @@ function rsaKeyProblem(p: string, bytes: Buffer): string | undefined {
   }
   rsaChecked.set(p, why);
   return why;
+}
+
+/** The p= of a DKIM key record as a verifier reads it (the first p=, folding whitespace removed); undefined when it has none. */
+export function publicKeyOf(value: string): string | undefined {
+  return parseTagList(value, DKIM_TAGS).get("p")?.replace(/\s+/g, "");
 }
 
 /** Shortens the p= of a record for human eyes: the lock and json/zone output hold it whole. */

@@ -34,8 +34,8 @@ export function joinTxt(strings: readonly string[]): string {
 }
 
 /**
- * Zone-file / Cloudflare form: each string quoted, `"` and `\` escaped,
- * separated by `separator` (Route53 joins them with none: `"a""b"`).
+ * Zone-file form: each string quoted, `"` and `\` escaped, separated by
+ * `separator` (some providers take them joined with none: `"a""b"`).
  */
 export function quoteTxt(strings: readonly string[], separator = " "): string {
   return strings.map((s) => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(separator);

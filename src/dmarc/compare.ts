@@ -4,6 +4,7 @@
  * defaults filled in (`sp` absent is `sp` = `p`; `adkim` absent is relaxed),
  * so a record that spells a default out, or leaves it out, still matches.
  */
+import { dmarcName } from "../dns/names";
 import type { DmarcDiscovery } from "./discover";
 import { type DmarcDisposition, type DmarcPolicy, dispositionRank } from "./policy";
 
@@ -79,7 +80,7 @@ export function comparePolicies(desired: DmarcPolicy, found: DmarcPolicy): TagDi
  * names) or receivers ignore it; `weaker` when any difference is weaker.
  */
 export function compareDmarc(desired: DmarcPolicy, found: DmarcDiscovery): DmarcFinding {
-  const own = `_dmarc.${found.domain}`;
+  const own = dmarcName(found.domain);
   if (found.status === "error") return { status: "error", detail: found.problems.join("; ") };
   if (found.inherited || !found.governingName) {
     const inherits =

@@ -19,9 +19,9 @@
  * discovery stops there with status `error`.
  */
 import type { LookupResult, LookupType } from "../dns/lookup";
-import { canonicalName } from "../dns/names";
+import { canonicalName, dmarcName } from "../dns/names";
 import { organizationalDomain } from "./org-domain";
-import { isDmarcRecord, type ParsedDmarc, parseDmarc } from "./parse";
+import { isDmarcRecord, looksLikeDmarc, type ParsedDmarc, parseDmarc } from "./parse";
 import type { DmarcDisposition } from "./policy";
 
 /** The lookup discovery uses: src/dns/lookup.ts's authoritativeLookup or ResolverLookup#lookup, bound to its server. */
@@ -79,12 +79,10 @@ async function ask(lookup: DmarcLookup, name: string, warnings: string[]): Promi
   if (r.kind !== "answer") return { kind: "records", records: [] };
   const texts = r.values.map((strings) => strings.join(""));
   for (const t of texts) {
-    if (!isDmarcRecord(t) && /(^|;)\s*v\s*=\s*dmarc/i.test(t)) warnings.push(`${name}: "${t}" is ignored by receivers: it must start with exactly "v=DMARC1"`);
+    if (looksLikeDmarc(t)) warnings.push(`${name}: "${t}" is ignored by receivers: it must start with exactly "v=DMARC1"`);
   }
   return { kind: "records", records: texts.filter(isDmarcRecord) };
 }
-
-const dmarcName = (domain: string) => `_dmarc.${domain}`;
 
 /** The names a tree walk asks after the domain's own (RFC 9989 4.10: from at most 7 labels, one label less each time). */
 function parents(domain: string): string[] {

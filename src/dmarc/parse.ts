@@ -5,6 +5,8 @@
  * 6.6.3 step 6: no valid p= means p=none when rua= is valid, else the record
  * is ignored).
  */
+import { checkHostName } from "../dns/host-name";
+import { DMARC_TAGS, parseTagList, type TagList } from "../tag-list";
 import { DMARC_POLICIES, type DmarcAlignment, type DmarcDisposition, type DmarcPolicy } from "./policy";
 
 /** What a DMARC record says, as a receiver reads it. */
@@ -35,19 +37,19 @@ const trimWsp = (s: string) => s.replace(WSP, "");
 
 /** True when the text starts with the v=DMARC1 tag (RFC 7489 6.6.3 step 2: other TXT records at _dmarc are discarded). */
 export function isDmarcRecord(text: string): boolean {
-  const first = text.split(";", 1)[0];
-  const eq = first.indexOf("=");
-  return eq > 0 && trimWsp(first.slice(0, eq)).toLowerCase() === "v" && trimWsp(first.slice(eq + 1)) === "DMARC1";
+  return startsWithVersion(parseTagList(text, DMARC_TAGS));
 }
 
-const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+/** The list's first item is v=DMARC1: the name in any case, the value exactly. */
+const startsWithVersion = (list: TagList): boolean => list.tags[0]?.index === 0 && list.tags[0].name === "v" && list.tags[0].value === "DMARC1";
 
-/** A host name of the A-label form (letters, digits, hyphens; two labels or more). */
-function hostProblem(host: string): string | undefined {
-  const labels = host.replace(/\.$/, "").toLowerCase().split(".");
-  if (labels.length < 2) return `"${host}" is not a fully qualified domain name`;
-  const bad = labels.find((l) => !HOST_LABEL.test(l));
-  return bad === undefined ? undefined : `"${host}" is not a valid host name (label "${bad}")`;
+/**
+ * Text that says v=DMARC1 in some form (any case, not first, or with line
+ * breaks around it) but is no DMARC record: worth a warning, receivers
+ * ignore it.
+ */
+export function looksLikeDmarc(text: string): boolean {
+  return !isDmarcRecord(text) && /^dmarc/i.test(parseTagList(text, { whitespace: "fws", ignoreCase: true }).get("v") ?? "");
 }
 
 /**
@@ -80,8 +82,8 @@ export function parseDmarcUri(text: string): DmarcUri {
     .slice(at + 1)
     .replace(/\.$/, "")
     .toLowerCase();
-  const problem = hostProblem(domain);
-  if (problem) return { ok: false, uri, reason: `"${uri}": ${problem}` };
+  const host = checkHostName(domain, "receiver");
+  if (!host.ok) return { ok: false, uri, reason: `"${uri}": "${domain}" ${host.reason}` };
   return { ok: true, uri, scheme, address, domain, ...(maxSize ? { maxSize } : {}) };
 }
 
@@ -102,22 +104,15 @@ export function parseDmarc(text: string): ParsedDmarc {
   const problems: string[] = [];
   const warnings: string[] = [];
   const none = (reason: string): ParsedDmarc => ({ impliedNone: false, problems: [reason, ...problems], warnings });
-  if (!isDmarcRecord(text)) return none(`not a DMARC record: it must start with "v=DMARC1" (exactly, as the first tag); receivers ignore it`);
+  const list = parseTagList(text, DMARC_TAGS);
+  if (!startsWithVersion(list)) return none(`not a DMARC record: it must start with "v=DMARC1" (exactly, as the first tag); receivers ignore it`);
 
-  const tags = new Map<string, string>();
-  for (const [i, part] of text.split(";").entries()) {
-    const item = trimWsp(part);
-    if (i === 0 || item === "") continue;
-    const eq = item.indexOf("=");
-    const name = trimWsp(eq < 0 ? item : item.slice(0, eq)).toLowerCase();
-    if (eq < 0 || !/^[a-z][a-z0-9_]*$/.test(name)) {
-      problems.push(`"${item}" is not a tag (name=value); ignored`);
-      continue;
-    }
-    if (name === "v") problems.push("v= appears again after the first tag; ignored");
-    else if (tags.has(name)) problems.push(`${name}= appears twice; the first value (${tags.get(name)}) is used`);
-    else tags.set(name, trimWsp(item.slice(eq + 1)));
+  for (const p of list.problems) {
+    if (p.kind !== "duplicate") problems.push(`"${p.text}" is not a tag (name=value); ignored`);
+    else if (p.name === "v") problems.push("v= appears again after the first tag; ignored");
+    else problems.push(`${p.name}= appears twice; the first value (${p.first}) is used`);
   }
+  const tags = new Map(list.tags.map((t) => [t.name, t.value]));
 
   const disposition = (tag: string): DmarcDisposition | undefined => {
     const value = tags.get(tag);
@@ -197,7 +192,7 @@ export function parseDmarc(text: string): ParsedDmarc {
   const psd = psdRaw === undefined ? undefined : oneOf(["y", "n", "u"] as const, psdRaw);
   if (psdRaw !== undefined && !psd) problems.push(`psd=${psdRaw} is not y, n or u; ignored`);
 
-  const known = new Set(["p", "sp", "np", "adkim", "aspf", "rua", "ruf", "pct", "fo", "ri", "rf", "t", "psd"]);
+  const known = new Set(["v", "p", "sp", "np", "adkim", "aspf", "rua", "ruf", "pct", "fo", "ri", "rf", "t", "psd"]);
   for (const tag of tags.keys()) if (!known.has(tag)) warnings.push(`unknown tag ${tag}= is ignored`);
 
   const extras = {

@@ -6,11 +6,6 @@
 import { parseDmarc } from "./parse";
 import type { DmarcAlignment, DmarcDisposition, DmarcPolicy } from "./policy";
 
-/** `_dmarc.<domain>` */
-export function dmarcRecordName(domain: string): string {
-  return `_dmarc.${domain}`;
-}
-
 const ALIGNMENT: Record<DmarcAlignment, string> = { relaxed: "r", strict: "s" };
 
 /**

@@ -6,7 +6,7 @@
  * (or a wildcard `*._report._dmarc.<destination domain>`). Receivers drop the
  * URIs that are not authorised.
  */
-import { canonicalName } from "../dns/names";
+import { canonicalName, reportAuthorizationName } from "../dns/names";
 import type { DmarcLookup } from "./discover";
 import { sameOrganization } from "./org-domain";
 import { isDmarcRecord, parseDmarcUri } from "./parse";
@@ -33,7 +33,7 @@ export interface ReportDestination {
 
 /** The authorization record's name for reports about `policyDomain` sent to `destination`. */
 export const authorizationName = (policyDomain: string, destination: string): string =>
-  `${canonicalName(policyDomain)}._report._dmarc.${canonicalName(destination)}`;
+  reportAuthorizationName(canonicalName(policyDomain), canonicalName(destination));
 
 /**
  * Checks each rua/ruf mailto: destination of the policy published at

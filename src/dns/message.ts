@@ -13,6 +13,7 @@
 import * as net from "node:net";
 import * as dnsPacket from "dns-packet";
 import { capText } from "../redact";
+import { checkHostName } from "./host-name";
 
 /** A malformed message: the reason, never a stack trace. */
 export class DnsFormatError extends Error {}
@@ -114,17 +115,10 @@ function checkTxt(owner: string, data: dnsPacket.TxtData): void {
   if (total > 65535) throw new RangeError(`TXT record for ${owner}: ${total} bytes of data; a record holds at most 65535`);
 }
 
-/** A name DNS can carry: labels of 1..63 octets, at most 255 in all. Accepts a trailing dot; "" and "." are the root. */
+/** A name DNS can carry (the wire policy): labels of 1..63 octets, at most 255 in all. Accepts a trailing dot; "" and "." are the root. */
 function checkName(name: string): void {
-  const trimmed = name.replace(/\.$/, "");
-  if (trimmed === "") return;
-  let total = 1;
-  for (const label of trimmed.split(".")) {
-    const bytes = Buffer.byteLength(label);
-    if (bytes === 0 || bytes > 63) throw new RangeError(`invalid DNS name '${capText(name, 80)}': a label must be 1..63 octets`);
-    total += bytes + 1;
-  }
-  if (total > 255) throw new RangeError(`invalid DNS name '${capText(name, 80)}': longer than 255 octets`);
+  const checked = checkHostName(name, "wire");
+  if (!checked.ok) throw new RangeError(`invalid DNS name '${capText(name, 80)}': ${checked.reason}`);
 }
 
 /** Decodes a message with dns-packet. Throws DnsFormatError, and nothing else, on anything malformed. */

@@ -4,8 +4,9 @@
  */
 import { AGE_RECIPIENT, AWS_REGION } from "../config/key-store";
 import { didYouMean } from "../config/problems";
-import { KEY_STORE_KINDS, PROVIDERS, type ProviderName } from "../config/schema";
-import { normaliseDomain } from "../dkim/names";
+import { KEY_STORE_KINDS } from "../config/schema";
+import { DEFAULT_PROVIDER, PROVIDER_NAMES, type ProviderName } from "../providers";
+import { checkHostName } from "../dns/host-name";
 import { excerpt } from "../redact";
 import { CLI_CHOICES, type CliChoice, cliProblem, currentNode, type NodeRuntime } from "./cli-choice";
 
@@ -43,7 +44,7 @@ export function checkInitOptions(
   node: NodeRuntime = currentNode(),
 ): { ok: true; options: InitOptions } | { ok: false; problems: string[] } {
   const problems: string[] = [];
-  const provider = oneOf("provider", raw.provider, PROVIDERS, "route53", problems);
+  const provider = oneOf("provider", raw.provider, PROVIDER_NAMES, DEFAULT_PROVIDER, problems);
   const keyStore = oneOf("key-store", raw.keyStore, KEY_STORE_KINDS, "local", problems);
   const cli = oneOf("cli", raw.cli, CLI_CHOICES, "dkimctl", problems);
   const cliRefused = cliProblem(cli, node);
@@ -51,7 +52,7 @@ export function checkInitOptions(
 
   let zone = DEFAULT_ZONE;
   if (raw.zone !== undefined) {
-    const checked = normaliseDomain(raw.zone);
+    const checked = checkHostName(raw.zone, "publish");
     if (checked.ok && checked.value.includes(".")) zone = checked.value;
     else
       problems.push(

@@ -17,7 +17,8 @@ export function packageRoot(from = __dirname): string {
 
 /**
  * dkimctl as installed, for a project in `projectDir`, and the versions it
- * pins: its peers (cdktf, constructs, the providers: ranges from the version
+ * pins: its peers (cdktf and constructs; the DNS providers' packages are its
+ * optional peers, a project installs those it uses: ranges from the version
  * it is tested with) and cdktf-cli at the exact versions of its own devDependencies.
  */
 export function packageInfo(root = packageRoot(), projectDir = "."): PackageInfo {
@@ -28,9 +29,19 @@ export function packageInfo(root = packageRoot(), projectDir = "."): PackageInfo
     if (typeof version !== "string") throw new Error(`${file} does not pin ${name} in devDependencies: reinstall dkimctl`);
     return version;
   };
-  const peers = Object.fromEntries(Object.keys(pkg.peerDependencies ?? {}).map((name) => [name, pinned(name)]));
+  const optional = (name: string) => pkg.peerDependenciesMeta?.[name]?.optional === true;
+  const peers = Object.keys(pkg.peerDependencies ?? {});
+  const pins = (names: string[]) => Object.fromEntries(names.map((name) => [name, pinned(name)]));
   const installed = installedSpec(root, pkg.name, pkg.version, projectDir);
-  return { name: pkg.name, version: pkg.version, spec: installed.spec, specNote: installed.note, peers, cdktfCli: pinned("cdktf-cli") };
+  return {
+    name: pkg.name,
+    version: pkg.version,
+    spec: installed.spec,
+    specNote: installed.note,
+    peers: pins(peers.filter((p) => !optional(p))),
+    providerPackages: pins(peers.filter(optional)),
+    cdktfCli: pinned("cdktf-cli"),
+  };
 }
 
 /**

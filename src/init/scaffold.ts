@@ -83,8 +83,8 @@ export function planInit(dir: string, inputs: InitInputs): InitPlan {
 }
 
 function packageJson(old: string | undefined, dirName: string, inputs: InitInputs): PlannedFile {
-  const { cli } = inputs.options;
-  const [scripts, dependencies, overrides] = [cliScripts(cli), projectDependencies(inputs.package, cli), projectOverrides(cli)];
+  const { cli, provider } = inputs.options;
+  const [scripts, dependencies, overrides] = [cliScripts(cli), projectDependencies(inputs.package, provider, cli), projectOverrides(cli)];
   const fresh = newPackageJson(projectName(dirName), scripts, dependencies, overrides);
   if (old === undefined) return { path: "package.json", text: fresh, action: "create", added: [], kept: [] };
   try {

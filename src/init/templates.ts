@@ -5,6 +5,7 @@
 import { CDK_TERRAIN, type CliChoice } from "./cli-choice";
 import { EXAMPLE_RSA_PUBLIC_KEY } from "./example-key";
 import type { InitOptions } from "./options";
+import { PROVIDERS, type ProviderName } from "../providers";
 
 /** What init pins: this package as it was installed, and the versions it pins of cdktf, its CLI and the providers. */
 export interface PackageInfo {
@@ -14,8 +15,10 @@ export interface PackageInfo {
   readonly spec: string;
   /** Said when init could not tell how this package was installed (spec is then its version). */
   readonly specNote?: string;
-  /** cdktf, constructs and the providers (its peerDependencies), at the exact versions this package is built and tested with. */
+  /** cdktf and constructs (its peerDependencies), at the exact versions this package is built and tested with. */
   readonly peers: Readonly<Record<string, string>>;
+  /** The DNS providers' packages (its optional peerDependencies, src/providers/<p>.ts `init.package`), pinned the same way. */
+  readonly providerPackages: Readonly<Record<string, string>>;
   /** cdktf-cli, as this package pins it. */
   readonly cdktfCli: string;
 }
@@ -36,8 +39,7 @@ export function exampleSelector(now: Date): string {
 
 /** domains.yaml: one zone and its domain with one generated selector; provided and delegated selectors as commented examples. */
 export function domainsYaml(o: InitOptions, now: Date): string {
-  const zoneIdExample = o.provider === "route53" ? "Z0123456789ABCDEFGHIJ" : "023e105f4ecef8ad9ca31a8372d0c353";
-  const where = o.provider === "route53" ? "the hosted zone's id in the Route53 console" : "'Zone ID' on the zone's Overview page";
+  const provider = PROVIDERS[o.provider];
   const selector = exampleSelector(now);
   return [
     `# yaml-language-server: $schema=${SCHEMA_PATH}`,
@@ -55,7 +57,8 @@ export function domainsYaml(o: InitOptions, now: Date): string {
     "zones:              # the DNS zones the records go into",
     `  ${o.zone}:`,
     `    provider: ${o.provider}`,
-    `    # zoneId: ${zoneIdExample}   # optional (${where}): looked up by name when absent`,
+    ...provider.init.zoneLines(o.zone),
+    `    # credentials at plan and deploy: ${provider.init.credentials}`,
     "domains:            # sender domains (the d= of the signature)",
     `  ${o.zone}:`,
     "    # DMARC at _dmarc.<domain> (README, 'DMARC, SPF and parked domains'): start with none, read the reports, then reject.",
@@ -127,9 +130,16 @@ export const GITIGNORE_LINES = [
   ".dkimctl-playground/",
 ];
 
-/** The dependencies of the project: dkimctl as installed, cdktf, the providers and the chosen CLI, pinned as dkimctl pins them. */
-export function projectDependencies(p: PackageInfo, cli: CliChoice): Record<string, string> {
-  const base = { [p.name]: p.spec, ...p.peers };
+/**
+ * The dependencies of the project: dkimctl as installed, cdktf, the package of its zone's provider and the chosen CLI,
+ * pinned as dkimctl pins them.
+ */
+export function projectDependencies(p: PackageInfo, provider: ProviderName, cli: CliChoice): Record<string, string> {
+  const pkg = PROVIDERS[provider].init.package;
+  const version = p.providerPackages[pkg];
+  if (version === undefined) throw new Error(`dkimctl's package.json does not pin ${pkg} as an optional peer dependency: reinstall dkimctl`);
+  const peers = Object.entries({ ...p.peers, [pkg]: version }).sort(([a], [b]) => a.localeCompare(b));
+  const base = { [p.name]: p.spec, ...Object.fromEntries(peers) };
   if (cli === "dkimctl") return base;
   if (cli === "cdktf") return { ...base, "cdktf-cli": p.cdktfCli };
   // CDK Terrain: cdktn under the name cdktf, so that dkimctl and the prebuilt providers share it (docs/cdk-terrain.md).

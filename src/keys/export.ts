@@ -7,7 +7,7 @@ import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, st
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Config } from "../config/model";
 import type { KeyAlgorithm } from "../dkim/keys";
-import { recordName } from "../dkim/names";
+import { selectorName } from "../dns/names";
 import { mkdirPrivate, writeFileAtomic } from "./atomic";
 import type { Lock, LockEntry } from "./lock";
 import { isExported } from "../lifecycle";
@@ -145,7 +145,7 @@ export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, 
         for (const k of group) {
           const rel = join("keys", k.domain, `${k.selector}.private`);
           put(rel, k.privateKeyPem);
-          const name = recordName(k.selector, k.domain);
+          const name = selectorName(k.selector, k.domain);
           keyTable.push(`${name} ${k.domain}:${k.selector}:${where(rel)}`);
           if (k.state === "active") signingTable.push(`${k.domain} ${name}`);
         }

@@ -9,7 +9,7 @@ import { InputError, type Problem } from "../config/problems";
 import { isMapping, YamlSource } from "../config/yaml-source";
 import { writeFileAtomic } from "./atomic";
 import { isoSeconds, parseIsoTime } from "../time";
-import { type Checked, normaliseDomain, normaliseSelector } from "../dkim/names";
+import { type CheckedName, checkHostName } from "../dns/host-name";
 import { excerpt } from "../redact";
 import { commandHint } from "../command-hint";
 import type { Config } from "../config/model";
@@ -44,7 +44,7 @@ const time = (v: unknown): string | undefined => (v instanceof Date ? isoSeconds
 function publishedName(
   what: "domain" | "selector",
   key: string,
-  checked: Checked,
+  checked: CheckedName,
   path: string[],
   at: (path: string[], message: string, where: "key") => void,
 ): void {
@@ -123,12 +123,12 @@ export class Lock {
     const keys = data.keys ?? {};
     if (!isMapping(keys)) at(["keys"], "keys must be a mapping of domains to their selectors");
     for (const [domain, sels] of Object.entries(isMapping(keys) ? keys : {})) {
-      publishedName("domain", domain, normaliseDomain(domain), ["keys", domain], at);
+      publishedName("domain", domain, checkHostName(domain, "publish"), ["keys", domain], at);
       if (sels !== null && !isMapping(sels)) at(["keys", domain], `domain '${excerpt(domain)}' must be a mapping of selectors to their keys`);
       for (const [selector, raw] of Object.entries(isMapping(sels) ? sels : {})) {
         const path = ["keys", domain, selector];
         const before = bad.length;
-        publishedName("selector", selector, normaliseSelector(selector), path, at);
+        publishedName("selector", selector, checkHostName(selector, "selector"), path, at);
         if (raw !== null && !isMapping(raw)) {
           at(path, `selector '${excerpt(selector)}' must be a mapping of algorithm, publicKey, fingerprint and created`);
           continue;

@@ -12,7 +12,8 @@
 import type { DescribeSecretResponse, SecretListEntry, SecretsManagerClient, Tag } from "@aws-sdk/client-secrets-manager";
 import type { KeyStoreSpec } from "../config/model";
 import { fingerprint, importPrivateKey } from "../dkim/keys";
-import { normaliseDomain, normaliseSelector } from "../dkim/names";
+import { checkHostName } from "../dns/host-name";
+import { selectorName } from "../dns/names";
 import { capText } from "../redact";
 import { isoSeconds } from "../time";
 import { type KeyStore, KeyStoreError, type RemovalMarks, type StoredKey } from "./store";
@@ -103,7 +104,7 @@ export class SecretsManagerKeyStore implements KeyStore, RemovalMarks {
       await client.send(
         new sdk.CreateSecretCommand({
           Name: name,
-          Description: `DKIM private key of ${selector}._domainkey.${domain} (dkimctl; never reused for another selector)`,
+          Description: `DKIM private key of ${selectorName(selector, domain)} (dkimctl; never reused for another selector)`,
           SecretString: pair.privateKeyPem,
           ...(this.spec.kmsKeyId !== undefined ? { KmsKeyId: this.spec.kmsKeyId } : {}),
           Tags: tags,
@@ -247,8 +248,8 @@ export class SecretsManagerKeyStore implements KeyStore, RemovalMarks {
     const parts = name.slice(this.spec.prefix.length).split("/");
     if (parts.length !== 2) return undefined;
     const [domain, selector] = parts;
-    const d = normaliseDomain(domain);
-    const s = normaliseSelector(selector);
+    const d = checkHostName(domain, "publish");
+    const s = checkHostName(selector, "selector");
     return d.ok && d.value === domain && s.ok && s.value === selector ? { domain, selector } : undefined;
   }
 

@@ -14,18 +14,19 @@ import { isMapping } from "../config/yaml-source";
 import { commandHint } from "../command-hint";
 import { excerpt, excerptValue } from "../redact";
 import { fingerprint } from "../dkim/keys";
-import { MAX_NAME_OCTETS, recordName } from "../dkim/names";
-import { parseQuotedTxt, joinTxt } from "../dkim/txt";
-import { abbreviate } from "../dkim/record";
+import { joinTxt } from "../dkim/txt";
+import { abbreviate, publicKeyOf } from "../dkim/record";
 import type { Lock } from "../keys/lock";
 import { type DesiredRecord, desiredRecords } from "../records";
 import { isInUse } from "../lifecycle";
-import { EXISTING_RECORDS_ADDRESS } from "../logical-id";
-import { canonicalName } from "../dns/names";
-import { dmarcJudge, isDmarcName } from "./dmarc-changes";
+import { checkHostName } from "../dns/host-name";
+import { canonicalName, type NameParts, partsOf, readName } from "../dns/names";
+import { PROVIDER_NAMES, PROVIDERS, providerOfRecordType } from "../providers";
+import type { DnsProvider, ReadAttribute } from "../providers/provider";
+import { dmarcJudge } from "./dmarc-changes";
 
-/** Resource types dkimctl creates. */
-const RECORD_TYPES = ["aws_route53_record", "cloudflare_dns_record"] as const;
+/** Whether dkimctl creates resources of this type (a record resource of one of the providers). */
+const isRecordType = (type: string): boolean => providerOfRecordType(type) !== undefined;
 
 export interface PlanFinding {
   readonly address: string;
@@ -85,11 +86,7 @@ interface Change {
   readonly after?: PlanRecord;
 }
 
-const SELECTOR_NAME = /^(.+)\._domainkey\.(.+)$/;
 const REMAKE = "make the plan with 'terraform show -json PLANFILE'";
-
-/** The p= of a DKIM key record, folding whitespace removed; undefined when it has none. */
-const keyOf = (value: string): string | undefined => /(?:^|;)\s*p\s*=([^;]*)/.exec(value)?.[1].replace(/\s+/g, "");
 
 /** `sha256:0123456789ab…` for messages. */
 const shortPrint = (key: string) => `${fingerprint(key).slice(0, 19)}…`;
@@ -118,29 +115,32 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
     error("format_version", undefined, `${excerpt(version)} is not a plan format this dkimctl reads (1.x): ${REMAKE} with a Terraform 1.x`);
   const changes = readChanges(plan.resource_changes, (address, message) => error(address, undefined, `${message}: ${REMAKE}`));
   const existing = existingNames(plan, (address, message) => error(address, undefined, `${message}: ${REMAKE}`));
+  const lookedUp = zoneLookups(plan);
 
   const desired = new Map<string, DesiredRecord>(desiredRecords(config, lock).map((r) => [r.name, r]));
-  const handWritten = new Set(config.domains.flatMap((d) => d.selectors.map((s) => recordName(s.name, d.name))));
   // Every key a name holds before the plan, from any resource: a name never gets a second key.
   // A record adopted from another tool is the exception: its old value was never dkimctl's.
   const keysBefore = new Map<string, Set<string>>();
   for (const c of changes) {
     const adopted = c.importing && c.before && desired.get(c.before.name)?.adopt;
-    const key = c.before?.type === "TXT" && !adopted ? keyOf(c.before.value) : undefined;
+    const key = c.before?.type === "TXT" && !adopted ? publicKeyOf(c.before.value) : undefined;
     if (c.before && key) keysBefore.set(c.before.name, (keysBefore.get(c.before.name) ?? new Set()).add(key));
   }
 
   const dmarc = dmarcJudge(desired, existing, { error, warn });
 
-  /** The selector a record name belongs to, with what the lock and domains.yaml say of it. */
-  const selectorOf = (name: string) => {
-    const match = SELECTOR_NAME.exec(name);
-    if (!match) return undefined;
-    const [, selector, domain] = match;
+  /** What a name in the plan is: the desired record's own parts, else what the name says (a record dkimctl no longer publishes). */
+  const partsAt = (name: string): NameParts | undefined => {
+    const wanted = desired.get(name);
+    return wanted ? partsOf(wanted) : readName(name);
+  };
+  /** The selector of a DKIM record name, with what the lock and domains.yaml say of it. */
+  const selectorOf = ({ selector, domain }: { selector: string; domain: string }, name: string) => {
     const entry = lock.get(domain, selector);
+    const wanted = desired.get(name);
     // Pending and active keys are in use (or about to be); so is a selector written in domains.yaml.
-    const inUse = entry?.state !== undefined ? isInUse(entry.state) : handWritten.has(name);
-    return { selector, domain, entry, inUse, what: entry?.state ?? "active", wanted: desired.get(name) };
+    const inUse = entry?.state !== undefined ? isInUse(entry.state) : wanted?.role === "selector";
+    return { selector, domain, entry, inUse, what: entry?.state ?? "active", wanted };
   };
   const notDkim = (c: Change, name: string) =>
     error(
@@ -151,9 +151,10 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   /** The before side leaves DNS: `why` says what the resource does instead, if anything. */
   const judgeDelete = (c: Change, rec: PlanRecord, why?: string) => {
-    if (isDmarcName(rec.name)) return dmarc.deleted(c.address, rec, why);
-    const s = selectorOf(rec.name);
-    if (!s) return notDkim(c, rec.name);
+    const parts = partsAt(rec.name);
+    if (parts?.family === "dmarc") return dmarc.deleted(c.address, parts.domain, rec, why);
+    if (!parts) return notDkim(c, rec.name);
+    const s = selectorOf(parts, rec.name);
     const instead = why ? ` (${why})` : "";
     if (s.inUse)
       error(
@@ -175,9 +176,10 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   /** The before side is recreated under the same name and zone. */
   const judgeReplace = (c: Change, rec: PlanRecord) => {
-    if (isDmarcName(rec.name)) return dmarc.replaced(c.address, rec);
-    const s = selectorOf(rec.name);
-    if (!s) return notDkim(c, rec.name);
+    const parts = partsAt(rec.name);
+    if (parts?.family === "dmarc") return dmarc.replaced(c.address, parts.domain, rec);
+    if (!parts) return notDkim(c, rec.name);
+    const s = selectorOf(parts, rec.name);
     if (s.inUse)
       error(
         c.address,
@@ -190,9 +192,10 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   /** The before side stays in DNS but leaves Terraform's management. */
   const judgeForget = (c: Change, rec: PlanRecord) => {
-    if (isDmarcName(rec.name)) return dmarc.forgotten(c.address, rec);
-    const s = selectorOf(rec.name);
-    if (!s) return notDkim(c, rec.name);
+    const parts = partsAt(rec.name);
+    if (parts?.family === "dmarc") return dmarc.forgotten(c.address, rec);
+    if (!parts) return notDkim(c, rec.name);
+    const s = selectorOf(parts, rec.name);
     const state = s.entry?.state;
     if (s.wanted || s.inUse || (state !== undefined && state !== "removed")) {
       const which = state !== undefined ? `${state} selector` : "selector";
@@ -213,18 +216,19 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   /** The after side gets published: it must be exactly a desired record; `before` is the same record set's old side. */
   const judgeAfter = (c: Change, rec: PlanRecord, before?: PlanRecord) => {
-    if (isDmarcName(rec.name)) {
-      if (dmarc.published(c.address, c.kind === "create", c.actions, rec, before)) sameTtlAndZone(c, rec, desired.get(rec.name)!);
+    const parts = partsAt(rec.name);
+    if (parts?.family === "dmarc") {
+      if (dmarc.published(c.address, parts.domain, c.kind === "create", c.actions, rec, before)) sameTtlAndZone(c, rec, desired.get(rec.name)!);
       return;
     }
-    const s = selectorOf(rec.name);
-    if (!s) return notDkim(c, rec.name);
+    if (!parts) return notDkim(c, rec.name);
+    const s = selectorOf(parts, rec.name);
     const { selector, domain, entry, wanted } = s;
     if (c.kind === "create" && existing.has(rec.name))
       return error(
         c.address,
         rec.name,
-        `the plan creates ${rec.name}, but the zone already has a record there that this stack did not create, and Route53 refuses to overwrite it. ` +
+        `the plan creates ${rec.name}, but the zone already has a record there that this stack did not create, and ${existing.get(rec.name)}. ` +
           "To take it over (its value becomes the one dkimctl publishes), " +
           `set 'adopt: true' on selector ${selector} of ${domain} in domains.yaml and plan again; or delete the record from the zone`,
       );
@@ -235,7 +239,7 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
         `the plan ${c.actions}s ${rec.name}, which domains.yaml and the lock do not produce: ` +
           `run ${commandHint("records", config.invocation)} to see what they do`,
       );
-    const [key, wantedKey] = rec.type === "TXT" && wanted.type === "TXT" ? [keyOf(rec.value), keyOf(wanted.value)] : [undefined, undefined];
+    const [key, wantedKey] = rec.type === "TXT" && wanted.type === "TXT" ? [publicKeyOf(rec.value), publicKeyOf(wanted.value)] : [undefined, undefined];
     const previous = [...(keysBefore.get(rec.name) ?? [])].find((k) => key && k !== key);
     if (key === "" && wantedKey !== "")
       error(
@@ -272,19 +276,30 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   const sameTtlAndZone = (c: Change, rec: PlanRecord, wanted: DesiredRecord) => {
     if (rec.ttl !== wanted.ttl) error(c.address, rec.name, `the plan sets TTL ${rec.ttl ?? "(unknown)"} on ${rec.name} where domains.yaml gives ${wanted.ttl}`);
-    if (wanted.zoneId !== undefined && rec.zoneId !== wanted.zoneId)
+    const into = `the plan writes ${rec.name} into zone id ${rec.zoneId === undefined ? "(unknown until apply)" : excerpt(rec.zoneId, 40)}`;
+    if (wanted.zoneId !== undefined) {
+      if (rec.zoneId !== wanted.zoneId) error(c.address, rec.name, `${into}, but domains.yaml puts it in zone ${wanted.zone} (id ${wanted.zoneId})`);
+      return;
+    }
+    // A zone looked up by name: the plan's own look-up, as Terraform read it, must have given this id for this name.
+    const pin = `set the zone's id in domains.yaml (zones: ${wanted.zone}: { provider: ${wanted.provider}, zoneId: ... }) and plan again`;
+    const found = rec.zoneId === undefined ? undefined : lookedUp.get(rec.zoneId);
+    if (rec.zoneId === undefined)
+      error(c.address, rec.name, `${into}: the look-up of zone ${wanted.zone} was not read during the plan, so the zone cannot be confirmed; ${pin}`);
+    else if (found === undefined)
+      error(c.address, rec.name, `${into}, which no look-up of zone ${wanted.zone} in the plan gave: domains.yaml puts it in zone ${wanted.zone}; ${pin}`);
+    else if (found.name !== wanted.zone)
       error(
         c.address,
         rec.name,
-        `the plan writes ${rec.name} into zone id ${rec.zoneId === undefined ? "(unknown until apply)" : excerpt(rec.zoneId, 40)}, ` +
-          `but domains.yaml puts it in zone ${wanted.zone} (id ${wanted.zoneId})`,
+        `${into}, the zone the plan's look-up ${found.address} found as ${excerpt(found.name, 60)}, but domains.yaml puts it in zone ${wanted.zone}`,
       );
   };
 
   for (const c of changes) {
     const { before, after } = c;
     if (c.kind === "no-op" || c.kind === "read") continue;
-    if (!(RECORD_TYPES as readonly string[]).includes(c.type)) {
+    if (!isRecordType(c.type)) {
       error(
         c.address,
         undefined,
@@ -362,7 +377,7 @@ function readChange(rc: unknown, where: string): { address: string; change?: Cha
     if (expected && !values) problems.push(`a ${actions} without change.${side}`);
     if (!expected && values) problems.push(`a ${actions} with a change.${side}`);
     // Only the records dkimctl makes are read further; no-op and read changes change nothing.
-    if (!values || !expected || kind === "no-op" || kind === "read" || !(RECORD_TYPES as readonly string[]).includes(type ?? "")) continue;
+    if (!values || !expected || kind === "no-op" || kind === "read" || !isRecordType(type ?? "")) continue;
     const unknown = change[`${side}_unknown`];
     const rec = recordOf(type!, values, isObject(unknown) ? unknown : {}, (message) => problems.push(`change.${side}.${message}`));
     if (rec) sides[side] = rec;
@@ -371,11 +386,19 @@ function readChange(rc: unknown, where: string): { address: string; change?: Cha
   return { address, problems, change: { address, type, kind, actions, importing: isObject(change.importing), ...sides } };
 }
 
-/** The DNS record one side of a resource change describes; `bad` gets each attribute of the wrong shape. */
+/** The DNS record one side of a resource change describes (read by its provider); `bad` gets each attribute of the wrong shape. */
 function recordOf(type: string, values: Record<string, unknown>, unknown: Record<string, unknown>, bad: (message: string) => void): PlanRecord | undefined {
+  const provider: DnsProvider = providerOfRecordType(type)!;
   const problems: string[] = [];
-  const field = (name: string, want: "string" | "number", required: boolean): unknown => {
+  const field = (name: string, want: "string" | "number" | "strings", required: boolean): unknown => {
     const v = values[name];
+    if (want === "strings") {
+      if (!Array.isArray(v)) problems.push(`${name} is ${kindOf(v)}, not a list of strings`);
+      else if (!v.every((r) => typeof r === "string"))
+        problems.push(`${name} is a list holding ${kindOf(v.find((r) => typeof r !== "string"))}, not a list of strings`);
+      else return v;
+      return undefined;
+    }
     if (v === undefined && unknown[name] === true) {
       if (required) problems.push(`${name} is not known until apply: dkimctl records are literal values; re-run 'cdktf synth' and plan again`);
       return undefined;
@@ -387,25 +410,14 @@ function recordOf(type: string, values: Record<string, unknown>, unknown: Record
     if (typeof v !== want) problems.push(`${name} is ${kindOf(v)}, not a ${want}`);
     return typeof v === want ? v : undefined;
   };
-  const rawName = field("name", "string", true) as string | undefined;
-  const rrtype = field("type", "string", true) as string | undefined;
-  const ttl = field("ttl", "number", false) as number | undefined;
-  const zoneId = field("zone_id", "string", false) as string | undefined;
+  const side = provider.plan.record(type, field as ReadAttribute);
+  const { name: rawName, type: rrtype, ttl, zoneId } = side;
   const name = rawName === undefined ? undefined : canonicalName(rawName);
-  if (rawName !== undefined && (name === "" || name!.length > MAX_NAME_OCTETS || /[\s\u0000-\u001f\u007f]/.test(name!)))
+  if (rawName !== undefined && !checkHostName(rawName, "plan").ok)
     problems.push(`name ${excerptValue(rawName)}${rawName.length > 24 ? ` (${rawName.length} characters)` : ""} is not a DNS name`);
-  let value: string | undefined;
-  if (type === "aws_route53_record") {
-    const recs = values.records;
-    if (!Array.isArray(recs)) problems.push(`records is ${kindOf(recs)}, not a list of strings`);
-    else if (!recs.every((r) => typeof r === "string"))
-      problems.push(`records is a list holding ${kindOf(recs.find((r) => typeof r !== "string"))}, not a list of strings`);
-    // The provider wraps a TXT value in quotes: "a""b" is the strings a and b.
-    else value = rrtype === "TXT" ? (recs as string[]).map((r) => joinTxt(parseQuotedTxt(`"${r}"`))).join("\n") : (recs as string[]).join("\n");
-  } else {
-    const content = field("content", "string", true) as string | undefined;
-    if (content !== undefined) value = rrtype === "TXT" ? joinTxt(parseQuotedTxt(content)) : content;
-  }
+  // TXT: each value in the provider's form is the character-strings of one record, joined as a verifier joins them.
+  const recs = side.values();
+  let value = recs === undefined ? undefined : rrtype === "TXT" ? recs.map((r) => joinTxt(provider.txt.read(r))).join("\n") : recs.join("\n");
   if (problems.length || name === undefined || rrtype === undefined || value === undefined) {
     problems.forEach(bad);
     return undefined;
@@ -414,26 +426,66 @@ function recordOf(type: string, values: Record<string, unknown>, unknown: Record
   return { name, type: rrtype, value, ...(ttl !== undefined ? { ttl } : {}), ...(zoneId !== undefined ? { zoneId } : {}) };
 }
 
-/** Names in the zone's `_domainkey` listing that the plan read (see constructs/existing-dkim-records.ts). */
-function existingNames(plan: Record<string, unknown>, bad: (address: string, message: string) => void): Set<string> {
-  const names = new Set<string>();
+/**
+ * The zones the plan knows by id (the stacks' look-ups by name, as Terraform
+ * read them into prior_state, and zones a stack of one's own manages), by
+ * the id each has: its name and the address that gave it. Each provider
+ * says which of its resources name a zone (`plan.zoneOf`; a private zone is
+ * none: dkimctl publishes into public zones only).
+ */
+function zoneLookups(plan: Record<string, unknown>): Map<string, { name: string; address: string }> {
+  const found = new Map<string, { name: string; address: string }>();
+  const providers = PROVIDER_NAMES.map((n): DnsProvider => PROVIDERS[n]);
+  eachPriorResource(plan, (r) => {
+    if ((r.mode !== "data" && r.mode !== "managed") || !isObject(r.values) || typeof r.address !== "string" || typeof r.type !== "string") return;
+    const resource = { mode: r.mode as "data" | "managed", type: r.type, values: r.values };
+    for (const p of providers) {
+      const zone = p.plan.zoneOf(resource);
+      if (zone) found.set(zone.id, { name: canonicalName(zone.name), address: r.address });
+    }
+  });
+  return found;
+}
+
+/** Every resource of the plan's prior state, child modules included. */
+function eachPriorResource(plan: Record<string, unknown>, visit: (resource: Record<string, unknown>) => void, bad?: (message: string) => void): void {
   const list = (v: unknown, what: string): unknown[] => {
     if (v === undefined || v === null) return [];
     if (Array.isArray(v)) return v;
-    bad("prior_state", `${what} is ${kindOf(v)}, not a list`);
+    bad?.(`${what} is ${kindOf(v)}, not a list`);
     return [];
   };
-  const visit = (module: unknown, depth: number) => {
+  const walk = (module: unknown, depth: number) => {
     if (!isObject(module) || depth > 50) return;
-    for (const r of list(module.resources, "root_module.resources")) {
-      if (!isObject(r) || r.address !== EXISTING_RECORDS_ADDRESS) continue;
-      const sets = list(isObject(r.values) ? r.values.resource_record_sets : undefined, `${EXISTING_RECORDS_ADDRESS} resource_record_sets`);
-      // Route53 lists a wildcard label as `\052`.
-      for (const set of sets) if (isObject(set) && typeof set.name === "string") names.add(canonicalName(set.name.replace(/^\\052\./, "*.")));
-    }
-    for (const child of list(module.child_modules, "child_modules")) visit(child, depth + 1);
+    for (const r of list(module.resources, "root_module.resources")) if (isObject(r)) visit(r);
+    for (const child of list(module.child_modules, "child_modules")) walk(child, depth + 1);
   };
   const prior = plan.prior_state;
-  visit(isObject(prior) && isObject(prior.values) ? prior.values.root_module : undefined, 0);
+  walk(isObject(prior) && isObject(prior.values) ? prior.values.root_module : undefined, 0);
+}
+
+/**
+ * Names in the zones' listings of existing records that the plan read (the
+ * providers with `existingRecords`, constructs/providers/<p>.ts), each with
+ * what its provider does with a create over it.
+ */
+function existingNames(plan: Record<string, unknown>, bad: (address: string, message: string) => void): Map<string, string> {
+  const names = new Map<string, string>();
+  const listings = new Map(
+    PROVIDER_NAMES.flatMap((n) => {
+      const existing = (PROVIDERS[n] as DnsProvider).existingRecords;
+      return existing.can ? [[existing.address, existing] as const] : [];
+    }),
+  );
+  eachPriorResource(
+    plan,
+    (r) => {
+      const listing = typeof r.address === "string" ? listings.get(r.address) : undefined;
+      if (!listing) return;
+      const found = listing.names(isObject(r.values) ? r.values : {}, (message) => bad("prior_state", `${listing.address} ${message}`));
+      for (const name of found) names.set(canonicalName(name), listing.onCreateOver);
+    },
+    (message) => bad("prior_state", message),
+  );
   return names;
 }

@@ -19,12 +19,6 @@ export interface PlanSide {
 
 type Say = (address: string, name: string | undefined, message: string) => void;
 
-const DMARC_NAME = /^_dmarc\.(.+)$/;
-
-export const isDmarcName = (name: string): boolean => DMARC_NAME.test(name);
-
-const domainOf = (name: string) => DMARC_NAME.exec(name)?.[1] ?? name;
-
 /** `p=reject, sp=quarantine`, or why the value is no DMARC policy. */
 function policyText(value: string): string {
   const d = dispositionsOf(value);
@@ -39,24 +33,27 @@ function weakens(before: string, after: string): boolean {
   return dispositionRank(a.p) < dispositionRank(b.p) || dispositionRank(a.sp) < dispositionRank(b.sp);
 }
 
+/** Each judgement of the DMARC record of `domain` (the sender domain the record's name is built from) at `rec.name`. */
 export interface DmarcJudge {
   /** The record leaves DNS; `why` says what the resource does instead, if anything. */
-  deleted(address: string, rec: PlanSide, why?: string): void;
+  deleted(address: string, domain: string, rec: PlanSide, why?: string): void;
   /** The record is deleted and recreated under the same name. */
-  replaced(address: string, rec: PlanSide): void;
+  replaced(address: string, domain: string, rec: PlanSide): void;
   /** The record stays in DNS but leaves Terraform's management. */
   forgotten(address: string, rec: PlanSide): void;
   /** The record gets published (`before`: the same record set's old side); true when its TTL and zone remain to be compared. */
-  published(address: string, creates: boolean, actions: string, rec: PlanSide, before?: PlanSide): boolean;
+  published(address: string, domain: string, creates: boolean, actions: string, rec: PlanSide, before?: PlanSide): boolean;
 }
 
-/** `desired`: every desired record by name; `existing`: names in the zone this stack did not create. */
-export function dmarcJudge(desired: ReadonlyMap<string, DesiredRecord>, existing: ReadonlySet<string>, say: { error: Say; warn: Say }): DmarcJudge {
+/**
+ * `desired`: every desired record by name; `existing`: names in the zone this stack did not create, each with what
+ * the provider does with a create over it.
+ */
+export function dmarcJudge(desired: ReadonlyMap<string, DesiredRecord>, existing: ReadonlyMap<string, string>, say: { error: Say; warn: Say }): DmarcJudge {
   const { error, warn } = say;
   const fallBack = "receivers then apply the organizational domain's record (its sp=), or no DMARC policy at all";
   return {
-    deleted(address, rec, why) {
-      const domain = domainOf(rec.name);
+    deleted(address, domain, rec, why) {
       const instead = why ? ` (${why})` : "";
       if (desired.has(rec.name))
         error(
@@ -67,8 +64,8 @@ export function dmarcJudge(desired: ReadonlyMap<string, DesiredRecord>, existing
         );
       else warn(address, rec.name, `the plan removes the DMARC record of ${domain} (${policyText(rec.value)}), as domains.yaml asks: ${fallBack}`);
     },
-    replaced(address, rec) {
-      warn(address, rec.name, `the plan replaces the DMARC record of ${domainOf(rec.name)}: while it is recreated, ${fallBack}`);
+    replaced(address, domain, rec) {
+      warn(address, rec.name, `the plan replaces the DMARC record of ${domain}: while it is recreated, ${fallBack}`);
     },
     forgotten(address, rec) {
       if (desired.has(rec.name))
@@ -80,14 +77,13 @@ export function dmarcJudge(desired: ReadonlyMap<string, DesiredRecord>, existing
         );
       else warn(address, rec.name, `the plan forgets ${rec.name}, a DMARC record no longer in domains.yaml: it stays in DNS, unmanaged`);
     },
-    published(address, creates, actions, rec, before) {
-      const domain = domainOf(rec.name);
+    published(address, domain, creates, actions, rec, before) {
       const wanted = desired.get(rec.name);
       if (creates && existing.has(rec.name)) {
         error(
           address,
           rec.name,
-          `the plan creates ${rec.name}, but the zone already has a record there that this stack did not create, and Route53 refuses to overwrite it. ` +
+          `the plan creates ${rec.name}, but the zone already has a record there that this stack did not create, and ${existing.get(rec.name)}. ` +
             `To take it over (its value becomes the one dkimctl publishes), set 'adopt: true' in the dmarc of ${domain} in domains.yaml and plan again; ` +
             "or delete the record from the zone",
         );

@@ -3,12 +3,13 @@
  * emulator, with state of its own. `dkimctl playground` sets PLAYGROUND_ENV
  * for what it runs; the app then writes every Route53 stack with local state
  * in that directory (never the project's backend), and zones looked up by
- * name in the emulator (its zone ids are its own). Other providers have no
- * emulator here: their zones are left out.
+ * name in the emulator (its zone ids are its own). A provider without an
+ * emulator (its `playground` capability) has its zones left out.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Config, Zone } from "../config/model";
+import { PROVIDERS } from "../providers";
 
 /** Set to the playground's state directory: the app synthesizes for the playground. */
 export const PLAYGROUND_ENV = "DKIMCTL_PLAYGROUND";
@@ -20,9 +21,11 @@ export const PLAYGROUND_DIR = ".dkimctl-playground";
 const MARK_FILE = "README.txt";
 const MARK = "Written by dkimctl playground.";
 
-/** The zone as the app writes it for the playground (no zone id: looked up by name), or undefined when it has no emulator. */
+/** The zone as the app writes it for the playground (no zone id: looked up by name), or undefined when its provider has no emulator. */
 export function playgroundZone(zone: Zone): Zone | undefined {
-  return zone.provider === "route53" ? { name: zone.name, provider: zone.provider } : undefined;
+  if (!PROVIDERS[zone.provider].playground.can) return undefined;
+  const { zoneId: _, ...byName } = zone;
+  return byName;
 }
 
 /** The playground's directory for a config, absolute. */

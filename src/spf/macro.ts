@@ -5,6 +5,7 @@
  * depends on the message being checked (sender, IP, HELO), so a domain-spec
  * using one cannot be followed without a message.
  */
+import { MAX_NAME_OCTETS } from "../dns/host-name";
 
 /** `s l o d i p h c r t v`; c, r and t only in explanation text (7.2), never in a record. */
 const LETTERS = "slodiphcrtv";
@@ -99,6 +100,6 @@ export function expandForDomain(parts: readonly MacroPart[], domain: string): st
     }
   }
   // 7.3: a name over 253 characters loses labels from the left.
-  while (out.replace(/\.$/, "").length > 253 && out.includes(".")) out = out.slice(out.indexOf(".") + 1);
+  while (out.replace(/\.$/, "").length > MAX_NAME_OCTETS && out.includes(".")) out = out.slice(out.indexOf(".") + 1);
   return out.replace(/\.$/, "");
 }

@@ -8,6 +8,7 @@
  * separated by spaces only.
  */
 import * as net from "node:net";
+import { checkHostName, hostNameReason, isTopLabel } from "../dns/host-name";
 import { type MacroPart, scanMacroString } from "./macro";
 
 export type SpfQualifier = "+" | "-" | "~" | "?";
@@ -226,9 +227,6 @@ function ipNetwork(
   return { ...base, kind, network, prefix };
 }
 
-/** A top-level label (RFC 7208 12 toplabel): alphanumerics with a letter, or with an inner hyphen. */
-const TOPLABEL = /^(?:[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*|[A-Za-z0-9]+-[A-Za-z0-9-]*[A-Za-z0-9])$/;
-
 /** A domain-spec (macro-string domain-end), or undefined after reporting why not. */
 function domainSpec(text: string, offset: number, problem: Report, what: string): DomainSpec | undefined {
   if (!text) {
@@ -239,30 +237,20 @@ function domainSpec(text: string, offset: number, problem: Report, what: string)
   for (const p of scan.problems) problem(p.reason, offset + p.offset);
   if (scan.problems.length) return undefined;
   const last = scan.parts.at(-1)!;
-  if (last.kind === "literal") {
-    const trimmed = last.text.replace(/\.$/, "");
-    const dot = trimmed.lastIndexOf(".");
-    const top = trimmed.slice(dot + 1);
-    if (dot < 0 && scan.parts.length === 1) {
-      problem(`'${text}' is not a fully qualified domain name (it needs a dot and a top-level label)`, offset);
-      return undefined;
-    }
-    if (dot < 0 || !TOPLABEL.test(top)) {
-      problem(`'${text}' does not end in a top-level label ('${top}' must be letters, digits and inner hyphens, not all digits)`, offset);
-      return undefined;
-    }
-  }
   if (scan.parts.every((p) => p.kind === "literal")) {
-    const labels = text.replace(/\.$/, "").split(".");
-    const reason = labels.some((l) => l === "")
-      ? "has an empty label ('..' or a leading dot)"
-      : labels.some((l) => l.length > 63)
-        ? "has a label longer than 63 characters"
-        : text.replace(/\.$/, "").length > 253
-          ? "is longer than 253 characters"
-          : undefined;
-    if (reason) {
-      problem(`domain '${text}' ${reason}`, offset);
+    // A plain name: the SPF policy of the one host-name grammar.
+    const name = checkHostName(text, "spf");
+    if (!name.ok) {
+      const endsWrong = name.problems[0].kind === "one-label" || name.problems[0].kind === "top-label";
+      problem(`${endsWrong ? "" : "domain "}'${text}' ${name.reason}`, offset);
+      return undefined;
+    }
+  } else if (last.kind === "literal") {
+    // A macro, then literal text: that text must still hold the domain-end's dot and toplabel.
+    const trimmed = last.text.replace(/\.$/, "");
+    const top = trimmed.slice(trimmed.lastIndexOf(".") + 1);
+    if (!trimmed.includes(".") || !isTopLabel(top)) {
+      problem(`'${text}' ${hostNameReason({ kind: "top-label", label: top }, "spf")}`, offset);
       return undefined;
     }
   }

@@ -3,9 +3,10 @@
  * give a status, and the findings of several servers combine into one.
  */
 import type { LookupResult } from "../dns/lookup";
-import { canonicalName } from "../dns/names";
+import { canonicalName, familyOf, type RecordFamily } from "../dns/names";
 import type { DesiredRecord } from "../records";
 import { dispositionsOf } from "../dmarc/record";
+import { publicKeyOf } from "../dkim/record";
 
 export type Status = "ok" | "missing" | "different" | "duplicate" | "error";
 
@@ -57,7 +58,7 @@ function compareTxt(record: DesiredRecord, values: string[][]): Finding {
       status: "duplicate",
       found,
       detail:
-        `${count(values.length, "TXT record")} at the name; ${ONE_RECORD[record.kind]}; ` +
+        `${count(values.length, "TXT record")} at the name; ${ONE_RECORD[familyOf(record.kind)]}; ` +
         (matching ? "one of them is the expected record" : "none of them is the expected record"),
     };
   }
@@ -76,7 +77,7 @@ function compareTxt(record: DesiredRecord, values: string[][]): Finding {
   return { status: "different", found, detail };
 }
 
-const ONE_RECORD: Record<DesiredRecord["kind"], string> = {
+const ONE_RECORD: Record<RecordFamily, string> = {
   dkim: "a DKIM verifier needs exactly one (RFC 6376 3.6.2.2)",
   dmarc: "a DMARC receiver needs exactly one and ignores them all otherwise (RFC 7489 6.6.3)",
 };
@@ -89,13 +90,11 @@ function describeDmarcDifference(expected: string, found: string): string {
   return `the published DMARC record differs from the one domains.yaml gives${policies}`;
 }
 
-const pTag = (value: string) => /(?:^|;)\s*p\s*=([^;]*)/.exec(value)?.[1].replace(/\s+/g, "");
-
 /** A short reason why a published TXT value is not the expected one. */
 export function describeTxtDifference(expected: string, found: string): string {
   const [e, f] = [Buffer.byteLength(expected), Buffer.byteLength(found)];
   if (f < e && expected.startsWith(found)) return `truncated: the published value is the first ${f} of ${e} bytes (a string cut short or lost?)`;
-  const [pe, pf] = [pTag(expected), pTag(found)];
+  const [pe, pf] = [publicKeyOf(expected), publicKeyOf(found)];
   if (pf === undefined) return "the published value is not a DKIM key record (no p=)";
   if (pf === "" && pe !== "") return "the published record revokes the key (empty p=)";
   if (pe !== pf) return "a different key: p= differs";

@@ -10,6 +10,7 @@
 import type { Domain } from "../config/model";
 import type { DmarcCheck } from "../dmarc/check";
 import { LOOKUP_LIMIT, type SpfCheck, VOID_LIMIT } from "../spf/check";
+import { familyOf } from "../dns/names";
 import { type Check, count } from "./compare";
 
 /** `ok`; `missing`: nothing published; `problem`: published but wrong; `error`: DNS did not answer, nothing concluded. */
@@ -72,7 +73,7 @@ export function readiness({ domain, checks, dmarc, spf }: ReadinessInput): Readi
 }
 
 function dkimPart(domain: Domain, checks: readonly Check[]): Part {
-  const keys = checks.filter((c) => c.record.kind === "dkim");
+  const keys = checks.filter((c) => familyOf(c.record.kind) === "dkim");
   const bad = keys.filter((c) => c.status !== "ok");
   const what = domain.parked ? "the DKIM null record" : count(keys.length, "DKIM record");
   // Each failed record is explained in the report's records part; here only which.

@@ -1,6 +1,5 @@
 /** `dkimctl check-plan PLAN.json`: refuse a Terraform plan that would break signing. */
 import { readFileSync } from "node:fs";
-import { Lock } from "../../keys/lock";
 import { checkPlan as findProblems } from "../../plan/check-plan";
 import type { Command } from "../command";
 import { load, parse, withCommon } from "../common";
@@ -30,8 +29,8 @@ export const checkPlan: Command = {
     } catch (e) {
       throw new Error(`cannot read ${file} as JSON (${(e as Error).message.slice(0, 120)}): make it with 'terraform show -json PLANFILE > ${file}'`);
     }
-    const config = load(io, values);
-    const findings = findProblems(plan, config, Lock.of(config));
+    const { config, lock } = load(io, values);
+    const findings = findProblems(plan, config, lock);
     for (const f of findings) io.err(`${f.severity}: ${f.address}${f.name ? ` (${f.name})` : ""}: ${f.message}\n`);
     // One change can break signing in more than one way: count the changes.
     const errors = new Set(findings.filter((f) => f.severity === "error").map((f) => f.address)).size;

@@ -3,7 +3,6 @@ import { collectKeys, EXPORT_FORMATS, type ExportFormat, FORMATS_WITH_PATHS, wri
 import { signerDirProblem } from "../../keys/signer-path";
 import { UsageError } from "../report";
 import { excerpt } from "../../redact";
-import { Lock } from "../../keys/lock";
 import { openKeyStore } from "../../keys/stores";
 import { oneOf, required } from "../args";
 import type { Command } from "../command";
@@ -52,9 +51,9 @@ export const exportKeys: Command = {
       const problem = signerDirProblem(signerDir);
       if (problem) throw new UsageError(`--signer-dir ${problem}, not '${excerpt(signerDir)}'`);
     }
-    const config = load(io, values, { keys: true });
+    const { config, lock } = load(io, values, { keys: true });
     const store = openKeyStore(config, values["key-store"]);
-    const keys = await collectKeys(config, Lock.of(config), store);
+    const keys = await collectKeys(config, lock, store);
     const files = writeExport(keys, format, out, {
       force: values.force,
       signerDir,

@@ -7,13 +7,14 @@ import { parseOptions } from "../args";
 import type { Command } from "../command";
 import { commandHelp, type OptionTable, parserOptions } from "../help";
 import { UsageError } from "../report";
+import { DEFAULT_PROVIDER, PROVIDER_NAMES, PROVIDERS as DNS_PROVIDERS } from "../../providers";
 
-const USAGE =
-  "  dkimctl init [DIR] [--provider route53|cloudflare] [--zone NAME] [--key-store local|age|awsSecretsManager] [--cli dkimctl|cdktf|cdktn] [--force]";
+const PROVIDERS = PROVIDER_NAMES.join("|");
+const USAGE = `  dkimctl init [DIR] [--provider ${PROVIDERS}] [--zone NAME] [--key-store local|age|awsSecretsManager] [--cli dkimctl|cdktf|cdktn] [--force]`;
 
 /** init's own options: it reads no config, and --key-store names a kind of store, not a directory. */
 const OPTIONS = {
-  provider: { type: "string", arg: "route53|cloudflare", help: "where the zone is hosted (default: route53)" },
+  provider: { type: "string", arg: PROVIDERS, help: `where the zone is hosted (default: ${DEFAULT_PROVIDER})` },
   zone: { type: "string", arg: "NAME", help: "the zone, and the sender domain of the first selector (default: example.com)" },
   "key-store": {
     type: "string",
@@ -87,7 +88,7 @@ domains.yaml, cdktf.json, package.json, .gitignore and the GitHub workflows in .
       ["npm install", "what package.json lists"],
       ["npx dkimctl keys", "keys for the selectors of domains.yaml"],
       ["npm run synth", "Terraform JSON in cdktf.out/, one stack per zone"],
-      ...(o.provider === "route53"
+      ...(DNS_PROVIDERS[o.provider].playground.can
         ? [["npx dkimctl playground -- npm run plan", "a real plan against a local AWS emulator, no account (needs moto_server)"] as [string, string]]
         : []),
     ];

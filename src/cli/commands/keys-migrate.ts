@@ -36,7 +36,7 @@ export const keysMigrate: Command = {
 async function runMigrate(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, OPTIONS);
   const text = required("to", values.to);
-  const config = load(io, values, { keys: true });
+  const { config } = load(io, values, { keys: true, missingKeys: "allowed" });
   const spec = targetSpec(text, config.file);
   return asWriter(io, config, values["key-store"], async (from, lock, writes) => {
     const to = openStore(spec);

@@ -61,7 +61,7 @@ export const keysPrune: Command = {
     if (!(window >= RECOVERY_DAYS.min && window <= RECOVERY_DAYS.max))
       throw new UsageError(`--recovery-window must be a whole number of days from ${RECOVERY_DAYS.min} to ${RECOVERY_DAYS.max}, not '${excerpt(windowText)}'`);
     const dryRun = values["dry-run"] === true;
-    const config = load(io, values, { keys: true });
+    const { config } = load(io, values, { keys: true, missingKeys: "allowed" });
     return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
       if (!marksRemoved(store))
         throw new Error(

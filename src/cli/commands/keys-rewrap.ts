@@ -23,7 +23,7 @@ export const keysRewrap: Command = {
 
 async function runRewrap(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, OPTIONS);
-  const config = load(io, values, { keys: true });
+  const { config } = load(io, values, { keys: true, missingKeys: "allowed" });
   const kind = config.keyStore.kind;
   if (kind !== "age")
     throw new Error(`keys rewrap re-encrypts the keys of an age key store, but ${config.file} keeps keys in the ${kind} store: there is nothing to rewrap`);

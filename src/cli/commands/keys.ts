@@ -1,6 +1,6 @@
 /** `dkimctl keys` and `dkimctl keys import`: a key for every generated selector, or an existing one adopted. */
 import { readFileSync } from "node:fs";
-import { normaliseSelector } from "../../dkim/names";
+import { checkHostName } from "../../dns/host-name";
 import { checkStore, ensureKeys, importKey } from "../../keys/manage";
 import { commandHint } from "../../command-hint";
 import { required } from "../args";
@@ -57,7 +57,7 @@ export const keys: Command = {
   ),
   async run(args, io) {
     const { values } = parse(args, OPTIONS);
-    const config = load(io, values, { keys: true, quiet: values.quiet });
+    const { config } = load(io, values, { keys: true, quiet: values.quiet, missingKeys: "allowed" });
     return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
       const shown = progress(io, { what: "keys", quiet: values.quiet });
       const changes = await ensureKeys(config, lock, store, { ...writes, progress: shown });
@@ -85,10 +85,10 @@ export const keys: Command = {
 async function runImport(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, IMPORT_OPTIONS);
   const domain = domainOption("domain", required("domain", values.domain));
-  const sel = normaliseSelector(required("selector", values.selector));
+  const sel = checkHostName(required("selector", values.selector), "selector");
   if (!sel.ok) throw new UsageError(`--selector '${values.selector!.slice(0, 64)}' ${sel.reason}`);
   const keyFile = required("key", values.key);
-  const config = load(io, values, { keys: true });
+  const { config } = load(io, values, { keys: true, missingKeys: "allowed" });
   let pem: string;
   try {
     pem = readFileSync(keyFile, "utf8");

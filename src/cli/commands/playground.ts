@@ -6,7 +6,9 @@
 import { spawn } from "node:child_process";
 import { join, relative } from "node:path";
 import { MotoEmulator, emulatorEnv } from "../../playground/moto";
+import type { Zone } from "../../config/model";
 import { PLAYGROUND_ENV, playgroundDir, playgroundZone, resetPlaygroundDir } from "../../playground/mode";
+import { PROVIDERS } from "../../providers";
 import type { Command } from "../command";
 import { load, parse, withCommon } from "../common";
 import { commandHelp } from "../help";
@@ -38,13 +40,14 @@ everything in memory and stops with COMMAND (or the shell). Exit status: COMMAND
       throw new UsageError(`--port must be a port number (1-65535), not '${values.port}'`);
     if (split !== -1 && command.length === 0) throw new UsageError("give a command after '--', or leave '--' out for a shell");
 
-    const config = load(io, values);
+    const { config } = load(io, values);
     const zones = config.zones.filter((z) => playgroundZone(z) !== undefined);
     const left = config.zones.filter((z) => playgroundZone(z) === undefined);
-    if (zones.length === 0)
-      throw new Error(
-        `${config.file} has no route53 zone: the playground emulates AWS (Route53) only, and ${left.map((z) => `${z.name} is ${z.provider}`).join(", ")}`,
-      );
+    const why = (z: Zone) => {
+      const p = PROVIDERS[z.provider].playground;
+      return p.can ? "" : p.why;
+    };
+    if (zones.length === 0) throw new Error(`${config.file} has no zone the playground can emulate: ${left.map((z) => `${z.name}: ${why(z)}`).join("; ")}`);
     const dir = playgroundDir(config);
     resetPlaygroundDir(dir);
     const moto = await MotoEmulator.start({ port, logFile: join(dir, "moto.log") });
@@ -53,8 +56,8 @@ everything in memory and stops with COMMAND (or the shell). Exit status: COMMAND
       for (const z of zones) ids.push(`${z.name} (${await moto.createZone(z.name)})`);
       const shown = relative(process.cwd(), dir) || dir;
       io.err(
-        `playground: moto's AWS emulator on ${moto.url}, with the Route53 zone${zones.length === 1 ? "" : "s"} ${ids.join(", ")}\n` +
-          (left.length ? `  left out (no emulator for their provider): ${left.map((z) => `${z.name} (${z.provider})`).join(", ")}\n` : "") +
+        `playground: moto's AWS emulator on ${moto.url}, with the zone${zones.length === 1 ? "" : "s"} ${ids.join(", ")}\n` +
+          left.map((z) => `  left out: ${z.name} (${z.provider}): ${why(z)}\n`).join("") +
           `  Terraform state: ${shown}/ (never the project's); the emulator's log: ${shown}/moto.log\n`,
       );
       const env = { ...process.env, ...emulatorEnv(moto.url), [PLAYGROUND_ENV]: dir };

@@ -1,7 +1,5 @@
 /** `dkimctl records`: the records dkimctl publishes, in a format for people or tools. */
 import { governingPolicy } from "../../dmarc/governs";
-import { Lock } from "../../keys/lock";
-import { desiredRecords } from "../../records";
 import { oneOf } from "../args";
 import type { Command } from "../command";
 import { load, parse, withCommon } from "../common";
@@ -33,10 +31,10 @@ export const records: Command = {
   run(args, io) {
     const { values } = parse(args, OPTIONS);
     const format = oneOf<RecordFormat>("format", values.format, RECORD_FORMATS, "table");
-    const config = load(io, values);
+    const { config, records } = load(io, values);
     const published = new Map(config.domains.flatMap((d) => (d.dmarc ? [[d.name, d.dmarc] as const] : [])));
     const governance = config.domains.filter((d) => !d.parked).map((d) => ({ domain: d.name, governing: governingPolicy(d.name, published) }));
-    io.out(formatRecords(desiredRecords(config, Lock.of(config)), format, governance));
+    io.out(formatRecords(records, format, governance));
     return 0;
   },
 };

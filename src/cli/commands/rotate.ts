@@ -1,10 +1,10 @@
 /** `dkimctl rotate`: advance every rotated domain by its policy. */
 import { commandHint } from "../../command-hint";
 import type { Config } from "../../config/model";
-import { recordName } from "../../dkim/names";
+import { selectorName } from "../../dns/names";
 import { ResolverLookup } from "../../dns/resolver";
 import { addressOf } from "../../dns/server";
-import { Lock } from "../../keys/lock";
+import type { Lock } from "../../keys/lock";
 import { desiredRecords } from "../../records";
 import { rotate as advanceAll } from "../../rotation/rotate";
 import { parseIsoTime } from "../../time";
@@ -48,7 +48,7 @@ export const rotate: Command = {
     const { values } = parse(args, OPTIONS);
     if (values.resolver !== undefined && !values.verify) throw new UsageError("--resolver applies only with --verify");
     const now = parseNow(values.now);
-    const config = load(io, values, { keys: true, quiet: values.quiet });
+    const { config, lock: read } = load(io, values, { keys: true, quiet: values.quiet, missingKeys: "allowed" });
     const rotated = config.domains.filter((d) => d.rotation).map((d) => d.name);
     const wanted = values.domain?.map((d) => domainOption("domain", d));
     for (const d of wanted ?? [])
@@ -57,7 +57,7 @@ export const rotate: Command = {
           `--domain ${d} is not a rotated domain in ${config.file}` +
             (rotated.length ? ` (rotated: ${rotated.join(", ")})` : ": no domain has a rotation policy"),
         );
-    const seen = values.verify ? await pendingSeenInDns(config, Lock.of(config), values.resolver, io) : undefined;
+    const seen = values.verify ? await pendingSeenInDns(config, read, values.resolver, io) : undefined;
     return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
       const shown = progress(io, { what: "keys", quiet: values.quiet });
       const results = await advanceAll(config, lock, store, {
@@ -66,7 +66,7 @@ export const rotate: Command = {
         now,
         force: values.force,
         ...(wanted ? { domains: wanted } : {}),
-        ...(seen ? { isPublished: (domain: string, selector: string) => seen.has(recordName(selector, domain)) } : {}),
+        ...(seen ? { isPublished: (domain: string, selector: string) => seen.has(selectorName(selector, domain)) } : {}),
       });
       shown.end();
       const changed = results.some((r) => r.events.length > 0);

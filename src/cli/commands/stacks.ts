@@ -65,8 +65,8 @@ An unknown GIT_REF is a usage error (exit 2); in a shallow clone fetch it first.
     const ref = values["changed-from"];
     // git would read a revision that starts with '-' as an option.
     if (ref !== undefined && (ref === "" || ref.startsWith("-"))) throw new UsageError(`--changed-from must name a git revision, not '${excerpt(ref)}'`);
-    const config = load(io, values);
-    const head = stackContents(config, Lock.of(config));
+    const { config, lock } = load(io, values);
+    const head = stackContents(config, lock);
     const listed = ref === undefined ? allStacks(head, "every stack (no --changed-from)") : changedSince(io, config, ref, head);
     io.out(format === "json" ? `${JSON.stringify(listed, null, 2)}\n` : listed.map((s) => `${s.stack}\n`).join(""));
     return 0;

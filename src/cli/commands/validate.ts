@@ -1,9 +1,7 @@
 /** `dkimctl validate`: every check synth runs, and the lock against the key store where it is at hand. */
 import { ProblemsError } from "../../config/problems";
-import { Lock } from "../../keys/lock";
 import { checkStore } from "../../keys/manage";
 import { openKeyStore } from "../../keys/stores";
-import { desiredRecords } from "../../records";
 import type { Command } from "../command";
 import { load, parse, withCommon } from "../common";
 import { commandHelp } from "../help";
@@ -22,9 +20,7 @@ export const validate: Command = {
   ),
   async run(args, io) {
     const { values } = parse(args, OPTIONS);
-    const config = load(io, values, { keys: true });
-    const lock = Lock.of(config);
-    const records = desiredRecords(config, lock);
+    const { config, lock, records } = load(io, values, { keys: true });
     // Where this machine can read the keys, the lock must hold their public halves.
     const store = openKeyStore(config, values["key-store"]);
     let problems: string[] = [];

@@ -2,13 +2,12 @@
  * `dkimctl verify`: asks DNS for every desired record and reports what is
  * missing or different. Thin over src/verify/ and src/dns/; the reports are src/cli/verify-report.ts.
  */
-import { normaliseDomain } from "../../dkim/names";
+import { checkHostName } from "../../dns/host-name";
 import { authoritativeLookup } from "../../dns/lookup";
 import { canonicalName } from "../../dns/names";
 import { ResolverLookup, type ResolverOptions } from "../../dns/resolver";
 import { addressOf, type Server } from "../../dns/server";
-import { Lock } from "../../keys/lock";
-import { desiredRecords, type DesiredRecord } from "../../records";
+import type { DesiredRecord } from "../../records";
 import { type Clock, systemClock } from "../../clock";
 import { type AskServer, type Checker, gatherReadiness, viaAuthoritative, viaResolver } from "../../verify/gather";
 import type { Readiness } from "../../verify/readiness";
@@ -97,9 +96,9 @@ export async function verifyCommand(args: string[], io: Io, deps: VerifyDeps = {
   const nsPins = (values["ns-address"] ?? []).map(parseNsAddress);
   if (nsPins.length && !values.authoritative) throw new UsageError("--ns-address applies only with --authoritative");
 
-  const config = load(io, { config: values.config });
+  const { config, records: all } = load(io, { config: values.config });
   const records = select(
-    desiredRecords(config, Lock.of(config)),
+    all,
     config.domains.map((d) => d.name),
     config.zones.map((z) => z.name),
     values.domain ?? [],
@@ -162,11 +161,11 @@ function parseNsAddress(text: string): { name: string; host: string; port: numbe
 }
 
 /** Applies --domain and --zone (each repeatable; both given: a record must match both). */
-function select(records: DesiredRecord[], domains: string[], zones: string[], wantDomains: string[], wantZones: string[]): DesiredRecord[] {
+function select(records: readonly DesiredRecord[], domains: string[], zones: string[], wantDomains: string[], wantZones: string[]): DesiredRecord[] {
   const pick = (option: string, given: string[], known: string[]) =>
     new Set(
       given.map((g) => {
-        const n = normaliseDomain(g);
+        const n = checkHostName(g, "publish");
         if (!n.ok || !known.includes(n.value))
           throw new UsageError(
             `--${option} '${g}' is not a ${option} in the config; ${option === "domain" ? "domains" : "zones"}: ${known.join(", ") || "none"}`,

@@ -1,0 +1,49 @@
+/**
+ * The cdktf side of a DNS provider: what every `constructs/providers/<p>.ts`
+ * adds to a stack. Its other side (zone options, TXT form, import ids, plan
+ * reading) is `src/providers/<p>.ts`. A provider's module imports its cdktf
+ * bindings; constructs/providers/index.ts loads it only for a zone that uses it.
+ */
+import type { Construct } from "constructs";
+import type { TerraformProvider, TerraformStack } from "cdktf";
+import type { Zone } from "../../src/config/model";
+import type { DesiredRecord } from "../../src/records";
+
+/** What every resource of a zone is made with. */
+export interface ZoneResourceProps {
+  /** The provider every resource uses. @default the stack's provider of the zone's kind without an alias */
+  readonly provider?: TerraformProvider;
+}
+
+export interface RecordsProps extends ZoneResourceProps {
+  /** The zone's id (a literal or a token from the zone look-up). */
+  readonly zoneId: string;
+  /** The zone, as domains.yaml declares it (its provider's options). */
+  readonly zone: Zone;
+  /** The zone's records, all of this provider, at least one. */
+  readonly records: readonly DesiredRecord[];
+}
+
+export interface ProviderConstructs {
+  /** The type of the Terraform provider its resources use (`TerraformProvider.terraformResourceType`): `aws`. */
+  readonly terraformType: string;
+  /** For messages: `AWS`. */
+  readonly providerTitle: string;
+  /** `an AWS provider` */
+  readonly oneProvider: string;
+  /** How to add one to a stack of one's own, for messages: `new AwsProvider(stack, "aws", …), with import …`. */
+  readonly addHint: string;
+
+  /** Adds the Terraform provider dkimctl's own stacks use (credentials from the environment). */
+  addProvider(stack: TerraformStack): TerraformProvider;
+  /** Looks the zone up by name (a data source with id `id` in `scope`); returns the token of its id. */
+  lookUpZone(scope: Construct, id: string, zone: Zone, props: ZoneResourceProps): string;
+  /**
+   * Lists the zone's existing `_domainkey` records, and `_dmarc` ones with
+   * `dmarc` (src/providers/<p>.ts `existingRecords`), under construct id `id`.
+   * Present exactly when that capability is.
+   */
+  listExisting?(scope: Construct, id: string, props: ZoneResourceProps & { readonly zoneId: string; readonly dmarc: boolean }): void;
+  /** One resource per record, under construct id `id`, each under the logical id of its name; import blocks for `adopt`. */
+  addRecords(scope: Construct, id: string, props: RecordsProps): void;
+}

@@ -1,0 +1,105 @@
+/**
+ * A DNS provider's cdktf bindings are loaded only when a zone uses it
+ * (validate loads none; the app those of its zones' providers), and they are
+ * optional peers: in a project whose node_modules lacks a provider's
+ * package, dkimctl validates and synthesizes the zones of the providers it
+ * has, and a zone of the missing one stops synth with the package to
+ * install, writing nothing.
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { PROVIDERS } from "../src/providers";
+import { ROOT, tempDir, tempProject } from "./support/project";
+
+const PROBE = join(ROOT, "test", "support", "loaded-modules.js");
+const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+
+const zone = (name: string, provider: string) => `  ${name}: { provider: ${provider} }\n`;
+const domain = (name: string) => `  ${name}:\n    selectors:\n      s1: { cname: s1.domainkey.u1234.wl.sendgrid.net }\n`;
+const yaml = (zones: [string, string][]) =>
+  `version: 1\nzones:\n${zones.map(([n, p]) => zone(n, p)).join("")}domains:\n${zones.map(([n]) => domain(n)).join("")}`;
+const BOTH = yaml([
+  ["example.com", "route53"],
+  ["example.org", "cloudflare"],
+]);
+
+/** Runs node with `args` in `cwd`; what it loaded (require.cache of every node process, by the probe). */
+function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
+  const dir = tempDir("dkimctl-loaded-");
+  const r = spawnSync(process.execPath, args, {
+    cwd,
+    env: { ...process.env, ...env, NODE_OPTIONS: `--require ${PROBE}`, LOADED_MODULES_DIR: dir },
+    encoding: "utf8",
+  });
+  const loaded = readdirSync(dir).flatMap((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as string[]);
+  const bindings = [...new Set(loaded.flatMap((m) => /\/node_modules\/(@cdktf\/provider-[a-z0-9-]+)\//.exec(m)?.[1] ?? []))].sort();
+  return { code: r.status, out: r.stdout, err: r.stderr, bindings };
+}
+
+const app = (root: string, config: string, outdir: string) =>
+  run([join(root, "dist", "main.js")], ROOT, { DKIMCTL_CONFIG: config, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" });
+
+test("dkimctl validate loads no provider's bindings", () => {
+  const p = tempProject(BOTH);
+  const r = run([join(ROOT, "bin", "dkimctl.js"), "validate", "--config", p.config], p.dir);
+  expect({ code: r.code, out: r.out, bindings: r.bindings }).toEqual({ code: 0, out: `${p.config}: ok (2 zones, 2 domains, 2 records)\n`, bindings: [] });
+});
+
+test("the app loads the bindings of its zones' providers, and only those", () => {
+  const aws = PROVIDERS.route53.init.package;
+  const cf = PROVIDERS.cloudflare.init.package;
+  const cases: [string, string[]][] = [
+    [yaml([["example.org", "cloudflare"]]), [cf]],
+    [yaml([["example.com", "route53"]]), [aws]],
+    [BOTH, [aws, cf].sort()],
+  ];
+  for (const [text, wanted] of cases) {
+    const p = tempProject(text);
+    const r = app(ROOT, p.config, join(p.dir, "out"));
+    expect({ code: r.code, err: r.err, bindings: r.bindings }).toEqual({ code: 0, err: "", bindings: wanted });
+  }
+});
+
+describe("a project whose node_modules lacks @cdktf/provider-cloudflare", () => {
+  const missing = PROVIDERS.cloudflare.init.package;
+  let installed: string;
+
+  beforeAll(() => {
+    // dkimctl as npm installs it (bin/, dist/, package.json; no sources), beside links to this checkout's packages but the one left out.
+    const project = tempDir("dkimctl-partial-");
+    const modules = join(project, "node_modules");
+    installed = join(modules, "dkimctl");
+    mkdirSync(installed, { recursive: true });
+    for (const f of ["bin", "dist", "package.json"]) cpSync(join(ROOT, f), join(installed, f), { recursive: true });
+    const [scope, name] = missing.split("/");
+    for (const entry of readdirSync(join(ROOT, "node_modules"))) {
+      if (entry === scope) {
+        mkdirSync(join(modules, scope));
+        for (const inner of readdirSync(join(ROOT, "node_modules", scope)))
+          if (inner !== name) symlinkSync(join(ROOT, "node_modules", scope, inner), join(modules, scope, inner));
+      } else if (entry !== "dkimctl" && entry !== ".bin") symlinkSync(join(ROOT, "node_modules", entry), join(modules, entry));
+    }
+    expect(existsSync(join(modules, missing))).toBe(false);
+  });
+
+  test("validate passes and a Route53 zone synthesizes", () => {
+    const p = tempProject(yaml([["example.com", "route53"]]));
+    expect(run([join(installed, "bin", "dkimctl.js"), "validate", "--config", p.config], p.dir)).toMatchObject({ code: 0 });
+    const r = app(installed, p.config, join(p.dir, "out"));
+    expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: "" });
+    expect(existsSync(join(p.dir, "out", "stacks", "example-com", "cdk.tf.json"))).toBe(true);
+  });
+
+  test("a Cloudflare zone stops synth at the zone, naming the package and the npm install line; nothing is written", () => {
+    const p = tempProject(BOTH);
+    const r = app(installed, p.config, join(p.dir, "out"));
+    expect({ code: r.code, out: r.out }).toEqual({ code: 1, out: "" });
+    expect(r.err).toBe(
+      `${p.config}:4:3: zones/example.org/provider: cloudflare zones need the package ${missing} (the provider's cdktf bindings), which is not installed: ` +
+        `run 'npm install ${missing}@${pkg.devDependencies[missing]}' in the project (the version dkimctl is tested with)\n` +
+        "1 problem found; nothing was changed.\n",
+    );
+    expect(existsSync(join(p.dir, "out"))).toBe(false);
+  });
+});
