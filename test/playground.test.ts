@@ -77,6 +77,7 @@ test("without moto_server it says what to install; a .dkimctl-playground it did 
 
   const dir = tempDir();
   writeFileSync(join(dir, "domains.yaml"), YAML);
+  expect((await dkimctl("keys", "--config", join(dir, "domains.yaml"))).code).toBe(0);
   mkdirSync(join(dir, ".dkimctl-playground"));
   writeFileSync(join(dir, ".dkimctl-playground", "terraform.example-com.tfstate"), "mine");
   const refused = await projectCommand(["playground", "--", "true"], { cwd: dir, env: process.env });

@@ -112,6 +112,7 @@ test("a stack that is not one, deploy unattended without --auto-approve, and no 
   expect(unattended.code).toBe(2);
   expect(unattended.out).toContain("error: terraform apply asks before it changes anything, and stdin is not a terminal: give --auto-approve\n");
   expect(readdirSync(dir)).toEqual(["domains.yaml"]);
+  expect((await dkimctl("keys", "--config", join(dir, "domains.yaml"))).code).toBe(0);
 
   // No cdktf.json: where it was looked for, and what to do.
   const none = await projectCommand(["synth"], { cwd: dir, env: process.env });

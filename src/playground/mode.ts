@@ -1,7 +1,8 @@
 /**
- * The playground: the project planned and deployed against a local AWS
+ * The playground: the project planned and deployed against a local
  * emulator, with state of its own. `dkimctl playground` sets PLAYGROUND_ENV
- * for what it runs; the app then writes every Route53 stack with local state
+ * for what it runs; the app then writes the stack of every zone whose
+ * provider has an emulator with local state
  * in that directory (never the project's backend), and zones looked up by
  * name in the emulator (its zone ids are its own). A provider without an
  * emulator (its `playground` capability) has its zones left out.

@@ -3,7 +3,7 @@
  * as it comes (or kept, to show only on failure), stdin left to the child
  * where it may ask (terraform apply's approval).
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, type StdioOptions, spawn } from "node:child_process";
 
 export interface ChildOutput {
   out(text: string): void;
@@ -19,6 +19,8 @@ export interface ChildOptions {
   readonly to?: ChildOutput;
   /** inherit: the child reads this process's stdin. @default "ignore" */
   readonly stdin?: "inherit" | "ignore";
+  /** inherit: the child runs on this terminal (stdin, stdout and stderr), its output neither passed nor kept (a shell). */
+  readonly stdio?: "inherit";
 }
 
 export interface ChildResult {
@@ -39,14 +41,15 @@ export function runChild(command: string, args: readonly string[], opts: ChildOp
     const ignore = () => {};
     process.on("SIGINT", ignore);
     const done = () => process.off("SIGINT", ignore);
-    const child = spawn(command, [...args], { cwd: opts.cwd, env: opts.env, shell: opts.shell ?? false, stdio: [opts.stdin ?? "ignore", "pipe", "pipe"] });
+    const stdio: StdioOptions = opts.stdio === "inherit" ? "inherit" : [opts.stdin ?? "ignore", "pipe", "pipe"];
+    const child: ChildProcess = spawn(command, [...args], { cwd: opts.cwd, env: opts.env, shell: opts.shell ?? false, stdio });
     let output = "";
     const pass = (stream: "out" | "err") => (chunk: string) => {
       output += chunk;
       opts.to?.[stream](chunk);
     };
-    child.stdout.setEncoding("utf8").on("data", pass("out"));
-    child.stderr.setEncoding("utf8").on("data", pass("err"));
+    child.stdout?.setEncoding("utf8").on("data", pass("out"));
+    child.stderr?.setEncoding("utf8").on("data", pass("err"));
     child.on("error", (e) => {
       done();
       reject(e);

@@ -1,10 +1,12 @@
 /**
  * moto's server (`moto_server`, pip moto 5.2.1 on the machine image): an AWS
- * emulator nobody here wrote, for Route53 and STS, started as the playground
- * starts it (src/playground/moto.ts), with what tests read back from it.
+ * emulator nobody here wrote, for Route53, STS, Secrets Manager and KMS,
+ * started as the playground starts it (src/playground/moto.ts), driven
+ * through Route53's API as the playground drives it (src/providers/route53-emulator.ts).
  */
 import { spawnSync } from "node:child_process";
-import { emulatorEnv, MotoEmulator, xmlTags } from "../../src/playground/moto";
+import { MotoEmulator } from "../../src/playground/moto";
+import { createHostedZone, emulatorEnv, route53Request, xmlTags } from "../../src/providers/route53-emulator";
 import type { RecordSet } from "./route53-endpoint";
 
 /** Throws (so the test FAILS rather than skips) unless `moto_server` is on PATH. */
@@ -32,12 +34,12 @@ export class MotoServer {
 
   /** Creates a public hosted zone; returns its id as moto issues it (no `/hostedzone/`). */
   createZone(name: string): Promise<string> {
-    return this.emulator.createZone(name);
+    return createHostedZone(this.emulator.url, name);
   }
 
   /** The zone's record sets as moto serves them to the provider (ListResourceRecordSets). */
   async records(zoneId: string): Promise<RecordSet[]> {
-    const xml = await this.emulator.route53("GET", `/hostedzone/${zoneId}/rrset`);
+    const xml = await route53Request(this.emulator.url, "GET", `/hostedzone/${zoneId}/rrset`);
     if (xmlTags(xml, "IsTruncated")[0] === "true") throw new Error("moto returned a truncated record list: page through it");
     return xmlTags(xml, "ResourceRecordSet").map((set) => ({
       name: xmlTags(set, "Name")[0],

@@ -1,14 +1,16 @@
 /**
- * `dkimctl playground [-- COMMAND...]`: the project against a local AWS
- * emulator (moto), with no account: its Route53 zones created there, and a
- * shell (or COMMAND) in which `npm run plan` and `npm run deploy` reach it.
+ * `dkimctl playground [-- COMMAND...]`: the project against a local
+ * emulator of its DNS provider's API (moto), with no account: its zones
+ * created there, and a shell (or COMMAND) in which `npm run plan` and `npm
+ * run deploy` reach it. What each provider offers is its `playground`
+ * capability (src/providers/).
  */
-import { spawn } from "node:child_process";
-import { join, relative } from "node:path";
-import { MotoEmulator, emulatorEnv } from "../../playground/moto";
 import type { Zone } from "../../config/model";
 import { PLAYGROUND_ENV, playgroundDir, playgroundZone, resetPlaygroundDir } from "../../playground/mode";
+import { MotoEmulator } from "../../playground/moto";
 import { PROVIDERS } from "../../providers";
+import { runChild } from "../../terraform/child";
+import { join, relative } from "node:path";
 import type { Command } from "../command";
 import { load, parse, withCommon } from "../common";
 import { commandHelp } from "../help";
@@ -23,11 +25,12 @@ export const playground: Command = {
   help: commandHelp(
     USAGE,
     `Starts moto's AWS emulator (moto_server, which must be on PATH: pip install 'moto[server]') on 127.0.0.1, creates
-the Route53 zones of domains.yaml in it, then runs COMMAND, or without one an interactive shell, with AWS pointed at
-the emulator (dummy credentials) and $${PLAYGROUND_ENV} set: there 'npm run plan' and 'npm run deploy' plan and
-deploy against the emulator. Terraform's state goes to .dkimctl-playground/ beside domains.yaml, never to the
-project's backend; zone ids are the emulator's; zones of other providers are left out. The emulator keeps
-everything in memory and stops with COMMAND (or the shell). Exit status: COMMAND's (or the shell's).`,
+there the zones of domains.yaml whose provider it emulates, then runs COMMAND, or without one an interactive shell,
+with the provider pointed at the emulator (dummy credentials) and $${PLAYGROUND_ENV} set: there 'npm run plan' and
+'npm run deploy' plan and deploy against the emulator. Terraform's state goes to .dkimctl-playground/ beside
+domains.yaml, never to the project's backend; zone ids are the emulator's; zones of a provider it does not emulate
+are left out, each with why. The emulator keeps everything in memory and stops with COMMAND (or the shell).
+Exit status: COMMAND's (or the shell's).`,
     OPTIONS,
   ),
   async run(args, io) {
@@ -41,31 +44,47 @@ everything in memory and stops with COMMAND (or the shell). Exit status: COMMAND
     if (split !== -1 && command.length === 0) throw new UsageError("give a command after '--', or leave '--' out for a shell");
 
     const { config } = load(io, values);
-    const zones = config.zones.filter((z) => playgroundZone(z) !== undefined);
     const left = config.zones.filter((z) => playgroundZone(z) === undefined);
     const why = (z: Zone) => {
       const p = PROVIDERS[z.provider].playground;
       return p.can ? "" : p.why;
     };
-    if (zones.length === 0) throw new Error(`${config.file} has no zone the playground can emulate: ${left.map((z) => `${z.name}: ${why(z)}`).join("; ")}`);
+    const emulated = config.zones.flatMap((z) => {
+      const p = PROVIDERS[z.provider].playground;
+      return p.can ? [{ zone: z, playground: p }] : [];
+    });
+    if (emulated.length === 0) throw new Error(`${config.file} has no zone the playground can emulate: ${left.map((z) => `${z.name}: ${why(z)}`).join("; ")}`);
     const dir = playgroundDir(config);
     resetPlaygroundDir(dir);
-    const moto = await MotoEmulator.start({ port, logFile: join(dir, "moto.log") });
+    const moto = await MotoEmulator.start({ port, logFile: join(dir, "moto.log"), detached: true });
+    // Detached, the emulator outlives a playground stopped by a signal unless it is stopped here.
+    const signals = ["SIGTERM", "SIGHUP"] as const;
+    const onSignal = (signal: NodeJS.Signals) => {
+      moto.stop();
+      process.exit(128 + (signal === "SIGHUP" ? 1 : 15));
+    };
+    for (const s of signals) process.on(s, onSignal);
     try {
       const ids = [];
-      for (const z of zones) ids.push(`${z.name} (${await moto.createZone(z.name)})`);
+      for (const { zone, playground } of emulated) ids.push(`${zone.name} (${await playground.createZone(moto.url, zone.name)})`);
       const shown = relative(process.cwd(), dir) || dir;
       io.err(
-        `playground: moto's AWS emulator on ${moto.url}, with the zone${zones.length === 1 ? "" : "s"} ${ids.join(", ")}\n` +
+        `playground: moto's AWS emulator on ${moto.url}, with the zone${ids.length === 1 ? "" : "s"} ${ids.join(", ")}\n` +
           left.map((z) => `  left out: ${z.name} (${z.provider}): ${why(z)}\n`).join("") +
           `  Terraform state: ${shown}/ (never the project's); the emulator's log: ${shown}/moto.log\n`,
       );
-      const env = { ...process.env, ...emulatorEnv(moto.url), [PLAYGROUND_ENV]: dir };
+      const env = { ...process.env, ...Object.assign({}, ...emulated.map((e) => e.playground.env(moto.url))), [PLAYGROUND_ENV]: dir };
       const [file, ...rest] = command.length ? command : [shell()];
       if (command.length === 0)
-        io.err("  In this shell AWS is the emulator: npm run plan, npm run deploy, then npm run plan again (no changes). 'exit' stops it.\n");
-      return await runAttached(file, rest, env);
+        io.err("  In this shell the provider is the emulator: npm run plan, npm run deploy, then npm run plan again (no changes). 'exit' stops it.\n");
+      try {
+        return (await runChild(file, rest, { cwd: process.cwd(), env, stdio: "inherit" })).code;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new Error(`${file}: command not found`);
+        throw e;
+      }
     } finally {
+      for (const s of signals) process.off(s, onSignal);
       moto.stop();
       await moto.exited();
     }
@@ -75,22 +94,4 @@ everything in memory and stops with COMMAND (or the shell). Exit status: COMMAND
 /** The user's shell. */
 function shell(): string {
   return process.env.SHELL || (process.platform === "win32" ? process.env.ComSpec || "cmd.exe" : "/bin/sh");
-}
-
-/** Runs `file args` on this terminal and resolves to its exit status; Ctrl-C goes to it, not to the playground. */
-function runAttached(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ignore = () => {};
-    process.on("SIGINT", ignore);
-    const child = spawn(file, args, { stdio: "inherit", env });
-    const done = () => process.off("SIGINT", ignore);
-    child.on("error", (e: NodeJS.ErrnoException) => {
-      done();
-      reject(e.code === "ENOENT" ? new Error(`${file}: command not found`) : e);
-    });
-    child.on("close", (code, signal) => {
-      done();
-      resolve(code ?? (signal ? 1 : 0));
-    });
-  });
 }
