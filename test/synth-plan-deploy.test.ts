@@ -8,7 +8,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cdktfProject, projectCommand } from "./support/cdktf-project";
+import { cdktfProject, projectCommand, stackBlocks } from "./support/cdktf-project";
 import { dkimctl, synthApp, tempDir } from "./support/project";
 import { terraformEnv } from "./support/terraform";
 
@@ -69,12 +69,7 @@ test("plan offline without a provider mirror: each stack's init fails, shown who
   // Both stacks at once (--parallelism 2): each one's output comes whole, under its own header.
   const r = await projectCommand(["plan", "--parallelism", "2"], { cwd: project.dir, env: { ...terraformEnv(), TF_CLI_CONFIG_FILE: rc } });
   expect(r.code).toBe(1);
-  const blocks = Object.fromEntries(
-    r.out
-      .split(/^== /m)
-      .slice(1)
-      .map((b) => [b.slice(0, b.indexOf(":")), b]),
-  );
+  const blocks = stackBlocks(r.out);
   expect(Object.keys(blocks).sort()).toEqual(["example-com", "example-org"]);
   expect(blocks["example-com"]).toMatch(/Finding hashicorp\/aws versions[\s\S]*could not connect to registry\.terraform\.io/);
   expect(blocks["example-com"]).not.toContain("cloudflare/cloudflare versions");

@@ -55,6 +55,16 @@ export function projectCommand(args: string[], opts: { cwd: string; env: NodeJS.
   });
 }
 
+/** The output of `dkimctl plan` or `deploy` of several stacks, by stack: each one's block under its `== STACK: terraform ...` line. */
+export function stackBlocks(out: string): Record<string, string> {
+  return Object.fromEntries(
+    out
+      .split(/^== /m)
+      .slice(1)
+      .map((b) => [b.slice(0, b.indexOf(":")), b]),
+  );
+}
+
 /** `terraform destroy` in each synthesized stack of the project (what `cdktf destroy` does): the first failure, or undefined. */
 export async function destroyStacks(dir: string, stacks: readonly string[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
   for (const stack of stacks) {
