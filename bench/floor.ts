@@ -42,7 +42,15 @@ for (const zone of input.zones) {
     if (zone.records.length === 0) continue;
     const zoneId = zone.zoneId ?? new DataCloudflareZone(stack, "zone", { filter: { name: zone.name } }).zoneId;
     for (const r of zone.records) {
-      new DnsRecord(stack, r.name, { zoneId, name: r.name, type: r.type, ttl: r.ttl, content: r.value, comment: r.comment }).overrideLogicalId(r.id);
+      new DnsRecord(stack, r.name, {
+        zoneId,
+        name: r.name,
+        type: r.type,
+        ttl: r.ttl,
+        content: r.value,
+        ...(r.type === "CNAME" ? { proxied: false } : {}),
+        comment: r.comment,
+      }).overrideLogicalId(r.id);
     }
   }
 }

@@ -3,14 +3,22 @@
  * and the same records precomputed for bench/floor.ts (so the floor does no
  * YAML or validation work).
  *
- * Every domain has two selectors: `s2026a`, a provided (`txt:`) RSA-2048 key
- * record (one key, generated once and reused), and `e2026a`, a generated
- * Ed25519 key (`key: ed25519`) whose lock entry is written here directly.
+ * The domains are spread over `zones` zones (100 by default: half Route53,
+ * half Cloudflare; in each provider half have a zoneId, half are looked up by
+ * name). Every domain has two selectors: `s2026a`, a provided (`txt:`)
+ * RSA-2048 key record (one key, reused), and `d2026a`, delegated to a signing
+ * provider by CNAME. With `generatedKeys: n`, each domain also has n
+ * generated Ed25519 selectors (`e2026a`, `e2026b`, …) whose lock entries are
+ * written here directly (the load benchmark: 10,000 domains, 20,000 keys).
+ *
+ * Everything is deterministic: the RSA key is a fixed public key and the
+ * Ed25519 ones are derived from their index, so a size always makes the same
+ * bytes (test/golden.test.ts keeps the synth of a generated project).
  */
-import { generateKeyPairSync } from "node:crypto";
+import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fingerprint, generateKeyPair } from "../src/dkim/keys";
+import { fingerprint } from "../src/dkim/keys";
 import { Lock } from "../src/keys/lock";
 
 export type BenchProvider = "route53" | "cloudflare";
@@ -21,22 +29,31 @@ export interface BenchZone {
   readonly zoneId?: string;
 }
 
-/** 4 Route53 and 4 Cloudflare zones; in each provider two have a zoneId and two are looked up by name. */
-export const BENCH_ZONES: readonly BenchZone[] = [
-  { name: "r53-a.bench.example", provider: "route53", zoneId: "Z0BENCHZONE0000000000A" },
-  { name: "r53-b.bench.example", provider: "route53", zoneId: "Z0BENCHZONE0000000000B" },
-  { name: "r53-c.bench.example", provider: "route53" },
-  { name: "r53-d.bench.example", provider: "route53" },
-  { name: "cf-a.bench.example", provider: "cloudflare", zoneId: "0123456789abcdef0123456789abcdea" },
-  { name: "cf-b.bench.example", provider: "cloudflare", zoneId: "0123456789abcdef0123456789abcdeb" },
-  { name: "cf-c.bench.example", provider: "cloudflare" },
-  { name: "cf-d.bench.example", provider: "cloudflare" },
-];
+/** The zones of a generated project: alternately Route53 and Cloudflare; of each provider's, every other one has a zoneId. */
+export function benchZones(count: number): BenchZone[] {
+  return Array.from({ length: count }, (_, i) => {
+    const provider: BenchProvider = i % 2 === 0 ? "route53" : "cloudflare";
+    const n = String(i).padStart(3, "0");
+    const name = `${provider === "route53" ? "r53" : "cf"}-${n}.bench.example`;
+    if (i % 4 >= 2) return { name, provider };
+    const zoneId = provider === "route53" ? `Z0BENCHZONE${n.padStart(11, "0")}` : createHash("md5").update(name).digest("hex");
+    return { name, provider, zoneId };
+  });
+}
 
+export const DEFAULT_ZONES = 100;
 export const PROVIDED_SELECTOR = "s2026a";
-export const GENERATED_SELECTOR = "e2026a";
+export const DELEGATED_SELECTOR = "d2026a";
+/** The generated selectors, as many as `generatedKeys` asks for. */
+export const GENERATED_SELECTORS = ["e2026a", "e2026b", "e2026c"] as const;
 export const TTL = 3600;
 const CREATED = "2026-01-01T00:00:00Z";
+
+/** A real RSA-2048 public key (its private half was never kept): every provided record publishes it. */
+const RSA_PUBLIC_KEY =
+  "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAzPRta15vN6pAKyJ+5CMxEGhrXpXJoUOmrPBFIM65O5JUpQqJfeQSSsM6TKAkk7v/Zcfz0T3L2N38rQzJaxrkFz9VcQRGSr6qG5NN9kdDpen7" +
+  "Fg7+j8NxacQmsPtqh2mBy8xPC+ZZjQP55b3CaBiWjbi/Z7donMOwSr9oabqHX6Ts6/IxHt2y1svy5pIynU7vvwwuxrtxJqRpLJ+FGuJ59El98tsjvEkx0PCI29GDp0bIBE0sb0zckY9d6ZTKkizR/TUJ" +
+  "ekLp+KtHSRVXY/1tgoYI4h5xcRG0m9F1FlcwW+4ZVnGGuAf6O173a5eta1R+XO8OSv4I/n7g9IPAmjDCGwIDAQAB";
 
 /** What bench/floor.ts reads: final attribute values, one entry per stack. */
 export interface FloorInput {
@@ -53,7 +70,7 @@ export interface FloorRecord {
   /** Terraform logical id. */
   readonly id: string;
   readonly name: string;
-  readonly type: "TXT";
+  readonly type: "TXT" | "CNAME";
   readonly ttl: number;
   /** Route53: the single `records` element. Cloudflare: `content`. */
   readonly value: string;
@@ -61,39 +78,36 @@ export interface FloorRecord {
   readonly comment: string;
 }
 
+export interface GenerateOptions {
+  /** How many zones the domains are spread over. @default 100 */
+  readonly zones?: number;
+  /** Generated Ed25519 selectors per domain, with their lock entries. @default 0 */
+  readonly generatedKeys?: number;
+}
+
 export interface GeneratedConfig {
   readonly size: number;
+  readonly dir: string;
   readonly configFile: string;
   readonly lockFile: string;
   readonly floorFile: string;
   readonly zones: number;
   readonly records: number;
+  /** Entries written to the lock. */
+  readonly keys: number;
 }
 
-/** Key material shared by every size: one RSA key record, a pool of Ed25519 keys. */
-export interface KeyMaterial {
-  readonly rsaPublicKey: string;
-  readonly ed25519: readonly { publicKey: string; fingerprint: string }[];
-}
-
-export function makeKeyMaterial(ed25519Count: number): KeyMaterial {
-  const rsaPublicKey = generateKeyPair("rsa-2048").publicKey;
-  const ed25519: { publicKey: string; fingerprint: string }[] = [];
-  for (let i = 0; i < ed25519Count; i++) {
-    const der = generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "der" });
-    const publicKey = der.subarray(der.length - 32).toString("base64");
-    ed25519.push({ publicKey, fingerprint: fingerprint(publicKey) });
-  }
-  return { rsaPublicKey, ed25519 };
+/**
+ * The `p=` value of generated key `i`: 32 bytes (sha256 of the index) in the
+ * form of an Ed25519 public key. Nothing here signs or verifies with it, and
+ * deriving real keys would take a minute at 20,000 keys.
+ */
+export function ed25519PublicKey(i: number): string {
+  return createHash("sha256").update(`dkimctl-bench-ed25519-${i}`).digest("base64");
 }
 
 export function stackNameOf(zone: string): string {
   return zone.replace(/\./g, "-");
-}
-
-export function domainName(i: number): string {
-  const zone = BENCH_ZONES[i % BENCH_ZONES.length];
-  return `d${String(i).padStart(6, "0")}.${zone.name}`;
 }
 
 /** TXT character-strings of an ASCII value: at most 255 bytes each. */
@@ -103,70 +117,71 @@ function split255(value: string): string[] {
   return out.length ? out : [""];
 }
 
-function providerValue(provider: BenchProvider, value: string): string {
+function providerTxt(provider: BenchProvider, value: string): string {
   const strings = split255(value);
   return provider === "route53" ? strings.join('""') : strings.map((s) => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(" ");
 }
 
+const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 /** Writes `<dir>/domains.yaml`, `<dir>/dkim.lock.yaml` and `<dir>/floor.json` for `size` domains. */
-export function generateConfig(dir: string, size: number, keys: KeyMaterial): GeneratedConfig {
+export function generateConfig(dir: string, size: number, options: GenerateOptions = {}): GeneratedConfig {
+  const zones = benchZones(options.zones ?? DEFAULT_ZONES);
+  const generated = GENERATED_SELECTORS.slice(0, options.generatedKeys ?? 0);
   mkdirSync(dir, { recursive: true });
   const configFile = join(dir, "domains.yaml");
   const lockFile = join(dir, "dkim.lock.yaml");
   const floorFile = join(dir, "floor.json");
-  const providedTxt = `v=DKIM1; k=rsa; p=${keys.rsaPublicKey}`;
+  const providedTxt = `v=DKIM1; k=rsa; p=${RSA_PUBLIC_KEY}`;
 
   const yaml: string[] = ["# Generated by bench/generate.ts", "version: 1", "defaults:", `  ttl: ${TTL}`, "  key: rsa-2048", "zones:"];
-  for (const z of BENCH_ZONES) {
+  for (const z of zones) {
     yaml.push(`  ${z.name}:`, `    provider: ${z.provider}`);
     if (z.zoneId) yaml.push(`    zoneId: ${z.zoneId}`);
   }
   yaml.push("domains:");
 
   const lock = new Lock();
-  const byZone = new Map<string, FloorRecord[]>(BENCH_ZONES.map((z) => [z.name, []]));
+  const byZone = new Map<string, FloorRecord[]>(zones.map((z) => [z.name, []]));
   for (let i = 0; i < size; i++) {
-    const zone = BENCH_ZONES[i % BENCH_ZONES.length];
-    const domain = domainName(i);
-    const ed = keys.ed25519[i % keys.ed25519.length];
+    const zone = zones[i % zones.length];
+    const domain = `d${String(i).padStart(6, "0")}.${zone.name}`;
+    const target = `${DELEGATED_SELECTOR}.d${i}.dkim.esp.example`;
     yaml.push(
       `  ${domain}:`,
       "    selectors:",
       `      ${PROVIDED_SELECTOR}:`,
       `        txt: "${providedTxt}"`,
-      `      ${GENERATED_SELECTOR}: { key: ed25519 }`,
+      `      ${DELEGATED_SELECTOR}: { cname: ${target} }`,
     );
-    lock.set(domain, GENERATED_SELECTOR, { algorithm: "ed25519", publicKey: ed.publicKey, fingerprint: ed.fingerprint, created: CREATED });
+    const values: [string, "TXT" | "CNAME", string][] = [
+      [PROVIDED_SELECTOR, "TXT", providerTxt(zone.provider, providedTxt)],
+      [DELEGATED_SELECTOR, "CNAME", target],
+    ];
+    generated.forEach((selector, j) => {
+      const publicKey = ed25519PublicKey(i * GENERATED_SELECTORS.length + j);
+      yaml.push(`      ${selector}: { key: ed25519 }`);
+      lock.set(domain, selector, { algorithm: "ed25519", publicKey, fingerprint: fingerprint(publicKey), created: CREATED });
+      values.push([selector, "TXT", providerTxt(zone.provider, `v=DKIM1; k=ed25519; p=${publicKey}`)]);
+    });
     const records = byZone.get(zone.name)!;
-    for (const [selector, value] of [
-      [PROVIDED_SELECTOR, providedTxt],
-      [GENERATED_SELECTOR, `v=DKIM1; k=ed25519; p=${ed.publicKey}`],
-    ] as const) {
+    for (const [selector, type, value] of values) {
       const name = `${selector}._domainkey.${domain}`;
-      records.push({
-        id: `dkim_${name.replace(/\./g, "_")}`,
-        name,
-        type: "TXT",
-        ttl: TTL,
-        value: providerValue(zone.provider, value),
-        comment: `dkimctl: DKIM selector ${selector} of ${domain}`,
-      });
+      records.push({ id: `dkim_${name.replace(/\./g, "_")}`, name, type, ttl: TTL, value, comment: `dkimctl: DKIM selector ${selector} of ${domain}` });
     }
   }
   writeFileSync(configFile, `${yaml.join("\n")}\n`);
   lock.write(lockFile);
 
   const floor: FloorInput = {
-    zones: [...BENCH_ZONES]
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .map((z) => ({
-        stack: stackNameOf(z.name),
-        name: z.name,
-        provider: z.provider,
-        ...(z.zoneId ? { zoneId: z.zoneId } : {}),
-        records: byZone.get(z.name)!.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-      })),
+    zones: [...zones].sort(byName).map((z) => ({
+      stack: stackNameOf(z.name),
+      name: z.name,
+      provider: z.provider,
+      ...(z.zoneId ? { zoneId: z.zoneId } : {}),
+      records: byZone.get(z.name)!.sort(byName),
+    })),
   };
   writeFileSync(floorFile, JSON.stringify(floor));
-  return { size, configFile, lockFile, floorFile, zones: BENCH_ZONES.length, records: size * 2 };
+  return { size, dir, configFile, lockFile, floorFile, zones: zones.length, records: size * (2 + generated.length), keys: size * generated.length };
 }

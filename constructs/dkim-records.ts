@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { TerraformProvider, TerraformStack } from "cdktf";
-import { configPath, loadConfig } from "../src/config/load";
+import { configPath } from "../src/config/find-project";
+import { loadConfig } from "../src/config/load";
 import type { Config, Zone } from "../src/config/model";
 import { checkHostName } from "../src/dns/host-name";
 import { Lock } from "../src/keys/lock";
@@ -15,7 +16,8 @@ export interface DkimRecordsProps {
    * relative path is taken from the working directory, where `cdktf synth`
    * runs the app), or a Config that `loadConfig` returned. Only these two
    * files are read, never a key store.
-   * @default `$DKIMCTL_CONFIG`, else `domains.yaml`, as `dkimctl` reads it
+   * @default `$DKIMCTL_CONFIG`, else the nearest `domains.yaml` in the working
+   * directory or above it (up to the top of the git work tree), as `dkimctl` finds it
    */
   readonly config?: string | Config;
   /**

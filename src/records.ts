@@ -2,7 +2,7 @@
  * Config + lock -> the DNS records dkimctl publishes. The single source of
  * truth for synth, `dkimctl records`, `dkimctl verify` and the tests.
  */
-import type { Config, Selector } from "./config/model";
+import type { Config, Position, Selector } from "./config/model";
 import { InputError, type Problem } from "./config/problems";
 import type { ProviderName } from "./providers";
 import { keyType } from "./dkim/keys";
@@ -81,8 +81,8 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
   const problems: Problem[] = [];
   const missingKeys: Problem[] = [];
   const records: DesiredRecord[] = [];
-  /** Where each record comes from, for a name published twice. */
-  const origins = new Map<DesiredRecord, Omit<Problem, "message">>();
+  /** Where each record comes from, for a name published twice: the domain or selector, whose position is looked up only then. */
+  const origins = new Map<DesiredRecord, Origin>();
   for (const domain of config.domains) {
     const zone = zones.get(domain.zone)!;
     const where = {
@@ -94,7 +94,7 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
     const of = (meaning: RecordMeaning, role: RecordRole) => ({ ...meaning, role, name: nameOf(meaning), ...where });
     const add = (record: DesiredRecord) => {
       records.push(record);
-      origins.set(record, { ...domain.position, path: `domains/${domain.name}` });
+      origins.set(record, { at: domain, path: `domains/${domain.name}` });
     };
     if (domain.dmarc) {
       const value = dmarcRecordValue(domain.dmarc);
@@ -127,7 +127,7 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
           strings: splitTxt(value),
         };
         records.push(record);
-        origins.set(record, { ...domain.position, path: `domains/${domain.name}` });
+        origins.set(record, { at: domain, path: `domains/${domain.name}` });
       }
     }
     for (const sel of domain.selectors) {
@@ -141,7 +141,7 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
       };
       const record: DesiredRecord = delegated ? { ...common, type: "CNAME", value, strings: [] } : { ...common, type: "TXT", value, strings: splitTxt(value) };
       records.push(record);
-      origins.set(record, { ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}` });
+      origins.set(record, { at: sel, path: `domains/${sel.domain}/selectors/${sel.name}` });
     }
   }
   problems.push(...publishedTwice(records, origins));
@@ -149,20 +149,31 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
 }
 
 /** A name published twice would be two resources of one name (a cdktf error without a position): a problem at the second. */
-function publishedTwice(records: readonly DesiredRecord[], origins: Map<DesiredRecord, Omit<Problem, "message">>): Problem[] {
+/** What in domains.yaml asks for a record: the domain or selector, and its path as problems show it. */
+interface Origin {
+  readonly at: { readonly position: Position };
+  readonly path: string;
+}
+
+function publishedTwice(records: readonly DesiredRecord[], origins: Map<DesiredRecord, Origin>): Problem[] {
   const seen = new Set<string>();
   const problems: Problem[] = [];
   for (const r of records) {
     if (seen.has(r.name))
-      problems.push({ ...origins.get(r)!, message: `the record ${r.name} would be published twice: give each selector of ${r.domain} its own name` });
+      problems.push({
+        ...origins.get(r)!.at.position,
+        path: origins.get(r)!.path,
+        message: `the record ${r.name} would be published twice: give each selector of ${r.domain} its own name`,
+      });
     seen.add(r.name);
   }
   return problems;
 }
 
 function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Problem[], missingKeys: Problem[]): string | undefined {
-  const where = { ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}` };
-  const at = (message: string) => problems.push({ ...where, message });
+  // The position is looked up only for a problem (config/load.ts `located`).
+  const where = () => ({ ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}` });
+  const at = (message: string) => problems.push({ ...where(), message });
   const entry = lock.get(sel.domain, sel.name);
   if (entry?.state !== undefined) {
     at(
@@ -184,7 +195,7 @@ function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Prob
     case "generated":
       if (!entry) {
         missingKeys.push({
-          ...where,
+          ...where(),
           message: `has no key in ${config.lockFile}: run ${commandHint("keys", config.invocation)} and commit ${config.lockFile}`,
         });
         return undefined;

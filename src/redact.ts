@@ -42,12 +42,14 @@ function base64Keys(text: string, joined = true): string[] {
 }
 
 function isDerPrivateKey(base64: string): boolean {
-  const der = Buffer.from(base64, "base64");
   // A private key is a SEQUENCE that starts with an INTEGER (its version); a
-  // public key (SubjectPublicKeyInfo, as in p=) starts with a SEQUENCE.
-  if (der[0] !== 0x30) return false;
-  const header = der[1] < 0x80 ? 2 : 2 + (der[1] & 0x7f);
-  if (der[header] !== 0x02) return false;
+  // public key (SubjectPublicKeyInfo, as in p=) starts with a SEQUENCE. The
+  // header is in the first 7 bytes (16 characters): only a run that passes is decoded whole.
+  const head = Buffer.from(base64.slice(0, 16), "base64");
+  if (head[0] !== 0x30) return false;
+  const header = head[1] < 0x80 ? 2 : 2 + (head[1] & 0x7f);
+  if (head[header] !== 0x02) return false;
+  const der = Buffer.from(base64, "base64");
   return DER_TYPES.some((type) => {
     try {
       createPrivateKey({ key: der, format: "der", type });

@@ -206,7 +206,7 @@ describe("reading keys without the right identity: a clear error, nothing writte
     expect(r.err).not.toContain(broken.slice(16, 40));
     expect(existsSync(out)).toBe(false);
     const missing = await exportWith({ DKIMCTL_AGE_IDENTITY_FILE: join(tempDir(), "nope.txt") });
-    expect(missing.err).toMatch(/cannot read DKIMCTL_AGE_IDENTITY_FILE .*nope.txt: ENOENT/);
+    expect(missing.err).toMatch(/DKIMCTL_AGE_IDENTITY_FILE: cannot read .*nope.txt: ENOENT/);
   });
 });
 

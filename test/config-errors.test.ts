@@ -279,7 +279,11 @@ domains:
 
   test("an empty file", () => {
     const p = only("");
-    expect([p.line, p.col, p.message]).toEqual([1, 1, "the file is empty: start it with 'version: 1', then 'zones:' and 'domains:' (see README)"]);
+    expect([p.line, p.col, p.message]).toEqual([
+      1,
+      1,
+      "the file is empty: start it with 'version: 1', then 'zones:' and 'domains:' ('npx dkimctl help domains-yaml' shows them)",
+    ]);
   });
 
   test("a comment-only file is empty too", () => {

@@ -46,6 +46,7 @@ const BAD: [what: string, config: (good: string) => string, lock?: (lock: string
   ],
   // Item 4 of the issue: after rotation removed e202701a, domains.yaml declares it again.
   ["a hand-written selector taking a rotated-out selector's name", (c) => `${c}    selectors:\n      e202701a: { key: ed25519 }\n`],
+  ["a customer that is also a sender domain", (c) => `${c}customers:\n  example.org:\n    domains:\n      news.example.com:\n`],
 ];
 
 /** Every command that reads the project, with the arguments it needs to get as far as reading it. */
@@ -63,6 +64,7 @@ function commands(outside: string): [name: string, args: string[]][] {
     ["keys rewrap", []],
     ["rotate", ["--now", "2027-02-01T00:00:00Z"]],
     ["records", []],
+    ["instructions", ["--all"]],
     ["stacks", []],
     ["export", ["--format", "pem", "--out", join(outside, "export")]],
     ["check-plan", [plan]],

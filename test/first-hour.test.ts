@@ -5,8 +5,11 @@
 import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { allCommands, USAGE } from "../src/cli/main";
+import { join, resolve } from "node:path";
+import { TerraformStack, Testing } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { DkimRecords } from "../constructs";
+import { allCommands, usage } from "../src/cli/main";
 import { parseConfig } from "../src/config/load";
 import { formatProblem, InputError } from "../src/config/problems";
 import { dkimctl, dkimctlBin, ROOT, tempProject } from "./support/project";
@@ -134,8 +137,9 @@ describe("values YAML reads otherwise than meant", () => {
   });
 });
 
+const git = (dir: string, ...args: string[]) => spawnSync("git", ["-C", dir, ...args], { encoding: "utf8" });
+
 describe("export into a git work tree", () => {
-  const git = (dir: string, ...args: string[]) => spawnSync("git", ["-C", dir, ...args], { encoding: "utf8" });
   async function keyedRepo() {
     const p = tempProject(`${HEAD}  example.com:\n    selectors:\n      e1: { key: ed25519 }\n`);
     expect(git(p.dir, "init", "-q").status).toBe(0);
@@ -150,7 +154,7 @@ describe("export into a git work tree", () => {
     const r = await dkimctl("export", "--format", "pem", "--out", out, "--config", p.config);
     expect(r.code).toBe(1);
     expect(r.err).toBe(
-      `error: --out ${out} is inside the git work tree ${p.dir} and git does not ignore it: ` +
+      `error: --out ${out} is inside the git work tree ${p.dir} and git does not ignore example.com/e1.pem, .dkimctl-export: ` +
         "the private keys would be one 'git add' away from a commit. " +
         `Add 'keys-out/' to ${join(p.dir, ".gitignore")}, export outside the repository, or add --force\n`,
     );
@@ -227,6 +231,116 @@ describe("keys and domains with a rotation policy; hints that repeat the options
   });
 });
 
+describe("finding the project from a subdirectory, as git finds .git", () => {
+  const YAML = `${HEAD}  example.com:\n    selectors:\n      e1: { key: ed25519 }\n`;
+  /** A project at the top of a git work tree, and a directory two levels below it. */
+  function repo() {
+    const p = tempProject(YAML);
+    expect(git(p.dir, "init", "-q").status).toBe(0);
+    const sub = join(p.dir, "docs", "notes");
+    mkdirSync(sub, { recursive: true });
+    return { ...p, sub };
+  }
+  /** The bin run in `cwd` with no DKIMCTL_CONFIG (the tests' own environment may set it). */
+  const bin = (args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) => dkimctlBin(args, { cwd, env: { DKIMCTL_CONFIG: undefined, ...env } });
+  /** The CLI in-process (no child to start: quicker), run in `cwd` with DKIMCTL_CONFIG as given (unset by default). */
+  async function at(cwd: string, argv: string[], config?: string) {
+    const [dir, env] = [process.cwd(), process.env.DKIMCTL_CONFIG];
+    process.chdir(cwd);
+    if (config === undefined) delete process.env.DKIMCTL_CONFIG;
+    else process.env.DKIMCTL_CONFIG = config;
+    try {
+      return await dkimctl(...argv);
+    } finally {
+      process.chdir(dir);
+      if (env === undefined) delete process.env.DKIMCTL_CONFIG;
+      else process.env.DKIMCTL_CONFIG = env;
+    }
+  }
+  const notFound = (from: string, top: string) =>
+    `error: no domains.yaml in ${from} or any directory above it up to ${top} (the top of its git work tree): ` +
+    "'npx dkimctl init' starts a project here; for a project elsewhere, run the command in its directory or pass --config FILE (or set DKIMCTL_CONFIG)\n";
+
+  test("commands read the nearest domains.yaml above, name it from where they ran, and write the lock and keys beside it", async () => {
+    const p = repo();
+    const before = await at(p.sub, ["validate"]);
+    expect(before.err).toContain("has no key in ../../dkim.lock.yaml: run 'npx dkimctl keys' and commit ../../dkim.lock.yaml");
+    // The real bin, as users run it: its config line names what it found.
+    const keys = bin(["keys"], p.sub);
+    expect([keys.code, keys.err]).toEqual([0, "config: ../../domains.yaml · keys: local ../../.dkim/keys\n"]);
+    expect([existsSync(p.lock), existsSync(p.store), readdirSync(p.sub)]).toEqual([true, true, []]);
+    const after = await at(p.sub, ["validate"]);
+    // validate's first line names the config as found; the lock's and the key store's lines follow (#21 item 6).
+    expect([after.code, after.out.split("\n")[0]]).toEqual([0, "../../domains.yaml: ok (1 zones, 1 domains, 1 records)"]);
+    expect(after.out).toMatch(/^key store local \S+: ok: it holds the 1 key the lock publishes, matching it$/m);
+    expect((await at(p.dir, ["validate"])).out.split("\n")[0]).toBe("domains.yaml: ok (1 zones, 1 domains, 1 records)");
+  });
+
+  test("--config and DKIMCTL_CONFIG are taken as given, from the working directory: no search", async () => {
+    const p = repo();
+    const missing = "domains.yaml:1:1: no such file; check the path given (--config or DKIMCTL_CONFIG), or start a project with 'npx dkimctl init'\n";
+    expect(await at(p.sub, ["validate", "--config", "domains.yaml"])).toEqual({ code: 1, out: "", err: `${missing}1 problem found; nothing was changed.\n` });
+    expect((await at(p.sub, ["validate"], "domains.yaml")).err).toBe(`${missing}1 problem found; nothing was changed.\n`);
+    // A hint repeats the --config given, which is right from where it ran.
+    expect((await at(p.sub, ["validate", "--config", "../../domains.yaml"])).err).toContain("run 'npx dkimctl keys --config ../../domains.yaml' and commit");
+  });
+
+  test("the search stops at the top of the git work tree: a domains.yaml above it belongs to another project", async () => {
+    const outer = tempProject(YAML);
+    const top = join(outer.dir, "checkout");
+    mkdirSync(join(top, "src"), { recursive: true });
+    expect(git(top, "init", "-q").status).toBe(0);
+    const r = bin(["keys"], join(top, "src"));
+    expect(r).toEqual({ code: 1, out: "", err: notFound(join(top, "src"), top) });
+    expect(existsSync(outer.lock)).toBe(false);
+    // A linked worktree's .git is a file: its top is a top too.
+    const ident = ["-c", "user.name=t", "-c", "user.email=t@example.com"];
+    expect(git(top, ...ident, "commit", "-q", "--allow-empty", "-m", "first").status).toBe(0);
+    const linked = join(outer.dir, "linked");
+    expect(git(top, "worktree", "add", "-q", linked).status).toBe(0);
+    expect((await at(linked, ["validate"])).err).toBe(notFound(linked, linked).replace(` or any directory above it up to ${linked}`, ""));
+  });
+
+  test("the cdktf app run below the project reads the same domains.yaml and keeps its state beside it; it says where it looked as the CLI does", async () => {
+    const p = repo();
+    expect((await at(p.sub, ["keys"])).code).toBe(0);
+    const app = (cwd: string, out: string) =>
+      spawnSync(process.execPath, ["-r", join(ROOT, "bin", "check-build.js"), join(ROOT, "dist", "main.js")], {
+        cwd,
+        env: { ...process.env, DKIMCTL_CONFIG: undefined, CDKTF_OUTDIR: out },
+        encoding: "utf8",
+      });
+    const out = join(p.dir, "cdktf.out");
+    const r = app(p.sub, out);
+    expect([r.status, r.stderr]).toEqual([0, ""]);
+    const stack = join(out, "stacks", "example-com");
+    const tf = JSON.parse(readFileSync(join(stack, "cdk.tf.json"), "utf8"));
+    expect(resolve(stack, tf.terraform.backend.local.path)).toBe(join(p.dir, "terraform.example-com.tfstate"));
+    expect(JSON.stringify(tf.resource)).toContain("e1._domainkey.example.com");
+    const elsewhere = join(tempProject("").dir, "x");
+    mkdirSync(elsewhere);
+    expect(git(elsewhere, "init", "-q").status).toBe(0);
+    const failed = app(elsewhere, join(elsewhere, "out"));
+    expect([failed.status, failed.stderr]).toEqual([1, notFound(elsewhere, elsewhere).replace(" or any directory above it up to " + elsewhere, "")]);
+  });
+
+  test("DkimRecords without a config prop reads the domains.yaml dkimctl finds", async () => {
+    const p = repo();
+    expect((await at(p.sub, ["keys"])).code).toBe(0);
+    const listed = JSON.parse((await dkimctl("records", "--format", "json", "--config", p.config)).out);
+    const cwd = process.cwd();
+    process.chdir(p.sub);
+    try {
+      const stack = new TerraformStack(Testing.app(), "mine");
+      new AwsProvider(stack, "aws", { region: "us-east-1" });
+      const dkim = new DkimRecords(stack, "dkim", { zone: "example.com" });
+      expect(dkim.records.map((r) => [r.name, r.value])).toEqual(listed.map((r: { name: string; value: string }) => [r.name, r.value]));
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});
+
 describe("mistyped commands and options", () => {
   test.each([
     [["rotat"], "error: unknown command 'rotat': did you mean 'rotate'?"],
@@ -257,7 +371,7 @@ describe("each command's own --help", () => {
     expect([viaFlag.code, viaHelp.code]).toEqual([0, 0]);
     expect(viaHelp.out).toBe(viaFlag.out);
     expect(viaFlag.out).toMatch(new RegExp(`^Usage:\\n  dkimctl ${path} `));
-    expect(viaFlag.out).not.toBe(USAGE);
+    expect(viaFlag.out).not.toBe(usage());
     // The option table the parser reads: each option has a line saying what it does.
     const lines = viaFlag.out.split("\n");
     for (const [name, option] of Object.entries(command.options)) {
@@ -289,13 +403,14 @@ describe("each command's own --help", () => {
     expect(await help("keys")).toContain("Commands under keys (dkimctl keys COMMAND --help for each): dkimctl keys import --domain D");
   });
 
-  test("dkimctl --help and dkimctl help keep the overview of every command", async () => {
+  test("dkimctl --help and dkimctl help keep the overview of every command, then the help topics", async () => {
     for (const argv of [["--help"], ["help"], ["-h"]]) {
       const r = await dkimctl(...argv);
-      expect([r.code, r.out]).toEqual([0, USAGE]);
+      expect([r.code, r.out]).toEqual([0, expect.stringMatching(/\nHelp topics: /)]);
+      expect(r.out.startsWith(`${usage()}\n`)).toBe(true);
     }
-    for (const [, command] of commands) for (const line of command.usage) expect(USAGE).toContain(line);
-    expect((await dkimctl("help", "rotat")).err).toMatch(/^error: unknown command 'rotat': did you mean 'rotate'\?/);
+    for (const [, command] of commands) for (const line of command.usage) expect(usage()).toContain(line);
+    expect((await dkimctl("help", "rotat")).err).toMatch(/^error: unknown command or help topic 'rotat': did you mean 'rotate'\?/);
     expect((await dkimctl("help", "keys", "imprt")).err).toMatch(/^error: 'keys' has no command 'imprt'/);
   });
 });

@@ -13,6 +13,7 @@ import { fingerprint, publicKeyValue } from "../src/dkim/keys";
 import { LocalKeyStore } from "../src/keys/store";
 import { dkimctl as runInProcess, tempDir, tempProject as newProject } from "./support/project";
 import { findSecrets } from "./support/secrets";
+import { TWO_SELECTORS } from "./support/keyed-project";
 import { snapshotTree } from "./support/tree";
 
 /** Every run's output and every project, for the leak check at the end. */
@@ -30,16 +31,7 @@ function tempProject(text: string) {
 }
 
 /** The issue's base project P. */
-const P = `version: 1
-defaults: { key: ed25519 }
-zones:
-  example.com: { provider: route53, zoneId: Z0123456789ABCDEFGHIJ }
-domains:
-  example.com:
-    selectors:
-      s1: {}
-      e1: {}
-`;
+const P = TWO_SELECTORS;
 
 async function projectP() {
   const p = tempProject(P);

@@ -34,10 +34,14 @@ test("age and awsSecretsManager are read with their defaults", () => {
     recipients: [RECIPIENT],
   });
   expect(
-    parseConfig("/p/domains.yaml", `${BASE}keyStore: { awsSecretsManager: { region: eu-west-1, kmsKeyId: alias/dkim, tags: { team: mail } } }\n`).keyStore,
+    parseConfig(
+      "/p/domains.yaml",
+      `${BASE}keyStore: { awsSecretsManager: { region: eu-west-1, project: 5c0e6f2a9b1d4e73, kmsKeyId: alias/dkim, tags: { team: mail } } }\n`,
+    ).keyStore,
   ).toEqual({
     kind: "awsSecretsManager",
     region: "eu-west-1",
+    project: "5c0e6f2a9b1d4e73",
     prefix: "dkim/",
     kmsKeyId: "alias/dkim",
     tags: { team: "mail" },
@@ -58,13 +62,42 @@ test("every mistake is reported with its position", () => {
   ]);
   expect(age.map((p) => p.message).join("\n")).not.toContain("QQQQQQQQQQQQQQQQQQQQQQQQQQQ");
   expect(problems("{ age: { dir: k, recipients: [] } }").map((p) => p.path)).toEqual(["keyStore/age/recipients"]);
-  expect(problems("{ awsSecretsManager: { region: Europe, prefix: 'a b' } }").map((p) => p.message)).toEqual([
+  expect(problems("{ awsSecretsManager: { region: Europe, project: my-project-1, prefix: 'a b/' } }").map((p) => p.message)).toEqual([
     "'Europe' is not an AWS region (e.g. eu-west-1)",
-    "'a b' cannot start a Secrets Manager secret name: use letters, digits and /_+=.@-",
+    "'a b/' is not a prefix of path segments: it must end in '/' and each segment hold letters, digits or _+=.@- (never empty, '.' or '..'), " +
+      "so that it names this store's secrets and no others; write 'a-b/'",
   ]);
   expect(problems("{ vault: {} }").map((p) => p.message)).toEqual([
     "keyStore is empty: give one of local, age, awsSecretsManager, or remove it for the local store",
     "unknown field 'vault': known fields here: local, age, awsSecretsManager",
+  ]);
+});
+
+test("a Secrets Manager prefix is path segments, and the store needs the project's id: each refused at its place with what to write (#21)", () => {
+  const at = (store: string) => problems(store).map((p) => `${p.line}:${p.col} ${p.path}: ${p.message}`);
+  const prefixes: [string, string][] = [
+    ['""', "dkim/"],
+    ["dkim", "dkim/"],
+    ["dkim/../", "dkim/"],
+    ["/dkim/", "dkim/"],
+    ["dkim//x/", "dkim/x/"],
+    ["./", "dkim/"],
+  ];
+  for (const [prefix, fix] of prefixes)
+    expect(at(`{ awsSecretsManager: { region: eu-west-1, project: my-project-1, prefix: ${prefix} } }`)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^6:\\d+ keyStore/awsSecretsManager/prefix: '.*' is not a prefix of path segments: .*; write '${fix.replace(/\//g, "\\/")}'$`),
+      ),
+    ]);
+  for (const ok of ["dkim/", "team-a/dkim/", "a.b@c/"])
+    expect(at(`{ awsSecretsManager: { region: eu-west-1, project: my-project-1, prefix: ${ok} } }`)).toEqual([]);
+  expect(at("{ awsSecretsManager: { region: eu-west-1 } }")).toEqual([
+    expect.stringMatching(
+      /^6:\d+ keyStore\/awsSecretsManager: the Secrets Manager store needs 'project': .* add 'project: [0-9a-f]{16}' \(a new random id\) and commit it$/,
+    ),
+  ]);
+  expect(at("{ awsSecretsManager: { region: eu-west-1, project: 'a b' } }")).toEqual([
+    expect.stringMatching(/^6:\d+ keyStore\/awsSecretsManager\/project: 'a b' is not a project id: use 8 to 64 letters/),
   ]);
 });
 

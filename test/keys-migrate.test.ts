@@ -74,7 +74,7 @@ test("local to AWS Secrets Manager (moto): the same keys come back out", async (
     Object.assign(process.env, moto.env(), { AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.url });
     const p = await keyedProject();
     const before = await exported(p.config);
-    const to = "{ awsSecretsManager: { region: us-east-1, prefix: dkim/ } }";
+    const to = "{ awsSecretsManager: { region: us-east-1, project: migrate-tests, prefix: dkim/ } }";
     const r = await dkimctl("keys", "migrate", "--to", to, "--config", p.config);
     expect(r.err).toBe("");
     expect(r.out).toMatch(/^3 keys copied/m);

@@ -9,7 +9,7 @@ import { ROOT } from "./support/project";
 
 /** Layers from the bottom: a file imports from lower layers and from its own group only. */
 const LAYERS: [group: RegExp, rank: number][] = [
-  [/^src\/(time|clock|duration|redact|map-limit|lifecycle|command-hint|tag-list)\.ts$/, 0],
+  [/^src\/(time|clock|duration|redact|map-limit|read-capped|lifecycle|command-hint|tag-list)\.ts$/, 0],
   [/^src\/dns\//, 1],
   // Resource names from what a record is (src/dns/names.ts).
   [/^src\/logical-id\.ts$/, 2],
@@ -20,7 +20,10 @@ const LAYERS: [group: RegExp, rank: number][] = [
   [/^src\/providers\//, 3],
   [/^src\/config\//, 4],
   [/^src\/keys\//, 5],
+  [/^src\/customers\//, 5.5],
   [/^src\/records\.ts$/, 6],
+  // Customers' delegations checked in DNS, the signing gate and its status file.
+  [/^src\/delegation\//, 6],
   [/^src\/(rotation|plan)\//, 7],
   [/^src\/verify\//, 7],
   [/^src\/stacks\.ts$/, 7],

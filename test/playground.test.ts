@@ -53,7 +53,7 @@ test("deploy, then plan again, against the emulator in one command: state in .dk
   const stack = JSON.parse(readFileSync(join(project.dir, "cdktf.out", "stacks", "example-com", "cdk.tf.json"), "utf8"));
   expect(stack.terraform.backend).toEqual({ local: { path: "../../../.dkimctl-playground/terraform.example-com.tfstate" } });
   expect(JSON.stringify(stack)).not.toContain("Z0123456789ABCDEFGHIJ");
-  expect(readdirSync(join(project.dir, ".dkimctl-playground")).sort()).toEqual(["README.txt", "moto.log", "terraform.example-com.tfstate"]);
+  expect(readdirSync(join(project.dir, ".dkimctl-playground")).sort()).toEqual(["ABOUT.txt", "moto.log", "terraform.example-com.tfstate"]);
   expect(readdirSync(project.dir).filter((f) => f.includes("tfstate"))).toEqual([]);
   // The emulator stopped with the command.
   await expect(fetch(`${url}/moto-api/`)).rejects.toThrow();
@@ -83,11 +83,11 @@ test("without moto_server it says what to install; a .dkimctl-playground it did 
   const refused = await projectCommand(["playground", "--", "true"], { cwd: dir, env: process.env });
   expect(refused.code).toBe(1);
   expect(refused.out).toContain(
-    `error: ${join(dir, ".dkimctl-playground")} exists and was not made by dkimctl playground (no README.txt of its own): ` +
+    `error: ${join(dir, ".dkimctl-playground")} exists and was not made by dkimctl playground (no ABOUT.txt of its own): ` +
       "move it away, then run the playground again\n",
   );
   expect(readFileSync(join(dir, ".dkimctl-playground", "terraform.example-com.tfstate"), "utf8")).toBe("mine");
-  expect(existsSync(join(dir, ".dkimctl-playground", "README.txt"))).toBe(false);
+  expect(existsSync(join(dir, ".dkimctl-playground", "ABOUT.txt"))).toBe(false);
 
   const usage = await projectCommand(["playground", "--port", "99999"], { cwd: dir, env: process.env });
   expect([usage.code, usage.out.split("\n")[0]]).toEqual([2, "error: --port must be a port number (1-65535), not '99999'"]);

@@ -43,7 +43,8 @@ const app = (root: string, config: string, outdir: string) =>
 test("dkimctl validate loads no provider's bindings", () => {
   const p = tempProject(BOTH);
   const r = run([join(ROOT, "bin", "dkimctl.js"), "validate", "--config", p.config], p.dir);
-  expect({ code: r.code, out: r.out, bindings: r.bindings }).toEqual({ code: 0, out: `${p.config}: ok (2 zones, 2 domains, 2 records)\n`, bindings: [] });
+  expect({ code: r.code, bindings: r.bindings }).toEqual({ code: 0, bindings: [] });
+  expect(r.out.split("\n")[0]).toBe(`${p.config}: ok (2 zones, 2 domains, 2 records)`);
 });
 
 test("the app loads the bindings of its zones' providers, and only those", () => {

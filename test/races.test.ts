@@ -62,7 +62,7 @@ const STORES: StoreCase[] = [
   {
     name: "awsSecretsManager",
     // Each project its own prefix, so projects never share secrets.
-    keyStore: () => `keyStore: { awsSecretsManager: { region: us-east-1, prefix: race${++prefix}/ } }\n`,
+    keyStore: () => `keyStore: { awsSecretsManager: { region: us-east-1, project: race-tests, prefix: race${++prefix}/ } }\n`,
     dir: () => undefined,
     env: () => ({ ...moto.env(), AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.url }),
     remote: true,

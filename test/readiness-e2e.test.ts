@@ -34,7 +34,7 @@ domains:
     spf: { include: [_spf.esp.example.com] }
     selectors:
       e1: { key: ed25519 }
-  parked.example.com: { parked: true }
+  parked.example.com: { parked: true, dmarc: { rua: [mailto:parked@reports.example.net] } }
 `;
 
 /** The signing provider's sending addresses, and one nobody authorised. */
@@ -49,6 +49,7 @@ const SPF: Record<string, string> = {
   "parked.example.com": "v=spf1 -all",
   // The external report destination agrees to receive example.com's reports (RFC 7489 7.1).
   "example.com._report._dmarc.reports.example.net": "v=DMARC1",
+  "parked.example.com._report._dmarc.reports.example.net": "v=DMARC1",
 };
 
 const ZONES = ["example.com", "example.net"];
@@ -178,9 +179,18 @@ test("SPF that no longer authorises the provider: mailauth's SPF fails; verify n
   const v = await verify();
   expect(v.code).toBe(1);
   expect(v.parts["example.com"].spf).toBe("problem");
-  expect(v.text).toContain("include:_spf.esp.example.com is not authorised");
+  expect(v.text).toContain("include:_spf.esp.example.com is not authorised: not included, directly or through nested includes\n");
   expect(v.text).toContain('publish at example.com: TXT "v=spf1 ip4:198.51.100.0/24 include:_spf.esp.example.com -all"');
-  expect(v.text).toContain("needs: SPF: what domains.yaml asks for");
+  expect(v.text).toContain("needs: SPF: a record that authorises include:_spf.esp.example.com (the one above to publish)\n");
+});
+
+test("SPF without a range domains.yaml asks for: the range is named once as not authorised, with why", async () => {
+  await serve(zone((z) => z.set("example.com", ["v=spf1 include:_spf.esp.example.com -all"])));
+  const v = await verify();
+  expect(v.code).toBe(1);
+  expect(v.text).toContain("ip4:198.51.100.0/24 is not authorised: no pass mechanism in the record or its includes covers it\n");
+  expect(v.text).not.toMatch(/not authorised: not authorised/);
+  expect(v.text).toContain("needs: SPF: a record that authorises ip4:198.51.100.0/24 (the one above to publish)\n");
 });
 
 test("DKIM and SPF both broken: mailauth's DMARC fails and p=reject applies; verify: not ready", async () => {
@@ -214,6 +224,10 @@ test("a weaker DMARC record (p=none): mailauth applies none; verify reports it w
   expect(v.code).toBe(1);
   expect(v.parts["example.com"].dmarc).toBe("problem");
   expect(v.text).toContain("p=none where domains.yaml asks for p=reject");
+  expect(v.text).toContain(
+    "needs: DMARC: p=reject, rua=mailto:agg@reports.example.net,mailto:dmarc@example.com as domains.yaml gives " +
+      "(published: p=none, rua=mailto:dmarc@example.com)\n",
+  );
 });
 
 test("a parked domain: mailauth rejects its mail; with SPF ~all verify says it is not locked down", async () => {
@@ -236,6 +250,24 @@ test("an external report destination that has not agreed: receivers still pass t
   expect(v.text).toContain(
     'reports.example.net has not agreed to receive rua reports for example.com: publish example.com._report._dmarc.reports.example.net TXT "v=DMARC1"',
   );
+  expect(v.text).toContain(
+    "needs: DMARC: the consent of reports.example.net to receive rua reports for example.com (example.com._report._dmarc.reports.example.net TXT)\n",
+  );
+});
+
+test("a parked domain whose report destination has not agreed: still rejected by receivers; the need names the consent, not p=reject", async () => {
+  await serve(zone((z) => z.delete("parked.example.com._report._dmarc.reports.example.net")));
+  expect(await receive("parked.example.com", undefined, ESP_IP)).toMatchObject({ spf: "fail", dmarc: "fail", policy: "reject" });
+  const v = await verify();
+  expect(v.code).toBe(1);
+  expect(v.parts["parked.example.com"]).toMatchObject({ dkim: "ok", dmarc: "problem", dmarcSummary: "p=reject at _dmarc.parked.example.com", spf: "ok" });
+  expect(v.text).toMatch(/^parked\.example\.com: parked: receivers reject all mail from it, but not all that domains\.yaml asks for is in place$/m);
+  const parked = v.text.slice(v.text.indexOf("\nparked.example.com: ")).split("\n\n")[0];
+  const needs = parked.split("\n").filter((l) => l.startsWith("  needs: "));
+  expect(needs).toEqual([
+    "  needs: DMARC: the consent of reports.example.net to receive rua reports for parked.example.com " +
+      "(parked.example.com._report._dmarc.reports.example.net TXT)",
+  ]);
 });
 
 test("SPF with +all: mailauth lets a stranger pass SPF; verify: not ready for bulk senders, the problem named, exit 1", async () => {
@@ -245,5 +277,5 @@ test("SPF with +all: mailauth lets a stranger pass SPF; verify: not ready for bu
   expect(v.code).toBe(1);
   expect(v.ready["news.example.com"]).toBe(false);
   expect(v.text).toMatch(/^news\.example\.com: not ready$/m);
-  expect(v.text).toContain("needs: SPF: one valid record within 10 DNS lookups");
+  expect(v.text).toContain("needs: SPF: a record receivers can use: no '+all'\n");
 });

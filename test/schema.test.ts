@@ -13,7 +13,8 @@ test("the schema describes the format: selectors take key, txt, cname, ttl, test
   const selector = schema.properties.domains.additionalProperties.anyOf[0].properties.selectors.additionalProperties.anyOf[0];
   expect(Object.keys(selector.properties)).toEqual(["key", "txt", "cname", "ttl", "testing", "note", "adopt"]);
   expect(selector.additionalProperties).toBe(false);
-  expect(schema.required).toEqual(["version", "zones", "domains"]);
+  expect(schema.required).toEqual(["version", "zones"]);
+  expect(schema.anyOf).toEqual([{ required: ["domains"] }, { required: ["customers"] }]);
 });
 
 test("the example domains.yaml points editors at the schema", () => {

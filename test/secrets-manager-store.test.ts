@@ -32,6 +32,8 @@ import { snapshotTree } from "./support/tree";
 import { dkimpyVerify, mailauthVerify, signMessage } from "./support/verifiers";
 
 const REGION = "eu-west-1";
+/** This file's projects' id (keyStore.awsSecretsManager.project). */
+const PROJECT = "0a1b2c3d4e5f6071";
 /** A PEM BEGIN line, built so that this file does not itself look like it holds a key. */
 const PEM_HEADER = `${"-".repeat(5)}BEGIN PRIVATE KEY${"-".repeat(5)}`;
 
@@ -89,7 +91,7 @@ function smProject(prefix: string, domains: string, storeExtra = "") {
   return tempProject(
     [
       "version: 1",
-      `keyStore: { awsSecretsManager: { region: ${REGION}, prefix: ${prefix}${storeExtra} } }`,
+      `keyStore: { awsSecretsManager: { region: ${REGION}, project: ${PROJECT}, prefix: ${prefix}${storeExtra} } }`,
       "zones:",
       "  example.com: { provider: route53, zoneId: Z0123456789ABCDEFGHIJ }",
       "domains:",
@@ -273,7 +275,7 @@ describe("what the store holds", () => {
     const r = await dkimctl("keys", "--config", p.config);
     expect([r.code, r.err]).toEqual([0, ""]);
     expect(r.out).toMatch(/^generated rsa-2048 key for example\.com\/s1 \(sha256:[0-9a-f]{64}\)$/m);
-    expect(r.out).toContain(`the private keys are in AWS Secrets Manager (${REGION}, secrets ${prefix}<domain>/<selector>)`);
+    expect(r.out).toContain(`the private keys are in AWS Secrets Manager (${REGION}, secrets ${prefix}<domain>/<selector> of project ${PROJECT})`);
 
     const lock = lockOf(p.lock);
     const secrets = await secretsUnder(prefix);
@@ -284,6 +286,7 @@ describe("what the store holds", () => {
       expect([key.Arn, key.KeyId, "alias/dkim-test"]).toContain(d.KmsKeyId);
       expect(tagsOf(d.Tags)).toEqual({
         team: "mail",
+        "dkimctl:project": PROJECT,
         "dkimctl:domain": "example.com",
         "dkimctl:selector": selector,
         "dkimctl:algorithm": selector === "s1" ? "rsa-2048" : "ed25519",
@@ -296,9 +299,14 @@ describe("what the store holds", () => {
 
     const again = await dkimctl("keys", "--config", p.config);
     expect([again.code, again.err, again.out]).toEqual([0, "", "every generated selector has a key; nothing to do\n"]);
-    // validate never contacts AWS (it checks lock against store only where keys are at hand).
-    const v = await withEnv({ AWS_ENDPOINT_URL_SECRETS_MANAGER: "http://127.0.0.1:1" }, () => dkimctl("validate", "--config", p.config));
+    // validate checks the store from its listing (the tags), and says so; where AWS cannot be reached it says it did not check.
+    const v = await dkimctl("validate", "--config", p.config);
     expect([v.code, v.err]).toEqual([0, ""]);
+    expect(v.out).toMatch(/^key store awsSecretsManager AWS Secrets Manager .*: ok: it holds the 2 keys the lock publishes, each matching it$/m);
+    const away = await withEnv({ AWS_ENDPOINT_URL_SECRETS_MANAGER: "http://127.0.0.1:1" }, () => dkimctl("validate", "--config", p.config));
+    expect([away.code, away.err]).toEqual([0, ""]);
+    expect(away.out).toMatch(/^key store awsSecretsManager .*: not checked: listing the secrets named \S+: cannot reach AWS Secrets Manager in eu-west-1/m);
+    expect(away.out).not.toMatch(/: ok: it holds/);
     expect(Object.values(await storedKeys(prefix)).map((k) => k.versions)).toEqual([1, 1]);
 
     const out = tempDir("dkimctl-sm-export-");
@@ -308,7 +316,7 @@ describe("what the store holds", () => {
   });
 
   test("create is create-only: of two creates the second returns false, and the first key stays", async () => {
-    const spec = { kind: "awsSecretsManager", region: REGION, prefix: newPrefix(), tags: {} } as const;
+    const spec = { kind: "awsSecretsManager", region: REGION, project: PROJECT, prefix: newPrefix(), tags: {} } as const;
     const [a, b] = [newPem(), newPem()];
     const store = new SecretsManagerKeyStore(spec);
     expect(await store.create("example.com", "s1", a)).toBe(true);
@@ -348,12 +356,14 @@ describe("what the store holds", () => {
     await sm.send(new PutSecretValueCommand({ SecretId: `${prefix}example.com/s1`, SecretString: other }));
     const r = await dkimctl("keys", "--config", p.config);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`example.com/s1: the private key in AWS Secrets Manager (${REGION}, secrets ${prefix}<domain>/<selector>) does not match`);
+    expect(r.err).toContain(
+      `example.com/s1: the private key in AWS Secrets Manager (${REGION}, secrets ${prefix}<domain>/<selector> of project ${PROJECT}) does not match`,
+    );
     expect(r.err).toContain(pemFingerprint(other));
   });
 
   test("listing goes past one page of 100 secrets", async () => {
-    const spec = { kind: "awsSecretsManager", region: REGION, prefix: newPrefix(), tags: {} } as const;
+    const spec = { kind: "awsSecretsManager", region: REGION, project: PROJECT, prefix: newPrefix(), tags: {} } as const;
     const pem = newPem();
     keysSeen.add(pem);
     const names = Array.from({ length: 130 }, (_, i) => ({ domain: `d${i % 3}.example.com`, selector: `s${i}` }));
@@ -548,7 +558,7 @@ describe("keys prune", () => {
     expect(tagsOf((await sm.send(new DescribeSecretCommand({ SecretId: goneName }))).Tags)["dkimctl:removed"]).toBe(removedAt);
 
     // A stray key (a run whose lock was lost, for a selector since deleted), and keep1 tagged by mistake.
-    const store = new SecretsManagerKeyStore({ kind: "awsSecretsManager", region: REGION, prefix, tags: {} });
+    const store = new SecretsManagerKeyStore({ kind: "awsSecretsManager", region: REGION, project: PROJECT, prefix, tags: {} });
     const stray = newPem();
     keysSeen.add(stray);
     expect(await store.create("mail.example.com", "gone1", stray)).toBe(true);
@@ -573,7 +583,8 @@ describe("keys prune", () => {
     );
     expect(r.out).toMatch(/^mail\.example\.com\/gone1: tagged removed at \S+ \(in neither .*domains\.yaml nor .*dkim\.lock\.yaml\)$/m);
     expect(r.out).toMatch(/^mail\.example\.com\/gone1: kept: removed 0s ago; deletable from \S+$/m);
-    expect(r.out).toMatch(/^mail\.example\.com\/keep1: untagged: it is in use again$/m);
+    // The lock still holds keep1: the mark comes off before anything is deleted.
+    expect(r.out).toMatch(/^\S+\/mail\.example\.com\/keep1: was marked removed by a prune, but the lock still uses it: mark taken off$/m);
     expect(r.out).toMatch(/^deleted 1 removed key \(older than 4w 2d\); kept 1$/m);
     const deletes = proxy.calls.filter((c) => c.op === "DeleteSecret");
     expect(deletes.map((c) => c.params)).toEqual([{ SecretId: goneName, RecoveryWindowInDays: 30 }]);

@@ -239,3 +239,25 @@ test("an invalid working-tree config is reported as every command reports it (ex
   expect(res.out).toBe("");
   expect(res.err).toMatch(/infra\/domains\.yaml:7:\d+: .*route54/);
 });
+
+test("a customer list file is read as it was at the revision, and a problem in it is named there", async () => {
+  const withList = `${BASE}customers:\n  b.example:\n    list: customers.txt\n`;
+  const r = await repo();
+  const infra = join(r.dir, "infra");
+  writeFileSync(join(infra, "customers.txt"), "shop.example\n");
+  writeFileSync(r.config, withList);
+  r.commit("a customer list");
+  // The working tree moves the list to another file: the revision's domains.yaml still names customers.txt, read from git.
+  writeFileSync(join(infra, "customers-2.txt"), "shop.example\n");
+  r.git("rm", "-q", "infra/customers.txt");
+  writeFileSync(r.config, withList.replace("customers.txt", "customers-2.txt"));
+  const res = await ok("stacks", "--changed-from", "HEAD", "--format", "json", "--config", r.config);
+  expect([res.out, res.err]).toEqual(["[]\n", ""]);
+  // A list that was not valid at the revision is reported with the revision's name for it.
+  r.git("add", "-A");
+  writeFileSync(join(infra, "customers-2.txt"), "bad_name.example\n");
+  r.commit("a bad list");
+  writeFileSync(join(infra, "customers-2.txt"), "shop.example\n");
+  const bad = await ok("stacks", "--changed-from", "HEAD", "--config", r.config);
+  expect(bad.err).toContain("  HEAD:infra/customers-2.txt:1:1: customer name 'bad_name.example' is not a host name");
+});

@@ -146,17 +146,28 @@ describe("dkimctl verify against knotd", () => {
     expect(checks.filter((c) => c.status === "ok")).toHaveLength(4);
   });
 
-  test("a changed key (the record of another key): status different, p= abbreviated in text, whole in json", async () => {
+  /** The `expected:`/`found:` lines of a TXT value that differs: both cut at the same offsets around the first difference. */
+  const around = (expected: string, found: string, d: number) => [
+    `expected: "...${expected.slice(d - 24, d + 24)}..." (2 strings)`,
+    `found:    "...${found.slice(d - 24, d + 24)}..." (2 strings)`,
+  ];
+  /** 0-based offset of the first character where `a` and `b` differ. */
+  const firstDiff = (a: string, b: string) => [...a].findIndex((ch, i) => ch !== b[i]);
+
+  test("a changed key (the record of another key): status different, p= cut around the first difference in text, whole in json", async () => {
     const other = otherRsaRecord();
     await serve((z) => at(z, S1_COM, (old) => ({ ...old, strings: undefined, value: other })));
     const text = await verify(base);
     expect(text.code).toBe(1);
     expect(text.out).toMatch(/^different +TXT +s1\._domainkey\.example\.com +a different key: p= differs$/m);
     const desired = records.find((x) => x.name === S1_COM)!;
-    const p = (v: string) => /p=(.*)$/.exec(v)![1];
-    expect(text.out).toContain(`expected: "v=DKIM1; k=rsa; p=${p(desired.value).slice(0, 12)}...${p(desired.value).slice(-12)}" (2 strings)`);
-    expect(text.out).toContain(`found:    "v=DKIM1; k=rsa; p=${p(other).slice(0, 12)}...${p(other).slice(-12)}" (2 strings)`);
-    expect(text.out).not.toContain(p(other));
+    const d = firstDiff(desired.value, other);
+    expect(text.out).toContain(
+      [`first difference at character ${d + 1} (in p=): expected ${desired.value.length} characters, found ${other.length}`, ...around(desired.value, other, d)]
+        .map((l) => `    ${l}\n`)
+        .join(""),
+    );
+    expect(text.out).not.toContain(/p=(.*)$/.exec(other)![1]);
     expect(text.out).toContain("1 of 5 records not ok: 1 different");
 
     const j = await verify([...base, "--format", "json"]);
@@ -164,6 +175,24 @@ describe("dkimctl verify against knotd", () => {
     const c = byName(json(j.out), S1_COM);
     expect(c).toMatchObject({ status: "different", expected: desired.value, type: "TXT", zone: "example.com", domain: "example.com", selector: "s1" });
     expect((c.found as string[][]).map((s) => s.join(""))).toEqual([other]);
+  });
+
+  test("a key that differs in one character in the middle: the offset is named and the two cut values differ there", async () => {
+    const desired = records.find((x) => x.name === S1_COM)!;
+    const d = desired.value.indexOf("p=") + 2 + 200;
+    const changed = `${desired.value.slice(0, d)}${desired.value[d] === "A" ? "B" : "A"}${desired.value.slice(d + 1)}`;
+    await serve((z) => at(z, S1_COM, (old) => ({ ...old, strings: undefined, value: changed })));
+    const text = await verify(base);
+    expect(text.code).toBe(1);
+    const lines = [
+      `first difference at character ${d + 1} (in p=): expected ${desired.value.length} characters, found ${changed.length}`,
+      ...around(desired.value, changed, d),
+    ];
+    expect(text.out).toContain(lines.map((l) => `    ${l}\n`).join(""));
+    // Shortened from both ends, the two would read the same.
+    expect(text.out).not.toMatch(/p=\w{12}\.\.\./);
+    const md = await verify([...base, "--format", "markdown"]);
+    expect(md.out).toContain(lines.map((l) => `\`${l}\``).join("<br>"));
   });
 
   test("a second TXT record at the selector name: status duplicate, every record shown", async () => {
@@ -533,7 +562,8 @@ domains:
     expect(text.out).toContain(
       '    found:    "v=DKIM1; p=000000"\n    found:    "v=DKIM1; p=000001"\n    found:    "v=DKIM1; p=000002"\n    found:    and 997 more records\n',
     );
-    expect(text.out).toMatch(/^ {4}found: {4}"a{60}\.\.\." \(250 strings, 63,750 bytes\)$/m);
+    expect(text.out).toContain(`    first difference at character 1: expected 66 characters, found 63,750\n`);
+    expect(text.out).toMatch(/^ {4}found: {4}"a{24}\.\.\." \(250 strings\)$/m);
 
     const md = await run("--format", "markdown");
     expect(md.out.length).toBeLessThan(3000);

@@ -2,6 +2,7 @@
 import * as net from "node:net";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { didYouMean } from "../config/problems";
+import { parseIsoTime } from "../time";
 import { UsageError } from "./report";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -69,4 +70,12 @@ export function parseHostPort(text: string, defaultPort = 53): { host: string; p
   const p = port === undefined ? defaultPort : Number(port);
   if (!Number.isInteger(p) || p < 1 || p > 65535 || (port !== undefined && !/^\d{1,5}$/.test(port))) return undefined;
   return { host, port: p };
+}
+
+/** `--now`: a real ISO 8601 time with a zone (e.g. 2026-11-26T04:00:00Z), default the current time. */
+export function parseNow(text: string | undefined): Date {
+  if (text === undefined) return new Date();
+  const t = parseIsoTime(text);
+  if (t === undefined) throw new UsageError(`--now must be a real ISO 8601 time such as 2026-11-26T04:00:00Z, not '${text.slice(0, 40)}'`);
+  return t;
 }

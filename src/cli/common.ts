@@ -1,11 +1,12 @@
 /** What the commands share: the common options, loading the config, and running as the project's writer. */
-import { dirname, isAbsolute, relative } from "node:path";
-import { configPath, loadConfig } from "../config/load";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { configPath } from "../config/find-project";
+import { loadConfig } from "../config/load";
 import type { Config } from "../config/model";
 import { checkHostName } from "../dns/host-name";
 import { Lock } from "../keys/lock";
 import type { WriteOptions } from "../keys/manage";
-import { type ProjectLock, withProjectLock } from "../keys/project-lock";
+import type { ProjectLock } from "../keys/project-lock";
 import type { KeyStore } from "../keys/store";
 import { openKeyStore } from "../keys/stores";
 import { checkInputs, type DesiredRecord } from "../records";
@@ -14,7 +15,10 @@ import { type OptionTable, parserOptions } from "./help";
 import type { Io } from "./io";
 import { UsageError } from "./report";
 
-const CONFIG_HELP = "the config file (default: $DKIMCTL_CONFIG, else domains.yaml); dkim.lock.yaml and the local key store (.dkim/keys/) sit beside it";
+/** Where a command finds domains.yaml without --config (src/config/find-project.ts). */
+export const CONFIG_DEFAULT = "$DKIMCTL_CONFIG, else the nearest domains.yaml in the working directory or above it, up to the top of the git work tree";
+
+const CONFIG_HELP = `the config file (default: ${CONFIG_DEFAULT}); dkim.lock.yaml and the local key store (.dkim/keys/) sit beside it`;
 
 /** The options of every command: --config, --key-store, --help. */
 const COMMON = {
@@ -60,7 +64,7 @@ export interface Project {
 }
 
 /**
- * Loads and validates the config (--config, $DKIMCTL_CONFIG or domains.yaml)
+ * Loads and validates the config (--config, $DKIMCTL_CONFIG or the nearest domains.yaml)
  * and the lock beside it, printing the config's warnings, and on stderr which
  * config (and, with `keys`, which key store) the command reads, unless `quiet`
  * (--quiet). The options given are kept in `config.invocation`, so that hints
@@ -85,7 +89,10 @@ export function load(io: Io, options: ProjectOptions, what: { keys?: boolean; qu
 
 /** `config: infra/dns/domains.yaml · keys: local .dkim/keys`: what a command reads (`keyStore` null: no key store). */
 export function projectLine(config: Config, keyStore: string | undefined | null): string {
-  const shown = (p: string) => (isAbsolute(p) && !relative(process.cwd(), p).startsWith("..") ? relative(process.cwd(), p) || "." : p);
+  // Relative where the path is under the working directory, or in a project found above it (named relative too).
+  const project = isAbsolute(config.file) ? undefined : resolve(dirname(config.file));
+  const under = (dir: string, p: string) => !relative(dir, p).startsWith("..");
+  const shown = (p: string) => (isAbsolute(p) && (under(process.cwd(), p) || (project && under(project, p))) ? relative(process.cwd(), p) || "." : p);
   if (keyStore === null) return `config: ${config.file}`;
   let where: string;
   try {
@@ -117,6 +124,8 @@ export async function asWriter<T>(
   fn: (store: KeyStore, lock: Lock, writes: WriteOptions & { commit(): void }) => Promise<T>,
 ): Promise<T> {
   const store = openKeyStore(config, keyStore);
+  // Only writers take the project lock (and load proper-lockfile).
+  const { withProjectLock } = require("../keys/project-lock") as typeof import("../keys/project-lock");
   return withProjectLock(
     dirname(config.lockFile),
     async (held: ProjectLock) => {

@@ -2,9 +2,12 @@
 import { PARTS, type Part, type Readiness } from "../verify/readiness";
 import { mdCell, mdRow } from "./markdown";
 
-/** `ready`, `not ready`; a parked domain is `parked: rejects all mail` or `parked: not locked down`. */
+/** `ready`, `not ready`; a parked domain is `parked: receivers reject all mail from it` or `parked, not locked down`. */
 export function verdict(r: Readiness): string {
-  if (r.parked) return r.ready ? "parked: receivers reject all mail from it" : "parked, not locked down";
+  if (r.parked) {
+    if (r.ready) return "parked: receivers reject all mail from it";
+    return r.lockedDown ? "parked: receivers reject all mail from it, but not all that domains.yaml asks for is in place" : "parked, not locked down";
+  }
   return r.ready ? "ready: meets the bulk-sender requirements" : "not ready";
 }
 

@@ -19,6 +19,7 @@ export function describeError(e: unknown): string {
   }
   if (e instanceof ProblemsError) {
     const n = e.reasons.length;
+    if (e.changed !== undefined) return `${e.reasons.map((r) => `error: ${r}`).join("\n")}\n${n} problem${n === 1 ? "" : "s"} found; ${e.changed}`;
     return `${e.reasons.map((r) => `error: ${r}`).join("\n")}${n > 1 ? `\n${n} problems found; nothing was changed.` : ""}`;
   }
   if (e instanceof UsageError) return `${e.message}\nRun 'dkimctl ${e.command ? `${e.command} ` : ""}--help' for usage.`;

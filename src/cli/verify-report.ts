@@ -3,6 +3,7 @@ import { abbreviate } from "../dkim/record";
 import { familyOf, type RecordFamily } from "../dns/names";
 import { formatDuration } from "../duration";
 import { type Check, count, type Finding, SEVERITY, type Status } from "../verify/compare";
+import { firstDifference } from "../verify/difference";
 import type { Readiness } from "../verify/readiness";
 import { mdCell, mdCode, mdRow } from "./markdown";
 import { readinessJson, readinessMarkdown, readinessSummary, readinessText } from "./readiness-report";
@@ -112,11 +113,32 @@ function showValue(type: "TXT" | "CNAME", strings: readonly string[]): string {
   return strings.length > 1 ? `${v} (${strings.length} strings)` : v;
 }
 
+/** ` (2 strings)` after a TXT value of several strings. */
+const stringsNote = (strings: readonly string[]) => (strings.length > 1 ? ` (${strings.length} strings)` : "");
+
+/**
+ * A TXT value that differs from the expected one: where they first differ, then both cut at the same
+ * offsets around it (shortened whole, a key that differs in the middle would look the same twice).
+ */
+function differenceLines(expected: readonly string[], found: readonly string[]): string[] | undefined {
+  const d = firstDifference(expected.join(""), found.join(""));
+  if (!d) return undefined;
+  const lengths = `expected ${count(d.expectedLength, "character")}, found ${d.foundLength.toLocaleString("en-US")}`;
+  return [
+    `first difference at character ${d.at + 1}${d.tag ? ` (in ${d.tag}=)` : ""}: ${lengths}`,
+    `expected: ${JSON.stringify(d.expected)}${stringsNote(expected)}`,
+    `found:    ${JSON.stringify(d.found)}${stringsNote(found)}`,
+  ];
+}
+
 /** The lines under a failed check: expected and found, and each server when they disagree. */
 function explain(c: Check): string[] {
   if (c.status === "ok" || c.status === "error") return [];
   const r = c.record;
-  const lines = [`expected: ${showValue(r.type, r.type === "TXT" ? r.strings : [r.value])}`];
+  const expected = r.type === "TXT" ? r.strings : [r.value];
+  const expectedLine = `expected: ${showValue(r.type, expected)}`;
+  /** One TXT record that differs: its difference; else undefined. */
+  const differs = (f: Finding) => (f.status === "different" && r.type === "TXT" && f.found.length === 1 ? differenceLines(expected, f.found[0]) : undefined);
   const found = (f: Finding) => {
     if (f.found.length === 0) return ["found:    nothing"];
     const lines = f.found.slice(0, SHOWN_RECORDS).map((v) => `found:    ${showValue(r.type, v)}`);
@@ -124,10 +146,11 @@ function explain(c: Check): string[] {
     return lines;
   };
   const disagree = c.servers?.some((s) => JSON.stringify([s.status, s.found]) !== JSON.stringify([c.servers![0].status, c.servers![0].found]));
-  if (!disagree) return [...lines, ...found(c)];
+  if (!disagree) return differs(c) ?? [expectedLine, ...found(c)];
+  const lines = [expectedLine];
   for (const s of c.servers!) {
     lines.push(`${s.server}: ${s.status}${s.detail ? `: ${s.detail}` : ""}`);
-    if (s.status !== "ok" && s.status !== "error") lines.push(...found(s).map((l) => `  ${l}`));
+    if (s.status !== "ok" && s.status !== "error") lines.push(...(differs(s) ?? found(s)).map((l) => `  ${l}`));
   }
   return lines;
 }

@@ -3,6 +3,7 @@
  * the shape check cannot (one kind, recipients that are recipients, a region
  * that is a region) and resolves directories beside the config.
  */
+import { randomBytes } from "node:crypto";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { excerpt } from "../redact";
 import type { KeyStoreSpec } from "./model";
@@ -65,14 +66,49 @@ export function keyStoreSpec(raw: unknown, configFile: string, at: Report): KeyS
   }
   if (typeof spec.region === "string" && !AWS_REGION.test(spec.region)) at(path("region"), `'${excerpt(spec.region)}' is not an AWS region (e.g. eu-west-1)`);
   const prefix = typeof spec.prefix === "string" ? spec.prefix : DEFAULT_SECRET_PREFIX;
-  // Secret names: letters, digits and /_+=.@- (AWS); the rest of the name is <domain>/<selector>.
-  if (!/^[A-Za-z0-9/_+=.@-]*$/.test(prefix))
-    at(path("prefix"), `'${excerpt(prefix)}' cannot start a Secrets Manager secret name: use letters, digits and /_+=.@-`);
+  const prefixWhy = secretPrefixProblem(prefix);
+  if (prefixWhy) at(path("prefix"), prefixWhy);
+  const project = typeof spec.project === "string" ? spec.project : "";
+  if (spec.project === undefined)
+    at(
+      ["keyStore", kind],
+      "the Secrets Manager store needs 'project': the id that marks this project's secrets, so that projects sharing a prefix " +
+        `never read or delete each other's keys; add 'project: ${newProjectId()}' (a new random id) and commit it`,
+    );
+  else if (!PROJECT_ID.test(project))
+    at(path("project"), `'${excerpt(project)}' is not a project id: use 8 to 64 letters, digits, '.', '_' or '-', e.g. ${newProjectId()}`);
   return {
     kind,
     region: String(spec.region),
+    project,
     prefix,
     ...(typeof spec.kmsKeyId === "string" ? { kmsKeyId: spec.kmsKeyId } : {}),
     tags: isObj(spec.tags) ? (Object.fromEntries(Object.entries(spec.tags).filter(([, v]) => typeof v === "string")) as Record<string, string>) : {},
   };
+}
+
+/** A project id: what the dkimctl:project tag holds (AWS tag values allow these characters). */
+export const PROJECT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{7,63}$/;
+
+/** A fresh random project id, as suggested in messages and written by init. */
+export const newProjectId = (): string => randomBytes(8).toString("hex");
+
+/**
+ * Why `prefix` cannot start this store's secret names, or undefined: it must
+ * be path segments, each ending in '/', of the characters AWS allows in a
+ * name, never '.' or '..', so that `<prefix><domain>/<selector>` names one
+ * key and no other secret.
+ */
+export function secretPrefixProblem(prefix: string): string | undefined {
+  const segments = prefix.split("/");
+  const last = segments.pop();
+  const ok = prefix !== "" && last === "" && segments.every((s) => /^[A-Za-z0-9_+=.@-]+$/.test(s) && s !== "." && s !== "..");
+  if (ok) return undefined;
+  const fixed = segments.filter((s) => s !== "" && s !== "." && s !== "..").map((s) => s.replace(/[^A-Za-z0-9_+=.@-]/g, "-"));
+  if (last) fixed.push(last.replace(/[^A-Za-z0-9_+=.@-]/g, "-"));
+  const suggestion = fixed.length ? `${fixed.join("/")}/` : DEFAULT_SECRET_PREFIX;
+  return (
+    `'${excerpt(prefix)}' is not a prefix of path segments: it must end in '/' and each segment hold letters, digits or _+=.@- ` +
+    `(never empty, '.' or '..'), so that it names this store's secrets and no others; write '${suggestion}'`
+  );
 }

@@ -17,20 +17,17 @@ import { capText, excerpt, excerptValue } from "../redact";
 import { configSchema, knownFields } from "./schema";
 import { isProviderName, PROVIDERS, type ProviderName } from "../providers";
 import { adoptProblem, zoneFields } from "../providers/zones";
-import { isMapping, type PathKey, YamlSource } from "./yaml-source";
+import { isMapping, located, type PathKey, YamlSource } from "./yaml-source";
 import { keyStoreSpec } from "./key-store";
 import { type DmarcDefaults, defaultDmarc, domainDmarc } from "./dmarc";
 import { spfRequirement } from "./spf";
 import { parkedProblems } from "./parked";
+import { validateCustomers } from "./customers";
+import type { ListFile } from "./customer-list";
 
 export const DEFAULT_TTL = 3600;
 export const DEFAULT_KEY: KeyAlgorithm = "rsa-2048";
 export const LOCK_FILE_NAME = "dkim.lock.yaml";
-
-/** The config path from an explicit option, `$DKIMCTL_CONFIG`, or `domains.yaml`. */
-export function configPath(explicit?: string): string {
-  return explicit ?? process.env.DKIMCTL_CONFIG ?? "domains.yaml";
-}
 
 /** Reads and validates a config file. Throws InputError listing every problem. */
 export function loadConfig(file: string): Config {
@@ -39,11 +36,14 @@ export function loadConfig(file: string): Config {
   return validateSource(source);
 }
 
-/** Validates YAML text (for tests and tools that already hold the text). */
-export function parseConfig(file: string, text: string): Config {
+/**
+ * Validates YAML text (for tests and tools that already hold the text);
+ * `readList` finds the customer list files it names (default: on disk).
+ */
+export function parseConfig(file: string, text: string, options: { readList?: (list: string) => ListFile } = {}): Config {
   const { source, problems } = YamlSource.parse(file, text);
   if (problems.length) throw new InputError(problems);
-  return validateSource(source);
+  return validateSource(source, options);
 }
 
 /** Why a TTL is not allowed in a zone of `provider`, for people; undefined when it is. */
@@ -74,14 +74,15 @@ interface Context {
   readonly dmarcDefaults?: DmarcDefaults;
 }
 
-function validateSource(source: YamlSource): Config {
+function validateSource(source: YamlSource, options: { readList?: (list: string) => ListFile } = {}): Config {
   const data = source.toJS();
   // Tags and pasted private keys: one problem per node, in place of any other problem at it.
   const flagged = source.nodeProblems();
   const flaggedPaths = new Set(flagged.map((p) => p.path));
   const fail = (message: string, path: PathKey[] = []) => new InputError([source.problem(path, message), ...flagged]);
 
-  if (data === null || data === undefined) throw fail("the file is empty: start it with 'version: 1', then 'zones:' and 'domains:' (see README)");
+  if (data === null || data === undefined)
+    throw fail("the file is empty: start it with 'version: 1', then 'zones:' and 'domains:' ('npx dkimctl help domains-yaml' shows them)");
   if (!isObj(data)) throw fail(`the file must be a mapping with 'version', 'zones' and 'domains', not ${describe(data)}`);
   if (!("version" in data)) throw fail("'version' is missing: add 'version: 1' as the first line after the modeline");
   if (data.version !== 1) {
@@ -119,7 +120,16 @@ function validateSource(source: YamlSource): Config {
     defaultTtlUsers: new Set(),
     dmarcDefaults: defaultDmarc(defaults, at, warn),
   };
+  if (data.domains === undefined && data.customers === undefined) at(["domains"], "'domains' is missing: add it (a mapping)", "key");
   const domains = validateDomains(isObj(data.domains) ? data.domains : {}, ctx);
+  const customers = validateCustomers(data.customers, {
+    ...ctx,
+    domains,
+    problem: keep,
+    warning: (p) => warnings.push(formatProblem(p)),
+    checkedName: (what, key, at, warn) => checkedName(what, key, [], at, warn),
+    ...(options.readList ? { readList: options.readList } : {}),
+  });
   for (const provider of ctx.defaultTtlUsers) {
     ctx.at(
       ["defaults", "ttl"],
@@ -141,6 +151,7 @@ function validateSource(source: YamlSource): Config {
     keyStore,
     zones: [...ctx.zones].sort((a, b) => a.name.localeCompare(b.name)),
     domains: domains.sort((a, b) => a.name.localeCompare(b.name)),
+    customers,
     warnings,
   };
 }
@@ -170,7 +181,7 @@ function validateZones(raw: Obj, source: YamlSource, at: Report, warn: Report): 
     const provider = value.provider;
     const field = (report: Report) => (f: string, message: string) => report([...path, f], message);
     const { zoneId, options } = zoneFields(value, provider, name ?? `'${excerpt(key)}'`, field(at), field(warn));
-    if (name && other === undefined) zones.push({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}), options, position: positionOf(source, path) });
+    if (name && other === undefined) zones.push(located({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}), options }, source, path));
   }
   checkStackNames(zones, (zone, message) => at(["zones", zoneKeys.get(zone)!], message, "key"));
   return zones;
@@ -180,7 +191,7 @@ function validateZones(raw: Obj, source: YamlSource, at: Report, warn: Report): 
  * A zone or domain name in its published form, or undefined after reporting
  * why it is not a host name; a name that mixes scripts is a warning.
  */
-function checkedName(what: "zone" | "domain", key: string, path: PathKey[], at: Report, warn: Report): string | undefined {
+function checkedName(what: "zone" | "domain" | "customer", key: string, path: PathKey[], at: Report, warn: Report): string | undefined {
   const name = checkHostName(key, "publish");
   if (!name.ok) {
     at(path, `${what} name '${excerpt(key)}' ${name.reason}`, "key");
@@ -250,16 +261,21 @@ function validateDomains(raw: Obj, ctx: Context): Domain[] {
     if (rotation && zone && ttlProblem(zone.provider, ctx.defaultTtl)) ctx.defaultTtlUsers.add(zone.provider);
     const selectors = validateSelectors(selectorsRaw, path, name, zone, ctx);
     if (name === undefined || other !== undefined || zone === undefined) continue;
-    domains.push({
-      name,
-      zone: zone.name,
-      selectors: selectors.sort((a, b) => a.name.localeCompare(b.name)),
-      ...(rotation ? { rotation } : {}),
-      ttl: ctx.defaultTtl,
-      ...dmarc,
-      ...(spf && !dmarc.parked ? { spf } : {}),
-      position: positionOf(ctx.source, path),
-    });
+    domains.push(
+      located(
+        {
+          name,
+          zone: zone.name,
+          selectors: selectors.sort((a, b) => a.name.localeCompare(b.name)),
+          ...(rotation ? { rotation } : {}),
+          ttl: ctx.defaultTtl,
+          ...dmarc,
+          ...(spf && !dmarc.parked ? { spf } : {}),
+        },
+        ctx.source,
+        path,
+      ),
+    );
   }
   return domains;
 }
@@ -302,16 +318,21 @@ function validateSelectors(raw: Obj, domainPath: PathKey[], domain: string | und
       }
     }
     if (!sel.ok || !named || built === undefined || domain === undefined) continue;
-    selectors.push({
-      name: sel.value,
-      domain,
-      ttl,
-      testing: s.testing === true,
-      adopt: s.adopt === true,
-      ...(typeof s.note === "string" && s.note !== "" ? { note: s.note } : {}),
-      source: built,
-      position: positionOf(ctx.source, path),
-    });
+    selectors.push(
+      located(
+        {
+          name: sel.value,
+          domain,
+          ttl,
+          testing: s.testing === true,
+          adopt: s.adopt === true,
+          ...(typeof s.note === "string" && s.note !== "" ? { note: s.note } : {}),
+          source: built,
+        },
+        ctx.source,
+        path,
+      ),
+    );
   }
   return selectors;
 }
@@ -565,9 +586,4 @@ function describe(v: unknown): string {
   if (typeof v === "string") return `the string ${excerptValue(v)}`;
   if (typeof v === "number") return `the number ${excerpt(String(v))}`;
   return `${typeof v} ${excerpt(String(v))}`;
-}
-
-function positionOf(source: YamlSource, path: PathKey[]) {
-  const p = source.problem(path, "", "key");
-  return { file: p.file, line: p.line, col: p.col };
 }

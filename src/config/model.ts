@@ -3,6 +3,7 @@ import type { KeyAlgorithm } from "../dkim/keys";
 import type { DmarcPolicy } from "../dmarc/policy";
 import type { SpfRequirement } from "../spf/requirement";
 import type { ProviderName } from "../providers";
+import type { Delegation } from "./schema";
 import type { RotationPolicy } from "./rotation-policy";
 
 export interface Position {
@@ -67,6 +68,28 @@ export interface Domain {
   readonly position: Position;
 }
 
+/**
+ * Signing-provider mode: a sender domain whose keys we publish in a key zone
+ * of ours; it delegates each of its slots `<slot>._domainkey.<name>` there
+ * (src/config/customer-slots.ts lists them with their targets).
+ */
+export interface Customer {
+  /** Published form: lower-case A-labels, no trailing dot. */
+  readonly name: string;
+  /** The zone (in `zones`) its keys are published in. */
+  readonly keyZone: string;
+  /** The selectors it delegates, each one label, in the configured order. */
+  readonly slots: readonly string[];
+  /** `cname`: it points each slot at our target once; `txt`: it publishes the key record itself. */
+  readonly delegation: Delegation;
+  /** Algorithm of its keys. */
+  readonly algorithm: KeyAlgorithm;
+  /** TTL of its records (the CNAMEs or key records it creates, and the key records at our targets). */
+  readonly ttl: number;
+  /** Where it is listed: domains.yaml or the list file. */
+  readonly position: Position;
+}
+
 export type Backend =
   | { readonly kind: "local" }
   | { readonly kind: "s3"; readonly bucket: string; readonly region: string; readonly keyPrefix: string; readonly dynamodbTable?: string }
@@ -79,6 +102,8 @@ export type KeyStoreSpec =
   | {
       readonly kind: "awsSecretsManager";
       readonly region: string;
+      /** The id that marks this project's secrets (tag dkimctl:project). */
+      readonly project: string;
       readonly prefix: string;
       readonly kmsKeyId?: string;
       readonly tags: Readonly<Record<string, string>>;
@@ -93,6 +118,8 @@ export interface Config {
   readonly keyStore: KeyStoreSpec;
   readonly zones: readonly Zone[];
   readonly domains: readonly Domain[];
+  /** Signing-provider mode's customers (`customers:`), sorted by name. */
+  readonly customers: readonly Customer[];
   /** Non-fatal notes (e.g. key sizes), already formatted with file:line:col. */
   readonly warnings: readonly string[];
   /** The options that found this project on the command line (`--config F`, `--key-store D`), repeated in hints (commandHint). */

@@ -34,14 +34,18 @@ export class InputError extends Error {
 /**
  * Thrown when a check finds things wrong that have no place in an input file
  * (a key store that disagrees with the lock, keys missing from the store);
- * carries every reason, found before anything was written.
+ * carries every reason, found before anything was written unless `changed`
+ * says what was.
  */
 export class ProblemsError extends Error {
   readonly reasons: readonly string[];
-  constructor(reasons: readonly string[]) {
+  /** What was written before the problems were found, when something was (then no message says "nothing was changed"). */
+  readonly changed?: string;
+  constructor(reasons: readonly string[], changed?: string) {
     const unique = [...new Set(reasons)];
     super(unique.join("\n"));
     this.reasons = unique;
+    if (changed !== undefined) this.changed = changed;
     this.name = "ProblemsError";
   }
 }

@@ -95,6 +95,35 @@ export const domainSchema = z
   })
   .describe("A sender domain (the d= of the signature).");
 
+export const DELEGATIONS = ["cname", "txt"] as const;
+export type Delegation = (typeof DELEGATIONS)[number];
+
+const delegation = z
+  .enum(DELEGATIONS)
+  .describe("cname: the customer points <slot>._domainkey.<customer> at our target once; txt: the customer publishes the key record itself.");
+
+export const customerSchema = z
+  .strictObject({ delegation: delegation.optional().describe("How this customer delegates its slots. @default the key zone's delegation") })
+  .describe("A customer: a sender domain whose keys are published in this key zone.");
+
+export const customerGroupSchema = z
+  .strictObject({
+    slots: z
+      .array(z.string())
+      .optional()
+      .describe("The selectors every customer delegates (two, or three for faster rotation), one label each. @default [esp1, esp2]"),
+    delegation: delegation.optional().describe("@default 'cname'"),
+    key: keyAlgorithm.optional().describe("Algorithm of the customers' keys. @default defaults.key"),
+    ttl: ttl.optional().describe("TTL of the customers' records. @default defaults.ttl"),
+    list: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("A file of customers beside domains.yaml: one domain per line (optionally followed by cname or txt, # comments), or YAML."),
+    domains: z.record(z.string(), customerSchema.nullable()).optional().describe("Customers, keyed by domain."),
+  })
+  .describe("Customers whose DKIM keys are published in this key zone (a zone in 'zones'), each delegating its slots to it.");
+
 /** `provider`, then every provider's zone fields (a field two providers share is one piece); src/providers/zones.ts checks which apply. */
 export const zoneSchema = z
   .strictObject({
@@ -134,7 +163,14 @@ const ageStore = z
 const secretsManagerStore = z
   .strictObject({
     region: z.string().min(1).describe("AWS region of the secrets."),
-    prefix: z.string().optional().describe("Secret names are <prefix><domain>/<selector>. @default 'dkim/'"),
+    project: z
+      .string()
+      .optional()
+      .describe(
+        "Required: the id that marks this project's secrets (tag dkimctl:project), the same in every clone; " +
+          "dkimctl reads, adopts and deletes only secrets that carry it. 8 to 64 letters, digits, '.', '_' or '-', e.g. a random hex string.",
+      ),
+    prefix: z.string().optional().describe("Secret names are <prefix><domain>/<selector>: path segments ending in '/'. @default 'dkim/'"),
     kmsKeyId: z.string().optional().describe("KMS key that encrypts the secrets (id, ARN or alias/...). @default the account's aws/secretsmanager key"),
     tags: z.record(z.string(), z.string()).optional().describe("Tags added to every secret."),
   })
@@ -163,7 +199,11 @@ export const configSchema = z
       .describe("Where Terraform keeps state. @default local files"),
     keyStore: keyStoreSchema.optional(),
     zones: z.record(z.string(), zoneSchema).describe("The DNS zones records are written into, keyed by zone name."),
-    domains: z.record(z.string(), domainSchema.nullable()).describe("Sender domains, keyed by name."),
+    domains: z.record(z.string(), domainSchema.nullable()).optional().describe("Sender domains, keyed by name."),
+    customers: z
+      .record(z.string(), customerGroupSchema)
+      .optional()
+      .describe("Signing-provider mode: customers' sender domains, keyed by the key zone their keys are published in."),
   })
   .describe("dkimctl domains.yaml: DKIM keys as infrastructure code.");
 
@@ -173,6 +213,8 @@ export type RawConfig = z.infer<typeof configSchema>;
 export function jsonSchema(): object {
   return {
     ...z.toJSONSchema(configSchema, { target: "draft-7" }),
+    // A provider's file may list customers only; one of the two is required (src/config/load.ts says so too).
+    anyOf: [{ required: ["domains"] }, { required: ["customers"] }],
     $id: "https://dkimctl.dev/domains.schema.json",
     title: "dkimctl domains.yaml",
   };

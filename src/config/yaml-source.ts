@@ -1,33 +1,67 @@
 /**
  * YAML parsing that keeps positions, so every problem can name its line and
- * column.
+ * column. A file the fast read takes (fast-yaml.ts: most valid files) is
+ * parsed with positions only when a problem must be located.
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { type Alias, type Document, isMap, isNode, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument, visit, type YAMLMap } from "yaml";
+import type { Alias, Document, LineCounter, Node, Pair, YAMLMap } from "yaml";
+import type { Position } from "./model";
 import { InputError, type Problem } from "./problems";
+import { commandHint } from "../command-hint";
 import { capText, excerpt, isPrivateKey, PRIVATE_KEY_MESSAGE, privateKeyOffset } from "../redact";
 import { checkHostName } from "../dns/host-name";
+import { fastYaml } from "./fast-yaml";
 
 export type PathKey = string | number;
 
+const INIT = commandHint("init");
+
+/** The `yaml` package, loaded for a file parsed with positions: a valid file that the fast read takes never needs it. */
+const yaml = (): typeof import("yaml") => require("yaml");
+
+/** A document with positions, and the line index its offsets are read with. */
+interface Positions {
+  readonly doc: Document.Parsed;
+  readonly lines: LineCounter;
+}
+
+function parseWithPositions(text: string): Positions {
+  const { LineCounter, parseDocument } = yaml();
+  const lines = new LineCounter();
+  // yaml's own duplicate-key check compares each key with every earlier one
+  // (quadratic in a 10,000-domain file); duplicateKeys() does it with a Set.
+  return { doc: parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, strict: true }), lines };
+}
+
 export class YamlSource {
+  private positions?: Positions;
+
   private constructor(
     readonly file: string,
-    readonly doc: Document.Parsed,
-    private readonly lines: LineCounter,
     private readonly text: string,
+    /** The data as the fast read made it; undefined when the document with positions is read instead. */
+    private readonly fast?: { readonly data: unknown },
   ) {}
+
+  /** The document with positions, parsed on first use when the fast read took the file. */
+  get doc(): Document.Parsed {
+    return this.parsed().doc;
+  }
+
+  private parsed(): Positions {
+    this.positions ??= parseWithPositions(this.text);
+    return this.positions;
+  }
 
   /** Parses `text`; YAML syntax errors (duplicate keys among them) become problems. */
   static parse(file: string, text: string): { source: YamlSource; problems: Problem[] } {
     const nul = text.indexOf("\0");
     if (nul >= 0) return YamlSource.notText(file, text.slice(0, nul), "it holds NUL bytes (UTF-16?)");
-    const lines = new LineCounter();
-    // yaml's own duplicate-key check compares each key with every earlier one
-    // (quadratic in a 10,000-domain file); duplicateKeys() does it with a Set.
-    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, strict: true });
-    const source = new YamlSource(file, doc, lines, text);
+    const fast = fastYaml(text);
+    if (fast) return { source: new YamlSource(file, text, fast), problems: [] };
+    const source = new YamlSource(file, text);
+    const { doc } = source.parsed();
     // A file that does not parse may hold a private key where no node shows it:
     // say so, and let no syntax error quote the text around it.
     const secret = doc.errors.length > 0 && isPrivateKey(text);
@@ -47,7 +81,10 @@ export class YamlSource {
       bytes = readFileSync(file);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      const why = code === "ENOENT" ? "no such file; create it (see README) or pass --config FILE" : `cannot read it (${code ?? String(e)})`;
+      const why =
+        code === "ENOENT"
+          ? `no such file; check the path given (--config or DKIMCTL_CONFIG), or start a project with ${INIT}`
+          : `cannot read it (${code ?? String(e)})`;
       return { source: YamlSource.parse(file, "").source, problems: [{ file, line: 1, col: 1, path: "", message: why }] };
     }
     try {
@@ -73,18 +110,20 @@ export class YamlSource {
 
   /** The document as plain data; an alias bomb (too many aliases) is a problem at the first alias. */
   toJS(): unknown {
+    if (this.fast) return this.fast.data;
     try {
       return this.doc.toJS({ maxAliasCount: 100 });
     } catch (e) {
       if (!(e instanceof ReferenceError)) throw e;
       let first: Alias | undefined;
+      const { visit } = yaml();
       visit(this.doc, {
         Alias: (_, node) => {
           first = node;
           return visit.BREAK;
         },
       });
-      const pos = this.lines.linePos((first as Alias | undefined)?.range?.[0] ?? 0);
+      const pos = this.parsed().lines.linePos((first as Alias | undefined)?.range?.[0] ?? 0);
       const message = `too many YAML aliases (${capText(e.message, 80)}): ${basename(this.file)} needs no anchors or aliases; write the values out`;
       throw new InputError([{ file: this.file, line: pos.line, col: pos.col, path: "", message }]);
     }
@@ -97,7 +136,10 @@ export class YamlSource {
    * leave out their own problems at the same node.
    */
   nodeProblems(): Problem[] {
+    // The fast read took no file with tags; a string that holds a private key is located in the document with positions.
+    if (this.fast && !holdsPrivateKey(this.fast.data)) return [];
     const out: Problem[] = [];
+    const { isMap, isNode, isScalar, isSeq } = yaml();
     const check = (node: unknown, path: PathKey[]) => {
       if (!isNode(node)) return;
       const n = node;
@@ -131,7 +173,7 @@ export class YamlSource {
   }
 
   private at(offset: number, path: readonly PathKey[], message: string): Problem {
-    const pos = this.lines.linePos(offset);
+    const pos = this.parsed().lines.linePos(offset);
     return { file: this.file, line: pos.line, col: pos.col, path: pathText(path), message };
   }
 
@@ -165,6 +207,7 @@ export class YamlSource {
   }
 
   private locate(path: readonly PathKey[], at: "value" | "key"): number | undefined {
+    const { isMap, isSeq } = yaml();
     let node: unknown = this.doc.contents;
     let keyNode: unknown;
     for (const key of path) {
@@ -183,12 +226,20 @@ export class YamlSource {
   }
 }
 
+/** Whether a key or a string value anywhere in `data` holds a private key. */
+function holdsPrivateKey(data: unknown): boolean {
+  if (typeof data === "string") return isPrivateKey(data);
+  if (Array.isArray(data)) return data.some(holdsPrivateKey);
+  if (typeof data === "object" && data !== null) return Object.entries(data).some(([k, v]) => isPrivateKey(k) || holdsPrivateKey(v));
+  return false;
+}
+
 /** A plain mapping of the data: not a list, nor what a YAML tag makes (a Set, a Map, a Date, bytes). */
 export function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v));
 }
 
-const keyText = (p: Pair): string => String(isScalar(p.key) ? p.key.value : p.key);
+const keyText = (p: Pair): string => String(yaml().isScalar(p.key) ? (p.key as { value: unknown }).value : p.key);
 
 /** Tags that only say what YAML already reads (`!!str 5`); every other tag is refused. */
 const CORE_TAGS = new Set(["str", "int", "float", "bool", "null", "map", "seq"].map((t) => `tag:yaml.org,2002:${t}`));
@@ -204,7 +255,7 @@ export function pathText(path: readonly PathKey[]): string {
 /** Keys that appear twice in one mapping: the second occurrence of each. */
 function duplicateKeys(doc: Document.Parsed): { offset: number; message: string }[] {
   const out: { offset: number; message: string }[] = [];
-  visit(doc, {
+  yaml().visit(doc, {
     Map(_, map) {
       const seen = new Set<string>();
       for (const p of map.items) {
@@ -273,4 +324,26 @@ function yamlMessage(code: string, message: string): string {
   const first = message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
   if (code === "DUPLICATE_KEY") return "duplicate key: this name appears twice in the same mapping; merge the two entries into one";
   return `YAML syntax error: ${first ? capText(first) : code.toLowerCase().replace(/_/g, " ")}`;
+}
+
+/**
+ * `value` with the `position` of the key at `path`, looked up when first read
+ * (for a problem to report): a file the fast read took has positions only
+ * once it is parsed again, which a valid project never needs.
+ */
+export function located<T extends object>(value: T, source: YamlSource, path: PathKey[]): T & { readonly position: Position } {
+  return withLazyPosition(value, () => {
+    const p = source.problem(path, "", "key");
+    return { file: p.file, line: p.line, col: p.col };
+  });
+}
+
+/** `value` with a `position` that `find` computes when first read, and only then. */
+export function withLazyPosition<T extends object>(value: T, find: () => Position): T & { readonly position: Position } {
+  let position: Position | undefined;
+  const get = () => {
+    position ??= find();
+    return position;
+  };
+  return Object.defineProperty(value, "position", { enumerable: true, get }) as T & { readonly position: Position };
 }

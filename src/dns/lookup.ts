@@ -4,6 +4,7 @@
  * chain, count), `authoritativeLookup` asks one authoritative server.
  * Lookups through a resolver are in resolver.ts.
  */
+import { followChain } from "./chain";
 import { type Message, type ResourceRecord, rcodeName } from "./message";
 import { canonicalName } from "./names";
 import type { Server } from "./server";
@@ -76,19 +77,10 @@ export function interpretAnswer(m: Message, name: string, type: LookupType): Loo
     return targets.length ? { kind: "answer", values: targets } : nothing();
   }
   // Follow the CNAME chain that starts at the name (a resolver gives it whole; a server may add in-zone targets).
-  let owner = wanted;
-  let alias: string | undefined;
-  const seen = new Set<string>();
-  for (;;) {
-    const rrs = at(owner);
-    const values = valuesOf(rrs, type);
-    if (values.length) return { kind: "answer", values };
-    const cname = rrs.find((r) => r.type === "CNAME");
-    if (cname?.type !== "CNAME" || seen.has(owner)) break;
-    seen.add(owner);
-    owner = canonicalName(cname.data);
-    alias ??= owner;
-  }
+  const chain = followChain(m, wanted, (owner) => valuesOf(at(owner), type).length > 0);
+  const values = chain.loop ? [] : valuesOf(at(chain.end), type);
+  if (values.length) return { kind: "answer", values };
+  const alias = chain.targets[0];
   return alias ? { kind: "nodata", cname: alias } : nothing();
 }
 

@@ -55,17 +55,67 @@ export interface Message {
   readonly truncated: boolean;
   readonly recursionDesired: boolean;
   readonly recursionAvailable: boolean;
+  /** AD: a validating resolver found the answer secure (DNSSEC). */
+  readonly authenticData: boolean;
   /** With the EDNS extended bits (RFC 6891 6.1.3). */
   readonly rcode: number;
+  /** Extended DNS Errors (RFC 8914) the server attached: why it failed, e.g. 6 (DNSSEC Bogus), 22 (No Reachable Authority). */
+  readonly extendedErrors: readonly ExtendedError[];
   readonly question: { readonly name: string; readonly type: string }[];
   readonly answers: ResourceRecord[];
   readonly authority: ResourceRecord[];
   readonly additional: ResourceRecord[];
 }
 
+/** One Extended DNS Error (RFC 8914 2): an INFO-CODE and the server's optional EXTRA-TEXT. */
+export interface ExtendedError {
+  readonly code: number;
+  readonly text: string;
+}
+
+/** RFC 8914 4's names of the INFO-CODEs, as `EDE 6 (DNSSEC Bogus)` says them. */
+const EDE_NAMES = [
+  "Other Error",
+  "Unsupported DNSKEY Algorithm",
+  "Unsupported DS Digest Type",
+  "Stale Answer",
+  "Forged Answer",
+  "DNSSEC Indeterminate",
+  "DNSSEC Bogus",
+  "Signature Expired",
+  "Signature Not Yet Valid",
+  "DNSKEY Missing",
+  "RRSIGs Missing",
+  "No Zone Key Bit Set",
+  "NSEC Missing",
+  "Cached Error",
+  "Not Ready",
+  "Blocked",
+  "Censored",
+  "Filtered",
+  "Prohibited",
+  "Stale NXDOMAIN Answer",
+  "Not Authoritative",
+  "Not Supported",
+  "No Reachable Authority",
+  "Network Error",
+  "Invalid Data",
+] as const;
+
+/** `EDE 7 (Signature Expired): <the server's text>` */
+export function describeExtendedError(e: ExtendedError): string {
+  const name = EDE_NAMES[e.code];
+  return `EDE ${e.code}${name ? ` (${name})` : ""}${e.text ? `: ${capText(e.text, 200)}` : ""}`;
+}
+
+/** The EDNS option code of an Extended DNS Error (RFC 8914 2). */
+const EDE_OPTION = 15;
+
 export interface QueryOptions {
   /** Set RD (ask the server to recurse). @default false */
   readonly recursionDesired?: boolean;
+  /** Set CD (checking disabled, RFC 4035 3.2.2): a validating resolver answers even what fails DNSSEC validation. @default false */
+  readonly checkingDisabled?: boolean;
   /** Add an EDNS(0) OPT record announcing EDNS_UDP_SIZE. Without it, answers over 512 bytes come back truncated. @default true */
   readonly edns?: boolean;
 }
@@ -85,7 +135,7 @@ export function buildQuery(id: number, name: string, type: QuestionType, opts: Q
   return encodeMessage({
     type: "query",
     id,
-    flags: opts.recursionDesired ? dnsPacket.RECURSION_DESIRED : 0,
+    flags: (opts.recursionDesired ? dnsPacket.RECURSION_DESIRED : 0) | (opts.checkingDisabled ? dnsPacket.CHECKING_DISABLED : 0),
     questions: [{ name, type, class: "IN" }],
     additionals: (opts.edns ?? true) ? [opt] : [],
   });
@@ -143,13 +193,27 @@ export function parseMessage(buf: Buffer): Message {
     truncated: p.flag_tc,
     recursionDesired: p.flag_rd,
     recursionAvailable: p.flag_ra,
+    authenticData: p.flag_ad,
     rcode: ((opt ? opt.extendedRcode : 0) << 4) | (flags & 0x000f),
+    extendedErrors: ((opt?.options ?? []) as { code: number; data?: Buffer }[]).flatMap((o) => (o.code === EDE_OPTION ? [extendedError(o.data)] : [])),
     question: (p.questions ?? []).map((q) => ({ name: presentName(q.name), type: presentType(q.type) })),
     answers: section(p.answers),
     authority: section(p.authorities),
     additional: section(p.additionals),
   };
 }
+
+/** An EDE option's data: a 16-bit INFO-CODE, then EXTRA-TEXT (UTF-8, possibly empty; RFC 8914 2). */
+function extendedError(data: Buffer | undefined): ExtendedError {
+  if (!data || data.length < 2) throw new DnsFormatError("an Extended DNS Error option shorter than its INFO-CODE");
+  return { code: data.readUInt16BE(0), text: presentText(data.subarray(2)) };
+}
+
+/** Text from a server, safe to print: control characters dropped. */
+const presentText = (bytes: Buffer): string =>
+  decodeCharacterString(bytes)
+    .replace(/[\x00-\x1f\x7f]/g, " ")
+    .trim();
 
 /** dns-packet's error messages, in words that say what is wrong with the message. */
 const DECODE_FAILURES: [RegExp, string][] = [

@@ -3,6 +3,7 @@
  * after `npm install dkimctl`): missing scripts and dependencies are added,
  * existing entries are never changed, and what was added is said.
  */
+import { parseDocument } from "yaml";
 
 export interface PackageJsonMerge {
   /** The new text; equal to the old one when nothing was added. */
@@ -35,6 +36,13 @@ export function mergePackageJson(existing: string, scripts: Entries, dependencie
   } catch (e) {
     throw new Error(`it is not JSON (${(e as Error).message}): fix it, or give --force to replace it`);
   }
+  // JSON.parse keeps the last of two equal keys: rewriting the file would drop the first block. JSON is YAML 1.2, whose parser finds them.
+  const dupes = parseDocument(existing, { uniqueKeys: true }).errors.filter((e) => e.code === "DUPLICATE_KEY");
+  if (dupes.length)
+    throw new Error(
+      `it has a key twice in one object (${dupes.map((d) => `line ${d.linePos?.[0].line}:${d.linePos?.[0].col}`).join(", ")}): ` +
+        "JSON readers keep only the last; merge the two into one, or give --force to replace the file",
+    );
   if (!isObject(pkg)) throw new Error("it is not a JSON object: fix it, or give --force to replace it");
   const added: string[] = [];
   const kept: string[] = [];

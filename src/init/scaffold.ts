@@ -2,7 +2,7 @@
  * `dkimctl init`: which files a new project gets and what happens to each
  * (planned first, so that a refusal writes nothing), then writing them.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { InitOptions } from "./options";
 import { mergePackageJson, newPackageJson } from "./package-json";
@@ -48,7 +48,19 @@ const ROTATE_WORKFLOW = "dkimctl-rotate.yml";
 /** What init would do in `dir`. Reads the files that are there; writes nothing. Throws an Error for a package.json it cannot merge. */
 export function planInit(dir: string, inputs: InitInputs): InitPlan {
   const root = resolve(dir);
-  const read = (rel: string) => (existsSync(join(root, rel)) ? readFileSync(join(root, rel), "utf8") : undefined);
+  // init never writes through a link (the file it names may be anywhere): refused before anything is written.
+  const read = (rel: string) => {
+    const at = (() => {
+      try {
+        return lstatSync(join(root, rel));
+      } catch {
+        return undefined;
+      }
+    })();
+    if (at?.isSymbolicLink())
+      throw new Error(`${rel} is a symbolic link: init never writes through a link; replace it with the file itself, or run init elsewhere`);
+    return at ? readFileSync(join(root, rel), "utf8") : undefined;
+  };
   const files: PlannedFile[] = [];
   const notes: string[] = [];
   const whole = (path: string, text: string) => {
@@ -66,7 +78,7 @@ export function planInit(dir: string, inputs: InitInputs): InitPlan {
     if (name === ROTATE_WORKFLOW && inputs.options.keyStore === "local") {
       notes.push(
         `.github/workflows/${name} is not written: a hosted runner keeps no local key store ` +
-          "(run 'dkimctl rotate' where the keys are, or choose --key-store age or awsSecretsManager; README, 'Key rotation')",
+          "(run 'dkimctl rotate' where the keys are, or choose --key-store age or awsSecretsManager; 'npx dkimctl help rotation')",
       );
       continue;
     }

@@ -5,6 +5,7 @@
 import { CDK_TERRAIN, type CliChoice } from "./cli-choice";
 import { EXAMPLE_RSA_PUBLIC_KEY } from "./example-key";
 import type { InitOptions } from "./options";
+import { newProjectId } from "../config/key-store";
 import { PROVIDERS, type ProviderName } from "../providers";
 
 /** What init pins: this package as it was installed, and the versions it pins of cdktf, its CLI and the providers. */
@@ -32,7 +33,7 @@ export const SCHEMA_PATH = "./node_modules/dkimctl/domains.schema.json";
  */
 export const APP_COMMAND = `node -e "require('dkimctl/app')"`;
 
-/** The selector of the example key: s<year>a, as the README names them. */
+/** The selector of the example key: s<year>a, as the examples of docs/domains-yaml.md name them. */
 export function exampleSelector(now: Date): string {
   return `s${now.getUTCFullYear()}a`;
 }
@@ -61,7 +62,7 @@ export function domainsYaml(o: InitOptions, now: Date): string {
     `    # credentials at plan and deploy: ${provider.init.credentials}`,
     "domains:            # sender domains (the d= of the signature)",
     `  ${o.zone}:`,
-    "    # DMARC at _dmarc.<domain> (README, 'DMARC, SPF and parked domains'): start with none, read the reports, then reject.",
+    "    # DMARC at _dmarc.<domain> ('npx dkimctl help dmarc-spf'): start with none, read the reports, then reject.",
     `    # dmarc: { policy: none, rua: [mailto:dmarc-reports@${o.zone}] }`,
     "    # What the domain's SPF record must authorise: 'npx dkimctl verify' checks it (dkimctl never publishes SPF).",
     "    # spf: { include: [_spf.esp.example] }",
@@ -81,12 +82,12 @@ function keyStoreLines(o: InitOptions): string[] {
   switch (o.keyStore) {
     case "local":
       return [
-        "# Private keys: the local store, .dkim/keys/ beside this file (gitignored; back it up). Teams: see README, 'Key stores'.",
+        "# Private keys: the local store, .dkim/keys/ beside this file (gitignored; back it up). Teams: 'npx dkimctl help key-stores'.",
         "# keyStore: { local: { dir: .dkim/keys } }",
       ];
     case "age":
       return [
-        "# Private keys: encrypted with age to each recipient, committed in dkim-keys/ (README, 'Key stores').",
+        "# Private keys: encrypted with age to each recipient, committed in dkim-keys/ ('npx dkimctl help key-stores').",
         "keyStore:",
         "  age:",
         "    dir: dkim-keys",
@@ -94,7 +95,10 @@ function keyStoreLines(o: InitOptions): string[] {
         ...o.ageRecipients.map((r) => `      - ${r}`),
       ];
     case "awsSecretsManager":
-      return ["# Private keys: one secret per key in AWS Secrets Manager (README, 'Key stores').", `keyStore: { awsSecretsManager: { region: ${o.region} } }`];
+      return [
+        "# Private keys: one secret per key in AWS Secrets Manager ('npx dkimctl help key-stores'). 'project' marks this project's secrets: keep it.",
+        `keyStore: { awsSecretsManager: { region: ${o.region}, project: ${newProjectId()} } }`,
+      ];
   }
 }
 

@@ -10,14 +10,15 @@
  * `$DKIMCTL_AGE_IDENTITY_FILE`.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { KeyStoreSpec } from "../config/model";
 import { fingerprint, privateKeyFingerprint, publicKeyValue } from "../dkim/keys";
 import { commandHint } from "../command-hint";
+import { readFileCapped } from "../read-capped";
 import { capText, excerpt } from "../redact";
-import { createFileExclusive, exists, isTempFile, removeOrphanedTemps, writeFileAtomic } from "./atomic";
-import { type KeyStore, KeyStoreError, keyFiles } from "./store";
+import { commitTemp, createFileExclusive, exists, isTempFile, orphanedTempsOf, removeOrphanedTemps, writeFileAtomic, writeTemp } from "./atomic";
+import { CannotTell, type KeyStore, KeyStoreError, keyFiles } from "./store";
 
 export const IDENTITY_ENV = "DKIMCTL_AGE_IDENTITY";
 export const IDENTITY_FILE_ENV = "DKIMCTL_AGE_IDENTITY_FILE";
@@ -108,6 +109,12 @@ export class AgeKeyStore implements KeyStore {
   async open(): Promise<void> {
     const problems = this.layoutProblems();
     if (problems.length) throw new KeyStoreError(problems);
+    // A run killed between a key and its public half left the public half in its temp file: put it in place (no identity needed).
+    for (const { domain, selector } of await this.list()) {
+      const pub = this.publicFile(domain, selector);
+      const left = exists(pub) ? [] : orphanedTempsOf(pub).filter((t) => readPublicKey(t) !== undefined);
+      if (left.length === 1) commitTemp(left[0], pub);
+    }
     removeOrphanedTemps(this.dir);
     if (!this.canReadKeys()) return;
     for (const { domain, selector } of await this.list())
@@ -167,7 +174,12 @@ export class AgeKeyStore implements KeyStore {
   async fingerprint(domain: string, selector: string): Promise<string | undefined> {
     if (!exists(this.keyFile(domain, selector))) return undefined;
     const stated = this.statedFingerprint(domain, selector);
-    if (stated !== undefined || !this.canReadKeys()) return stated;
+    if (stated !== undefined) return stated;
+    if (!this.canReadKeys())
+      throw new CannotTell(
+        `${this.keyFile(domain, selector)} has no ${PUBLIC_SUFFIX} beside it, and telling its key needs an age identity: ` +
+          `run ${commandHint("keys", this.invocation)} with ${IDENTITY_ENV} set, which writes it`,
+      );
     const pem = await this.get(domain, selector);
     return pem === undefined ? undefined : privateKeyFingerprint(pem);
   }
@@ -178,13 +190,37 @@ export class AgeKeyStore implements KeyStore {
     mkdirSync(dirname(file), { recursive: true });
     const problems = fileProblems(dirname(file), () => undefined);
     if (problems.length) throw new KeyStoreError(problems);
-    if (!createFileExclusive(file, await this.encrypt(privateKeyPem), 0o644)) return false;
-    this.writePublic(domain, selector, privateKeyPem);
+    const encrypted = await this.encrypt(privateKeyPem);
+    // The public half is written (and synced) before the key appears, so that a run killed between the two leaves it
+    // in a temp file that the next run puts in place without an identity (open).
+    const pub = this.publicFile(domain, selector);
+    const pubTemp = writeTemp(pub, publicPem(privateKeyPem), 0o644);
+    let created: boolean;
+    try {
+      created = createFileExclusive(file, encrypted, 0o644);
+    } catch (e) {
+      unlinkSync(pubTemp);
+      throw e;
+    }
+    if (!created) {
+      unlinkSync(pubTemp);
+      return false;
+    }
+    commitTemp(pubTemp, pub);
     return true;
   }
 
   async list(): Promise<{ domain: string; selector: string }[]> {
     return keyFiles(this.dir, KEY_SUFFIX);
+  }
+
+  publicOnly(): string | undefined {
+    return this.canReadKeys() ? undefined : `no age identity: set ${IDENTITY_ENV} or ${IDENTITY_FILE_ENV} to check the private keys too`;
+  }
+
+  async missingKeyHint(domain: string, selector: string): Promise<string> {
+    const file = this.keyFile(domain, selector);
+    return `restore ${file} and its ${PUBLIC_SUFFIX} from git history (they are committed with the lock: 'git log -- ${file}'), or publish a new selector`;
   }
 
   /**
@@ -220,8 +256,7 @@ export class AgeKeyStore implements KeyStore {
   }
 
   private writePublic(domain: string, selector: string, privateKeyPem: string): void {
-    const pub = createPublicKey(createPrivateKey(privateKeyPem)).export({ type: "spki", format: "pem" }).toString();
-    writeFileAtomic(this.publicFile(domain, selector), pub, 0o644);
+    writeFileAtomic(this.publicFile(domain, selector), publicPem(privateKeyPem), 0o644);
   }
 
   /** The fingerprint the public half beside the key states, or undefined when there is none. */
@@ -254,8 +289,11 @@ export class AgeKeyStore implements KeyStore {
 
   /** The private key PEM in `file`, or undefined when there is no file. */
   private async decrypt(file: string): Promise<string | undefined> {
+    // The domain's directory is the store's own, never a link to keys elsewhere (as in the local store).
+    const problems = fileProblems(dirname(file), () => undefined);
+    if (problems.length) throw new KeyStoreError(problems);
     if (!exists(file)) return undefined;
-    const problems = fileProblems(file, () => undefined);
+    problems.push(...fileProblems(file, () => undefined));
     if (problems.length) throw new KeyStoreError(problems);
     if (!this.canReadKeys()) throw new KeyStoreError([`${file} is encrypted, and reading it needs an age identity: ${NEED_IDENTITY}`]);
     const d = await this.getDecrypter();
@@ -307,11 +345,9 @@ async function parseIdentities(given: AgeIdentityInput): Promise<string[]> {
   if (given.text !== undefined) sources.push([IDENTITY_ENV, given.text]);
   if (given.file !== undefined) {
     try {
-      sources.push([`${IDENTITY_FILE_ENV} (${given.file})`, readFileSync(given.file, "utf8")]);
+      sources.push([`${IDENTITY_FILE_ENV} (${given.file})`, readFileCapped(given.file, 1024 * 1024, "an age identity file")]);
     } catch (e) {
-      throw new KeyStoreError([
-        `cannot read ${IDENTITY_FILE_ENV} ${given.file}: ${(e as NodeJS.ErrnoException).code ?? "unreadable"}: point it at the file age-keygen wrote`,
-      ]);
+      throw new KeyStoreError([`${IDENTITY_FILE_ENV}: ${(e as Error).message}: point it at the file age-keygen wrote`]);
     }
   }
   if (!sources.length) throw new KeyStoreError([`reading the age store's private keys needs an identity: ${NEED_IDENTITY}`]);
@@ -343,6 +379,9 @@ async function parseIdentities(given: AgeIdentityInput): Promise<string[]> {
   if (problems.length) throw new KeyStoreError(problems);
   return identities;
 }
+
+/** The SPKI PEM of a private key's public half: what `<selector>.pub` holds. */
+const publicPem = (privateKeyPem: string): string => createPublicKey(createPrivateKey(privateKeyPem)).export({ type: "spki", format: "pem" }).toString();
 
 function fingerprintOfPublic(key: KeyObject): string {
   return fingerprint(publicKeyValue(key));

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { promises as fsp } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { mapLimit } from "../map-limit";
 
 /**
  * Temp files are `.<name>.<pid>.<random>.tmp` beside their target, so that a
@@ -12,8 +14,8 @@ function tempName(file: string): string {
   return join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
 }
 
-/** Writes `data` to a new temp file beside `file` and syncs it; returns the temp path. */
-function writeTemp(file: string, data: string, mode: number): string {
+/** Writes `data` to a new temp file beside `file` and syncs it; returns the temp path (see commitTemp). */
+export function writeTemp(file: string, data: string, mode: number): string {
   const tmp = tempName(file);
   const fd = openSync(tmp, "wx", mode);
   try {
@@ -37,12 +39,8 @@ function syncDir(dir: string): void {
   }
 }
 
-/**
- * Writes a file so that readers see the old content or the new, never a
- * part: a temp file in the same directory, fsync, rename, fsync the directory.
- */
-export function writeFileAtomic(file: string, data: string, mode = 0o644): void {
-  const tmp = writeTemp(file, data, mode);
+/** Puts a synced temp file (writeTemp) in place of `file`, atomically, and syncs the directory. */
+export function commitTemp(tmp: string, file: string): void {
   try {
     renameSync(tmp, file);
   } catch (e) {
@@ -50,6 +48,23 @@ export function writeFileAtomic(file: string, data: string, mode = 0o644): void 
     throw e;
   }
   syncDir(dirname(file));
+}
+
+/** The temp files written for `file` (beside it) whose writer is no longer running. */
+export function orphanedTempsOf(file: string): string[] {
+  const dir = dirname(file);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => TEMP.exec(name)?.[1] === basename(file) && !isRunning(Number(TEMP.exec(name)![2])))
+    .map((name) => join(dir, name));
+}
+
+/**
+ * Writes a file so that readers see the old content or the new, never a
+ * part: a temp file in the same directory, fsync, rename, fsync the directory.
+ */
+export function writeFileAtomic(file: string, data: string, mode = 0o644): void {
+  commitTemp(writeTemp(file, data, mode), file);
 }
 
 /**
@@ -69,6 +84,45 @@ export function createFileExclusive(file: string, data: string, mode = 0o600): b
   }
   syncDir(dirname(file));
   return true;
+}
+
+/**
+ * createFileExclusive for many files at once, with the durability work
+ * batched: every temp file is written and synced concurrently (the file
+ * system commits them together), each is then linked into place
+ * (create-only) and removed, and each directory is synced once. Whatever a
+ * crash leaves, a name holds a whole, synced file. Returns, per file,
+ * whether it was created (false: the name existed).
+ */
+export async function createFilesExclusive(files: readonly { file: string; data: string; mode?: number }[]): Promise<boolean[]> {
+  const temps = await mapLimit(files, 64, async ({ file, data, mode }) => {
+    const tmp = tempName(file);
+    const handle = await fsp.open(tmp, "wx", mode ?? 0o600);
+    try {
+      await handle.writeFile(data);
+      await handle.datasync();
+    } catch (e) {
+      await handle.close();
+      unlinkSync(tmp);
+      throw e;
+    }
+    await handle.close();
+    return tmp;
+  });
+  const created = files.map(({ file }, i) => {
+    try {
+      linkSync(temps[i], file);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+      for (const t of temps.slice(i)) unlinkSync(t);
+      throw e;
+    } finally {
+      if (exists(temps[i])) unlinkSync(temps[i]);
+    }
+  });
+  for (const dir of new Set(files.map(({ file }) => dirname(file)))) syncDir(dir);
+  return created;
 }
 
 function isRunning(pid: number): boolean {

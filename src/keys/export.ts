@@ -3,21 +3,21 @@
  * SigningTable with their key files, or one JSON file. Everything written
  * 0600 in 0700 directories, atomically.
  */
-import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, lstatSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Config } from "../config/model";
 import type { KeyAlgorithm } from "../dkim/keys";
 import { selectorName } from "../dns/names";
-import { mkdirPrivate, writeFileAtomic } from "./atomic";
+import { exists, isTempFile, mkdirPrivate, writeFileAtomic } from "./atomic";
 import type { Lock, LockEntry } from "./lock";
 import { isExported } from "../lifecycle";
 import { checkStore } from "./manage";
-import { isTempFile } from "./atomic";
 import type { KeyStore } from "./store";
 import { ProblemsError } from "../config/problems";
 import { rspamdFiles } from "./rspamd";
 import { signerNote, signerPaths } from "./signer-path";
-import { unignoredWorkTree } from "./git-exposure";
+import { gitExposure } from "./git-exposure";
+import { isWithin, linkOnPath, realPath } from "./real-path";
 import { commandHint } from "../command-hint";
 
 export const EXPORT_FORMATS = ["pem", "opendkim", "json", "rspamd"] as const;
@@ -38,15 +38,15 @@ export interface ExportedKey {
 
 /** The private key of every generated selector in the config; fails unless lock and store agree. */
 export async function collectKeys(config: Config, lock: Lock, store: KeyStore): Promise<ExportedKey[]> {
+  // A store that keys and validate refuse (loose permissions, links, broken files) is refused here too, before any key is read.
+  const unsafe = await store.check();
+  if (unsafe.length) throw new ProblemsError(unsafe);
   const problems = await checkStore(lock, store, { requirePrivate: false, lockFile: config.lockFile });
   const keys: ExportedKey[] = [];
   const add = async (domain: string, selector: string, entry: LockEntry, state: ExportedKey["state"]) => {
     const pem = await store.get(domain, selector);
     if (pem === undefined)
-      problems.push(
-        `${domain}/${selector}: the key store ${store.description} has no private key for it: ` +
-          "restore the key store from its backup (or point --key-store at it), or publish a new selector",
-      );
+      problems.push(`${domain}/${selector}: the key store ${store.description} has no private key for it: ${await store.missingKeyHint(domain, selector)}`);
     else keys.push({ domain, selector, algorithm: entry.algorithm, fingerprint: entry.fingerprint, state, privateKeyPem: pem });
   };
   for (const domain of config.domains) {
@@ -71,10 +71,12 @@ export async function collectKeys(config: Config, lock: Lock, store: KeyStore): 
 export const EXPORT_MANIFEST = ".dkimctl-export";
 
 export interface ExportOptions {
-  /** Remove files in the directory that dkimctl did not write, and export into a git work tree that does not ignore it. @default false */
+  /** Remove files in the directory that dkimctl did not write, and export into a git work tree that does not ignore them. @default false */
   readonly force?: boolean;
-  /** Directories the export must never be (nor contain), e.g. the project's. */
+  /** Paths the export's directory must never be nor contain (the config, the lock, the project's directory), compared as real paths. */
   readonly protect?: readonly string[];
+  /** Key store directories the export must keep apart from: never one of them, inside one, nor holding one (real paths). */
+  readonly stores?: readonly string[];
   /**
    * Where the export's directory will be on the signer (`--signer-dir`, e.g.
    * /etc/dkimkeys): the OpenDKIM and rspamd files name their key files and
@@ -84,25 +86,42 @@ export interface ExportOptions {
   readonly signerDir?: string;
 }
 
+/** A file of an export: its path relative to the export's directory, and its text. */
+interface ExportFile {
+  readonly rel: string;
+  readonly text: string;
+}
+
 /**
  * Writes the keys in `format` under `outDir`; returns the files written. The
  * directory ends up holding exactly this export, 0700 with files 0600: files
  * of an earlier export that this one does not write are removed, and files
  * dkimctl never wrote are refused (or removed with `force`), so no stale or
- * world-readable key survives beside the new ones.
+ * world-readable key survives beside the new ones. Every check runs before
+ * anything is written or removed.
  */
 export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, outDir: string, opts: ExportOptions = {}): string[] {
-  const dir = resolve(outDir);
-  const where = signerPaths(opts.signerDir);
-  const previous = prepareExportDir(dir, opts);
+  const files = exportFiles(keys, format, opts.signerDir);
+  const { dir, previous } = prepareExportDir(outDir, files, opts);
   const written: string[] = [];
-  const put = (rel: string, text: string) => {
+  for (const { rel, text } of files) {
     const file = join(dir, rel);
     mkdirPrivate(dirname(file));
     writeFileAtomic(file, text, 0o600);
     chmodSync(file, 0o600);
-    written.push(file);
-  };
+    written.push(join(resolve(outDir), rel));
+  }
+  const now = new Set(files.map((f) => f.rel));
+  for (const rel of previous) if (!now.has(rel)) rmSync(join(dir, rel), { force: true });
+  writeFileAtomic(join(dir, EXPORT_MANIFEST), `${[...now].sort().join("\n")}\n`, 0o600);
+  return written;
+}
+
+/** The files of an export in `format`. */
+function exportFiles(keys: readonly ExportedKey[], format: ExportFormat, signerDir: string | undefined): ExportFile[] {
+  const where = signerPaths(signerDir);
+  const files: ExportFile[] = [];
+  const put = (rel: string, text: string) => files.push({ rel, text });
   switch (format) {
     case "pem":
       for (const k of keys) put(join(k.domain, `${k.selector}.pem`), k.privateKeyPem);
@@ -125,7 +144,7 @@ export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, 
       );
       break;
     case "rspamd":
-      for (const f of rspamdFiles(keys, where, signerNote(opts.signerDir, "rspamd"))) put(f.rel, f.text);
+      for (const f of rspamdFiles(keys, where, signerNote(signerDir, "rspamd"))) put(f.rel, f.text);
       break;
     case "opendkim": {
       // OpenDKIM signs with one algorithm per instance (SignatureAlgorithm), so
@@ -137,7 +156,7 @@ export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, 
       ];
       for (const [sub, group, extra] of groups) {
         if (sub !== "" && group.length === 0) continue;
-        const note = signerNote(opts.signerDir, "OpenDKIM");
+        const note = signerNote(signerDir, "OpenDKIM");
         const keyTable: string[] = ["# dkimctl export: <key name> <domain>:<selector>:<private key file>", ...note];
         const signingTable: string[] = [
           "# dkimctl export: <signing domain> <key name>, active keys only (use with 'MultipleSignatures yes' when a domain has several)",
@@ -167,52 +186,76 @@ export function writeExport(keys: readonly ExportedKey[], format: ExportFormat, 
       break;
     }
   }
-  const now = new Set(written.map((f) => relative(dir, f)));
-  for (const rel of previous) if (!now.has(rel)) rmSync(join(dir, rel), { force: true });
-  writeFileAtomic(join(dir, EXPORT_MANIFEST), `${[...now].sort().join("\n")}\n`, 0o600);
-  return written;
+  return files;
 }
 
+const listed = (files: readonly string[]) => files.slice(0, 5).join(", ") + (files.length > 5 ? ` and ${files.length - 5} more` : "");
+
 /**
- * Makes `dir` a private directory fit for an export and returns the files the
- * previous export listed. Throws, writing nothing, when it is not a
- * directory, is protected, or holds files dkimctl did not write (unless
- * `force`, which removes them).
+ * Makes the export's directory (its real path) private and fit for `files`,
+ * and returns it with the files the previous export listed. Throws, writing
+ * and removing nothing, when the directory is a link, is or holds a path of
+ * the project or a key store, lies in a key store or a .git directory, has a
+ * link where a file is written or removed, would leave a key where git does
+ * not ignore it (unless `force`), or holds files dkimctl did not write
+ * (unless `force`, which removes them, never a file git tracks).
  */
-function prepareExportDir(dir: string, opts: ExportOptions): string[] {
-  for (const p of opts.protect ?? []) {
-    const r = relative(dir, resolve(p));
-    if (r === "" || (r !== ".." && !r.startsWith(`..${sep}`) && !isAbsolute(r)))
-      throw new Error(`--out ${dir} holds ${resolve(p)}: export into a directory of its own (e.g. dkim-export/)`);
+function prepareExportDir(outDir: string, files: readonly ExportFile[], opts: ExportOptions): { dir: string; previous: string[] } {
+  const given = resolve(outDir);
+  if (exists(given) && lstatSync(given).isSymbolicLink())
+    throw new Error(`--out ${given} is a symbolic link: give the directory itself (an export never writes or removes files through a link)`);
+  const dir = realPath(given);
+  const shown = dir === given ? given : `${given} (really ${dir})`;
+  for (const p of opts.protect ?? [])
+    if (isWithin(realPath(p), dir)) throw new Error(`--out ${shown} holds ${resolve(p)}: export into a directory of its own (e.g. dkim-export/)`);
+  for (const s of opts.stores ?? []) {
+    const store = realPath(s);
+    if (isWithin(store, dir) || isWithin(dir, store))
+      throw new Error(`--out ${shown} ${isWithin(dir, store) ? "is inside" : "holds"} the key store ${resolve(s)}: export into a directory of its own`);
   }
-  const tree = opts.force ? undefined : unignoredWorkTree(dir, EXPORT_MANIFEST);
-  if (tree !== undefined) {
-    const rel = relative(tree, dir) || ".";
-    throw new Error(
-      `--out ${dir} is inside the git work tree ${tree} and git does not ignore it: the private keys would be one 'git add' away from a commit. ` +
-        `Add '${rel}/' to ${join(tree, ".gitignore")}, export outside the repository, or add --force`,
-    );
-  }
-  if (!existsSync(dir)) {
-    mkdirPrivate(dir);
-    return [];
-  }
-  if (!statSync(dir).isDirectory()) throw new Error(`--out ${dir} is not a directory: give a directory (it is created if missing)`);
+  if (dir.split(sep).includes(".git")) throw new Error(`--out ${shown} is inside a .git directory: export into a directory of its own`);
+  if (exists(dir) && !statSync(dir).isDirectory()) throw new Error(`--out ${given} is not a directory: give a directory (it is created if missing)`);
+
   const manifest = join(dir, EXPORT_MANIFEST);
-  const listed = existsSync(manifest)
+  const previous = exists(manifest)
     ? readFileSync(manifest, "utf8")
         .split("\n")
-        .filter((l) => l !== "" && !l.split(/[\\/]/).includes(".."))
+        .filter((l) => l !== "" && !isAbsolute(l) && !l.split(/[\\/]/).includes(".."))
     : [];
-  const known = new Set([EXPORT_MANIFEST, ...listed]);
-  const foreign = filesUnder(dir).filter((rel) => !known.has(rel) && !isTempFile(rel.split(sep).pop()!));
-  if (foreign.length && !opts.force) {
-    const shown = foreign.slice(0, 5).join(", ") + (foreign.length > 5 ? ` and ${foreign.length - 5} more` : "");
-    throw new Error(`--out ${dir} holds files dkimctl did not write (${shown}): export into an empty or new directory, or add --force to remove them`);
+  const known = new Set([EXPORT_MANIFEST, ...previous]);
+  const foreign = exists(dir) ? filesUnder(dir).filter((rel) => !known.has(rel) && !isTempFile(rel.split(sep).pop()!)) : [];
+  const planned = [...files.map((f) => f.rel), EXPORT_MANIFEST];
+  const links = [...new Set([...planned, ...previous].map((rel) => linkOnPath(dir, dirname(rel))).filter((l): l is string => l !== undefined))];
+  if (links.length)
+    throw new Error(`--out ${shown} has symbolic links where the export writes or removes files (${listed(links)}): remove them, or export elsewhere`);
+
+  const git = gitExposure(dir, [...new Set([...planned, ...previous, ...foreign])]);
+  const tracked = new Set(git?.tracked ?? []);
+  const unignored = (git?.unignored ?? []).filter((rel) => planned.includes(rel));
+  if (git && unignored.length && !opts.force) {
+    throw new Error(
+      `--out ${shown} is inside the git work tree ${git.tree} and git does not ignore ${listed(unignored)}: ` +
+        `the private keys would be one 'git add' away from a commit. Add '${relative(git.tree, dir) || "."}/' to ${join(git.tree, ".gitignore")}, ` +
+        "export outside the repository, or add --force",
+    );
+  }
+  const removedTracked = [...previous.filter((rel) => !planned.includes(rel)), ...foreign].filter((rel) => tracked.has(rel));
+  if (removedTracked.length)
+    throw new Error(
+      `--out ${shown} holds files git tracks (${listed(removedTracked)}): they belong to the project and an export never removes them; export elsewhere`,
+    );
+  if (foreign.length && !opts.force)
+    throw new Error(
+      `--out ${shown} holds files dkimctl did not write (${listed(foreign)}): export into an empty or new directory, or add --force to remove them`,
+    );
+
+  if (!exists(dir)) {
+    mkdirPrivate(dir);
+    return { dir, previous: [] };
   }
   for (const rel of foreign) rmSync(join(dir, rel), { force: true });
   for (const d of [dir, ...dirsUnder(dir)]) chmodSync(d, 0o700);
-  return listed;
+  return { dir, previous };
 }
 
 /** Files (and links) below `dir`, relative to it; links are never followed. */

@@ -3,7 +3,6 @@
  * committed and reviewed like a package lock. Never holds private keys.
  */
 import { existsSync } from "node:fs";
-import { stringify } from "yaml";
 import { fingerprint, KEY_ALGORITHMS, type KeyAlgorithm } from "../dkim/keys";
 import { InputError, type Problem } from "../config/problems";
 import { isMapping, YamlSource } from "../config/yaml-source";
@@ -33,16 +32,40 @@ export interface LockEntry {
   readonly removed?: string;
 }
 
+/**
+ * The key of a customer's slot (signing-provider mode). A slot's name stays
+ * while its key changes: each key it gets has the next generation, and the
+ * key store keeps it as `<customer>/<slot>.<generation>` (slotKeyName), so a
+ * stored key is never replaced.
+ */
+export interface SlotKey extends LockEntry {
+  /** 1 for the slot's first key. */
+  readonly generation: number;
+}
+
+/** The name a key store keeps a slot's key under (the "selector" of the store's `<domain>/<selector>`): `esp1.1`. */
+export function slotKeyName(slot: string, generation: number): string {
+  return `${slot}.${generation}`;
+}
+
+/** A key as the key store holds it: `domain` and `name` address it in the store. */
+export interface StoreKey {
+  readonly domain: string;
+  readonly name: string;
+  readonly entry: LockEntry;
+}
+
 const LIFECYCLE_TIMES = ["activated", "retired", "revoked", "removed"] as const;
 
 const HEADER = "# Written by dkimctl. Commit it: it holds public keys only.\n";
 const ENTRY_FIELDS = ["algorithm", "publicKey", "fingerprint", "created", "origin", "state", ...LIFECYCLE_TIMES];
+const SLOT_FIELDS = [...ENTRY_FIELDS, "generation"];
 /** A lock time as written, if it is a strict ISO 8601 time; YAML 1.1 (`%YAML 1.1`) reads timestamps as Dates. */
 const time = (v: unknown): string | undefined => (v instanceof Date ? isoSeconds(v) : typeof v === "string" && parseIsoTime(v) ? v : undefined);
 
 /** Domains and selectors in the lock are in their published form, as dkimctl writes them. */
 function publishedName(
-  what: "domain" | "selector",
+  what: "domain" | "selector" | "customer" | "slot",
   key: string,
   checked: CheckedName,
   path: string[],
@@ -54,6 +77,7 @@ function publishedName(
 
 export class Lock {
   private readonly keys = new Map<string, Map<string, LockEntry>>();
+  private readonly slots = new Map<string, Map<string, SlotKey>>();
 
   get(domain: string, selector: string): LockEntry | undefined {
     return this.keys.get(domain)?.get(selector);
@@ -83,6 +107,43 @@ export class Lock {
     return out.sort((a, b) => a.domain.localeCompare(b.domain) || a.selector.localeCompare(b.selector));
   }
 
+  /** The key of a customer's slot. */
+  slotKey(customer: string, slot: string): SlotKey | undefined {
+    return this.slots.get(customer)?.get(slot);
+  }
+
+  setSlotKey(customer: string, slot: string, entry: SlotKey): void {
+    if (!this.slots.has(customer)) this.slots.set(customer, new Map());
+    this.slots.get(customer)!.set(slot, entry);
+  }
+
+  /** Every customer slot's key, sorted by customer then slot. */
+  slotKeys(): { customer: string; slot: string; entry: SlotKey }[] {
+    const out: { customer: string; slot: string; entry: SlotKey }[] = [];
+    for (const [customer, slots] of this.slots) for (const [slot, entry] of slots) out.push({ customer, slot, entry });
+    return out.sort((a, b) => byName(a.customer, b.customer) || byName(a.slot, b.slot));
+  }
+
+  /**
+   * The lock's key that the key store keeps at `domain`/`name`: a selector's,
+   * or a customer slot's (`<slot>.<generation>`, the slot's current key).
+   */
+  storeKey(domain: string, name: string): LockEntry | undefined {
+    const selector = this.get(domain, name);
+    if (selector) return selector;
+    const dot = name.indexOf(".");
+    const slot = dot < 0 ? undefined : this.slotKey(domain, name.slice(0, dot));
+    return slot && slotKeyName(name.slice(0, dot), slot.generation) === name ? slot : undefined;
+  }
+
+  /** Every key the key store must hold for this lock, by its address there: the selectors' and the customer slots'. */
+  storeKeys(): StoreKey[] {
+    return [
+      ...this.entries().map(({ domain, selector, entry }) => ({ domain, name: selector, entry })),
+      ...this.slotKeys().map(({ customer, slot, entry }) => ({ domain: customer, name: slotKeyName(slot, entry.generation), entry })),
+    ];
+  }
+
   /**
    * Reads a lock file; a missing file is an empty lock. Throws InputError for a damaged one.
    * `invocation`: the options the user gave (Config.invocation), repeated in the hints.
@@ -103,7 +164,6 @@ export class Lock {
   }
 
   private static fromSource({ source, problems }: { source: YamlSource; problems: Problem[] }, invocation?: readonly string[]): Lock {
-    const lock = new Lock();
     if (problems.length) {
       const hint = ` (if this is a merge conflict, take one side and run ${commandHint("keys", invocation)} again)`;
       throw new InputError(problems.map((p) => ({ ...p, message: /^(YAML syntax error|duplicate key)/.test(p.message) ? p.message + hint : p.message })));
@@ -111,14 +171,27 @@ export class Lock {
     const data = source.toJS();
     // Tags and pasted private keys: one problem per node, in place of any other problem at it.
     const flagged = source.nodeProblems();
-    if (data === null && !flagged.length) return lock;
+    if (data === null && !flagged.length) return new Lock();
     if (!isMapping(data) || data.version !== 1)
       throw new InputError([source.problem(["version"], "not a dkimctl version 1 lock file: restore it from git"), ...flagged]);
     const flaggedPaths = new Set(flagged.map((p) => p.path));
     const bad: Problem[] = [...flagged];
-    const at = (path: string[], message: string, where: "value" | "key" = "value") => {
+    const lock = Lock.fromData(data, (path, message, where = "value") => {
       const p = source.problem(path, `${message}: the lock was edited by hand; restore it from git`, where);
       if (!flaggedPaths.has(p.path)) bad.push(p);
+    });
+    if (bad.length) throw new InputError(bad);
+    return lock;
+  }
+
+  /** The lock a file's data describes, each problem told to `at` (the lock is incomplete when there was one). */
+  private static fromData(data: Record<string, unknown>, at: (path: string[], message: string, where?: "value" | "key") => void): Lock {
+    const lock = new Lock();
+    let problems = 0;
+    const report = at;
+    at = (path, message, where) => {
+      problems++;
+      report(path, message, where);
     };
     const keys = data.keys ?? {};
     if (!isMapping(keys)) at(["keys"], "keys must be a mapping of domains to their selectors");
@@ -127,49 +200,41 @@ export class Lock {
       if (sels !== null && !isMapping(sels)) at(["keys", domain], `domain '${excerpt(domain)}' must be a mapping of selectors to their keys`);
       for (const [selector, raw] of Object.entries(isMapping(sels) ? sels : {})) {
         const path = ["keys", domain, selector];
-        const before = bad.length;
+        const before = problems;
         publishedName("selector", selector, checkHostName(selector, "selector"), path, at);
-        if (raw !== null && !isMapping(raw)) {
-          at(path, `selector '${excerpt(selector)}' must be a mapping of algorithm, publicKey, fingerprint and created`);
-          continue;
-        }
-        const e = raw ?? {};
-        const extra = Object.keys(e).filter((k) => !ENTRY_FIELDS.includes(k));
-        for (const k of extra) at([...path, k], `unknown field '${excerpt(k)}' in the lock`, "key");
-        if (!KEY_ALGORITHMS.includes(e.algorithm as KeyAlgorithm)) at([...path, "algorithm"], `algorithm must be one of ${KEY_ALGORITHMS.join(", ")}`);
-        if (typeof e.publicKey !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(e.publicKey)) at([...path, "publicKey"], "publicKey must be the base64 p= value");
-        else if (e.fingerprint !== fingerprint(e.publicKey)) at([...path, "fingerprint"], "fingerprint does not match publicKey");
-        for (const field of ["created", ...LIFECYCLE_TIMES]) {
-          if ((field === "created" || e[field] !== undefined) && time(e[field]) === undefined)
-            at([...path, field], `${field} must be an ISO 8601 time (e.g. 2026-11-26T04:00:00Z)`);
-        }
-        if (e.state !== undefined && !STATES.includes(e.state as KeyState)) at([...path, "state"], `state must be one of ${STATES.join(", ")}`);
-        if (e.origin !== undefined && e.origin !== "generated" && e.origin !== "imported") at([...path, "origin"], "origin must be generated or imported");
-        if (bad.length > before) continue;
-        const timeline = lifecycleProblem(e.state as KeyState | undefined, (f) => time(e[f]));
-        if (timeline) at([...path, timeline.field], timeline.message);
-        if (e.state === "active") {
+        const entry = readEntry(path, raw, ENTRY_FIELDS, at);
+        if (entry === undefined || problems > before) continue;
+        if (entry.state === "active") {
           const other = Object.entries(sels as Record<string, unknown>).find(
-            ([s, o]) => s !== selector && isMapping(o) && o.state === "active" && o.algorithm === e.algorithm,
+            ([s, o]) => s !== selector && isMapping(o) && o.state === "active" && o.algorithm === entry.algorithm,
           );
           if (other && selector > other[0])
             at(
               [...path, "state"],
-              `${domain} has two active ${String(e.algorithm)} keys (${other[0]} and ${selector}); a domain signs with one key per algorithm`,
+              `${domain} has two active ${String(entry.algorithm)} keys (${other[0]} and ${selector}); a domain signs with one key per algorithm`,
             );
         }
-        lock.set(domain, selector, {
-          algorithm: e.algorithm as KeyAlgorithm,
-          publicKey: e.publicKey as string,
-          fingerprint: e.fingerprint as string,
-          created: time(e.created)!,
-          ...(e.origin === "imported" ? { origin: "imported" as const } : {}),
-          ...(e.state !== undefined ? { state: e.state as KeyState } : {}),
-          ...Object.fromEntries(LIFECYCLE_TIMES.filter((f) => e[f] !== undefined).map((f) => [f, time(e[f])])),
-        });
+        lock.set(domain, selector, entry);
       }
     }
-    if (bad.length) throw new InputError(bad);
+    const customers = data.customers ?? {};
+    if (!isMapping(customers)) at(["customers"], "customers must be a mapping of customers to their slots");
+    for (const [customer, slots] of Object.entries(isMapping(customers) ? customers : {})) {
+      publishedName("customer", customer, checkHostName(customer, "publish"), ["customers", customer], at);
+      if (slots !== null && !isMapping(slots)) at(["customers", customer], `customer '${excerpt(customer)}' must be a mapping of slots to their keys`);
+      for (const [slot, raw] of Object.entries(isMapping(slots) ? slots : {})) {
+        const path = ["customers", customer, slot];
+        const before = problems;
+        const checked = checkHostName(slot, "selector");
+        publishedName("slot", slot, checked.ok && checked.value.includes(".") ? { ok: false, reason: "is not one label", problems: [] } : checked, path, at);
+        const entry = readEntry(path, raw, SLOT_FIELDS, at);
+        const generation = isMapping(raw) ? raw.generation : undefined;
+        if (!(typeof generation === "number" && Number.isSafeInteger(generation) && generation >= 1))
+          at([...path, "generation"], "generation must be a whole number from 1");
+        if (entry === undefined || problems > before) continue;
+        lock.setSlotKey(customer, slot, { ...entry, generation: generation as number });
+      }
+    }
     return lock;
   }
 
@@ -178,23 +243,85 @@ export class Lock {
     const keys: Record<string, Record<string, LockEntry>> = {};
     for (const { domain, selector, entry } of this.entries()) {
       keys[domain] ??= {};
-      keys[domain][selector] = {
-        algorithm: entry.algorithm,
-        publicKey: entry.publicKey,
-        fingerprint: entry.fingerprint,
-        created: entry.created,
-        ...(entry.origin ? { origin: entry.origin } : {}),
-        ...(entry.state ? { state: entry.state } : {}),
-        ...Object.fromEntries(LIFECYCLE_TIMES.filter((f) => entry[f] !== undefined).map((f) => [f, entry[f]])),
-      };
+      keys[domain][selector] = entryFields(entry);
     }
-    return HEADER + stringify({ version: 1, keys }, { lineWidth: 0 });
+    const customers: Record<string, Record<string, SlotKey>> = {};
+    for (const { customer, slot, entry } of this.slotKeys()) {
+      customers[customer] ??= {};
+      customers[customer][slot] = { ...entryFields(entry), generation: entry.generation };
+    }
+    // yaml only here: reading a lock never loads it (config/yaml-source.ts).
+    const { stringify } = require("yaml") as typeof import("yaml");
+    return HEADER + stringify({ version: 1, keys, ...(this.slots.size ? { customers } : {}) }, { lineWidth: 0 });
   }
 
   write(file: string): void {
     writeFileAtomic(file, this.toString());
   }
 }
+
+/**
+ * A key's entry as the lock holds it, or undefined after reporting each
+ * problem through `at`; `fields` are the fields the entry may have.
+ */
+function readEntry(
+  path: string[],
+  raw: unknown,
+  fields: readonly string[],
+  at: (path: string[], message: string, where?: "key") => void,
+): LockEntry | undefined {
+  const what = path[0] === "customers" ? "slot" : "selector";
+  if (raw !== null && !isMapping(raw)) {
+    at(path, `${what} '${excerpt(path[2])}' must be a mapping of algorithm, publicKey, fingerprint and created`);
+    return undefined;
+  }
+  let ok = true;
+  const bad = (p: string[], message: string, where?: "key") => {
+    ok = false;
+    at(p, message, where);
+  };
+  const e = raw ?? {};
+  for (const k of Object.keys(e).filter((k) => !fields.includes(k))) bad([...path, k], `unknown field '${excerpt(k)}' in the lock`, "key");
+  if (!KEY_ALGORITHMS.includes(e.algorithm as KeyAlgorithm)) bad([...path, "algorithm"], `algorithm must be one of ${KEY_ALGORITHMS.join(", ")}`);
+  if (typeof e.publicKey !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(e.publicKey)) bad([...path, "publicKey"], "publicKey must be the base64 p= value");
+  else if (e.fingerprint !== fingerprint(e.publicKey)) bad([...path, "fingerprint"], "fingerprint does not match publicKey");
+  for (const field of ["created", ...LIFECYCLE_TIMES]) {
+    if ((field === "created" || e[field] !== undefined) && time(e[field]) === undefined)
+      bad([...path, field], `${field} must be an ISO 8601 time (e.g. 2026-11-26T04:00:00Z)`);
+  }
+  if (e.state !== undefined && !STATES.includes(e.state as KeyState)) bad([...path, "state"], `state must be one of ${STATES.join(", ")}`);
+  if (e.origin !== undefined && e.origin !== "generated" && e.origin !== "imported") bad([...path, "origin"], "origin must be generated or imported");
+  if (!ok) return undefined;
+  const timeline = lifecycleProblem(e.state as KeyState | undefined, (f) => time(e[f]));
+  if (timeline) {
+    at([...path, timeline.field], timeline.message);
+    return undefined;
+  }
+  return {
+    algorithm: e.algorithm as KeyAlgorithm,
+    publicKey: e.publicKey as string,
+    fingerprint: e.fingerprint as string,
+    created: time(e.created)!,
+    ...(e.origin === "imported" ? { origin: "imported" as const } : {}),
+    ...(e.state !== undefined ? { state: e.state as KeyState } : {}),
+    ...Object.fromEntries(LIFECYCLE_TIMES.filter((f) => e[f] !== undefined).map((f) => [f, time(e[f])])),
+  };
+}
+
+/** An entry's fields in the order the file shows them. */
+function entryFields(entry: LockEntry): LockEntry {
+  return {
+    algorithm: entry.algorithm,
+    publicKey: entry.publicKey,
+    fingerprint: entry.fingerprint,
+    created: entry.created,
+    ...(entry.origin ? { origin: entry.origin } : {}),
+    ...(entry.state ? { state: entry.state } : {}),
+    ...Object.fromEntries(LIFECYCLE_TIMES.filter((f) => entry[f] !== undefined).map((f) => [f, entry[f]])),
+  };
+}
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * What a lifecycle state implies about its times: each state after pending

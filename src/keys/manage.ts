@@ -5,16 +5,21 @@
 import type { Config, Selector } from "../config/model";
 import { isoSeconds } from "../time";
 import { InputError, type Problem, ProblemsError } from "../config/problems";
-import { fingerprint, generateKeyPairAsync, importPrivateKey, type KeyAlgorithm, type KeyPair, privateKeyFingerprint } from "../dkim/keys";
+import { fingerprint, importPrivateKey, type KeyAlgorithm, type KeyPair, privateKeyFingerprint } from "../dkim/keys";
 import type { Lock, LockEntry } from "./lock";
-import type { KeyStore } from "./store";
+import { CannotTell, type KeyStore } from "./store";
 import { type Clock, systemClock } from "../clock";
-import { availableParallelism } from "node:os";
-import { mapLimit } from "../map-limit";
+import { type GenerateOptions, generateKeys, type KeyOrder } from "./generate";
+import { commandHint } from "../command-hint";
+import { missingSlotKeys, type SlotOrder } from "./slot-keys";
 
 export interface KeyChange {
+  /** The sender domain, or the customer of a slot's key. */
   readonly domain: string;
+  /** The selector, or the customer's slot. */
   readonly selector: string;
+  /** A customer slot's key (signing-provider mode). */
+  readonly slot?: true;
   readonly algorithm: KeyAlgorithm;
   readonly fingerprint: string;
   readonly action: "generated" | "recovered" | "imported";
@@ -24,14 +29,27 @@ function generatedSelectors(config: Config): Selector[] {
   return config.domains.flatMap((d) => d.selectors.filter((s) => s.source.kind === "generated"));
 }
 
+/** What a look at the store against the lock found. */
+export interface StoreInspection {
+  /** Where lock and store disagree, each with what to do. */
+  readonly problems: string[];
+  /** Keys the store holds that could not be compared here (age: no .pub and no identity), each with why. */
+  readonly unverified: string[];
+  /** How many stored keys were compared with the lock. */
+  readonly compared: number;
+  /** `domain/selector` of every key the store holds. */
+  readonly held: ReadonlySet<string>;
+}
+
 /**
  * Problems where the lock and the store disagree: a stored key whose public
  * half is not the lock's, or one key under two selectors. A selector missing
  * from the store is reported only when `requirePrivate` (export needs every
- * key; synth needs none).
+ * key; synth needs none), with the fix for this kind of store.
  */
-export async function checkStore(lock: Lock, store: KeyStore, opts: { requirePrivate: boolean; lockFile: string }): Promise<string[]> {
+export async function inspectStore(lock: Lock, store: KeyStore, opts: { requirePrivate: boolean; lockFile: string }): Promise<StoreInspection> {
   const problems: string[] = [];
+  const unverified: string[] = [];
   const owners = new Map<string, string>();
   const shared = (fp: string, who: string, where: string) => {
     const other = owners.get(fp);
@@ -39,38 +57,59 @@ export async function checkStore(lock: Lock, store: KeyStore, opts: { requirePri
       problems.push(`${other} and ${who} have the same key in ${where}: a key belongs to one selector; give one of them a new selector`);
     else owners.set(fp, who);
   };
-  for (const { domain, selector, entry } of lock.entries()) shared(entry.fingerprint, `${domain}/${selector}`, opts.lockFile);
+  const locked = new Map(lock.storeKeys().map((k) => [`${k.domain}/${k.name}`, k]));
+  for (const [name, { entry }] of locked) shared(entry.fingerprint, name, opts.lockFile);
   owners.clear();
   const stored = await store.list();
+  const held = new Set<string>();
+  let compared = 0;
   for (const { domain, selector } of stored) {
     const actual = await storedFingerprint(store, domain, selector);
-    if (actual === undefined) continue;
-    if (actual === UNREADABLE)
-      problems.push(`${domain}/${selector}: the file in the key store ${store.description} is not a readable private key: restore it from the store's backup`);
-    else shared(actual, `${domain}/${selector}`, `the key store ${store.description}`);
-    const entry = lock.get(domain, selector);
-    if (entry && actual !== UNREADABLE && actual !== entry.fingerprint)
+    if (actual === undefined) continue; // gone since it was listed
+    held.add(`${domain}/${selector}`);
+    if (typeof actual === "object") {
+      unverified.push(`${domain}/${selector}: ${actual.unknown}`);
+      continue;
+    }
+    compared++;
+    if (actual === UNREADABLE) {
+      problems.push(`${domain}/${selector}: the key in ${store.description} is not a readable private key: ${await store.missingKeyHint(domain, selector)}`);
+      continue;
+    }
+    shared(actual, `${domain}/${selector}`, `the key store ${store.description}`);
+    const entry = locked.get(`${domain}/${selector}`)?.entry;
+    if (entry && actual !== entry.fingerprint)
       problems.push(
         `${domain}/${selector}: the private key in ${store.description} does not match ${opts.lockFile} (lock ${entry.fingerprint}, store ${actual}): ` +
           "the two are from different copies; restore the matching pair, never edit either by hand",
       );
   }
-  const held = new Set(stored.map((k) => `${k.domain}/${k.selector}`));
   // A removed key may be gone from the store (keys prune): only keys still published or signing must be there.
   if (opts.requirePrivate)
-    for (const { domain, selector, entry } of lock.entries())
-      if (entry.state !== "removed" && !held.has(`${domain}/${selector}`))
-        problems.push(
-          `${domain}/${selector}: ${opts.lockFile} has its public key but the key store ${store.description} has no private key: ` +
-            "restore the key store from its backup (or point --key-store at it), or publish a new selector",
-        );
-  return problems;
+    for (const [address, { domain, name, entry }] of locked) {
+      if (entry.state === "removed" || held.has(address)) continue;
+      const hint = await store.missingKeyHint(domain, name);
+      problems.push(`${address}: ${opts.lockFile} has its public key but ${store.description} has no private key for it: ${hint}`);
+    }
+  return { problems, unverified, compared, held };
 }
 
-/** Throws when lock and store disagree: nothing may be written over such a pair. */
-export async function assertStoreMatchesLock(lock: Lock, store: KeyStore, lockFile: string): Promise<void> {
-  const mismatches = await checkStore(lock, store, { requirePrivate: false, lockFile });
-  if (mismatches.length) throw new ProblemsError(mismatches);
+/** The problems of inspectStore. */
+export async function checkStore(lock: Lock, store: KeyStore, opts: { requirePrivate: boolean; lockFile: string }): Promise<string[]> {
+  return (await inspectStore(lock, store, opts)).problems;
+}
+
+/**
+ * Before a command writes: throws when lock and store disagree, or when the
+ * store lacks a private key the lock publishes (a missing key is an error,
+ * never a warning: no key may become active, nor stay published, without
+ * it); then lets the store bring its marks in line with the lock.
+ */
+export async function assertStoreMatchesLock(lock: Lock, store: KeyStore, lockFile: string, opts: WriteOptions = {}): Promise<ReadonlySet<string>> {
+  const seen = await inspectStore(lock, store, { requirePrivate: true, lockFile });
+  if (seen.problems.length) throw new ProblemsError(seen.problems);
+  for (const note of (await store.reconcile?.(lock, opts.beforeWrite)) ?? []) opts.notice?.(note);
+  return seen.held;
 }
 
 const UNREADABLE = "unreadable key";
@@ -78,10 +117,18 @@ const UNREADABLE = "unreadable key";
 /**
  * A stored key's fingerprint as the store states it without the private half
  * (age: the public key beside the ciphertext, so no identity is needed), else
- * from the private key; undefined when the store has none or cannot tell.
+ * from the private key; undefined when the store has none, `{ unknown }` when
+ * it cannot tell here.
  */
-async function storedFingerprint(store: KeyStore, domain: string, selector: string): Promise<string | undefined> {
-  if (store.fingerprint) return store.fingerprint(domain, selector);
+async function storedFingerprint(store: KeyStore, domain: string, selector: string): Promise<string | { unknown: string } | undefined> {
+  if (store.fingerprint) {
+    try {
+      return await store.fingerprint(domain, selector);
+    } catch (e) {
+      if (e instanceof CannotTell) return { unknown: e.message };
+      throw e;
+    }
+  }
   const pem = await store.get(domain, selector);
   return pem === undefined ? undefined : publicFingerprint(pem);
 }
@@ -94,50 +141,22 @@ function publicFingerprint(pem: string): string {
   }
 }
 
-export interface WriteOptions {
+export interface WriteOptions extends GenerateOptions {
   readonly clock?: Clock;
-  /** Called before each write to the store (the project lock's assertHeld). */
-  readonly beforeWrite?: () => void;
-  /** Told after each key is made and stored. */
-  readonly progress?: (done: number, total: number) => void;
-}
-
-/** A key to make for a selector. */
-export interface KeyOrder {
-  readonly domain: string;
-  readonly selector: string;
-  readonly algorithm: KeyAlgorithm;
+  /** Told what the store changed to agree with the lock (see KeyStore.reconcile). */
+  readonly notice?: (text: string) => void;
 }
 
 /**
- * Makes the keys on every core (off the main thread) and stores each as it
- * is made, create-only; returns the key each selector ended with, which is
- * another run's when that run stored one first.
- */
-export async function generateAndStore<T extends KeyOrder>(
-  orders: readonly T[],
-  store: KeyStore,
-  opts: WriteOptions,
-): Promise<{ order: T; pair: KeyPair; adopted: boolean }[]> {
-  let done = 0;
-  return mapLimit(orders, availableParallelism(), async (order) => {
-    const made = await generateKeyPairAsync(order.algorithm);
-    const pair = await createOrAdopt(store, order.domain, order.selector, made, opts.beforeWrite);
-    opts.progress?.(++done, orders.length);
-    return { order, pair, adopted: pair !== made };
-  });
-}
-
-/**
- * Generates a key for every generated selector that has none, and adopts a
- * stored key the lock lost (a reverted lock file or an interrupted run)
+ * Generates a key for every generated selector and every customer slot that
+ * has none, and adopts a stored key the lock lost (a reverted lock file or an interrupted run)
  * instead of replacing it. Everything is checked before anything is written;
  * then private keys go to the store, and the caller writes the lock, so a
  * crash between the two leaves keys that the next run recovers, never a
  * published key without its private half.
  */
 export async function ensureKeys(config: Config, lock: Lock, store: KeyStore, opts: WriteOptions = {}): Promise<KeyChange[]> {
-  await assertStoreMatchesLock(lock, store, config.lockFile);
+  const held = await assertStoreMatchesLock(lock, store, config.lockFile, opts);
   const clock = opts.clock ?? systemClock;
   const changes: KeyChange[] = [];
   const problems: Problem[] = [];
@@ -151,7 +170,8 @@ export async function ensureKeys(config: Config, lock: Lock, store: KeyStore, op
         at(`has a ${existing.algorithm} key in the lock but asks for ${algorithm}: a selector never gets a second key; add a new selector`);
       continue;
     }
-    const stored = await store.get(sel.domain, sel.name);
+    // The store was listed just now: only a key it holds is read (50,000 new selectors cost no read each).
+    const stored = held.has(`${sel.domain}/${sel.name}`) ? await store.get(sel.domain, sel.name) : undefined;
     if (stored === undefined) {
       wanted.push({ sel, domain: sel.domain, selector: sel.name, algorithm });
       continue;
@@ -165,29 +185,22 @@ export async function ensureKeys(config: Config, lock: Lock, store: KeyStore, op
     changes.push(change(sel, pair, "recovered"));
   }
   if (problems.length) throw new InputError(problems);
+  const slots = await missingSlotKeys(config, lock, store, held);
+  const addSlot = (order: SlotOrder, pair: KeyPair, action: KeyChange["action"]) => {
+    lock.setSlotKey(order.customer, order.slot, { ...entryFor(pair, clock, "generated"), generation: order.generation });
+    changes.push({ domain: order.customer, selector: order.slot, slot: true, algorithm: pair.algorithm, fingerprint: fingerprint(pair.publicKey), action });
+  };
+  for (const { order, pair } of slots.recovered) addSlot(order, pair, "recovered");
 
-  for (const { order, pair, adopted } of await generateAndStore(wanted, store, opts)) {
-    lock.set(order.domain, order.selector, entryFor(pair, clock, "generated"));
-    changes.push(change(order.sel, pair, adopted ? "recovered" : "generated"));
+  const orders: (KeyOrder & ({ sel: Selector } | SlotOrder))[] = [...wanted, ...slots.orders];
+  for (const { order, pair, adopted } of await generateKeys(orders, store, opts)) {
+    const action = adopted ? "recovered" : "generated";
+    if ("sel" in order) {
+      lock.set(order.domain, order.selector, entryFor(pair, clock, "generated"));
+      changes.push(change(order.sel, pair, action));
+    } else addSlot(order, pair, action);
   }
   return changes;
-}
-
-/**
- * Stores a new key; when the store got a key for the selector since it was
- * read (a run that shares the store), that key is the selector's key and is
- * returned instead: a selector never gets a second key.
- */
-export async function createOrAdopt(store: KeyStore, domain: string, selector: string, pair: KeyPair, beforeWrite?: () => void): Promise<KeyPair> {
-  beforeWrite?.();
-  if (await store.create(domain, selector, pair.privateKeyPem)) return pair;
-  const stored = await store.get(domain, selector);
-  const theirs = stored === undefined ? undefined : importPrivateKey(stored);
-  if (theirs?.algorithm !== pair.algorithm)
-    throw new Error(
-      `${domain}/${selector}: another run stored a ${theirs?.algorithm ?? "unreadable"} key for this selector while this one ran: run the command again`,
-    );
-  return theirs;
 }
 
 /** Adopts an existing private key (PEM) for a generated selector. */
@@ -200,14 +213,18 @@ export async function importKey(
   pem: string,
   opts: WriteOptions = {},
 ): Promise<KeyChange> {
-  await assertStoreMatchesLock(lock, store, config.lockFile);
+  await assertStoreMatchesLock(lock, store, config.lockFile, opts);
   const sel = generatedSelectors(config).find((s) => s.domain === domain && s.name === selector);
   if (!sel) {
     const all = config.domains.flatMap((d) => d.selectors).find((s) => s.domain === domain && s.name === selector);
+    const customer = config.customers.some((c) => c.name === domain);
     throw new Error(
       all
         ? `${domain}/${selector} is a ${all.source.kind} selector; only generated selectors (no txt or cname) hold keys dkimctl manages`
-        : `${domain}/${selector} is not in ${config.file}: add it under domains.${domain}.selectors first`,
+        : customer
+          ? `${domain} is a customer (signing-provider mode): its slots get their keys from ${commandHint("keys", config.invocation)}; ` +
+            "keys import adopts keys of sender domains' selectors"
+          : `${domain}/${selector} is not in ${config.file}: add it under domains.${domain}.selectors first`,
     );
   }
   if (lock.get(domain, selector) || (await store.get(domain, selector)) !== undefined)

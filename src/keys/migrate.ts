@@ -6,7 +6,7 @@
 import { ProblemsError } from "../config/problems";
 import { privateKeyFingerprint } from "../dkim/keys";
 import type { Lock } from "./lock";
-import type { KeyStore } from "./store";
+import { CannotTell, type KeyStore } from "./store";
 
 export interface Migration {
   /** Copied into the target. */
@@ -19,7 +19,14 @@ export interface Migration {
 
 /** What the target says the selector's key is, without trusting a copy it has not shown. */
 async function targetFingerprint(to: KeyStore, domain: string, selector: string): Promise<string | undefined> {
-  if (to.fingerprint) return to.fingerprint(domain, selector);
+  if (to.fingerprint) {
+    try {
+      return await to.fingerprint(domain, selector);
+    } catch (e) {
+      if (e instanceof CannotTell) return undefined;
+      throw e;
+    }
+  }
   if (!to.canReadKeys()) return undefined;
   const pem = await to.get(domain, selector);
   return pem === undefined ? undefined : privateKeyFingerprint(pem);
@@ -30,7 +37,7 @@ export async function migrateKeys(lock: Lock, from: KeyStore, to: KeyStore, befo
   // Read and check every key before writing one.
   const problems: string[] = [];
   const keys: { name: string; domain: string; selector: string; pem: string; fingerprint: string }[] = [];
-  for (const { domain, selector, entry } of lock.entries()) {
+  for (const { domain, name: selector, entry } of lock.storeKeys()) {
     const name = `${domain}/${selector}`;
     const pem = await from.get(domain, selector);
     if (pem === undefined) {
@@ -57,6 +64,14 @@ export async function migrateKeys(lock: Lock, from: KeyStore, to: KeyStore, befo
       problems.push(`${k.name}: ${to.description} already holds a key for it that cannot be checked here: check it with an identity`);
     else (created ? (there === undefined ? result.unverified : result.copied) : result.present).push(k.name);
   }
-  if (problems.length) throw new ProblemsError(problems);
+  const copied = result.copied.length + result.unverified.length;
+  if (problems.length)
+    throw new ProblemsError(
+      problems,
+      copied
+        ? `${copied} key${copied === 1 ? " was" : "s were"} copied to ${to.description} before these were found (the source and the lock are unchanged); ` +
+            "fix them and run migrate again: it copies only what is missing"
+        : "nothing was copied; the source and the lock are unchanged.",
+    );
   return result;
 }

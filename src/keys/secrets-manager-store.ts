@@ -8,6 +8,9 @@
  * profile). CreateSecret refuses an existing name, so creation is create-only
  * across every machine that shares the store. Keys are never deleted here
  * except by `dkimctl keys prune`: a removed key's secret is tagged first.
+ * Every secret carries the project's id (`dkimctl:project`): a secret that
+ * lacks dkimctl's tags, or carries another project's id, is never read,
+ * adopted, tagged or deleted, so projects can share a prefix.
  */
 import type { DescribeSecretResponse, SecretListEntry, SecretsManagerClient, Tag } from "@aws-sdk/client-secrets-manager";
 import type { KeyStoreSpec } from "../config/model";
@@ -16,13 +19,19 @@ import { checkHostName } from "../dns/host-name";
 import { selectorName } from "../dns/names";
 import { capText } from "../redact";
 import { isoSeconds } from "../time";
-import { type KeyStore, KeyStoreError, type RemovalMarks, type StoredKey } from "./store";
+import type { Lock } from "./lock";
+import { type KeyStore, KeyStoreError, type RemovalMarks, StoreUnreachable, type StoredKey } from "./store";
 
 type Spec = Extract<KeyStoreSpec, { kind: "awsSecretsManager" }>;
 type Sdk = typeof import("@aws-sdk/client-secrets-manager");
 
-/** Tags dkimctl writes on each secret; `removed` marks a key that `keys prune` may delete. */
+/**
+ * Tags dkimctl writes on each secret; `project` marks whose key it is (the
+ * config's keyStore.awsSecretsManager.project); `removed` marks a key that
+ * `keys prune` may delete.
+ */
 export const SECRET_TAGS = {
+  project: "dkimctl:project",
   domain: "dkimctl:domain",
   selector: "dkimctl:selector",
   algorithm: "dkimctl:algorithm",
@@ -40,6 +49,13 @@ interface Described {
   readonly versions: number;
 }
 
+/**
+ * Whose key a secret is, from its tags: this project's (its project tag), another
+ * project's, or dkimctl's without a project tag (written before projects were
+ * marked: this project's once its lock proves it, see `reconcile`).
+ */
+export type Owner = "ours" | "other" | "unclaimed";
+
 export class SecretsManagerKeyStore implements KeyStore, RemovalMarks {
   private client?: Promise<{ sdk: Sdk; client: SecretsManagerClient }>;
   /** Keys read or written by this run: a secret dkimctl wrote never changes, so each is fetched once. */
@@ -50,12 +66,12 @@ export class SecretsManagerKeyStore implements KeyStore, RemovalMarks {
   constructor(readonly spec: Spec) {}
 
   get description(): string {
-    return `AWS Secrets Manager (${this.spec.region}, secrets ${this.spec.prefix}<domain>/<selector>)`;
+    return `AWS Secrets Manager (${this.spec.region}, secrets ${this.spec.prefix}<domain>/<selector> of project ${this.spec.project})`;
   }
 
-  /** `validate` does not contact AWS: it compares lock and store only where keys are at hand. */
+  /** Reading needs AWS credentials and the network: a command finds out by asking (see `validate`). */
   canReadKeys(): boolean {
-    return false;
+    return true;
   }
 
   /** Nothing to check locally: access is AWS's (IAM), and a secret is created whole or not at all. */
@@ -80,19 +96,48 @@ export class SecretsManagerKeyStore implements KeyStore, RemovalMarks {
       if (out.Name !== undefined && out.Name !== name) return undefined;
       if (out.SecretString === undefined)
         throw new KeyStoreError([`the secret ${name} holds no text: it is not a key dkimctl stored; move it out of the prefix ${this.spec.prefix}`]);
+      await this.assertOurs(name);
       this.values.set(name, out.SecretString);
       return out.SecretString;
     } catch (e) {
+      if (e instanceof KeyStoreError) throw e;
       // A secret scheduled for deletion holds no usable key; create() explains why its name stays taken.
       if (errorName(e) === "ResourceNotFoundException" || isScheduledForDeletion(e)) return undefined;
       throw this.failure(e, `reading the secret ${name}`, "secretsmanager:GetSecretValue (and kms:Decrypt on its KMS key)");
     }
   }
 
+  /** Whose key the secret of this name is, from its tags; undefined when it is not a key dkimctl stored. */
+  private ownerOf(name: string, seen: Described): Owner | undefined {
+    const key = this.keyOf(name);
+    if (!key || seen.tags.get(SECRET_TAGS.domain) !== key.domain || seen.tags.get(SECRET_TAGS.selector) !== key.selector) return undefined;
+    const project = seen.tags.get(SECRET_TAGS.project);
+    return project === undefined ? "unclaimed" : project === this.spec.project ? "ours" : "other";
+  }
+
+  /** Throws unless the secret is a key dkimctl stored for this project (or before projects were marked). */
+  private async assertOurs(name: string): Promise<Described> {
+    const seen = this.listed.get(name) ?? (await this.describe(name));
+    const owner = seen && this.ownerOf(name, seen);
+    if (owner === "other")
+      throw new KeyStoreError([
+        `the secret ${name} belongs to another dkimctl project (${SECRET_TAGS.project} ${seen!.tags.get(SECRET_TAGS.project)}, this project is ` +
+          `${this.spec.project}): two projects use the prefix ${this.spec.prefix} for the same domain and selector; dkimctl never reads, adopts or ` +
+          "deletes another project's key: give this project a prefix of its own (keyStore.awsSecretsManager.prefix) or another selector",
+      ]);
+    if (!owner)
+      throw new KeyStoreError([
+        `the secret ${name} is not a key dkimctl stored (it lacks the ${SECRET_TAGS.domain} and ${SECRET_TAGS.selector} tags of its name): ` +
+          `dkimctl never uses nor deletes it; move it out of the prefix ${this.spec.prefix}, or give this selector another name`,
+      ]);
+    return seen!;
+  }
+
   async create(domain: string, selector: string, privateKeyPem: string): Promise<boolean> {
     const name = this.secretName(domain, selector);
     const pair = importPrivateKey(privateKeyPem);
     const ours: Record<string, string> = {
+      [SECRET_TAGS.project]: this.spec.project,
       [SECRET_TAGS.domain]: domain,
       [SECRET_TAGS.selector]: selector,
       [SECRET_TAGS.algorithm]: pair.algorithm,
@@ -122,25 +167,96 @@ export class SecretsManagerKeyStore implements KeyStore, RemovalMarks {
     }
   }
 
+  /** This project's keys (and dkimctl's keys without a project tag); another project's keys and secrets dkimctl did not store are not listed. */
   async list(): Promise<{ domain: string; selector: string }[]> {
-    return (await this.inventory()).map(({ domain, selector }) => ({ domain, selector }));
+    return (await this.inventory()).filter((k) => k.owner !== "other").map(({ domain, selector }) => ({ domain, selector }));
   }
 
-  /** Every key under the prefix, with its tags' fingerprint and removal mark; from ListSecrets (no secret is read). */
-  async inventory(): Promise<StoredKey[]> {
+  /**
+   * Every key dkimctl stored under the prefix (its tags name the domain and
+   * selector of its name), with whose it is, its tags' fingerprint and removal
+   * mark; from ListSecrets (no secret is read). Other secrets under the prefix
+   * are left out: they are never a key, nor a stray.
+   */
+  async inventory(): Promise<(StoredKey & { owner: Owner })[]> {
     const listed = new Map<string, Described>();
-    const out: StoredKey[] = [];
+    const out: (StoredKey & { owner: Owner })[] = [];
     for (const entry of await this.listSecrets()) {
       const key = this.keyOf(entry.Name ?? "");
-      if (!key) continue;
       const seen = described(entry.Tags, entry.SecretVersionsToStages);
+      const owner = key && this.ownerOf(entry.Name!, seen);
+      if (!key || !owner) continue;
       listed.set(entry.Name!, seen);
       const removed = seen.tags.get(SECRET_TAGS.removed);
       const fp = seen.tags.get(SECRET_TAGS.fingerprint);
-      out.push({ ...key, ...(fp ? { fingerprint: fp } : {}), ...(removed && !Number.isNaN(Date.parse(removed)) ? { removed: new Date(removed) } : {}) });
+      out.push({
+        ...key,
+        owner,
+        ...(fp ? { fingerprint: fp } : {}),
+        ...(removed && !Number.isNaN(Date.parse(removed)) ? { removed: new Date(removed) } : {}),
+      });
     }
     this.listed = listed;
     return out.sort((a, b) => a.domain.localeCompare(b.domain) || a.selector.localeCompare(b.selector));
+  }
+
+  /**
+   * Brings the marks in line with the lock, which proves what is this
+   * project's: a key without a project tag whose fingerprint the lock holds
+   * for its selector is tagged as this project's; a key the lock still uses
+   * loses a `removed` mark (a prune of another clone, or of a branch whose
+   * lock did not list it, tagged it). Returns a line for each change.
+   */
+  async reconcile(lock: Lock, beforeWrite?: () => void): Promise<string[]> {
+    const notes: string[] = [];
+    for (const k of this.listed.size ? this.cachedInventory() : await this.inventory()) {
+      const entry = lock.storeKey(k.domain, k.selector);
+      if (!entry || k.owner === "other") continue;
+      const name = this.secretName(k.domain, k.selector);
+      if (k.owner === "unclaimed" && k.fingerprint === entry.fingerprint) {
+        beforeWrite?.();
+        await this.tag(name, { [SECRET_TAGS.project]: this.spec.project }, "marking the secret as this project's");
+        notes.push(`${name}: marked as project ${this.spec.project}'s (the lock holds its key)`);
+      }
+      if (k.removed && entry.state !== "removed" && k.owner === "ours") {
+        beforeWrite?.();
+        await this.unmarkRemoved(k.domain, k.selector);
+        notes.push(`${name}: was marked removed by a prune, but ${entry.state ?? "the lock"} still uses it: mark taken off`);
+      }
+    }
+    return notes;
+  }
+
+  /** The last listing as inventory entries (no call). */
+  private cachedInventory(): (StoredKey & { owner: Owner })[] {
+    const out: (StoredKey & { owner: Owner })[] = [];
+    for (const [name, seen] of this.listed) {
+      const key = this.keyOf(name);
+      const owner = key && this.ownerOf(name, seen);
+      if (!key || !owner) continue;
+      const removed = seen.tags.get(SECRET_TAGS.removed);
+      const fp = seen.tags.get(SECRET_TAGS.fingerprint);
+      out.push({ ...key, owner, ...(fp ? { fingerprint: fp } : {}), ...(removed ? { removed: new Date(removed) } : {}) });
+    }
+    return out;
+  }
+
+  /** What to do about a key the lock has and this store lacks (or holds as another project's). */
+  async missingKeyHint(domain: string, selector: string): Promise<string> {
+    const name = this.secretName(domain, selector);
+    const seen = this.listed.get(name);
+    if (seen && this.ownerOf(name, seen) === "other")
+      return `the secret ${name} belongs to another dkimctl project (${seen.tags.get(SECRET_TAGS.project)}): give this project a prefix of its own`;
+    const d = await this.describeSecret(name);
+    if (d?.DeletedDate)
+      return (
+        `the secret ${name} is scheduled for deletion: ` +
+        `restore it with 'aws secretsmanager restore-secret --region ${this.spec.region} --secret-id ${name}'`
+      );
+    return (
+      `there is no secret ${name} in ${this.spec.region}: if the keys are in another region or account, ` +
+      "fix keyStore.awsSecretsManager.region or the AWS credentials in use; a key deleted for good never comes back: publish a new selector"
+    );
   }
 
   /**
@@ -151,8 +267,8 @@ export class SecretsManagerKeyStore implements KeyStore, RemovalMarks {
    */
   async fingerprint(domain: string, selector: string): Promise<string | undefined> {
     const name = this.secretName(domain, selector);
-    const seen = this.listed.get(name) ?? (await this.describe(name));
-    if (!seen) return undefined;
+    if (!this.listed.has(name) && !(await this.describe(name))) return undefined;
+    const seen = await this.assertOurs(name);
     const tagged = seen.tags.get(SECRET_TAGS.fingerprint);
     if (seen.versions === 1 && tagged) return tagged;
     const pem = await this.get(domain, selector);
@@ -167,13 +283,20 @@ export class SecretsManagerKeyStore implements KeyStore, RemovalMarks {
 
   async markRemoved(domain: string, selector: string, at: Date): Promise<boolean> {
     const name = this.secretName(domain, selector);
+    const seen = this.listed.get(name) ?? (await this.describe(name));
+    // Only this project's own key is ever marked: the mark leads to its deletion.
+    if (!seen || this.ownerOf(name, seen) !== "ours") return false;
+    return this.tag(name, { [SECRET_TAGS.removed]: isoSeconds(at) }, "tagging the secret as removed");
+  }
+
+  private async tag(name: string, tags: Record<string, string>, what: string): Promise<boolean> {
     const { sdk, client } = await this.connect();
     try {
-      await client.send(new sdk.TagResourceCommand({ SecretId: name, Tags: [{ Key: SECRET_TAGS.removed, Value: isoSeconds(at) }] }));
+      await client.send(new sdk.TagResourceCommand({ SecretId: name, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
       return true;
     } catch (e) {
       if (errorName(e) === "ResourceNotFoundException") return false;
-      throw this.failure(e, `tagging the secret ${name} as removed`, "secretsmanager:TagResource");
+      throw this.failure(e, `${what} ${name}`, "secretsmanager:TagResource");
     }
   }
 
@@ -191,6 +314,10 @@ export class SecretsManagerKeyStore implements KeyStore, RemovalMarks {
 
   async deleteRemoved(domain: string, selector: string, recoveryWindowDays: number): Promise<string> {
     const name = this.secretName(domain, selector);
+    // Proof of ownership at the moment of deletion, not from an earlier listing: this project's mark and the removed mark.
+    const now = await this.describe(name);
+    if (!now || this.ownerOf(name, now) !== "ours" || !now.tags.has(SECRET_TAGS.removed))
+      throw new KeyStoreError([`the secret ${name} is no longer this project's key marked removed: not deleted; run prune again`]);
     const { sdk, client } = await this.connect();
     try {
       const out = await client.send(new sdk.DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: recoveryWindowDays }));
@@ -229,9 +356,7 @@ export class SecretsManagerKeyStore implements KeyStore, RemovalMarks {
     let token: string | undefined;
     try {
       do {
-        const page = await client.send(
-          new sdk.ListSecretsCommand({ MaxResults: 100, NextToken: token, ...(prefix ? { Filters: [{ Key: "name", Values: [prefix] }] } : {}) }),
-        );
+        const page = await client.send(new sdk.ListSecretsCommand({ MaxResults: 100, NextToken: token, Filters: [{ Key: "name", Values: [prefix] }] }));
         out.push(...(page.SecretList ?? []));
         token = page.NextToken;
       } while (token);
@@ -271,12 +396,18 @@ export class SecretsManagerKeyStore implements KeyStore, RemovalMarks {
 
   /** One line that says what failed and what to do; AWS's own message is capped (it may quote input). */
   private failure(e: unknown, what: string, permission: string): KeyStoreError {
+    const failed = this.failureOf(e, what, permission);
+    // Whether AWS answered about this secret (keep it a KeyStoreError), or the store could not be used at all.
+    return failed.unreachable ? new StoreUnreachable([failed.reason]) : new KeyStoreError([failed.reason]);
+  }
+
+  private failureOf(e: unknown, what: string, permission: string): { reason: string; unreachable: boolean } {
     const name = errorName(e);
     const { httpStatusCode: status, attempts } = (e as { $metadata?: { httpStatusCode?: number; attempts?: number } }).$metadata ?? {};
     const message = capText(errorMessage(e));
     const code = (e as { code?: string }).code ?? NETWORK_ERROR.exec(message)?.[1];
     const { region, kmsKeyId } = this.spec;
-    const why = (text: string) => new KeyStoreError([`${what}: ${text}`]);
+    const why = (text: string, unreachable = true) => ({ reason: `${what}: ${text}`, unreachable });
     if (name === "CredentialsProviderError" || /could not load credentials/i.test(message))
       return why(`no AWS credentials found (${message}): give them the standard way (${CREDENTIAL_SOURCES})`);
     if (EXPIRED.includes(name)) return why("the AWS credentials have expired: refresh them (aws sso login, or a new role session) and run again");
@@ -292,7 +423,7 @@ export class SecretsManagerKeyStore implements KeyStore, RemovalMarks {
       );
     if ((code && NETWORK_ERROR.test(code)) || name === "TimeoutError")
       return why(`cannot reach AWS Secrets Manager in ${region} (${code ?? name}): check the network, the region and AWS_ENDPOINT_URL_SECRETS_MANAGER if set`);
-    return why(`${name || "error"}: ${message}`);
+    return why(`${name || "error"}: ${message}`, false);
   }
 }
 

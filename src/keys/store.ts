@@ -7,7 +7,8 @@ import { existsSync, lstatSync, readdirSync, readFileSync, type Stats, statSync 
 import { dirname, join, resolve } from "node:path";
 import { commandHint } from "../command-hint";
 import { ProblemsError } from "../config/problems";
-import { createFileExclusive, isTempFile, mkdirPrivate, removeOrphanedTemps } from "./atomic";
+import { createFileExclusive, createFilesExclusive, isTempFile, mkdirPrivate, removeOrphanedTemps } from "./atomic";
+import type { Lock } from "./lock";
 
 /**
  * What every key store promises: a selector never gets a second key
@@ -46,7 +47,32 @@ export interface KeyStore {
   fingerprint?(domain: string, selector: string): Promise<string | undefined>;
   /** Stores a new key. Returns false, changing nothing, when the store already has one for the selector. */
   create(domain: string, selector: string, privateKeyPem: string): Promise<boolean>;
+  /**
+   * `create` for many keys, with the durability work batched (see
+   * createFilesExclusive); returns, per key, whether it was stored. Stores
+   * without it are written key by key.
+   */
+  createMany?(keys: readonly NewKey[]): Promise<boolean[]>;
   list(): Promise<{ domain: string; selector: string }[]>;
+  /** What to do about a key the lock has and the store lacks: the fix for this kind of store. */
+  missingKeyHint(domain: string, selector: string): Promise<string>;
+  /** Why this machine cannot check the store at all (e.g. the local directory is not here), or undefined. */
+  unavailable?(): string | undefined;
+  /** Why the private halves cannot be read here although the public halves were checked (age without an identity), or undefined. */
+  publicOnly?(): string | undefined;
+  /**
+   * Brings the store's own marks in line with the lock before a command
+   * writes (Secrets Manager: marks this project's keys, unmarks keys in use
+   * again); returns a line for each change.
+   */
+  reconcile?(lock: Lock, beforeWrite?: () => void): Promise<string[]>;
+}
+
+/** A key to store. */
+export interface NewKey {
+  readonly domain: string;
+  readonly selector: string;
+  readonly privateKeyPem: string;
 }
 
 /** A key as the store lists it, without its private half. */
@@ -57,6 +83,8 @@ export interface StoredKey {
   readonly fingerprint?: string;
   /** When the key was marked removed (its `dkimctl:removed` tag), if it was. */
   readonly removed?: Date;
+  /** Whose key it is: this project's, another project's, or not marked (stored before projects were). */
+  readonly owner?: "ours" | "other" | "unclaimed";
 }
 
 /**
@@ -66,6 +94,8 @@ export interface StoredKey {
 export interface RemovalMarks {
   /** Every key with its marks. */
   inventory(): Promise<StoredKey[]>;
+  /** As KeyStore.reconcile: marks the keys the lock proves are this project's; unmarks keys in use. */
+  reconcile(lock: Lock, beforeWrite?: () => void): Promise<string[]>;
   /** Marks the key removed at `at`; false when the store has no such key. */
   markRemoved(domain: string, selector: string, at: Date): Promise<boolean>;
   unmarkRemoved(domain: string, selector: string): Promise<boolean>;
@@ -80,6 +110,12 @@ export const marksRemoved = (store: KeyStore): store is KeyStore & RemovalMarks 
 
 /** Thrown for a store that is unsafe or unusable; each reason says what to do. */
 export class KeyStoreError extends ProblemsError {}
+
+/** Thrown when the store cannot be reached or read at all here (no credentials, no network, no permission): nothing about its keys is known. */
+export class StoreUnreachable extends KeyStoreError {}
+
+/** Thrown by `fingerprint` when the store holds a key but cannot tell which here (age: no .pub and no identity); the message says why. */
+export class CannotTell extends Error {}
 
 const octal = (mode: number) => (mode & 0o777).toString(8);
 
@@ -180,8 +216,25 @@ export class LocalKeyStore implements KeyStore {
     return createFileExclusive(file, privateKeyPem, 0o600);
   }
 
+  async createMany(keys: readonly NewKey[]): Promise<boolean[]> {
+    for (const dir of new Set(keys.map((k) => dirname(this.path(k.domain, k.selector))))) {
+      mkdirPrivate(dir);
+      const problems = this.dirProblems(dir, false);
+      if (problems.length) throw new KeyStoreError(problems);
+    }
+    return createFilesExclusive(keys.map((k) => ({ file: this.path(k.domain, k.selector), data: k.privateKeyPem, mode: 0o600 })));
+  }
+
   async list(): Promise<{ domain: string; selector: string }[]> {
     return keyFiles(this.dir, ".pem");
+  }
+
+  unavailable(): string | undefined {
+    return existsSync(this.dir) ? undefined : `${this.dir} does not exist on this machine (run validate where the keys are, or point --key-store at them)`;
+  }
+
+  async missingKeyHint(): Promise<string> {
+    return `restore the key store ${this.dir} from its backup (or point --key-store at it), or publish a new selector`;
   }
 }
 

@@ -19,7 +19,7 @@ export const PLAYGROUND_ENV = "DKIMCTL_PLAYGROUND";
 export const PLAYGROUND_DIR = ".dkimctl-playground";
 
 /** The first line of the file that marks the directory as the playground's own. */
-const MARK_FILE = "README.txt";
+const MARK_FILE = "ABOUT.txt";
 const MARK = "Written by dkimctl playground.";
 
 /** The zone as the app writes it for the playground (no zone id: looked up by name), or undefined when its provider has no emulator. */

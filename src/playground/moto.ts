@@ -29,7 +29,7 @@ export interface MotoOptions {
   readonly port?: number;
   /** Where the server's log goes, besides the tail kept for messages. */
   readonly logFile?: string;
-  /** @default 30 s */
+  /** @default 120 s: moto_server's Python start-up took 16 s on a loaded 2-core machine; the limit only ends a start that failed */
   readonly timeoutMs?: number;
   /** In a process group of its own, so that Ctrl-C in a shell run beside it does not stop it (the caller must stop it). */
   readonly detached?: boolean;
@@ -50,7 +50,7 @@ export class MotoEmulator {
    */
   static async start(opts: MotoOptions = {}): Promise<MotoEmulator> {
     const port = opts.port ?? (await freePort());
-    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const timeoutMs = opts.timeoutMs ?? 120_000;
     const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"], detached: opts.detached === true });
     const stop = () => {
       if (child.exitCode === null) child.kill("SIGTERM");

@@ -11,6 +11,9 @@ export const cloudflare: DnsProvider = {
   name: "cloudflare",
   title: "Cloudflare",
   documentation: "https://registry.terraform.io/providers/cloudflare/cloudflare/latest/docs/resources/dns_record",
+  // A proxied or flattened CNAME is answered with the target's records (https://developers.cloudflare.com/dns/cname-flattening/):
+  // the customer's slot then serves a copy of today's key, not the CNAME that follows our rotations.
+  plainCname: '"DNS only", not proxied, and no CNAME flattening for the record',
 
   zoneFields: { zoneId: ZONE_ID_FIELD },
   // A zone id is 32 hex digits, on the zone's Overview page (https://developers.cloudflare.com/fundamentals/account/find-account-and-zone-ids/).
@@ -59,10 +62,18 @@ export const cloudflare: DnsProvider = {
       type === "cloudflare_zone" && typeof v.id === "string" && typeof v.name === "string" ? { name: v.name, id: v.id } : undefined,
   },
 
+  // A proxied CNAME is answered with Cloudflare's addresses, and a flattened one (the zone setting or the record's Flatten option) with the
+  // target's data, never the CNAME itself (https://developers.cloudflare.com/dns/proxy-status/,
+  // https://developers.cloudflare.com/dns/cname-flattening/set-up-cname-flattening/): a delegated selector must be neither.
+  delegationNote:
+    'Cloudflare: set each record\'s proxy status to "DNS only" (grey cloud), not "Proxied", and do not flatten them ' +
+    '("CNAME flattening for all CNAME records" off): receivers must see the CNAME itself.',
+
   init: {
     package: "@cdktf/provider-cloudflare",
     zoneLines: () => [zoneIdLine("023e105f4ecef8ad9ca31a8372d0c353", "'Zone ID' on the zone's Overview page")],
-    // api_token "can be configured using the CLOUDFLARE_API_TOKEN environment variable" (https://registry.terraform.io/providers/cloudflare/cloudflare/latest/docs).
+    // api_token "can be configured using the CLOUDFLARE_API_TOKEN environment variable"
+    // (https://registry.terraform.io/providers/cloudflare/cloudflare/latest/docs).
     credentials: "CLOUDFLARE_API_TOKEN (an API token with the permission Zone / DNS / Edit on the zone)",
   },
 };

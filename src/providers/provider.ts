@@ -65,6 +65,12 @@ export interface DnsProvider {
   readonly title: string;
   /** Where its record, TTL and import rules are documented (docs/providers.md links it). */
   readonly documentation: string;
+  /**
+   * When a customer's DNS is hosted here (signing-provider mode) and a
+   * delegated slot is answered with the target's TXT instead of the CNAME:
+   * how to keep the CNAME plain. Absent when the provider never flattens.
+   */
+  readonly plainCname?: string;
 
   /**
    * The zone fields it takes beside `provider`, as zod pieces of the zone
@@ -146,6 +152,14 @@ export interface DnsProvider {
       readonly values: Readonly<Record<string, unknown>>;
     }): { readonly name: string; readonly id: string } | undefined;
   };
+
+  /**
+   * What a customer whose own DNS is hosted here must do so that a CNAME it
+   * creates for a DKIM selector is served as a CNAME (signing-provider mode:
+   * `dkimctl instructions` shows it to every customer, who may host their
+   * DNS anywhere). @default nothing to say
+   */
+  readonly delegationNote?: string;
 
   /** What `dkimctl init --provider <name>` writes. */
   readonly init: {

@@ -5,7 +5,8 @@
 import type { Config } from "../config/model";
 import { fingerprint, importPrivateKey, type KeyPair } from "../dkim/keys";
 import type { Lock, LockEntry } from "../keys/lock";
-import { assertStoreMatchesLock, generateAndStore, type WriteOptions } from "../keys/manage";
+import { generateKeys } from "../keys/generate";
+import { assertStoreMatchesLock, type WriteOptions } from "../keys/manage";
 import { marksRemoved } from "../keys/store";
 import { isoSeconds } from "../time";
 import type { KeyStore } from "../keys/store";
@@ -35,7 +36,7 @@ export interface RotateOptions {
  * not replaced).
  */
 export async function rotate(config: Config, lock: Lock, store: KeyStore, opts: RotateOptions & WriteOptions): Promise<DomainRotation[]> {
-  await assertStoreMatchesLock(lock, store, config.lockFile);
+  await assertStoreMatchesLock(lock, store, config.lockFile, opts);
   refuseTimeTravel(lock, opts.now);
   const out: DomainRotation[] = [];
   const fresh: { domain: string; selector: string; lifecycle: Omit<ManagedKey, "selector"> }[] = [];
@@ -77,7 +78,7 @@ export async function rotate(config: Config, lock: Lock, store: KeyStore, opts: 
     out.push({ domain: domain.name, events, next: nextChange(keys, domain.rotation) });
   }
   const orders = fresh.map((f) => ({ ...f, algorithm: f.lifecycle.algorithm }));
-  for (const { order, pair } of await generateAndStore(orders, store, opts)) lock.set(order.domain, order.selector, entryOf(order.lifecycle, pair));
+  for (const { order, pair } of await generateKeys(orders, store, opts)) lock.set(order.domain, order.selector, entryOf(order.lifecycle, pair));
   // A removed key stays in the store, tagged, until `dkimctl keys prune` (never deleted here).
   if (marksRemoved(store))
     for (const { domain, events } of out)

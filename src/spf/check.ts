@@ -434,7 +434,7 @@ function unmet(req: SpfRequirement, w: Walk): SpfUnauthorised[] {
       const range = parseRange(value);
       if (!range || range.family !== (kind === "ip4" ? 4 : 6))
         out.push({ kind, value, reason: `not an ${kind === "ip4" ? "IPv4" : "IPv6"} address or network` });
-      else if (!covered(range, w.passRanges)) out.push({ kind, value, reason: "not authorised: no pass mechanism in the record or its includes covers it" });
+      else if (!covered(range, w.passRanges)) out.push({ kind, value, reason: "no pass mechanism in the record or its includes covers it" });
     }
   }
   return out;

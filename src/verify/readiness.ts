@@ -9,7 +9,7 @@
  */
 import type { Domain } from "../config/model";
 import type { DmarcCheck } from "../dmarc/check";
-import { LOOKUP_LIMIT, type SpfCheck, VOID_LIMIT } from "../spf/check";
+import { LOOKUP_LIMIT, MX_NAME_LIMIT, type SpfCheck, type SpfProblemCode, VOID_LIMIT } from "../spf/check";
 import { familyOf } from "../dns/names";
 import { type Check, count } from "./compare";
 
@@ -37,8 +37,10 @@ export interface Readiness {
    * A parked domain: receivers reject all mail claiming to be from it (DMARC p=reject, DKIM null record, SPF -all).
    */
   readonly ready: boolean;
-  /** The requirements not met, for people. */
+  /** The requirements not met, for people, each naming its cause (`DMARC: the consent of reports.example.net ...`). */
   readonly unmet: readonly string[];
+  /** A parked domain: receivers reject all mail claiming to be from it, whatever else `unmet` lists (report consent). */
+  readonly lockedDown?: boolean;
   /** Every part domains.yaml asks for is ok (verify's exit status). */
   readonly askedOk: boolean;
 }
@@ -68,6 +70,7 @@ export function readiness({ domain, checks, dmarc, spf }: ReadinessInput): Readi
     ...parts,
     ready: unmet.length === 0,
     unmet,
+    ...(domain.parked ? { lockedDown: parts.dkim.status === "ok" && parts.spf.status === "ok" && dmarc.discovery.disposition === "reject" } : {}),
     askedOk: Object.values(parts).every((p) => !p.asked || p.status === "ok"),
   };
 }
@@ -122,24 +125,80 @@ function spfPart(domain: Domain, check: SpfCheck): Part {
 
 type Parts = Pick<Readiness, "dkim" | "dmarc" | "spf">;
 
+/** Each part's needs, `DKIM: ...` in the parts' order. */
+function named(needs: Record<keyof Parts, readonly string[]>): string[] {
+  return PARTS.flatMap(([name, key]) => needs[key].map((n) => `${name}: ${n}`));
+}
+
 function senderUnmet(parts: Parts, dmarc: DmarcCheck, spf: SpfCheck): string[] {
-  // A record receivers can use, whatever domains.yaml asks it to authorise (that is checked below).
-  const spfUsable = spf.status === "ok" || (spf.status === "problem" && !spf.problems.some((p) => p.severity === "error"));
-  const bulkSender: Record<keyof Parts, string | undefined> = {
-    dkim: parts.dkim.status !== "ok" ? "a published, matching key (and so DKIM alignment)" : undefined,
-    dmarc: dmarc.discovery.status !== "found" ? "a record with at least p=none" : undefined,
-    spf: spfUsable ? undefined : `one valid record within ${LOOKUP_LIMIT} DNS lookups`,
-  };
-  return PARTS.flatMap(([name, key]) => {
-    const need = bulkSender[key] ?? (parts[key].asked && parts[key].status !== "ok" ? "what domains.yaml asks for" : undefined);
-    return need ? [`${name}: ${need}`] : [];
+  return named({
+    dkim: parts.dkim.status !== "ok" ? ["a published, matching key (and so DKIM alignment)"] : [],
+    dmarc: dmarcNeeds(parts.dmarc, dmarc, "at least p=none"),
+    spf: spfNeeds(parts.spf, spf),
   });
 }
 
 function parkedUnmet(parts: Parts, dmarc: DmarcCheck): string[] {
-  const unmet: string[] = [];
-  if (parts.dkim.status !== "ok") unmet.push("DKIM: the null record *._domainkey (empty p=)");
-  if (parts.spf.status !== "ok") unmet.push('SPF: exactly "v=spf1 -all"');
-  if (dmarc.discovery.disposition !== "reject" || parts.dmarc.status !== "ok") unmet.push("DMARC: p=reject");
-  return unmet;
+  return named({
+    dkim: parts.dkim.status !== "ok" ? ["the null record *._domainkey (empty p=)"] : [],
+    dmarc: dmarcNeeds(parts.dmarc, dmarc, "p=reject"),
+    spf: parts.spf.status !== "ok" ? ['exactly "v=spf1 -all"'] : [],
+  });
+}
+
+/**
+ * What DMARC lacks, each need naming its cause: no record (or no answer), a policy below `least`, and,
+ * where domains.yaml asks for the record, the tags that differ and each report destination's consent.
+ */
+function dmarcNeeds(part: Part, check: DmarcCheck, least: "at least p=none" | "p=reject"): string[] {
+  const d = check.discovery;
+  if (d.status === "error") return [`a record with ${least}; DNS did not answer, so none could be seen`];
+  if (d.status === "none") return [`a record with ${least}`];
+  const needs: string[] = [];
+  const tag = d.dispositionTag ?? "p";
+  if (least === "p=reject" && d.disposition !== "reject") needs.push(`${tag}=reject where ${tag}=${d.disposition} is published`);
+  if (!part.asked || part.status === "ok") return needs;
+  const finding = check.finding;
+  if (finding && (finding.status === "different" || finding.status === "weaker")) {
+    // The policy need above already names the disposition.
+    const tags = finding.differences.filter((t) => !(needs.length && t.tag === tag));
+    if (tags.length)
+      needs.push(
+        `${tags.map((t) => `${t.tag}=${t.desired || "(none)"}`).join(", ")} as domains.yaml gives ` +
+          `(published: ${tags.map((t) => `${t.tag}=${t.found || "(none)"}`).join(", ")})`,
+      );
+  }
+  for (const r of check.reports) {
+    if (r.status === "missing")
+      needs.push(`the consent of ${r.destination} to receive ${r.tag} reports for ${d.governingDomain}${r.publish ? ` (${r.publish.name} TXT)` : ""}`);
+    if (r.status === "error") needs.push(`an answer on whether ${r.destination} agreed to receive ${r.tag} reports (the lookup failed)`);
+  }
+  return needs.length ? needs : ["what domains.yaml asks for (see above)"];
+}
+
+/** Short names of the SPF errors that make receivers fail or ignore a record, as needs. */
+const SPF_ERROR_NEEDS: Partial<Record<SpfProblemCode, string>> = {
+  "multiple-records": "exactly one v=spf1 record",
+  syntax: "valid syntax",
+  "lookup-limit": `at most ${LOOKUP_LIMIT} DNS lookups`,
+  "void-limit": `at most ${VOID_LIMIT} void lookups`,
+  "mx-limit": `at most ${MX_NAME_LIMIT} names per mx`,
+  loop: "no include or redirect loop",
+  "target-missing": "an SPF record at every include and redirect target",
+  "dns-error": "an answer to every lookup",
+  "plus-all": "no '+all'",
+  ptr: "no 'ptr'",
+};
+
+/** What SPF lacks: a record receivers can use (the bulk-sender requirement), then what domains.yaml asks it to authorise. */
+function spfNeeds(part: Part, check: SpfCheck): string[] {
+  if (check.status === "missing") return [check.suggestion ? "a record (the one above to publish)" : "a record"];
+  const errors = [...new Set(check.problems.filter((p) => p.severity === "error").map((p) => SPF_ERROR_NEEDS[p.code] ?? p.code))];
+  const needs = errors.length ? [`a record receivers can use: ${errors.join(", ")}`] : [];
+  if (part.asked && part.status !== "ok") {
+    const wanted = check.unauthorised.map((u) => `${u.kind}:${u.value}`);
+    if (wanted.length) needs.push(`a record that authorises ${wanted.join(", ")}${check.suggestion ? " (the one above to publish)" : ""}`);
+    if (!needs.length) needs.push("what domains.yaml asks for (see above)");
+  }
+  return needs;
 }

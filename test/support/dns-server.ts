@@ -192,7 +192,7 @@ export function zoneFile(origin: string, records: ZoneRecord[], opts: ZoneFileOp
 
 const liveChildren = new Set<ChildProcess>();
 let exitHookInstalled = false;
-function trackChild(child: ChildProcess): void {
+export function trackChild(child: ChildProcess): void {
   liveChildren.add(child);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
@@ -293,7 +293,7 @@ class KnotStartError extends Error {
   }
 }
 
-async function findFreePort(): Promise<number> {
+export async function findFreePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const tcp = net.createServer();
     const port = await new Promise<number>((resolve, reject) => {

@@ -2,6 +2,18 @@
 import { writeFileSync } from "node:fs";
 import { dkimctl, tempProject } from "./project";
 
+/** The key-promise tests' base project: one zone, one domain, two Ed25519 selectors (s1, e1). */
+export const TWO_SELECTORS = `version: 1
+defaults: { key: ed25519 }
+zones:
+  example.com: { provider: route53, zoneId: Z0123456789ABCDEFGHIJ }
+domains:
+  example.com:
+    selectors:
+      s1: {}
+      e1: {}
+`;
+
 export async function keyedProject(yaml: string) {
   const p = tempProject(yaml);
   const r = await dkimctl("keys", "--config", p.config);

@@ -18,8 +18,11 @@ export function requireMoto(): void {
 export class MotoServer {
   private constructor(private readonly emulator: MotoEmulator) {}
 
-  /** Starts `moto_server` on a free port of 127.0.0.1 and waits until it answers. */
-  static async start(timeoutMs = 30_000): Promise<MotoServer> {
+  /**
+   * Starts `moto_server` on a free port of 127.0.0.1 and waits until it answers. Its Python start-up
+   * took 16 s on the shared 2-core machine at load 18 (30 s was too short there): the limit only ends a start that failed.
+   */
+  static async start(timeoutMs = 120_000): Promise<MotoServer> {
     return new MotoServer(await MotoEmulator.start({ timeoutMs }));
   }
 

@@ -1,4 +1,5 @@
 /** `dkimctl export`: the private keys, in the form the signer reads. */
+import { dirname } from "node:path";
 import { collectKeys, EXPORT_FORMATS, type ExportFormat, FORMATS_WITH_PATHS, writeExport } from "../../keys/export";
 import { signerDirProblem } from "../../keys/signer-path";
 import { UsageError } from "../report";
@@ -57,7 +58,8 @@ export const exportKeys: Command = {
     const files = writeExport(keys, format, out, {
       force: values.force,
       signerDir,
-      protect: [config.file, config.lockFile, ...(store.directory ? [store.directory] : [])],
+      protect: [config.file, config.lockFile, dirname(config.file)],
+      stores: store.directory ? [store.directory] : [],
     });
     io.out(
       `exported ${keys.length} private keys as ${format} to ${out} (${files.length} files, mode 0600): hand them to the signer and keep them out of git\n`,

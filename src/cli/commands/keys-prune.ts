@@ -3,7 +3,9 @@
  * selectors from a store that keeps them tagged (AWS Secrets Manager), each
  * with a recovery window. No other command deletes a key.
  *
- * A key is removable when the lock says its selector was rotated out
+ * Only this project's keys are touched: those that carry its project mark
+ * (keyStore.awsSecretsManager.project) and dkimctl's tags. Such a key is
+ * removable when the lock says its selector was rotated out
  * (`state: removed`), or when neither the lock nor domains.yaml has its
  * selector (a key no run recorded). Prune first tags removable keys that
  * carry no tag yet (a rotated-out key from the time the lock gives), takes
@@ -11,9 +13,10 @@
  * than DURATION. The local and age stores keep removed keys as files: prune
  * refuses them, and deleting such a file stays a deliberate act by hand.
  */
+import { customerSlots } from "../../config/customer-slots";
 import type { Config } from "../../config/model";
 import { formatDuration, parseDuration } from "../../duration";
-import type { Lock } from "../../keys/lock";
+import { type Lock, slotKeyName } from "../../keys/lock";
 import { marksRemoved, type StoredKey } from "../../keys/store";
 import { excerpt } from "../../redact";
 import { isoSeconds } from "../../time";
@@ -71,8 +74,20 @@ export const keysPrune: Command = {
       const now = new Date();
       const would = dryRun ? "would be " : "";
       const counts = { deleted: 0, kept: 0 };
-      const generated = new Set(config.domains.flatMap((d) => d.selectors.filter((s) => s.source.kind === "generated").map((s) => `${d.name}/${s.name}`)));
-      for (const key of await store.inventory()) {
+      const generated = new Set([
+        ...config.domains.flatMap((d) => d.selectors.filter((s) => s.source.kind === "generated").map((s) => `${d.name}/${s.name}`)),
+        // A customer slot's first key, which `keys` adopts while the lock has none.
+        ...customerSlots(config)
+          .filter((s) => !lock.slotKey(s.customer.name, s.slot))
+          .map((s) => `${s.customer.name}/${slotKeyName(s.slot, 1)}`),
+      ]);
+      // Keys the lock proves are this project's get its mark first (keys stored before projects were marked).
+      if (!dryRun) for (const note of await store.reconcile(lock, writes.beforeWrite)) io.out(`${note}\n`);
+      const inventory = await store.inventory();
+      // Only this project's own keys (its mark, dkimctl's tags) are ever tagged or deleted: never another project's, never a secret dkimctl did not store.
+      const others = inventory.filter((k) => k.owner === "other").length;
+      const unmarked = inventory.filter((k) => k.owner === "unclaimed" && !lock.storeKey(k.domain, k.selector)).length;
+      for (const key of inventory.filter((k) => k.owner === "ours")) {
         const name = `${key.domain}/${key.selector}`;
         const removal = removable(key, lock, generated.has(name), config);
         if (!removal) {
@@ -105,6 +120,11 @@ export const keysPrune: Command = {
       }
       const what = dryRun ? "would delete" : "deleted";
       io.out(`${what} ${counts.deleted} removed key${counts.deleted === 1 ? "" : "s"} (older than ${formatDuration(olderThan)}); kept ${counts.kept}\n`);
+      if (others || unmarked)
+        io.out(
+          `left alone: ${others} key${others === 1 ? "" : "s"} of other projects, ${unmarked} without a project mark that the lock does not hold ` +
+            "(never this project's to delete)\n",
+        );
       return 0;
     });
   },
@@ -116,7 +136,7 @@ export const keysPrune: Command = {
  * it (`wanted`: a key `dkimctl keys` will adopt).
  */
 function removable(key: StoredKey, lock: Lock, wanted: boolean, config: Config): { why: string; since?: Date } | undefined {
-  const entry = lock.get(key.domain, key.selector);
+  const entry = lock.storeKey(key.domain, key.selector);
   if (entry?.state === "removed")
     return { why: `rotated out${entry.removed ? ` at ${entry.removed}` : ""}`, ...(entry.removed ? { since: new Date(entry.removed) } : {}) };
   if (entry || wanted) return undefined;

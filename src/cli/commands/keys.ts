@@ -1,7 +1,7 @@
 /** `dkimctl keys` and `dkimctl keys import`: a key for every generated selector, or an existing one adopted. */
-import { readFileSync } from "node:fs";
+import { readFileCapped } from "../../read-capped";
 import { checkHostName } from "../../dns/host-name";
-import { checkStore, ensureKeys, importKey } from "../../keys/manage";
+import { ensureKeys, importKey } from "../../keys/manage";
 import { commandHint } from "../../command-hint";
 import { required } from "../args";
 import type { Command } from "../command";
@@ -45,9 +45,10 @@ export const keys: Command = {
   subcommands: SUBCOMMANDS,
   help: commandHelp(
     USAGE,
-    "Makes a key for every generated selector of domains.yaml that has none (keys of the lock are never replaced), puts the\n" +
-      "private key in the key store and the public half in dkim.lock.yaml: commit the lock. Domains with a rotation policy\n" +
-      "get their keys from 'dkimctl rotate' instead; keys names those that have none yet.",
+    "Makes a key for every generated selector and every customer slot of domains.yaml that has none (keys of the lock are\n" +
+      "never replaced), puts the private key in the key store and the public half in dkim.lock.yaml: commit the lock. Keys\n" +
+      "are made on every core, with progress on a terminal; a run that was interrupted resumes where it stopped. Domains\n" +
+      "with a rotation policy get their keys from 'dkimctl rotate' instead; keys names those that have none yet.",
     OPTIONS,
     [
       `Commands under keys (dkimctl keys COMMAND --help for each):\n${Object.values(SUBCOMMANDS)
@@ -60,17 +61,17 @@ export const keys: Command = {
     const { config } = load(io, values, { keys: true, quiet: values.quiet, missingKeys: "allowed" });
     return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
       const shown = progress(io, { what: "keys", quiet: values.quiet });
-      const changes = await ensureKeys(config, lock, store, { ...writes, progress: shown });
+      const changes = await ensureKeys(config, lock, store, { ...writes, progress: shown, notice: (t) => io.err(`note: ${t}\n`) });
       shown.end();
       if (changes.length) writes.commit();
-      for (const missing of await checkStore(lock, store, { requirePrivate: true, lockFile: config.lockFile })) io.err(`warning: ${missing}\n`);
-      for (const c of changes) io.out(`${c.action} ${c.algorithm} key for ${c.domain}/${c.selector} (${c.fingerprint})\n`);
+      for (const c of changes)
+        io.out(`${c.action} ${c.algorithm} key for ${c.slot ? `customer ${c.domain} slot ${c.selector}` : `${c.domain}/${c.selector}`} (${c.fingerprint})\n`);
       // Rotated domains get their keys from `rotate`, which names them and plans their lifecycle: say so rather than skip them silently.
       const waiting = config.domains.filter((d) => d.rotation && lock.rotated(d.name).length === 0).map((d) => d.name);
       io.out(
         changes.length
           ? `wrote ${config.lockFile}: commit it; the private keys are in ${store.description}\n`
-          : `every generated selector has a key${waiting.length ? "" : "; nothing to do"}\n`,
+          : `every generated selector${config.customers.length ? " and customer slot" : ""} has a key${waiting.length ? "" : "; nothing to do"}\n`,
       );
       if (waiting.length)
         io.out(
@@ -89,14 +90,10 @@ async function runImport(args: string[], io: Io): Promise<number> {
   if (!sel.ok) throw new UsageError(`--selector '${values.selector!.slice(0, 64)}' ${sel.reason}`);
   const keyFile = required("key", values.key);
   const { config } = load(io, values, { keys: true, missingKeys: "allowed" });
-  let pem: string;
-  try {
-    pem = readFileSync(keyFile, "utf8");
-  } catch (e) {
-    throw new Error(`cannot read ${keyFile}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
+  // A PEM private key is a few KiB (RSA 4096: about 3.3 KiB); anything far larger is not one.
+  const pem = readFileCapped(keyFile, 64 * 1024, "a PEM private key file");
   return asWriter(io, config, values["key-store"], async (store, lock, writes) => {
-    const c = await importKey(config, lock, store, domain, sel.value, pem, writes);
+    const c = await importKey(config, lock, store, domain, sel.value, pem, { ...writes, notice: (t) => io.err(`note: ${t}\n`) });
     writes.commit();
     io.out(`imported ${c.algorithm} key for ${c.domain}/${c.selector} (${c.fingerprint}); wrote ${config.lockFile}: commit it\n`);
     return 0;

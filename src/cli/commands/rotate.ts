@@ -7,9 +7,8 @@ import { addressOf } from "../../dns/server";
 import type { Lock } from "../../keys/lock";
 import { desiredRecords } from "../../records";
 import { rotate as advanceAll } from "../../rotation/rotate";
-import { parseIsoTime } from "../../time";
 import { viaResolver } from "../../verify/gather";
-import { hostPort } from "../args";
+import { hostPort, parseNow } from "../args";
 import type { Command } from "../command";
 import { asWriter, domainOption, load, parse, withCommon } from "../common";
 import { commandHelp } from "../help";
@@ -63,6 +62,7 @@ export const rotate: Command = {
       const results = await advanceAll(config, lock, store, {
         ...writes,
         progress: shown,
+        notice: (t: string) => io.err(`note: ${t}\n`),
         now,
         force: values.force,
         ...(wanted ? { domains: wanted } : {}),
@@ -89,14 +89,6 @@ export const rotate: Command = {
     });
   },
 };
-
-/** `--now`: a real ISO 8601 time with a zone (e.g. 2026-11-26T04:00:00Z), default the current time. */
-function parseNow(text: string | undefined): Date {
-  if (text === undefined) return new Date();
-  const t = parseIsoTime(text);
-  if (t === undefined) throw new UsageError(`--now must be a real ISO 8601 time such as 2026-11-26T04:00:00Z, not '${text.slice(0, 40)}'`);
-  return t;
-}
 
 /** Names of pending selectors whose record DNS already serves exactly (rotate --verify). */
 async function pendingSeenInDns(config: Config, lock: Lock, resolver: string | undefined, io: Io): Promise<Set<string>> {

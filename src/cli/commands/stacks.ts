@@ -4,7 +4,8 @@
  * applies only those. Without --changed-from: every stack.
  */
 import { spawnSync } from "node:child_process";
-import { basename, dirname, resolve } from "node:path";
+import { basename, dirname, isAbsolute, resolve } from "node:path";
+import { type ListFile, readListFile } from "../../config/customer-list";
 import { parseConfig } from "../../config/load";
 import type { Config } from "../../config/model";
 import { formatProblem, InputError } from "../../config/problems";
@@ -82,7 +83,15 @@ function changedSince(io: Io, config: Config, ref: string, head: Map<string, Sta
     const configText = repo.read(basename(config.file));
     if (configText === undefined) return changedStacks(new Map(), head);
     const lockText = repo.read(basename(config.lockFile));
-    const baseConfig: Config = { ...parseConfig(configLabel, configText), lockFile: lockLabel };
+    // Customer list files are read at the revision too (an absolute path outside the repository: from disk).
+    const readList = (list: string): ListFile => {
+      if (isAbsolute(list)) return readListFile(list);
+      const text = repo.read(list);
+      return text === undefined
+        ? { file: repo.label(list), unreadable: `no such file at ${excerpt(ref)}; commit it, or compare with a later revision` }
+        : { file: repo.label(list), text };
+    };
+    const baseConfig: Config = { ...parseConfig(configLabel, configText, { readList }), lockFile: lockLabel };
     const baseLock = lockText === undefined ? new Lock() : Lock.parse(lockLabel, lockText);
     return changedStacks(stackContents(baseConfig, baseLock), head);
   } catch (e) {

@@ -19,7 +19,7 @@ import { commandHelp, type OptionTable, parserOptions } from "../help";
 import type { Io } from "../io";
 import { UsageError } from "../report";
 import { hostPort, oneOf, parseOptions } from "../args";
-import { load } from "../common";
+import { CONFIG_DEFAULT, load } from "../common";
 
 /** Lines for `dkimctl --help`. */
 export const VERIFY_USAGE_LINES = [
@@ -29,7 +29,7 @@ export const VERIFY_USAGE_LINES = [
 
 /** What verify's parser accepts; it reads no key store. */
 const OPTIONS = {
-  config: { type: "string", arg: "FILE", help: "the config file (default: $DKIMCTL_CONFIG, else domains.yaml); dkim.lock.yaml sits beside it" },
+  config: { type: "string", arg: "FILE", help: `the config file (default: ${CONFIG_DEFAULT}); dkim.lock.yaml sits beside it` },
   resolver: {
     type: "string",
     arg: "HOST[:PORT]",
