@@ -334,6 +334,24 @@ test("init --help lists each option on a line of its own", async () => {
   for (const o of ["--provider", "--zone", "--key-store", "--age-recipient", "--region", "--force"]) expect(r.out).toMatch(new RegExp(`^ {2}${o} `, "m"));
 });
 
+test("--key-zone: signing-provider mode, with customers.txt and the hourly customers workflow; a customer added on a line of its own validates", async () => {
+  const dir = tempDir();
+  const r = await dkimctl("init", dir, "--zone", "mail.example.net", "--key-zone", "dkim.esp.example", "--key-store", "age", "--age-recipient", ageRecipient());
+  expect(r).toMatchObject({ code: 0, err: "" });
+  expect(read(dir, ".github/workflows/dkimctl-customers.yml")).toContain("npx dkimctl verify --recheck-after 1d --format json");
+  const file = join(dir, "domains.yaml");
+  expect(loadConfig(file)).toMatchObject({ zones: expect.arrayContaining([expect.objectContaining({ name: "dkim.esp.example" })]), customers: [] });
+  writeFileSync(join(dir, "customers.txt"), `${read(dir, "customers.txt")}shop.example\n`);
+  expect(loadConfig(file).customers).toEqual([expect.objectContaining({ name: "shop.example", keyZone: "dkim.esp.example", slots: ["esp1", "esp2"] })]);
+  expect(await dkimctl("keys", "--config", file)).toMatchObject({ code: 0 });
+  expect((await dkimctl("validate", "--config", file)).code).toBe(0);
+  // Without --key-zone there is no customers workflow.
+  const plain = tempDir();
+  expect((await dkimctl("init", plain)).code).toBe(0);
+  expect(existsSync(join(plain, ".github/workflows/dkimctl-customers.yml"))).toBe(false);
+  expect((await dkimctl("init", tempDir(), "--zone", "a.example", "--key-zone", "a.example")).err).toContain("--key-zone 'a.example' is the --zone");
+});
+
 describe("the generated workflows", () => {
   test.each(WORKFLOWS)("%s (age key store) passes actionlint and runs the installed package", async (name) => {
     const dir = tempDir();

@@ -300,7 +300,7 @@ describe("dkimctl verify against knotd", () => {
 
   test("usage errors exit 2 before any DNS question", async () => {
     const cases: [string[], RegExp][] = [
-      [["--format", "yaml"], /--format must be one of text, json, markdown, not 'yaml'/],
+      [["--format", "yaml"], /--format must be one of text, json, markdown, html, not 'yaml'/],
       [["--wait", "90"], /--wait must be a duration such as 90s/],
       [["--wait", "1.5m"], /--wait must be a duration/],
       [["--wait", "10m1h"], /--wait must be a duration/],

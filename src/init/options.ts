@@ -24,6 +24,8 @@ export interface InitOptions {
   readonly region?: string;
   /** What npm run synth | plan | deploy run (src/init/cli-choice.ts). */
   readonly cli: CliChoice;
+  /** Signing-provider mode: the zone of ours that holds customers' keys. */
+  readonly keyZone?: string;
 }
 
 /** The options as given on the command line (undefined: not given). */
@@ -34,6 +36,7 @@ export interface RawInitOptions {
   readonly ageRecipients?: readonly string[];
   readonly region?: string;
   readonly cli?: string;
+  readonly keyZone?: string;
 }
 
 export const DEFAULT_ZONE = "example.com";
@@ -76,8 +79,35 @@ export function checkInitOptions(
   if (raw.region !== undefined && keyStore !== "awsSecretsManager") problems.push("--region is for --key-store awsSecretsManager only");
   else if (raw.region !== undefined && !AWS_REGION.test(raw.region)) problems.push(`--region '${excerpt(raw.region)}' is not an AWS region (e.g. eu-west-1)`);
 
+  let keyZone: string | undefined;
+  if (raw.keyZone !== undefined) {
+    const checked = checkHostName(raw.keyZone, "publish");
+    if (checked.ok && checked.value.includes(".") && checked.value !== zone) keyZone = checked.value;
+    else
+      problems.push(
+        `--key-zone '${excerpt(raw.keyZone)}' ${
+          !checked.ok
+            ? checked.reason
+            : checked.value === zone
+              ? "is the --zone: give a zone of its own for customers' keys, e.g. dkim.example.com"
+              : "is a top-level domain"
+        }`,
+      );
+  }
+
   if (problems.length) return { ok: false, problems };
-  return { ok: true, options: { zone, provider, keyStore, cli, ageRecipients: recipients, ...(raw.region !== undefined ? { region: raw.region } : {}) } };
+  return {
+    ok: true,
+    options: {
+      zone,
+      provider,
+      keyStore,
+      cli,
+      ageRecipients: recipients,
+      ...(raw.region !== undefined ? { region: raw.region } : {}),
+      ...(keyZone ? { keyZone } : {}),
+    },
+  };
 }
 
 function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T, problems: string[]): T {

@@ -7,7 +7,16 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { InitOptions } from "./options";
 import { mergePackageJson, newPackageJson } from "./package-json";
 import { cliScripts } from "./cli-choice";
-import { cdktfJson, domainsYaml, GITIGNORE_LINES, type PackageInfo, projectDependencies, projectOverrides } from "./templates";
+import {
+  CUSTOMER_LIST,
+  CUSTOMER_LIST_TEXT,
+  cdktfJson,
+  domainsYaml,
+  GITIGNORE_LINES,
+  type PackageInfo,
+  projectDependencies,
+  projectOverrides,
+} from "./templates";
 
 /** create: new; overwrite: exists with other content (only with --force); merge: entries added; unchanged: nothing to do. */
 export type FileAction = "create" | "overwrite" | "merge" | "unchanged";
@@ -45,6 +54,9 @@ export interface InitInputs {
 /** The workflow that needs a team key store: a hosted runner keeps no local store. */
 const ROTATE_WORKFLOW = "dkimctl-rotate.yml";
 
+/** The workflow of signing-provider mode (--key-zone): the hourly delegation check. */
+const CUSTOMERS_WORKFLOW = "dkimctl-customers.yml";
+
 /** What init would do in `dir`. Reads the files that are there; writes nothing. Throws an Error for a package.json it cannot merge. */
 export function planInit(dir: string, inputs: InitInputs): InitPlan {
   const root = resolve(dir);
@@ -74,7 +86,9 @@ export function planInit(dir: string, inputs: InitInputs): InitPlan {
   files.push(packageJson(read("package.json"), basename(root), inputs));
   files.push(gitignore(read(".gitignore")));
   const header = `# Written by dkimctl init (dkimctl ${inputs.package.version}). Commands run the installed package: npx dkimctl.\n`;
+  if (inputs.options.keyZone) whole(CUSTOMER_LIST, CUSTOMER_LIST_TEXT);
   for (const [name, text] of inputs.workflows) {
+    if (name === CUSTOMERS_WORKFLOW && !inputs.options.keyZone) continue;
     if (name === ROTATE_WORKFLOW && inputs.options.keyStore === "local") {
       notes.push(
         `.github/workflows/${name} is not written: a hosted runner keeps no local key store ` +

@@ -38,6 +38,13 @@ export function exampleSelector(now: Date): string {
   return `s${now.getUTCFullYear()}a`;
 }
 
+/** Signing-provider mode: the list of customers beside domains.yaml, so that a new customer is a one-line diff. */
+export const CUSTOMER_LIST = "customers.txt";
+
+export const CUSTOMER_LIST_TEXT =
+  "# Your customers' sender domains, one per line (optionally followed by cname or txt).\n" +
+  "# After a change: 'npx dkimctl keys', deploy, then 'npx dkimctl verify' switches each on once its records hold.\n";
+
 /** domains.yaml: one zone and its domain with one generated selector; provided and delegated selectors as commented examples. */
 export function domainsYaml(o: InitOptions, now: Date): string {
   const provider = PROVIDERS[o.provider];
@@ -60,6 +67,16 @@ export function domainsYaml(o: InitOptions, now: Date): string {
     `    provider: ${o.provider}`,
     ...provider.init.zoneLines(o.zone),
     `    # credentials at plan and deploy: ${provider.init.credentials}`,
+    ...(o.keyZone
+      ? [
+          `  ${o.keyZone}:       # our key zone: customers' keys are published here`,
+          `    provider: ${o.provider}`,
+          "customers:          # signing-provider mode (docs/signing-provider.md): your customers' sender domains",
+          `  ${o.keyZone}:`,
+          "    slots: [esp1, esp2]",
+          `    list: ${CUSTOMER_LIST}   # one domain per line; 'npx dkimctl instructions DOMAIN' gives each its records`,
+        ]
+      : []),
     "domains:            # sender domains (the d= of the signature)",
     `  ${o.zone}:`,
     "    # DMARC at _dmarc.<domain> ('npx dkimctl help dmarc-spf'): start with none, read the reports, then reject.",

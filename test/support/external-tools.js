@@ -11,6 +11,7 @@ module.exports = {
   "customer-keys.test.ts": "age, age-keygen, moto",
   "cdk-terrain.test.ts": "npm registry (cdktn), Terraform",
   "delegation-dns.test.ts": "knot, unbound, dnssec-keygen and dnssec-signzone (bind9-utils)",
+  "verify-customers.test.ts": "knot and unbound (the customers' delegations through the CLI)",
   "deploy-e2e.test.ts": "cdktf CLI, Terraform, moto, knot",
   "dkim-e2e.test.ts": "dkimpy (python3-dkim)",
   "dkim-records.test.ts": "Terraform",

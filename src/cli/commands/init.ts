@@ -10,7 +10,9 @@ import { UsageError } from "../report";
 import { DEFAULT_PROVIDER, PROVIDER_NAMES, PROVIDERS as DNS_PROVIDERS } from "../../providers";
 
 const PROVIDERS = PROVIDER_NAMES.join("|");
-const USAGE = `  dkimctl init [DIR] [--provider ${PROVIDERS}] [--zone NAME] [--key-store local|age|awsSecretsManager] [--cli dkimctl|cdktf|cdktn] [--force]`;
+const USAGE =
+  `  dkimctl init [DIR] [--provider ${PROVIDERS}] [--zone NAME] [--key-zone NAME] [--key-store local|age|awsSecretsManager] ` +
+  "[--cli dkimctl|cdktf|cdktn] [--force]";
 
 /** init's own options: it reads no config, and --key-store names a kind of store, not a directory. */
 const OPTIONS = {
@@ -34,6 +36,11 @@ const OPTIONS = {
     help:
       "what npm run synth, plan and deploy run: dkimctl (default: its own synth, plan and deploy, no cdktf CLI, every supported Node), " +
       "cdktf (cdktf-cli 0.21, Node 20 and 22 only) or cdktn (CDK Terrain's cdktn-cli, Node 22.19 or later)",
+  },
+  "key-zone": {
+    type: "string",
+    arg: "NAME",
+    help: "signing-provider mode: the zone of yours that holds customers' keys; adds customers.txt and the hourly dkimctl-customers workflow",
   },
   force: {
     type: "boolean",
@@ -60,6 +67,7 @@ domains.yaml, cdktf.json, package.json, .gitignore and the GitHub workflows in .
       ageRecipients: values["age-recipient"],
       region: values.region,
       cli: values.cli,
+      keyZone: values["key-zone"],
     });
     if (!checked.ok) throw new UsageError(checked.problems.join("\nerror: "));
     const given = positionals[0];
