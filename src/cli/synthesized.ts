@@ -7,7 +7,7 @@ import { dirname, relative, resolve } from "node:path";
 import { didYouMean } from "../config/problems";
 import { findCdktfProject } from "../terraform/cdktf-json";
 import { type SynthesizedStack, synthesize } from "../terraform/synth";
-import { DEFAULT_PARALLELISM, terraformEnvironment } from "../terraform/terraform";
+import { DEFAULT_PARALLELISM, runStacks, type StackAction, terraformEnvironment } from "../terraform/terraform";
 import { load, type ProjectOptions } from "./common";
 import type { Io } from "./io";
 import { UsageError } from "./report";
@@ -33,7 +33,7 @@ export async function synthesizeProject(io: Io, options: ProjectOptions): Promis
 }
 
 /** The stacks `names` names (all when none), in the manifest's order; a usage error for a name that is no stack. */
-export function chooseStacks(stacks: readonly SynthesizedStack[], names: readonly string[]): SynthesizedStack[] {
+function chooseStacks(stacks: readonly SynthesizedStack[], names: readonly string[]): SynthesizedStack[] {
   if (names.length === 0) return [...stacks];
   const known = stacks.map((s) => s.name);
   const unknown = names.filter((n) => !known.includes(n));
@@ -57,7 +57,7 @@ export const PARALLELISM_OPTION = {
 } as const;
 
 /** --parallelism's value: a whole number from 1. */
-export function parallelism(given: string | undefined): number {
+function parallelism(given: string | undefined): number {
   if (given === undefined) return DEFAULT_PARALLELISM;
   const n = Number(given);
   if (!/^\d+$/.test(given) || n < 1) throw new UsageError(`--parallelism must be a whole number from 1, not '${given}'`);
@@ -65,6 +65,31 @@ export function parallelism(given: string | undefined): number {
 }
 
 /** Terraform's colours only where its output is a terminal that wants them. */
-export function noColor(io: Io): boolean {
+function noColor(io: Io): boolean {
   return !io.outIsTTY || process.env.NO_COLOR !== undefined;
+}
+
+/**
+ * plan's and deploy's run: synth, then `terraform ACTION` in each stack `names` names (all when none), --parallelism
+ * at a time; each failure named on stderr. Exit status 1 when one failed.
+ */
+export async function terraformEachStack(
+  io: Io,
+  options: ProjectOptions & { readonly parallelism?: string },
+  names: readonly string[],
+  action: StackAction,
+  how: { readonly autoApprove?: boolean; readonly stopOnFailure: boolean },
+): Promise<number> {
+  const limit = parallelism(options.parallelism);
+  const project = await synthesizeProject(io, options);
+  const failed = await runStacks(chooseStacks(project.stacks, names), action, {
+    env: project.env,
+    to: io,
+    noColor: noColor(io),
+    base: project.base,
+    parallelism: limit,
+    ...how,
+  });
+  for (const f of failed) io.err(`error: ${f}\n`);
+  return failed.length ? 1 : 0;
 }

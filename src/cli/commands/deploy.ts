@@ -1,10 +1,9 @@
 /** `dkimctl deploy [STACK...]`: synth, then `terraform init` and `terraform apply` in each stack, without the cdktf CLI. */
-import { runStacks } from "../../terraform/terraform";
 import type { Command } from "../command";
 import { parse, withCommon } from "../common";
 import { commandHelp } from "../help";
 import { UsageError } from "../report";
-import { chooseStacks, noColor, PARALLELISM_OPTION, parallelism, synthesizeProject } from "../synthesized";
+import { PARALLELISM_OPTION, terraformEachStack } from "../synthesized";
 
 const USAGE = ["  dkimctl deploy [STACK...] [--auto-approve] [--parallelism N] [--config FILE]"];
 const OPTIONS = withCommon(
@@ -33,18 +32,6 @@ applied, 1 when one failed, 2 for a STACK that is no stack.`,
     const autoApprove = values["auto-approve"] === true;
     if (!autoApprove && !process.stdin.isTTY)
       throw new UsageError("terraform apply asks before it changes anything, and stdin is not a terminal: give --auto-approve");
-    const limit = parallelism(values.parallelism);
-    const project = await synthesizeProject(io, values);
-    const failed = await runStacks(chooseStacks(project.stacks, positionals), "apply", {
-      env: project.env,
-      to: io,
-      noColor: noColor(io),
-      autoApprove,
-      base: project.base,
-      parallelism: limit,
-      stopOnFailure: true,
-    });
-    for (const f of failed) io.err(`error: ${f}\n`);
-    return failed.length ? 1 : 0;
+    return terraformEachStack(io, values, positionals, "apply", { autoApprove, stopOnFailure: true });
   },
 };

@@ -1,9 +1,8 @@
 /** `dkimctl plan [STACK...]`: synth, then `terraform init` and `terraform plan` in each stack, without the cdktf CLI. */
-import { runStacks } from "../../terraform/terraform";
 import type { Command } from "../command";
 import { parse, withCommon } from "../common";
 import { commandHelp } from "../help";
-import { chooseStacks, noColor, PARALLELISM_OPTION, parallelism, synthesizeProject } from "../synthesized";
+import { PARALLELISM_OPTION, terraformEachStack } from "../synthesized";
 
 const USAGE = ["  dkimctl plan [STACK...] [--parallelism N] [--config FILE]"];
 const OPTIONS = withCommon({ parallelism: PARALLELISM_OPTION }, { readsKeys: false });
@@ -23,17 +22,6 @@ is no stack.`,
   ),
   async run(args, io) {
     const { values, positionals } = parse(args, OPTIONS, Number.MAX_SAFE_INTEGER);
-    const limit = parallelism(values.parallelism);
-    const project = await synthesizeProject(io, values);
-    const failed = await runStacks(chooseStacks(project.stacks, positionals), "plan", {
-      env: project.env,
-      to: io,
-      noColor: noColor(io),
-      base: project.base,
-      parallelism: limit,
-      stopOnFailure: false,
-    });
-    for (const f of failed) io.err(`error: ${f}\n`);
-    return failed.length ? 1 : 0;
+    return terraformEachStack(io, values, positionals, "plan", { stopOnFailure: false });
   },
 };
