@@ -55,6 +55,11 @@ test("deploy, then plan again, against the emulator in one command: state in .dk
   expect(JSON.stringify(stack)).not.toContain("Z0123456789ABCDEFGHIJ");
   expect(readdirSync(join(project.dir, ".dkimctl-playground")).sort()).toEqual(["ABOUT.txt", "moto.log", "terraform.example-com.tfstate"]);
   expect(readdirSync(project.dir).filter((f) => f.includes("tfstate"))).toEqual([]);
+  // terraform init's data apart (TF_DATA_DIR): a real init in the stack later finds no playground backend to migrate from.
+  expect(readdirSync(join(project.dir, "cdktf.out", "stacks", "example-com")).filter((f) => f.startsWith(".terraform"))).toEqual([
+    ".terraform-playground",
+    ".terraform.lock.hcl",
+  ]);
   // The emulator stopped with the command.
   await expect(fetch(`${url}/moto-api/`)).rejects.toThrow();
 

@@ -18,6 +18,14 @@ export const PLAYGROUND_ENV = "DKIMCTL_PLAYGROUND";
 /** The playground's directory, beside domains.yaml (init's .gitignore lists it). */
 export const PLAYGROUND_DIR = ".dkimctl-playground";
 
+/**
+ * Terraform's per-directory data (the backend it was initialized with, its providers) in the playground, relative to
+ * each stack's directory: apart from `.terraform/`, so that neither the playground's `terraform init` nor the next real
+ * one finds the other's backend and asks to migrate state
+ * (https://developer.hashicorp.com/terraform/cli/config/environment-variables#tf_data_dir).
+ */
+export const PLAYGROUND_TF_DATA_DIR = ".terraform-playground";
+
 /** The first line of the file that marks the directory as the playground's own. */
 const MARK_FILE = "ABOUT.txt";
 const MARK = "Written by dkimctl playground.";

@@ -6,7 +6,7 @@
  * capability (src/providers/).
  */
 import type { Zone } from "../../config/model";
-import { PLAYGROUND_ENV, playgroundDir, playgroundZone, resetPlaygroundDir } from "../../playground/mode";
+import { PLAYGROUND_ENV, PLAYGROUND_TF_DATA_DIR, playgroundDir, playgroundZone, resetPlaygroundDir } from "../../playground/mode";
 import { MotoEmulator } from "../../playground/moto";
 import { PROVIDERS } from "../../providers";
 import { runChild } from "../../terraform/child";
@@ -28,8 +28,9 @@ export const playground: Command = {
 there the zones of domains.yaml whose provider it emulates, then runs COMMAND, or without one an interactive shell,
 with the provider pointed at the emulator (dummy credentials) and $${PLAYGROUND_ENV} set: there 'npm run plan' and
 'npm run deploy' plan and deploy against the emulator. Terraform's state goes to .dkimctl-playground/ beside
-domains.yaml, never to the project's backend; zone ids are the emulator's; zones of a provider it does not emulate
-are left out, each with why. The emulator keeps everything in memory and stops with COMMAND (or the shell).
+domains.yaml, never to the project's backend, and its data to .terraform-playground/ in each stack (TF_DATA_DIR);
+zone ids are the emulator's; zones of a provider it does not emulate are left out, each with why. The emulator
+keeps everything in memory and stops with COMMAND (or the shell).
 Exit status: COMMAND's (or the shell's).`,
     OPTIONS,
   ),
@@ -73,7 +74,12 @@ Exit status: COMMAND's (or the shell's).`,
           left.map((z) => `  left out: ${z.name} (${z.provider}): ${why(z)}\n`).join("") +
           `  Terraform state: ${shown}/ (never the project's); the emulator's log: ${shown}/moto.log\n`,
       );
-      const env = { ...process.env, ...Object.assign({}, ...emulated.map((e) => e.playground.env(moto.url))), [PLAYGROUND_ENV]: dir };
+      const env = {
+        ...process.env,
+        ...Object.assign({}, ...emulated.map((e) => e.playground.env(moto.url))),
+        [PLAYGROUND_ENV]: dir,
+        TF_DATA_DIR: PLAYGROUND_TF_DATA_DIR,
+      };
       const [file, ...rest] = command.length ? command : [shell()];
       if (command.length === 0)
         io.err("  In this shell the provider is the emulator: npm run plan, npm run deploy, then npm run plan again (no changes). 'exit' stops it.\n");
