@@ -1,6 +1,6 @@
 /** The GitHub Actions workflows users copy: linted with actionlint, and doing what the README says. */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { lintWorkflow } from "./support/actionlint";
@@ -397,7 +397,8 @@ domains:
       readFileSync(join(work, "domains.yaml"), "utf8").replace("      s1: {}\n  b.example:", "      s1: {}\n      s2: {}\n  b.example:"),
     );
     // The author's clone holds the project's key store (never committed): keys refuses a store that lacks the lock's keys.
-    cpSync(join(upstream, ".dkim"), join(work, ".dkim"), { recursive: true });
+    // cp -a keeps the store's modes (0700 directories), which Node 22's cpSync does not (20's and 24's do): keys refuses an open store.
+    execFileSync("cp", ["-a", join(upstream, ".dkim"), join(work, ".dkim")]);
     expect((await dkimctl("keys", "--config", join(work, "domains.yaml"))).code).toBe(0);
     git(work, "commit", "-q", "-am", "s2 for a.example");
     git(work, "remote", "set-branches", "origin", "pr"); // the clone knows no origin/main until the step fetches it
