@@ -19,7 +19,7 @@ export interface StackContents {
 
 /**
  * `added`: the zone is new (or there is no earlier config); `changed`: its
- * records, provider, zone id or backend differ; `removed`: the zone is gone;
+ * records, provider, zone id or options or backend differ; `removed`: the zone is gone;
  * `all`: listed without a comparison (none asked for, or none possible).
  */
 export type StackChange = "added" | "changed" | "removed" | "all";
@@ -74,6 +74,9 @@ function differences(before: StackContents, after: StackContents): string[] {
   const reasons: string[] = [];
   if (before.zone.provider !== after.zone.provider) reasons.push(`provider ${before.zone.provider} -> ${after.zone.provider}`);
   if (before.zone.zoneId !== after.zone.zoneId) reasons.push("zoneId changed");
+  // The provider's other zone options name where the records go too (a managed zone, a resource group).
+  for (const option of new Set([...Object.keys(before.zone.options), ...Object.keys(after.zone.options)]))
+    if (before.zone.options[option] !== after.zone.options[option]) reasons.push(`${option} changed`);
   if (canonical(before.backend) !== canonical(after.backend)) reasons.push("backend changed");
   const old = recordMap(before.records);
   const now = recordMap(after.records);

@@ -57,7 +57,7 @@ test("every bad dmarc field, at its line and column", () => {
   ]);
 });
 
-test("dmarc is false or a mapping; a policy is needed from the domain or the defaults; adopt is for Route53", () => {
+test("dmarc is false or a mapping; a policy is needed from the domain or the defaults; adopt is where the provider can adopt", () => {
   expect(problemsOf(`${HEAD}  example.com: { selectors: { s1: {} }, dmarc: true }\n`)).toEqual([
     "6:48 domains/example.com/dmarc: expected false or a mapping, found boolean true",
   ]);
@@ -69,7 +69,8 @@ test("dmarc is false or a mapping; a policy is needed from the domain or the def
     "8:3 domains/example.com: gets defaults.dmarc, which has no policy: set 'policy' (none, quarantine or reject) in defaults.dmarc or in this domain's dmarc",
   ]);
   expect(problemsOf(`${HEAD}  example.org: { selectors: { s1: {} }, dmarc: { policy: none, adopt: true } }\n`)).toEqual([
-    "6:71 domains/example.org/dmarc/adopt: 'adopt' works in Route53 zones only; in Cloudflare, import the record with 'cdktf' import blocks or delete it first",
+    "6:71 domains/example.org/dmarc/adopt: 'adopt' works in Route53, Google Cloud DNS, Azure DNS, and DigitalOcean zones only; " +
+      "in Cloudflare, import the record with 'cdktf' import blocks or delete it first",
   ]);
   expect(
     problemsOf(`version: 1\ndefaults:\n  dmarc: { policy: none, adopt: true }\n${HEAD.slice("version: 1\n".length)}  example.com: { selectors: { s1: {} } }\n`),

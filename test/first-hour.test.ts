@@ -84,7 +84,8 @@ domains:
       s1: {}
 `;
     expect(problems(text)).toEqual([
-      "domains.yaml:4:15: zones/example.com/provider: \"route35\" is not allowed: did you mean 'route53'? (one of route53, cloudflare)",
+      "domains.yaml:4:15: zones/example.com/provider: \"route35\" is not allowed: did you mean 'route53'? " +
+        "(one of route53, cloudflare, google, azure, digitalocean)",
       // A domain under no zone at all is still reported.
       "domains.yaml:12:3: domains/example.net: example.net is under no zone in 'zones': add the zone that holds example.net to 'zones', or fix the name",
     ]);
@@ -425,7 +426,9 @@ describe("a synth failure", () => {
       env: { ...process.env, DKIMCTL_CONFIG: p.config, CDKTF_OUTDIR: out, CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS: "true", CDKTF_CONTEXT_JSON: "{}" },
       encoding: "utf8",
     });
-    const message = `${p.config}:3:28: zones/example.com/provider: "route35" is not allowed: did you mean 'route53'? (one of route53, cloudflare)`;
+    const message =
+      `${p.config}:3:28: zones/example.com/provider: "route35" is not allowed: did you mean 'route53'? ` +
+      "(one of route53, cloudflare, google, azure, digitalocean)";
     expect([r.status, r.stdout, r.stderr]).toEqual([1, "", `${message}\n1 problem found; nothing was changed.\n`]);
     expect(existsSync(out)).toBe(false);
   });

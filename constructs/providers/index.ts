@@ -15,6 +15,9 @@ import type { ProviderConstructs } from "./provider";
 const LOAD: Record<ProviderName, () => ProviderConstructs> = {
   route53: () => (require("./route53") as typeof import("./route53")).route53Constructs,
   cloudflare: () => (require("./cloudflare") as typeof import("./cloudflare")).cloudflareConstructs,
+  google: () => (require("./google") as typeof import("./google")).googleConstructs,
+  azure: () => (require("./azure") as typeof import("./azure")).azureConstructs,
+  digitalocean: () => (require("./digitalocean") as typeof import("./digitalocean")).digitaloceanConstructs,
 };
 
 /** The constructs of a zone's provider; an InputError at the zone when its package is not installed. */

@@ -36,7 +36,12 @@ export interface ProviderConstructs {
 
   /** Adds the Terraform provider dkimctl's own stacks use (credentials from the environment). */
   addProvider(stack: TerraformStack): TerraformProvider;
-  /** Looks the zone up by name (a data source with id `id` in `scope`); returns the token of its id. */
+  /**
+   * Looks the zone up (a data source with id `id` in `scope`, by the zone's
+   * name or options); returns its id as the records take it: a token of the
+   * data source, or a literal where domains.yaml names the zone enough
+   * (Google's managed zone, a DigitalOcean domain).
+   */
   lookUpZone(scope: Construct, id: string, zone: Zone, props: ZoneResourceProps): string;
   /**
    * Lists the zone's existing `_domainkey` records, and `_dmarc` ones with

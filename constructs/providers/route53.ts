@@ -47,7 +47,7 @@ export class Route53DkimRecords extends Construct {
         ...(props.provider ? { provider: props.provider } : {}),
       });
       record.overrideLogicalId(logicalId(r));
-      if (r.adopt && route53.adopt.can) record.importFrom(route53.adopt.importId(props.zoneId, r), props.provider);
+      if (r.adopt && route53.adopt.can) record.importFrom(route53.adopt.importId({ id: props.zoneId, name: r.zone, options: {} }, r), props.provider);
     }
   }
 }

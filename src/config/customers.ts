@@ -14,6 +14,7 @@ import { type ListedCustomer, type ListFile, parseCustomerList, readListFile } f
 import type { Customer, Domain, Position, Zone } from "./model";
 import type { Problem } from "./problems";
 import { PROVIDERS } from "../providers";
+import { generatedKeyProblem, txtLimit } from "./txt-limit";
 import { DELEGATIONS, type Delegation } from "./schema";
 import { isMapping, located, type PathKey, pathText, withLazyPosition, type YamlSource } from "./yaml-source";
 
@@ -188,6 +189,13 @@ function groupOf(
   if (typeof g.key === "string") {
     const w = algorithmWarning(algorithm);
     if (w) ctx.warning(ctx.source.problem([...path, "key"], w));
+  }
+  // The customers' keys are published in the key zone: one its provider cannot hold is refused before any is made.
+  const limit = keyZone && txtLimit(keyZone.provider);
+  const tooLong = limit && generatedKeyProblem(limit, algorithm, {}, typeof g.key === "string" ? "key" : "defaults.key");
+  if (tooLong) {
+    at(typeof g.key === "string" ? [...path, "key"] : path, tooLong);
+    ok = false;
   }
   const ttl = typeof g.ttl === "number" ? g.ttl : ctx.defaultTtl;
   const ttlWhy = keyZone && PROVIDERS[keyZone.provider].ttl.problem(ttl);

@@ -21,6 +21,8 @@ import { isMapping, located, type PathKey, YamlSource } from "./yaml-source";
 import { keyStoreSpec } from "./key-store";
 import { type DmarcDefaults, defaultDmarc, domainDmarc } from "./dmarc";
 import { spfRequirement } from "./spf";
+import { dmarcRecordProblem, generatedKeyProblem, providedRecordProblem, rotationKeysProblem, txtLimit } from "./txt-limit";
+import { dmarcRecordValue } from "../dmarc/record";
 import { parkedProblems } from "./parked";
 import { validateCustomers } from "./customers";
 import type { ListFile } from "./customer-list";
@@ -259,6 +261,11 @@ function validateDomains(raw: Obj, ctx: Context): Domain[] {
     }
     // Rotated records take defaults.ttl.
     if (rotation && zone && ttlProblem(zone.provider, ctx.defaultTtl)) ctx.defaultTtlUsers.add(zone.provider);
+    const limit = zone && txtLimit(zone.provider);
+    const keysTooLong = limit && rotation && rotationKeysProblem(limit, rotation.keys);
+    if (keysTooLong) ctx.at(rotationField(value, ctx.defaults, path)("keys"), keysTooLong);
+    const dmarcTooLong = limit && dmarc.dmarc && dmarcRecordProblem(limit, dmarcRecordValue(dmarc.dmarc));
+    if (dmarcTooLong) ctx.at(isObj(value) && value.dmarc !== undefined ? [...path, "dmarc"] : path, dmarcTooLong);
     const selectors = validateSelectors(selectorsRaw, path, name, zone, ctx);
     if (name === undefined || other !== undefined || zone === undefined) continue;
     domains.push(
@@ -311,6 +318,8 @@ function validateSelectors(raw: Obj, domainPath: PathKey[], domain: string | und
     if (zone) {
       const cannotAdopt = s.adopt === true ? adoptProblem(zone.provider) : undefined;
       if (cannotAdopt) at([...path, "adopt"], cannotAdopt);
+      const tooLong = built && recordTooLong(zone.provider, built, s);
+      if (tooLong) at(built.kind === "provided" ? [...path, "txt"] : typeof s.key === "string" ? [...path, "key"] : path, tooLong);
       const ttlWhy = ttlProblem(zone.provider, ttl);
       if (ttlWhy) {
         if (typeof s.ttl === "number") at([...path, "ttl"], ttlWhy);
@@ -349,11 +358,11 @@ function wantsRotation(raw: unknown, defaults: Obj): boolean {
   return own || (isObj(defaults.rotation) && noSelectors);
 }
 
-function rotationPolicy(raw: unknown, defaults: Obj, defaultKey: KeyAlgorithm, path: PathKey[], at: Report): RotationPolicy | undefined {
-  if (!wantsRotation(raw, defaults)) return undefined;
+/** Where a field of a domain's rotation policy is written: its own, defaults.rotation's, else its rotation or the domain itself. */
+function rotationField(raw: unknown, defaults: Obj, path: PathKey[]): (field: string) => PathKey[] {
   const own = isObj(raw) && isObj(raw.rotation) ? raw.rotation : undefined;
   const base = isObj(defaults.rotation) ? defaults.rotation : undefined;
-  const where = (field: string): PathKey[] =>
+  return (field) =>
     own && own[field] !== undefined
       ? [...path, "rotation", field]
       : base && base[field] !== undefined
@@ -361,6 +370,13 @@ function rotationPolicy(raw: unknown, defaults: Obj, defaultKey: KeyAlgorithm, p
         : own
           ? [...path, "rotation"]
           : path;
+}
+
+function rotationPolicy(raw: unknown, defaults: Obj, defaultKey: KeyAlgorithm, path: PathKey[], at: Report): RotationPolicy | undefined {
+  if (!wantsRotation(raw, defaults)) return undefined;
+  const own = isObj(raw) && isObj(raw.rotation) ? raw.rotation : undefined;
+  const base = isObj(defaults.rotation) ? defaults.rotation : undefined;
+  const where = rotationField(raw, defaults, path);
   const pick = (field: string): unknown => (own && own[field] !== undefined ? own[field] : base?.[field]);
   const durationOf = (field: "every" | "publishAhead" | "retireAfter" | "revokeFor"): number | undefined => {
     const v = pick(field);
@@ -387,6 +403,16 @@ function rotationPolicy(raw: unknown, defaults: Obj, defaultKey: KeyAlgorithm, p
   const problems = policyProblems(policy);
   for (const p of problems) at(where(p.field), `rotation ${p.field} ${p.message}`);
   return problems.length ? undefined : policy;
+}
+
+/** Why a selector's TXT record is longer than its zone's provider holds; undefined when it fits (or is a CNAME). */
+function recordTooLong(provider: ProviderName, source: SelectorSource, s: Obj): string | undefined {
+  const limit = txtLimit(provider);
+  if (!limit) return undefined;
+  if (source.kind === "provided") return providedRecordProblem(limit, source.txt);
+  if (source.kind !== "generated") return undefined;
+  const opts = { testing: s.testing === true, ...(typeof s.note === "string" ? { note: s.note } : {}) };
+  return generatedKeyProblem(limit, source.algorithm, opts, typeof s.key === "string" ? "key" : "defaults.key");
 }
 
 function buildSelector(s: Obj, path: PathKey[], at: Report, ctx: { defaultKey: KeyAlgorithm; warnings: (m: string) => void }): SelectorSource | undefined {

@@ -15,6 +15,21 @@ export function keyType(algorithm: KeyAlgorithm): KeyType {
   return algorithm === "ed25519" ? "ed25519" : "rsa";
 }
 
+/**
+ * The length of the `p=` value of every key of an algorithm, so that a key's
+ * record can be measured before the key exists: base64 of an RSA
+ * SubjectPublicKeyInfo (its modulus exactly that many bits and exponent
+ * 65537, as node:crypto makes them) or of an Ed25519 key's 32 bytes
+ * (RFC 8463). test/txt-limit.test.ts checks it against keys made here.
+ */
+export const PUBLIC_KEY_CHARS: Readonly<Record<KeyAlgorithm, number>> = {
+  "rsa-1024": 216,
+  "rsa-2048": 392,
+  "rsa-3072": 564,
+  "rsa-4096": 736,
+  ed25519: 44,
+};
+
 /** Why a key size deserves a warning (RFC 8301), or undefined. */
 export function algorithmWarning(algorithm: KeyAlgorithm): string | undefined {
   if (algorithm === "rsa-1024") return "rsa-1024 is the RFC 8301 minimum and weak today; prefer rsa-2048";

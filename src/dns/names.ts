@@ -19,6 +19,21 @@ export function isInZone(name: string, zone: string): boolean {
   return name === zone || name.endsWith(`.${zone}`);
 }
 
+/** The zone's own name as a name relative to the zone, as zone files and several DNS providers write it (RFC 1035 5.1). */
+export const APEX = "@";
+
+/** `name` relative to `zone`, which holds it: `s1._domainkey` for `s1._domainkey.example.com` in `example.com`, `@` for the zone itself. */
+export function relativeName(name: string, zone: string): string {
+  if (!isInZone(name, zone)) throw new RangeError(`${name} is not in zone ${zone}`);
+  return name === zone ? APEX : name.slice(0, -(zone.length + 1));
+}
+
+/** The name a name relative to `zone` stands for (`@` is the zone); one ending in a dot is already absolute (RFC 1035 5.1). */
+export function absoluteName(relative: string, zone: string): string {
+  if (relative === APEX) return zone;
+  return relative.endsWith(".") ? relative : `${relative}.${zone}`;
+}
+
 /** The label under which a domain's DKIM keys are published (RFC 6376 3.6.2.1). */
 export const DOMAINKEY = "_domainkey";
 /** The label under which a domain's DMARC record is published (RFC 7489 6.1). */
@@ -105,8 +120,9 @@ export function readName(name: string): NameParts | undefined {
 /**
  * A regular expression (RE2 and JavaScript alike) that matches the names
  * dkimctl publishes in a zone: every `_domainkey` name, and with `dmarc`
- * every `_dmarc.<domain>`.
+ * every `_dmarc.<domain>`; with `relative`, names relative to the zone
+ * (relativeName), where the zone's own DMARC record is `_dmarc`.
  */
-export function publishedNamePattern(opts: { readonly dmarc: boolean }): string {
-  return opts.dmarc ? `${DOMAINKEY}|^${DMARC}\\.` : DOMAINKEY;
+export function publishedNamePattern(opts: { readonly dmarc: boolean; readonly relative?: boolean }): string {
+  return opts.dmarc ? `${DOMAINKEY}|^${DMARC}${opts.relative ? "(\\.|$)" : "\\."}` : DOMAINKEY;
 }

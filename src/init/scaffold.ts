@@ -16,6 +16,7 @@ import {
   type PackageInfo,
   projectDependencies,
   projectOverrides,
+  workflowFor,
 } from "./templates";
 
 /** create: new; overwrite: exists with other content (only with --force); merge: entries added; unchanged: nothing to do. */
@@ -96,7 +97,7 @@ export function planInit(dir: string, inputs: InitInputs): InitPlan {
       );
       continue;
     }
-    whole(`.github/workflows/${name}`, header + text);
+    whole(`.github/workflows/${name}`, header + workflowFor(text, inputs.options.provider));
   }
   const repository = gitRoot(root);
   if (repository !== undefined && repository !== root)

@@ -71,6 +71,8 @@ export function domainsYaml(o: InitOptions, now: Date): string {
       ? [
           `  ${o.keyZone}:       # our key zone: customers' keys are published here`,
           `    provider: ${o.provider}`,
+          // Its provider's options too: a required one is written with an example.
+          ...provider.init.zoneLines(o.keyZone),
           "customers:          # signing-provider mode (docs/signing-provider.md): your customers' sender domains",
           `  ${o.keyZone}:`,
           "    slots: [esp1, esp2]",
@@ -170,4 +172,20 @@ export function projectDependencies(p: PackageInfo, provider: ProviderName, cli:
 /** package.json's overrides for a CLI choice: with cdktn, every package's cdktf is the project's (the aliased cdktn). */
 export function projectOverrides(cli: CliChoice): Record<string, string> {
   return cli === "cdktn" ? { cdktf: "$cdktf" } : {};
+}
+
+/**
+ * A shipped workflow as the project gets it: one that runs Terraform (plan, apply) also takes
+ * the zone's provider's credentials from repository secrets, each added to
+ * its top-level `env:` unless it is there already.
+ */
+export function workflowFor(text: string, provider: ProviderName): string {
+  if (!/\bterraform -chdir=/.test(text)) return text;
+  const missing = (PROVIDERS[provider].init.secrets ?? []).filter((name) => !new RegExp(`^ {2}${name}:`, "m").test(text));
+  if (missing.length === 0) return text;
+  const lines = missing.map((name) => `  ${name}: \${{ secrets.${name} }}\n`).join("");
+  const env = /^env:\n/m.exec(text);
+  if (!env) throw new Error("a shipped workflow that runs Terraform has no top-level env: reinstall dkimctl");
+  const at = env.index + env[0].length;
+  return text.slice(0, at) + lines + text.slice(at);
 }

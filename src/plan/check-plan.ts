@@ -282,7 +282,11 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
       return;
     }
     // A zone looked up by name: the plan's own look-up, as Terraform read it, must have given this id for this name.
-    const pin = `set the zone's id in domains.yaml (zones: ${wanted.zone}: { provider: ${wanted.provider}, zoneId: ... }) and plan again`;
+    // A provider whose zones have an id can pin it; the others name their zones by what domains.yaml already says, and the look-up is in every stack.
+    const idField = (PROVIDERS[wanted.provider] as DnsProvider).zoneId?.field;
+    const pin = idField
+      ? `set the zone's id in domains.yaml (zones: ${wanted.zone}: { provider: ${wanted.provider}, ${idField}: ... }) and plan again`
+      : "plan the stacks 'cdktf synth' writes from this commit, which read the zone's look-up during the plan";
     const found = rec.zoneId === undefined ? undefined : lookedUp.get(rec.zoneId);
     if (rec.zoneId === undefined)
       error(c.address, rec.name, `${into}: the look-up of zone ${wanted.zone} was not read during the plan, so the zone cannot be confirmed; ${pin}`);
@@ -390,13 +394,19 @@ function readChange(rc: unknown, where: string): { address: string; change?: Cha
 function recordOf(type: string, values: Record<string, unknown>, unknown: Record<string, unknown>, bad: (message: string) => void): PlanRecord | undefined {
   const provider: DnsProvider = providerOfRecordType(type)!;
   const problems: string[] = [];
-  const field = (name: string, want: "string" | "number" | "strings", required: boolean): unknown => {
+  const field = (name: string, want: "string" | "number" | "strings", required: boolean, key?: string): unknown => {
     const v = values[name];
     if (want === "strings") {
-      if (!Array.isArray(v)) problems.push(`${name} is ${kindOf(v)}, not a list of strings`);
-      else if (!v.every((r) => typeof r === "string"))
-        problems.push(`${name} is a list holding ${kindOf(v.find((r) => typeof r !== "string"))}, not a list of strings`);
-      else return v;
+      const what = key === undefined ? "a list of strings" : `a list of blocks, each with a string '${key}'`;
+      // A block's string, or a list's string item; undefined for any other.
+      const item = (r: unknown): unknown => (key === undefined ? r : isObject(r) ? r[key] : undefined);
+      if (!Array.isArray(v)) problems.push(`${name} is ${kindOf(v)}, not ${what}`);
+      else {
+        const odd = v.findIndex((r) => typeof item(r) !== "string");
+        if (odd < 0) return v.map(item);
+        const found = key !== undefined && isObject(v[odd]) ? `a block whose '${key}' is ${kindOf(item(v[odd]))}` : kindOf(v[odd]);
+        problems.push(`${name} is a list holding ${found}, not ${what}`);
+      }
       return undefined;
     }
     if (v === undefined && unknown[name] === true) {

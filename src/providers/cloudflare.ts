@@ -75,5 +75,6 @@ export const cloudflare: DnsProvider = {
     // api_token "can be configured using the CLOUDFLARE_API_TOKEN environment variable"
     // (https://registry.terraform.io/providers/cloudflare/cloudflare/latest/docs).
     credentials: "CLOUDFLARE_API_TOKEN (an API token with the permission Zone / DNS / Edit on the zone)",
+    secrets: ["CLOUDFLARE_API_TOKEN"],
   },
 };

@@ -4,11 +4,14 @@
  * registry (constructs/providers/index.ts, a Record<ProviderName, …>) fails
  * to compile until it has the same providers.
  */
+import { azure } from "./azure";
 import { cloudflare } from "./cloudflare";
+import { digitalocean } from "./digitalocean";
+import { google } from "./google";
 import type { DnsProvider } from "./provider";
 import { route53 } from "./route53";
 
-export const PROVIDERS = { route53, cloudflare } as const satisfies Record<string, DnsProvider>;
+export const PROVIDERS = { route53, cloudflare, google, azure, digitalocean } as const satisfies Record<string, DnsProvider>;
 
 export type ProviderName = keyof typeof PROVIDERS;
 

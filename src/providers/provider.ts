@@ -42,7 +42,18 @@ export interface ZoneIdRule {
 export interface ReadAttribute {
   (name: string, want: "string", required: boolean): string | undefined;
   (name: string, want: "number", required: boolean): number | undefined;
-  (name: string, want: "strings", required: boolean): string[] | undefined;
+  /** A list of strings; with `key`, a list of objects (blocks) each holding a string at `key`, read as those strings. */
+  (name: string, want: "strings", required: boolean, key?: string): string[] | undefined;
+}
+
+/** The zone a record is written into, as a stack knows it: its id there (a literal or a token) and what domains.yaml says of it. */
+export interface ZoneRef {
+  /** The id the zone's resources take (constructs/providers/<p>.ts `lookUpZone`, a zone id of domains.yaml, or one given to DkimRecords). */
+  readonly id: string;
+  /** Its name (published form). */
+  readonly name: string;
+  /** Its provider's options from domains.yaml (`zoneOptions`). */
+  readonly options: Readonly<Record<string, string>>;
 }
 
 /** One side of a change of one of the provider's record resources, as the DNS record it describes. */
@@ -97,15 +108,30 @@ export interface DnsProvider {
   /**
    * How a TXT record's character-strings (each at most 255 bytes) are
    * written in its record resource, and read back from it: `read(write(s))`
-   * is `s`, so what the provider serves reads back as written (no drift).
+   * is `s` where the resource holds the strings, or the one string they
+   * join to where it holds the value whole (the provider cuts it into
+   * character-strings itself); either way what the provider serves joins to
+   * what dkimctl wrote (no drift).
    */
   readonly txt: {
     write(strings: readonly string[]): string;
     read(value: string): string[];
+    /**
+     * The longest TXT value (its strings joined, in bytes) a record of the
+     * provider holds, when the provider's limit is below what dkimctl
+     * publishes; `why` says whose limit it is, for people. config refuses a
+     * selector, rotation or DMARC record longer than this in its zones.
+     * @default no limit below DNS's own
+     */
+    readonly maxValue?: { readonly bytes: number; readonly why: string };
   };
 
-  /** `adopt: true`: take over a record that already exists, with a Terraform import block of this id. */
-  readonly adopt: Capability<{ importId(zoneId: string, record: { readonly name: string; readonly type: string }): string }>;
+  /**
+   * `adopt: true`: take over a record that already exists, with a Terraform
+   * import block of this id (a literal, or a template Terraform evaluates at
+   * plan time from what the stack reads).
+   */
+  readonly adopt: Capability<{ importId(zone: ZoneRef, record: { readonly name: string; readonly type: string }): string }>;
 
   /**
    * The zone's existing `_domainkey` (and `_dmarc`) records, listed at plan
@@ -169,5 +195,13 @@ export interface DnsProvider {
     zoneLines(zone: string): string[];
     /** The credentials its Terraform provider reads at plan and deploy time, for people: `CLOUDFLARE_API_TOKEN (…)`. */
     readonly credentials: string;
+    /**
+     * The environment variables of those credentials that the shipped GitHub
+     * workflows running cdktf take from repository secrets of the same name
+     * (`NAME: ${{ secrets.NAME }}` in their `env:`); init adds those the
+     * workflows lack. Credentials that come another way (a role the workflow
+     * assumes) are none. @default none
+     */
+    readonly secrets?: readonly string[];
   };
 }

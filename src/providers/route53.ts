@@ -40,7 +40,7 @@ export const route53: DnsProvider = {
   },
 
   // Import id <zone id>_<record name>_<type> (the Import section of the aws_route53_record page above).
-  adopt: { can: true, importId: (zoneId, record) => `${zoneId}_${record.name}_${record.type}` },
+  adopt: { can: true, importId: (zone, record) => `${zone.id}_${record.name}_${record.type}` },
 
   // data "aws_route53_records" (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/data-sources/route53_records) lists the
   // zone at plan time; a ChangeResourceRecordSets CREATE of a name that exists fails ("... but it already exists"), so nothing is overwritten.

@@ -77,10 +77,7 @@ export function adoptProblem(provider: ProviderName): string | undefined {
   return `'adopt' works in ${adoptingProviders()} zones only; ${adopt.why}`;
 }
 
-/** The titles of the providers that can take over an existing record, for the schema: `Route53`. */
+/** The titles of the providers that can take over an existing record, for the schema: `Route53, Google Cloud DNS, and Azure DNS`. */
 export function adoptingProviders(): string {
-  return all()
-    .filter((p) => p.adopt.can)
-    .map((p) => p.title)
-    .join(" and ");
+  return new Intl.ListFormat("en", { type: "conjunction" }).format(all().flatMap((p) => (p.adopt.can ? [p.title] : [])));
 }

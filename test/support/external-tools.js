@@ -25,6 +25,7 @@ module.exports = {
   "opendkim.test.ts": "OpenDKIM (opendkim-testkey), knot",
   "package.test.ts": "npm and its registry (cdktn-cli or cdktf-cli), Terraform, moto",
   "promises-two.test.ts": "age-keygen, moto",
+  "providers.test.ts": "Terraform (terraform console: import ids worked out at plan time)",
   "races.test.ts": "age-keygen, moto",
   "readiness-e2e.test.ts": "knot",
   "records-zone.test.ts": "named-checkzone (bind9-utils)",

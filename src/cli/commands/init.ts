@@ -16,7 +16,7 @@ const USAGE =
 
 /** init's own options: it reads no config, and --key-store names a kind of store, not a directory. */
 const OPTIONS = {
-  provider: { type: "string", arg: PROVIDERS, help: `where the zone is hosted (default: ${DEFAULT_PROVIDER})` },
+  provider: { type: "string", arg: "NAME", help: `where the zone is hosted: ${PROVIDER_NAMES.join(", ")} (default: ${DEFAULT_PROVIDER})` },
   zone: { type: "string", arg: "NAME", help: "the zone, and the sender domain of the first selector (default: example.com)" },
   "key-store": {
     type: "string",

@@ -28,7 +28,7 @@ const OPTIONS = withCommon(
     "changed-from": {
       type: "string",
       arg: "GIT_REF",
-      help: "list only the stacks whose records, provider, zoneId or backend differ between GIT_REF's config and lock and the working tree",
+      help: "list only the stacks whose records, provider, zoneId, zone options or backend differ between GIT_REF's config and lock and the working tree",
     },
     format: {
       type: "string",
@@ -46,7 +46,7 @@ export const stacks: Command = {
   help: commandHelp(
     USAGE,
     `Prints the stacks (one per zone, named as cdktf.out/stacks/<name>) to plan or apply.
-With --changed-from, only those whose records, provider, zoneId or backend differ
+With --changed-from, only those whose records, provider, zoneId, zone options or backend differ
 between GIT_REF's domains.yaml + dkim.lock.yaml (read with git, beside the config)
 and the working tree: new zones, zones that lost records, and removed zones included.
 A change that changes no record (a comment, the order, a key store setting) lists none.
