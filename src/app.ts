@@ -1,15 +1,16 @@
 /**
- * Builds the cdktf app from a config file: one DkimZoneStack per zone.
+ * Builds the cdktf app from a config file: one DkimZoneStack per zone, and
+ * one per customer stack of a key zone (src/config/zone-stacks.ts).
  * Pure: reads domains.yaml and dkim.lock.yaml, never a private key.
  */
 import { dirname } from "node:path";
 import { App } from "cdktf";
 import { DkimZoneStack } from "../constructs/dkim-zone-stack";
 import { loadZoneProviders } from "../constructs/providers";
-import { loadConfig, stackName } from "./config/load";
+import { loadConfig } from "./config/load";
 import { Lock } from "./keys/lock";
 import { PLAYGROUND_ENV, playgroundZone } from "./playground/mode";
-import { desiredRecords } from "./records";
+import { stackContents } from "./stacks";
 
 /**
  * Validates everything before the App exists, so invalid input writes
@@ -19,18 +20,18 @@ import { desiredRecords } from "./records";
  */
 export function buildApp(configFile: string, makeApp: () => App = () => new App(), playground = process.env[PLAYGROUND_ENV] || undefined): App {
   const config = loadConfig(configFile);
-  const records = desiredRecords(config, Lock.read(config.lockFile));
+  const stacks = stackContents(config, Lock.read(config.lockFile));
   // The cdktf bindings of the providers the zones use, and only those; a missing package is a problem at its zone.
   loadZoneProviders(config.zones);
   const app = makeApp();
-  for (const configured of config.zones) {
+  for (const { stack, zone: configured, records, backend } of stacks.values()) {
     const zone = playground === undefined ? configured : playgroundZone(configured);
     if (zone === undefined) continue;
-    new DkimZoneStack(app, stackName(zone.name), {
+    new DkimZoneStack(app, stack, {
       zone,
-      records: records.filter((r) => r.zone === zone.name),
+      records,
       // The playground never touches the project's state: local state in its own directory.
-      backend: playground === undefined ? config.backend : undefined,
+      backend: playground === undefined ? backend : undefined,
       // Local state beside domains.yaml, never where the tool is installed.
       stateDir: playground ?? dirname(config.file),
     });

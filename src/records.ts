@@ -1,18 +1,22 @@
 /**
- * Config + lock -> the DNS records dkimctl publishes. The single source of
+ * Config + lock -> the DNS records dkimctl publishes: the sender domains',
+ * and the customers' (their keys in our key zones). The single source of
  * truth for synth, `dkimctl records`, `dkimctl verify` and the tests.
  */
-import type { Config, Position, Selector } from "./config/model";
+import { slotsOf } from "./config/customer-slots";
+import type { Config, Customer, Position, Selector, Zone } from "./config/model";
 import { InputError, type Problem } from "./config/problems";
+import { quotaProblems } from "./config/record-quota";
 import type { ProviderName } from "./providers";
 import { keyType } from "./dkim/keys";
 import { keyRecordValue } from "./dkim/record";
 import { dmarcRecordValue } from "./dmarc/record";
-import { nameOf, NULL_SELECTOR, type RecordMeaning } from "./dns/names";
+import { isInZone, nameOf, NULL_SELECTOR, type RecordMeaning } from "./dns/names";
 import { splitTxt } from "./dkim/txt";
 import type { Lock } from "./keys/lock";
 import { isPublished, isRevoked } from "./lifecycle";
 import { commandHint } from "./command-hint";
+import { instructionsFor } from "./customers/instructions";
 
 /** A parked domain's DKIM null record: every selector of the domain has no key (RFC 6376 3.6.1). */
 export const NULL_KEY_RECORD = "v=DKIM1; p=";
@@ -22,9 +26,11 @@ export const NULL_KEY_RECORD = "v=DKIM1; p=";
  * lives: `selector`, a selector written under the domain's `selectors`
  * (published while it is written there); `rotation`, a key of the domain's
  * rotation policy (its state is in the lock); `domain`, the domain itself
- * (its `dmarc`, or `parked`: its DMARC record, a parked domain's null record).
+ * (its `dmarc`, or `parked`: its DMARC record, a parked domain's null record);
+ * `customer`, a customer of signing-provider mode (its slots' keys at their
+ * targets in the key zone, its records in its own zone where that is ours).
  */
-export type RecordRole = "selector" | "rotation" | "domain";
+export type RecordRole = "selector" | "rotation" | "domain" | "customer";
 
 /**
  * A record dkimctl publishes. It says what it is (its kind, sender domain
@@ -54,7 +60,8 @@ export type DesiredRecord = RecordMeaning & {
  * Every desired record, sorted by zone then name. Throws InputError naming
  * each generated selector that has no key in the lock, or whose lock entry
  * disagrees with the config, each selector that takes the name of a rotated
- * one, and any name that would be published twice.
+ * one, any name that would be published twice, and each zone whose records
+ * would exceed its provider's record quota.
  */
 export function desiredRecords(config: Config, lock: Lock): DesiredRecord[] {
   const { records, problems, missingKeys } = recordsAndProblems(config, lock);
@@ -81,10 +88,13 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
   const problems: Problem[] = [];
   const missingKeys: Problem[] = [];
   const records: DesiredRecord[] = [];
-  /** Where each record comes from, for a name published twice: the domain or selector, whose position is looked up only then. */
+  /** Where each record comes from, for a name published twice: the domain, selector or customer, whose position is looked up only then. */
   const origins = new Map<DesiredRecord, Origin>();
+  /** Per zone, the records whose keys are not made yet: the quota counts them (keys refuses to make what could not be published). */
+  const unmade = new Map<string, number>();
   for (const domain of config.domains) {
     const zone = zones.get(domain.zone)!;
+    const missingBefore = missingKeys.length;
     const where = {
       zone: zone.name,
       provider: zone.provider,
@@ -143,9 +153,67 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
       records.push(record);
       origins.set(record, { at: sel, path: `domains/${sel.domain}/selectors/${sel.name}` });
     }
+    const rotationUnmade = domain.rotation && lock.rotated(domain.name).length === 0 ? domain.rotation.keys.length - 1 : 0;
+    unmade.set(zone.name, (unmade.get(zone.name) ?? 0) + missingKeys.length - missingBefore + rotationUnmade);
+  }
+  for (const customer of config.customers) {
+    for (const record of customerRecords(customer, config, lock, missingKeys, unmade)) {
+      records.push(record);
+      origins.set(record, { at: customer, path: `customers/${customer.keyZone}/${customer.name}` });
+    }
   }
   problems.push(...publishedTwice(records, origins));
+  problems.push(...quotaProblems(config.zones, recordCounts(records, unmade)));
   return { records: records.sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name)), problems, missingKeys };
+}
+
+/**
+ * A customer's records (signing-provider mode): each slot's key record at
+ * its target in the key zone (a `cname` customer's; a `txt` customer
+ * publishes its key records itself), and, where the customer's own zone is
+ * one of ours, the records it would create there (its instructions). A slot
+ * without a key is a missing key, counted against the key zone's quota.
+ */
+function customerRecords(customer: Customer, config: Config, lock: Lock, missingKeys: Problem[], unmade: Map<string, number>): DesiredRecord[] {
+  const inZone = (z: Zone) => ({ zone: z.name, provider: z.provider, ...(z.zoneId !== undefined ? { zoneId: z.zoneId } : {}) });
+  const of = (meaning: RecordMeaning, z: Zone) => ({ ...meaning, role: "customer" as const, name: nameOf(meaning), ...inZone(z) });
+  const keyZone = config.zones.find((z) => z.name === customer.keyZone)!;
+  const out: DesiredRecord[] = [];
+  let missing = false;
+  for (const s of slotsOf(customer)) {
+    const key = lock.slotKey(customer.name, s.slot);
+    if (!key) {
+      missing = true;
+      missingKeys.push({
+        ...customer.position,
+        path: "",
+        message:
+          `customer ${customer.name}: slot ${s.slot} has no key in ${config.lockFile}: ` +
+          `run ${commandHint("keys", config.invocation)} and commit ${config.lockFile}`,
+      });
+      if (s.delegation === "cname") unmade.set(keyZone.name, (unmade.get(keyZone.name) ?? 0) + 1);
+      continue;
+    }
+    if (s.delegation !== "cname") continue;
+    const value = keyRecordValue(keyType(key.algorithm), key.publicKey);
+    const meaning = { kind: "dkim-slot-key", domain: customer.name, selector: s.slot, target: s.target } as const;
+    out.push({ ...of(meaning, keyZone), type: "TXT", ttl: customer.ttl, value, strings: splitTxt(value) });
+  }
+  // The customer's own zone, when it is one of ours: the records its instructions name (never its key zone: a customer is not below it).
+  const own = config.zones.filter((z) => isInZone(customer.name, z.name)).sort((a, b) => b.name.length - a.name.length)[0];
+  if (own && !missing)
+    for (const r of instructionsFor(customer, lock, config, []).records) {
+      const kind = r.type === "CNAME" ? "dkim-delegation" : "dkim-key";
+      out.push({ ...of({ kind, domain: customer.name, selector: r.slot }, own), type: r.type, ttl: r.ttl, value: r.value, strings: r.strings });
+    }
+  return out;
+}
+
+/** Per zone, its records and those whose keys are not made yet. */
+function recordCounts(records: readonly DesiredRecord[], unmade: ReadonlyMap<string, number>): Map<string, number> {
+  const counts = new Map(unmade);
+  for (const r of records) counts.set(r.zone, (counts.get(r.zone) ?? 0) + 1);
+  return counts;
 }
 
 /** A name published twice would be two resources of one name (a cdktf error without a position): a problem at the second. */

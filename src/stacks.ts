@@ -1,11 +1,12 @@
 /**
- * Which stacks (one per zone) a change touches: the stacks whose synthesized
- * Terraform would differ between two revisions of domains.yaml + dkim.lock.yaml.
+ * Which stacks (one per zone, and a key zone's customer stacks) a change
+ * touches: the stacks whose synthesized Terraform would differ between two
+ * revisions of domains.yaml + dkim.lock.yaml.
  * Pure: compares what each revision publishes, never the text of the files,
  * so a comment, a reordering or a key store setting touches no stack.
  */
 import type { Backend, Config, Zone } from "./config/model";
-import { stackName } from "./config/load";
+import { stackOf, zoneStackNames } from "./config/zone-stacks";
 import type { Lock } from "./keys/lock";
 import { type DesiredRecord, desiredRecords } from "./records";
 
@@ -36,14 +37,17 @@ export interface ListedStack {
   readonly after: number | null;
 }
 
-/** What a revision synthesizes, by stack name. Throws InputError as desiredRecords does. */
+/**
+ * What a revision synthesizes, by stack name: every stack of every zone (a
+ * key zone's customer stacks too, empty or not), each with its records.
+ * Throws InputError as desiredRecords does.
+ */
 export function stackContents(config: Config, lock: Lock): Map<string, StackContents> {
-  const records = desiredRecords(config, lock);
-  const byZone = new Map<string, DesiredRecord[]>(config.zones.map((z) => [z.name, []]));
-  for (const r of records) byZone.get(r.zone)!.push(r);
-  return new Map(
-    config.zones.map((zone) => [stackName(zone.name), { stack: stackName(zone.name), zone, backend: config.backend, records: byZone.get(zone.name)! }]),
-  );
+  const zones = new Map(config.zones.map((z) => [z.name, z]));
+  const out = new Map<string, StackContents & { records: DesiredRecord[] }>();
+  for (const zone of config.zones) for (const stack of zoneStackNames(zone)) out.set(stack, { stack, zone, backend: config.backend, records: [] });
+  for (const r of desiredRecords(config, lock)) out.get(stackOf(zones.get(r.zone)!, r.kind === "dkim-slot-key" ? r.domain : undefined))!.records.push(r);
+  return out;
 }
 
 /** Every stack of a revision, listed without a comparison (`change: all`). */
@@ -63,6 +67,33 @@ export function changedStacks(base: ReadonlyMap<string, StackContents>, head: Re
     if (!head.has(stack)) out.push(listed(then, "removed", `zone removed (it had ${count(then.records.length, "record")})`, then.records.length, null));
   }
   return sorted(out);
+}
+
+/** A record of a zone that would leave one of the zone's stacks for another. */
+export interface MovedRecord {
+  readonly name: string;
+  readonly type: string;
+  readonly zone: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * Records that stay in their zone but would change stacks between `base` and
+ * `head` (a key zone's `stacks` changed): a delete in one stack and a create
+ * in another, which Terraform cannot order across two applies.
+ */
+export function movedRecords(base: ReadonlyMap<string, StackContents>, head: ReadonlyMap<string, StackContents>): MovedRecord[] {
+  const where = new Map<string, { zone: string; stack: string }>();
+  for (const s of base.values()) for (const r of s.records) where.set(`${r.name} ${r.type}`, { zone: s.zone.name, stack: s.stack });
+  const moved: MovedRecord[] = [];
+  for (const s of head.values())
+    for (const r of s.records) {
+      const then = where.get(`${r.name} ${r.type}`);
+      if (then && then.zone === s.zone.name && then.stack !== s.stack)
+        moved.push({ name: r.name, type: r.type, zone: s.zone.name, from: then.stack, to: s.stack });
+    }
+  return moved.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 function listed(s: StackContents, change: StackChange, reason: string, before: number | null, after: number | null): ListedStack {

@@ -3,7 +3,7 @@
  * Cloudflare provider cannot run here; Route53 plans made by real Terraform
  * are checked in the end-to-end suite).
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../src/config/load";
 import { Lock, type LockEntry } from "../src/keys/lock";
@@ -11,6 +11,7 @@ import { fingerprint } from "../src/dkim/keys";
 import { checkPlan } from "../src/plan/check-plan";
 import { desiredRecords, type DesiredRecord } from "../src/records";
 import { quoteTxt } from "../src/dkim/txt";
+import { writeVerifiedStatus } from "./support/gate-status";
 import { dkimctl, tempProject } from "./support/project";
 
 const YAML = `version: 1
@@ -486,5 +487,88 @@ domains:
       `error ${net.name}: the plan writes ${net.name} into zone id (unknown until apply): ` +
         `the look-up of zone example.net was not read during the plan, so the zone cannot be confirmed; ${pin("example.net", "route53")}`,
     ]);
+  });
+});
+
+describe("a key zone's customer slots", () => {
+  const KEYS = `version: 1
+defaults: { key: ed25519 }
+zones:
+  keys.esp.example: { provider: cloudflare, zoneId: 023e105f4ecef8ad9ca31a8372d0c353 }
+customers:
+  keys.esp.example:
+    ttl: 3600
+    rotation: { every: 6d, publishAhead: 1d, retireAfter: 2d }
+    domains:
+      shop.example:
+      gone.example:
+`;
+  let q: ReturnType<typeof tempProject>;
+  let before: DesiredRecord[];
+  let after: DesiredRecord[];
+  const at = (rs: DesiredRecord[], name: string) => rs.find((r) => r.name === name)!;
+  const checkQ = (pl: object) => checkPlan(pl, loadConfig(q.config), Lock.read(q.lock)).map((f) => `${f.severity} ${f.name ?? f.address}: ${f.message}`);
+  beforeAll(async () => {
+    q = tempProject(KEYS);
+    await dkimctl("keys", "--config", q.config);
+    const t0 = Math.max(
+      ...Lock.read(q.lock)
+        .slotKeys()
+        .map((k) => Date.parse(k.entry.created)),
+    );
+    const at = (days: number) => new Date(t0 + days * 86_400_000).toISOString();
+    // verify found both slots delegated (the signing gate lets rotate switch to them).
+    writeVerifiedStatus(q.lock, at(0));
+    // esp1 signs, then esp2; esp1's first key retires, and two days later its slot takes generation 2.
+    for (const day of [1, 7]) await dkimctl("rotate", "--config", q.config, "--now", at(day));
+    before = desiredRecords(loadConfig(q.config), Lock.read(q.lock));
+    expect((await dkimctl("rotate", "--config", q.config, "--now", at(10))).code).toBe(0);
+    after = desiredRecords(loadConfig(q.config), Lock.read(q.lock));
+  });
+  const esp1 = "esp1.shop.example.keys.esp.example";
+  const esp2 = "esp2.shop.example.keys.esp.example";
+
+  test("the slot's next key, placed by rotate after the old one retired, passes", () => {
+    expect(Lock.read(q.lock).slotKey("shop.example", "esp1")).toMatchObject({ generation: 2, state: "pending" });
+    expect(checkQ(plan(change("cloudflare_dns_record.s", ["update"], cf(at(before, esp1)), cf(at(after, esp1)))))).toEqual([]);
+  });
+
+  test("a new key at the active slot is refused: a slot takes one only when rotate places it", () => {
+    const other = { ...at(after, esp1), name: esp2 };
+    expect(checkQ(plan(change("cloudflare_dns_record.s", ["update"], cf(at(after, esp2)), cf(other))))).toEqual([
+      expect.stringMatching(/^error esp2\.shop\.example\.keys\.esp\.example: the plan publishes a key for esp2 of shop\.example that the lock does not have/),
+    ]);
+    // The lock changed behind the plan's back: the new key is generation 1 at a slot that had a key.
+    const text = readFileSync(q.lock, "utf8");
+    writeFileSync(q.lock, text.replace(/(\n {2}shop\.example:\n {4}esp1:\n(?: {6}.*\n)*? {6}generation: )2/, "$11"));
+    try {
+      expect(checkQ(plan(change("cloudflare_dns_record.s", ["update"], cf(at(before, esp1)), cf(at(after, esp1)))))).toEqual([
+        expect.stringMatching(
+          /^error esp1\.shop\.example\.keys\.esp\.example: the plan changes the key at slot esp1 of shop\.example from .* \(generation 1\)/,
+        ),
+      ]);
+    } finally {
+      writeFileSync(q.lock, text);
+    }
+  });
+
+  test("deleting a customer's key is refused while it is a customer, and warned about once it is gone from domains.yaml", () => {
+    const gone = at(after, "esp1.gone.example.keys.esp.example");
+    const del = plan(change("cloudflare_dns_record.g", ["delete"], cf(gone), null));
+    expect(checkQ(del)).toEqual([
+      expect.stringMatching(
+        /^error esp1\.gone\.example\.keys\.esp\.example: the plan deletes the record of (pending|active|retiring) selector esp1 of gone\.example/,
+      ),
+    ]);
+    const text = readFileSync(q.config, "utf8");
+    writeFileSync(q.config, text.replace("      gone.example:\n", ""));
+    try {
+      expect(checkQ(del)).toEqual([
+        "warning esp1.gone.example.keys.esp.example: the plan deletes the key of slot esp1 of gone.example, no longer a customer in domains.yaml: " +
+          "make sure the signer no longer signs for it (a new export) and that mail it signed has arrived",
+      ]);
+    } finally {
+      writeFileSync(q.config, text);
+    }
   });
 });

@@ -1,9 +1,10 @@
 /** The dkimctl commands, through the same entry point users run. */
+import { spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { dkimctl, dkimctlBin, tempDir, tempProject } from "./support/project";
+import { dkimctl, dkimctlBin, ROOT, tempDir, tempProject } from "./support/project";
 
 const YAML = `version: 1
 zones:
@@ -310,4 +311,22 @@ test("keys fails, writing nothing, when the lock has keys whose private halves t
   );
   expect(r.err).not.toMatch(/^warning/m);
   expect(readdirSync(empty)).toEqual([]);
+});
+
+test("a reader that closes early (dkimctl records | head -1): the command ends with its own status, no EPIPE stack", async () => {
+  const p = tempProject(YAML);
+  await dkimctl("keys", "--config", p.config);
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; err: string }>((resolve) => {
+      const child = spawn(process.execPath, [join(ROOT, "bin", "dkimctl.js"), ...args, "--config", p.config], { stdio: ["ignore", "pipe", "pipe"] });
+      // The reader goes before the first line is written, as `head -1` goes after it.
+      child.stdout.destroy();
+      let err = "";
+      child.stderr.on("data", (d) => (err += d));
+      child.on("close", (code) => resolve({ code, err }));
+    });
+  for (const args of [["validate"], ["records", "--format", "zone"]]) {
+    const r = await run(args);
+    expect({ args, code: r.code, epipe: /EPIPE|Unhandled/.test(r.err) }).toEqual({ args, code: 0, epipe: false });
+  }
 });

@@ -28,6 +28,8 @@ function project(text: string, files: Record<string, string> = {}) {
   return p;
 }
 
+const DAY = 86_400_000;
+
 /** Every problem of a config that is refused, formatted, with the project directory shown as `.`. */
 function refused(text: string, files: Record<string, string> = {}): string[] {
   const p = project(text, files);
@@ -60,6 +62,7 @@ customers:
         delegation: "cname",
         algorithm: "ed25519",
         ttl: 1800,
+        rotation: { every: 180 * DAY, publishAhead: 3 * DAY, retireAfter: 7 * DAY },
         position: { file: p.config, line: 12, col: 7 },
       },
       {
@@ -69,6 +72,7 @@ customers:
         delegation: "txt",
         algorithm: "ed25519",
         ttl: 1800,
+        rotation: { every: 180 * DAY, publishAhead: 3 * DAY, retireAfter: 7 * DAY },
         position: { file: p.config, line: 13, col: 7 },
       },
     ]);
@@ -224,6 +228,7 @@ test("targetCollisions reports both slots that would share a target, each naming
     delegation: "cname",
     algorithm: "ed25519",
     ttl: 3600,
+    rotation: { every: 180 * DAY, publishAhead: 3 * DAY, retireAfter: 7 * DAY },
     position: at(line),
   });
   expect(targetCollisions([customer(1), customer(9)]).map(formatProblem)).toEqual([

@@ -130,6 +130,10 @@ test("isDue: a settled customer (on, every slot delegated) is checked again only
         expect(due).toBe(gate !== "on" || after === 0 || age >= after);
         // A slot the record does not know yet (a third slot added) makes the customer due.
         expect(isDue(record, ["esp1", "esp2"], now, after * HOUR)).toBe(true);
+        // A slot last seen serving another key than the lock's (rotate placed a new one there) makes it due; the same key does not.
+        const served = { ...record, slots: { esp1: { ...record.slots.esp1, key: `sha256:${"a".repeat(64)}` } } } as CustomerRecord;
+        expect(isDue(served, ["esp1"], now, after * HOUR, new Map([["esp1", `sha256:${"b".repeat(64)}`]]))).toBe(true);
+        expect(isDue(served, ["esp1"], now, after * HOUR, new Map([["esp1", `sha256:${"a".repeat(64)}`]]))).toBe(due);
       },
     ),
   );

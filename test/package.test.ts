@@ -113,7 +113,13 @@ test("the tarball holds the compiled package, its types and schema, and no sourc
     expect({ peer, inRange: inCaretRange(version, pkg.peerDependencies[peer]) }).toEqual({ peer, inRange: true });
   }
   // No provider's package until the project asks for one: npm leaves optional peers out.
-  expect(PROVIDER_PACKAGES.sort()).toEqual(["@cdktf/provider-aws", "@cdktf/provider-cloudflare"]);
+  expect(PROVIDER_PACKAGES.sort()).toEqual([
+    "@cdktf/provider-aws",
+    "@cdktf/provider-azurerm",
+    "@cdktf/provider-cloudflare",
+    "@cdktf/provider-digitalocean",
+    "@cdktf/provider-google",
+  ]);
   for (const p of PROVIDER_PACKAGES) expect({ p, installed: existsSync(join(project, "node_modules", p)) }).toEqual({ p, installed: false });
   // No cdktf CLI, so no native module, whatever the Node.
   expect(existsSync(join(project, "node_modules", "cdktf-cli"))).toBe(false);

@@ -18,7 +18,8 @@ import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TerraformStack, Testing } from "cdktf";
 import { buildApp } from "../src/app";
-import { loadConfig, stackName } from "../src/config/load";
+import { loadConfig } from "../src/config/load";
+import { stackName } from "../src/config/zone-stacks";
 import { Lock } from "../src/keys/lock";
 import { checkPlan } from "../src/plan/check-plan";
 import { type DesiredRecord, desiredRecords } from "../src/records";
@@ -596,7 +597,7 @@ describe("the registry", () => {
 
   test("each provider's capabilities are those of its constructs: existing-record listing", () => {
     for (const [name, p] of providers) {
-      const zone = { name: "x.example", provider: name, options: {}, position: { file: "d.yaml", line: 1, col: 1 } };
+      const zone = { name: "x.example", provider: name, options: {}, recordQuota: p.recordQuota.quota, position: { file: "d.yaml", line: 1, col: 1 } };
       expect({ name, lists: zoneConstructs(zone).listExisting !== undefined }).toEqual({ name, lists: p.existingRecords.can });
     }
   });

@@ -6,6 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { bucketOf } from "../src/config/zone-stacks";
 import { dkimctl, tempDir } from "./support/project";
 
 const BASE = `# the DKIM configuration
@@ -257,6 +258,7 @@ test("a customer list file is read as it was at the revision, and a problem in i
   const infra = join(r.dir, "infra");
   writeFileSync(join(infra, "customers.txt"), "shop.example\n");
   writeFileSync(r.config, withList);
+  await ok("keys", "--config", r.config); // the customer's slot keys, which the key zone publishes
   r.commit("a customer list");
   // The working tree moves the list to another file: the revision's domains.yaml still names customers.txt, read from git.
   writeFileSync(join(infra, "customers-2.txt"), "shop.example\n");
@@ -271,4 +273,61 @@ test("a customer list file is read as it was at the revision, and a problem in i
   writeFileSync(join(infra, "customers-2.txt"), "shop.example\n");
   const bad = await ok("stacks", "--changed-from", "HEAD", "--config", r.config);
   expect(bad.err).toContain("  HEAD:infra/customers-2.txt:1:1: customer name 'bad_name.example' is not a host name");
+});
+
+describe("a key zone's customers, spread over stacks by their names", () => {
+  const KEYS = `version: 1
+defaults: { key: ed25519 }
+zones:
+  a.example: { provider: route53 }
+  keys.esp.example: { provider: route53, stacks: 4 }
+domains:
+  a.example:
+    selectors:
+      s1: {}
+customers:
+  keys.esp.example:
+    domains:
+      shop.example:
+      news.example:
+      books.example:
+      mail.example:
+      txt.example: { delegation: txt }
+`;
+  /** Where `stackOf` puts each customer, checked against synth's own stacks below. */
+  const bucket = (customer: string) => `keys-esp-example-0${bucketOf(customer, 4)}`;
+
+  test("every stack of the key zone is listed, each customer's two records in the stack its name hashes to", async () => {
+    const r = await repo(KEYS);
+    expect((await ok("stacks", "--config", r.config)).out).toBe(
+      ["a-example", "keys-esp-example", "keys-esp-example-00", "keys-esp-example-01", "keys-esp-example-02", "keys-esp-example-03", ""].join("\n"),
+    );
+    const counts = new Map<string, number>();
+    for (const c of ["shop.example", "news.example", "books.example", "mail.example"]) counts.set(bucket(c), (counts.get(bucket(c)) ?? 0) + 2);
+    const json = JSON.parse((await ok("stacks", "--format", "json", "--config", r.config)).out) as { stack: string; after: number }[];
+    // A txt customer publishes its key records itself: nothing of it in our zone.
+    expect(json.filter((s) => s.stack.startsWith("keys-")).map((s) => [s.stack, s.after])).toEqual(
+      ["keys-esp-example", ...[0, 1, 2, 3].map((i) => `keys-esp-example-0${i}`)].map((s) => [s, counts.get(s) ?? 0]),
+    );
+  });
+
+  test("adding a customer and removing another plans only their stacks, and moves no other record", async () => {
+    const r = await repo(KEYS);
+    r.edit("      news.example:\n", "      post.example:\n");
+    await ok("keys", "--config", r.config);
+    const listed = await changedJson(r);
+    expect(listed.map((s) => s.stack).sort()).toEqual([...new Set([bucket("post.example"), bucket("news.example")])].sort());
+    for (const s of listed) expect(s.reason).toMatch(/^(2 records (added|removed)(, )?)+$/);
+  });
+
+  test("changing a key zone's stacks would move records between stacks: refused, naming the zone and what to do", async () => {
+    const r = await repo(KEYS);
+    r.edit("stacks: 4", "stacks: 8");
+    const res = await dkimctl("stacks", "--changed-from", "HEAD", "--config", r.config);
+    expect({ code: res.code, out: res.out }).toEqual({ code: 1, out: "" });
+    expect(res.err).toMatch(
+      /records of keys\.esp\.example would move to another of its stacks since HEAD, e\.g\. esp1\.\S+ \(keys-esp-example-0\d -> keys-esp-example-0\d\)/,
+    );
+    expect(res.err).toContain("set 'stacks' back, and put new customers in a second key zone instead");
+  });
 });

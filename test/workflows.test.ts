@@ -184,6 +184,15 @@ test("schedule: rotate runs on a hosted runner and opens a pull request with the
   expect(wf.jobs.rotate["runs-on"]).toBe("ubuntu-latest");
   const r = runs("dkimctl-rotate.yml");
   expect(r).toContain("npx dkimctl rotate --verify");
+  // The signing gate's status file, as the customers workflow keeps it, restored before rotate and left out of the pull request.
+  const steps = wf.jobs.rotate.steps as { name?: string; uses?: string; with?: Record<string, string>; run?: string }[];
+  const restore = steps.findIndex((st) => st.uses?.startsWith("actions/cache/restore@"));
+  expect(steps[restore].with).toMatchObject({ path: "dkim.status.json", "restore-keys": "dkimctl-status-" });
+  expect(parse(text("dkimctl-customers.yml")).jobs.verify.steps).toContainEqual(
+    expect.objectContaining({ with: expect.objectContaining({ path: "dkim.status.json", key: steps[restore].with!.key }) }),
+  );
+  expect(restore).toBeLessThan(steps.findIndex((st) => st.run?.includes("npx dkimctl rotate")));
+  expect(r.indexOf("rm -f dkim.status.json")).toBeLessThan(r.indexOf("git add -A"));
   expect(r).toContain("git add -A");
   expect(r).toContain("gh pr create");
   // Secrets Manager: an OIDC role, only when the secret naming it is set.

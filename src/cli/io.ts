@@ -10,8 +10,26 @@ export interface Io {
   readonly progress?: boolean;
 }
 
+/**
+ * Whether stdout's reader has gone (`dkimctl records | head -1`): from then on
+ * output is dropped, as a Unix tool stops writing on SIGPIPE, and the command
+ * still finishes with its own exit status instead of an unhandled EPIPE.
+ */
+let stdoutGone: boolean | undefined;
+
+function writeOut(text: string): void {
+  if (stdoutGone === undefined) {
+    stdoutGone = false;
+    process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") throw e;
+      stdoutGone = true;
+    });
+  }
+  if (!stdoutGone) process.stdout.write(text);
+}
+
 export const processIo: Io = {
-  out: (t) => process.stdout.write(t),
+  out: writeOut,
   err: (t) => process.stderr.write(t),
   outIsTTY: process.stdout.isTTY === true,
   errIsTTY: process.stderr.isTTY === true,

@@ -9,10 +9,13 @@ import { algorithmWarning, type KeyAlgorithm } from "../dkim/keys";
 import { checkHostName, MAX_NAME_OCTETS } from "../dns/host-name";
 import { isInZone, selectorName } from "../dns/names";
 import { hashedTargetLength, slotTarget } from "../dkim/target";
+import { parseDuration } from "../duration";
 import { excerpt } from "../redact";
 import { type ListedCustomer, type ListFile, parseCustomerList, readListFile } from "./customer-list";
 import type { Customer, Domain, Position, Zone } from "./model";
 import type { Problem } from "./problems";
+import { DEFAULT_POLICY } from "./rotation-policy";
+import { type SlotPolicy, slotPolicyProblems } from "./slot-policy";
 import { PROVIDERS } from "../providers";
 import { generatedKeyProblem, txtLimit } from "./txt-limit";
 import { DELEGATIONS, type Delegation } from "./schema";
@@ -44,6 +47,8 @@ export interface CustomerContext {
    * `warn` are given the path `[]`).
    */
   readonly checkedName: (what: "zone" | "customer", key: string, at: Say, warn: Say) => string | undefined;
+  /** domains.yaml's `defaults`: the customers' rotation falls back to defaults.rotation. */
+  readonly defaults: Readonly<Record<string, unknown>>;
   /** A list file as domains.yaml names it (`list:`). @default read from disk, relative to domains.yaml */
   readonly readList?: (list: string) => ListFile;
 }
@@ -58,6 +63,7 @@ interface Group {
   readonly delegation: Delegation;
   readonly algorithm: KeyAlgorithm;
   readonly ttl: number;
+  readonly rotation: SlotPolicy;
 }
 
 const where = (p: Position) => `${p.file}:${p.line}:${p.col}`;
@@ -133,6 +139,7 @@ export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[
         delegation: entry.delegation ?? group.delegation,
         algorithm: group.algorithm,
         ttl: group.ttl,
+        rotation: group.rotation,
       };
       customers.push(withLazyPosition(customer, () => entry.position));
     }
@@ -207,8 +214,49 @@ function groupOf(
     ok = false;
   }
   if (g.delegation !== undefined && !DELEGATIONS.includes(g.delegation as Delegation)) ok = false; // the shape check reported it
-  if (!ok || !keyZone) return undefined;
-  return { keyZone, slots: names, delegation: (g.delegation as Delegation | undefined) ?? DEFAULT_DELEGATION, algorithm, ttl };
+  const rotation = ok ? slotPolicyOf(g, path, names.length, ttl, ctx, at) : undefined;
+  if (!ok || !keyZone || !rotation) return undefined;
+  return { keyZone, slots: names, delegation: (g.delegation as Delegation | undefined) ?? DEFAULT_DELEGATION, algorithm, ttl, rotation };
+}
+
+/**
+ * The customers' rotation: the key zone's `rotation`, field by field over
+ * defaults.rotation, then the defaults of rotated domains (180d, 3d, 7d);
+ * undefined after reporting why it cannot work with the slots and the TTL,
+ * at the field that says so.
+ */
+function slotPolicyOf(
+  g: Record<string, unknown>,
+  path: PathKey[],
+  slots: number,
+  ttl: number,
+  ctx: CustomerContext,
+  at: (path: PathKey[], message: string, w?: "key" | "value") => void,
+): SlotPolicy | undefined {
+  const own = isMapping(g.rotation) ? g.rotation : undefined;
+  const base = isMapping(ctx.defaults.rotation) ? ctx.defaults.rotation : undefined;
+  const fields = ["every", "publishAhead", "retireAfter"] as const;
+  const policy: Partial<Record<(typeof fields)[number], number>> = {};
+  for (const field of fields) {
+    const v = own?.[field] ?? base?.[field];
+    const ms = v === undefined ? DEFAULT_POLICY[field] : typeof v === "string" ? parseDuration(v) : undefined;
+    if (ms === undefined) return undefined; // the shape check reported it
+    policy[field] = ms;
+  }
+  const checked = policy as SlotPolicy;
+  const problems = slotPolicyProblems(checked, slots, ttl);
+  for (const p of problems) {
+    const where: PathKey[] =
+      own?.[p.field] !== undefined
+        ? [...path, "rotation", p.field]
+        : base?.[p.field] !== undefined
+          ? ["defaults", "rotation", p.field]
+          : own
+            ? [...path, "rotation"]
+            : path;
+    at(where, `the customers' rotation ${p.field} ${p.message}`);
+  }
+  return problems.length ? undefined : checked;
 }
 
 /** The customers a key zone lists inline and in its list file, in that order. */

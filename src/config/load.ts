@@ -11,7 +11,7 @@ import { checkHostName, MAX_NAME_OCTETS, mixedScriptLabel } from "../dns/host-na
 import { isInZone, selectorName } from "../dns/names";
 import { formatTags, noteProblem, parseKeyRecord, withTag } from "../dkim/record";
 import { joinTxt, parseQuotedTxt } from "../dkim/txt";
-import type { Backend, Config, Domain, Selector, SelectorSource, Zone } from "./model";
+import type { Backend, Config, Customer, Domain, Selector, SelectorSource, Zone } from "./model";
 import { didYouMean, formatProblem, InputError, type Problem } from "./problems";
 import { capText, excerpt, excerptValue } from "../redact";
 import { configSchema, knownFields } from "./schema";
@@ -19,6 +19,7 @@ import { isProviderName, PROVIDERS, type ProviderName } from "../providers";
 import { adoptProblem, zoneFields } from "../providers/zones";
 import { isMapping, located, type PathKey, YamlSource } from "./yaml-source";
 import { keyStoreSpec } from "./key-store";
+import { DEFAULT_KEY_ZONE_STACKS, zoneStackNames } from "./zone-stacks";
 import { type DmarcDefaults, defaultDmarc, domainDmarc } from "./dmarc";
 import { spfRequirement } from "./spf";
 import { dmarcRecordProblem, generatedKeyProblem, providedRecordProblem, rotationKeysProblem, txtLimit } from "./txt-limit";
@@ -143,6 +144,8 @@ function validateSource(source: YamlSource, options: { readList?: (list: string)
     if (w) ctx.warn(["defaults", "key"], w);
   }
 
+  const zones = withCustomerStacks(ctx.zones, customers);
+  checkStackNames(zones, (zone, message) => keep({ ...zone.position, path: `zones/${zone.name}`, message }));
   const backend = buildBackend(data.backend, ctx.at);
   const keyStore = keyStoreSpec(data.keyStore, source.file, ctx.at);
   if (problems.length) throw new InputError(problems);
@@ -151,7 +154,7 @@ function validateSource(source: YamlSource, options: { readList?: (list: string)
     lockFile: join(dirname(source.file), LOCK_FILE_NAME),
     backend,
     keyStore,
-    zones: [...ctx.zones].sort((a, b) => a.name.localeCompare(b.name)),
+    zones: zones.sort((a, b) => a.name.localeCompare(b.name)),
     domains: domains.sort((a, b) => a.name.localeCompare(b.name)),
     customers,
     warnings,
@@ -183,10 +186,18 @@ function validateZones(raw: Obj, source: YamlSource, at: Report, warn: Report): 
     const provider = value.provider;
     const field = (report: Report) => (f: string, message: string) => report([...path, f], message);
     const { zoneId, options } = zoneFields(value, provider, name ?? `'${excerpt(key)}'`, field(at), field(warn));
-    if (name && other === undefined) zones.push(located({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}), options }, source, path));
+    const stacks = typeof value.stacks === "number" && Number.isInteger(value.stacks) && value.stacks > 0 ? { stacks: value.stacks } : {};
+    const recordQuota = typeof value.recordQuota === "number" ? value.recordQuota : PROVIDERS[provider].recordQuota.quota;
+    if (name && other === undefined)
+      zones.push(located({ name, provider, ...(zoneId !== undefined ? { zoneId } : {}), options, recordQuota, ...stacks }, source, path));
   }
-  checkStackNames(zones, (zone, message) => at(["zones", zoneKeys.get(zone)!], message, "key"));
   return zones;
+}
+
+/** Key zones spread their customers over DEFAULT_KEY_ZONE_STACKS stacks unless they set `stacks`. */
+function withCustomerStacks(zones: readonly Zone[], customers: readonly Customer[]): Zone[] {
+  const keyZones = new Set(customers.map((c) => c.keyZone));
+  return zones.map((z) => (keyZones.has(z.name) && z.stacks === undefined ? { ...z, stacks: DEFAULT_KEY_ZONE_STACKS } : z));
 }
 
 /**
@@ -485,17 +496,18 @@ function joinQuoted(txt: string): string {
 }
 
 /** One stack per zone, named from the zone: the names must not collide. */
-export function stackName(zone: string): string {
-  return zone.replace(/\./g, "-");
-}
-
-function checkStackNames(zones: readonly Zone[], report: (zone: string, message: string) => void) {
+/** Two zones whose stacks would share a name (dots and hyphens are alike in stack names), each stack of a key zone counted. */
+function checkStackNames(zones: readonly Zone[], report: (zone: Zone, message: string) => void) {
   const seen = new Map<string, string>();
   for (const z of zones) {
-    const s = stackName(z.name);
-    const other = seen.get(s);
-    if (other) report(z.name, `zones ${other} and ${z.name} would both be stack '${s}'; dkimctl names stacks after zones with dots as hyphens`);
-    else seen.set(s, z.name);
+    for (const s of zoneStackNames(z)) {
+      const other = seen.get(s);
+      if (other === undefined) seen.set(s, z.name);
+      else if (other !== z.name) {
+        report(z, `zones ${other} and ${z.name} would both have a stack '${s}'; dkimctl names stacks after zones with dots as hyphens`);
+        break;
+      }
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import type { SpfRequirement } from "../spf/requirement";
 import type { ProviderName } from "../providers";
 import type { Delegation } from "./schema";
 import type { RotationPolicy } from "./rotation-policy";
+import type { SlotPolicy } from "./slot-policy";
 
 export interface Position {
   readonly file: string;
@@ -20,6 +21,10 @@ export interface Zone {
   readonly zoneId?: string;
   /** The provider's other zone options, checked by it (src/providers/<provider>.ts `zoneOptions`); often none. */
   readonly options: Readonly<Record<string, string>>;
+  /** The most records the provider lets the zone hold, its SOA and NS included (`recordQuota`, or the provider's quota). */
+  readonly recordQuota: number;
+  /** A key zone: how many stacks its customers' records are spread over (src/config/zone-stacks.ts); absent: the zone's own stack. */
+  readonly stacks?: number;
   /** Where the zone is declared, for later messages. */
   readonly position: Position;
 }
@@ -86,6 +91,8 @@ export interface Customer {
   readonly algorithm: KeyAlgorithm;
   /** TTL of its records (the CNAMEs or key records it creates, and the key records at our targets). */
   readonly ttl: number;
+  /** How its keys rotate through its slots. */
+  readonly rotation: SlotPolicy;
   /** Where it is listed: domains.yaml or the list file. */
   readonly position: Position;
 }

@@ -20,6 +20,8 @@ const ttl = z
   .min(0)
   .max(2147483647)
   .describe(`Record TTL in seconds${ttlNotes.length ? ` (${ttlNotes.join("; ")})` : ""}.`);
+/** The most stacks a key zone's customers are spread over (stack names end in two digits). */
+export const MAX_CUSTOMER_STACKS = 100;
 const keyAlgorithm = z.enum(KEY_ALGORITHMS).describe("Algorithm of a generated key. RSA other than 2048 bits is allowed with a warning.");
 
 export const selectorSchema = z
@@ -49,6 +51,18 @@ export const rotationSchema = z
       .describe("Selector name template: {k} (s for RSA, e for Ed25519), {yyyy}, {mm}, {dd}, {seq}. @default '{k}{yyyy}{mm}{seq}'"),
   })
   .describe("Key rotation policy: dkimctl names, creates and retires this domain's selectors in the lock (dkimctl rotate).");
+
+export const slotRotationSchema = z
+  .strictObject({
+    every: duration.optional().describe("Time from one key becoming active to the next. @default defaults.rotation.every, else '180d'"),
+    publishAhead: duration
+      .optional()
+      .describe("How long a new key is published at the idle slot before it signs; at least the ttl. @default defaults.rotation.publishAhead, else '3d'"),
+    retireAfter: duration
+      .optional()
+      .describe("How long a replaced key stays at its slot before the next key takes it. @default defaults.rotation.retireAfter, else '7d'"),
+  })
+  .describe("How the customers' keys rotate through their slots (dkimctl rotate); the customers' records never change.");
 
 const disposition = z.enum(DMARC_POLICIES);
 const alignment = z.enum(DMARC_ALIGNMENTS);
@@ -115,6 +129,7 @@ export const customerGroupSchema = z
     delegation: delegation.optional().describe("@default 'cname'"),
     key: keyAlgorithm.optional().describe("Algorithm of the customers' keys. @default defaults.key"),
     ttl: ttl.optional().describe("TTL of the customers' records. @default defaults.ttl"),
+    rotation: slotRotationSchema.optional(),
     list: z
       .string()
       .min(1)
@@ -129,6 +144,23 @@ export const zoneSchema = z
   .strictObject({
     provider: z.enum(PROVIDER_NAMES).describe("Where the zone is hosted."),
     ...Object.assign({}, ...providers.map((p) => p.zoneFields)),
+    stacks: z
+      .int()
+      .min(1)
+      .max(MAX_CUSTOMER_STACKS)
+      .optional()
+      .describe(
+        "A key zone: how many stacks its customers' records are spread over, each customer's in the one its name hashes to. " +
+          "Fixed for the zone's life: changing it would move records between stacks. @default 32",
+      ),
+    recordQuota: z
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "The most records the provider lets this zone hold, its SOA and NS included; a zone over it is refused before any plan. " +
+          `@default ${providers.map((p) => `${p.title}: ${Number.isFinite(p.recordQuota.quota) ? p.recordQuota.quota : "none"}`).join(", ")}`,
+      ),
   })
   .describe("A DNS zone that records are written into.");
 

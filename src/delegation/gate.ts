@@ -115,11 +115,21 @@ export function advance(
 
 /**
  * Whether the customer must be checked now: every run, unless it is switched
- * on, was delegated at its last check, and that is less than `recheckAfterMs` ago.
+ * on, was delegated at its last check, and that is less than `recheckAfterMs`
+ * ago. With `keys` (slot -> the fingerprint of the key the lock has there), a
+ * slot last seen serving another key makes the customer due: rotate placed a
+ * new key there, and switches to it only once a check has seen it served.
  */
-export function isDue(record: CustomerRecord | undefined, slots: readonly string[], now: Date, recheckAfterMs: number): boolean {
+export function isDue(
+  record: CustomerRecord | undefined,
+  slots: readonly string[],
+  now: Date,
+  recheckAfterMs: number,
+  keys?: ReadonlyMap<string, string>,
+): boolean {
   if (!record || recheckAfterMs <= 0) return true;
-  const settled = record.gate === "on" && slots.every((s) => record.slots[s]?.state === "delegated");
+  const settled =
+    record.gate === "on" && slots.every((s) => record.slots[s]?.state === "delegated" && (keys?.get(s) === undefined || record.slots[s]?.key === keys.get(s)));
   return !settled || now.getTime() - Date.parse(record.lastChecked) >= recheckAfterMs;
 }
 

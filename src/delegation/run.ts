@@ -39,8 +39,16 @@ export async function runDelegationCheck(specs: readonly SlotSpec[], opts: RunOp
   const status = readStatus(opts.statusFile);
   const recorder = new StatusRecorder(opts.statusFile, status, { now: opts.now, graceMs: opts.graceMs ?? DEFAULT_GRACE_MS, flushEveryMs: opts.flushEveryMs });
   const slotsOf = new Map<string, string[]>();
-  for (const s of specs) slotsOf.set(s.customer, [...(slotsOf.get(s.customer) ?? []), s.slot]);
-  const due = new Set([...slotsOf].filter(([c, slots]) => isDue(status.customers.get(c), slots, opts.now, opts.recheckAfterMs ?? 0)).map(([c]) => c));
+  /** Per customer, the fingerprint of the key the lock has at each slot: a settled customer whose slot got a new key is due. */
+  const keysOf = new Map<string, Map<string, string>>();
+  for (const s of specs) {
+    slotsOf.set(s.customer, [...(slotsOf.get(s.customer) ?? []), s.slot]);
+    if (!keysOf.has(s.customer)) keysOf.set(s.customer, new Map());
+    if (s.fingerprint) keysOf.get(s.customer)!.set(s.slot, s.fingerprint);
+  }
+  const due = new Set(
+    [...slotsOf].filter(([c, slots]) => isDue(status.customers.get(c), slots, opts.now, opts.recheckAfterMs ?? 0, keysOf.get(c))).map(([c]) => c),
+  );
   let run: Awaited<ReturnType<typeof checkSlots>>;
   try {
     run = await checkSlots(

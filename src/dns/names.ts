@@ -46,7 +46,9 @@ export const NULL_SELECTOR = "*";
  * - `dkim-key`: a DKIM key TXT (generated, rotated or provided), at `<selector>._domainkey.<domain>`;
  * - `dkim-delegation`: a CNAME at `<selector>._domainkey.<domain>` to the key's name elsewhere (a signing provider's);
  * - `dkim-null`: a parked domain's null record (`v=DKIM1; p=`) at `*._domainkey.<domain>`;
- * - `dmarc`: the domain's DMARC record at `_dmarc.<domain>`.
+ * - `dmarc`: the domain's DMARC record at `_dmarc.<domain>`;
+ * - `dkim-slot-key`: the key of a customer's slot (signing-provider mode), at the slot's target in our key zone
+ *   (src/dkim/target.ts builds it from customer, slot and key zone), which `<selector>._domainkey.<domain>` is delegated to.
  *
  * `domain` is always the sender domain (d=) the record speaks for, never
  * read from the zone it is written into: in signing-provider mode (DESIGN.md,
@@ -57,7 +59,8 @@ export const NULL_SELECTOR = "*";
 export type RecordMeaning =
   | { readonly kind: "dkim-key" | "dkim-delegation"; readonly domain: string; readonly selector: string }
   | { readonly kind: "dkim-null"; readonly domain: string; readonly selector: typeof NULL_SELECTOR }
-  | { readonly kind: "dmarc"; readonly domain: string; readonly selector?: undefined };
+  | { readonly kind: "dmarc"; readonly domain: string; readonly selector?: undefined }
+  | { readonly kind: "dkim-slot-key"; readonly domain: string; readonly selector: string; readonly target: string };
 
 export type RecordKind = RecordMeaning["kind"];
 
@@ -90,6 +93,8 @@ export function nameOf(record: RecordMeaning): string {
     case "dkim-delegation":
     case "dkim-null":
       return selectorName(record.selector, record.domain);
+    case "dkim-slot-key":
+      return record.target;
   }
 }
 

@@ -9,7 +9,7 @@ import type { Config } from "../config/model";
 import type { KeyAlgorithm } from "../dkim/keys";
 import { selectorName } from "../dns/names";
 import { exists, isTempFile, mkdirPrivate, writeFileAtomic } from "./atomic";
-import type { Lock, LockEntry } from "./lock";
+import { type Lock, type LockEntry, slotKeyName } from "./lock";
 import { isExported } from "../lifecycle";
 import { checkStore } from "./manage";
 import type { KeyStore } from "./store";
@@ -36,8 +36,12 @@ export interface ExportedKey {
   readonly privateKeyPem: string;
 }
 
-/** The private key of every generated selector in the config; fails unless lock and store agree. */
-export async function collectKeys(config: Config, lock: Lock, store: KeyStore): Promise<ExportedKey[]> {
+/**
+ * The private key of every generated selector in the config, and of each
+ * customer's active slot (with `signing`, only of the customers it names:
+ * those the signing gate has switched on); fails unless lock and store agree.
+ */
+export async function collectKeys(config: Config, lock: Lock, store: KeyStore, signing?: ReadonlySet<string>): Promise<ExportedKey[]> {
   // A store that keys and validate refuse (loose permissions, links, broken files) is refused here too, before any key is read.
   const unsafe = await store.check();
   if (unsafe.length) throw new ProblemsError(unsafe);
@@ -63,6 +67,20 @@ export async function collectKeys(config: Config, lock: Lock, store: KeyStore): 
       await add(domain.name, sel.name, entry, "active");
     }
   }
+  // A customer signs with its active slot's key alone: the export changes exactly when a rotation switches its slot.
+  for (const customer of config.customers)
+    for (const slot of signing && !signing.has(customer.name) ? [] : customer.slots) {
+      const entry = lock.slotKey(customer.name, slot);
+      if (entry?.state !== "active") continue;
+      const pem = await store.get(customer.name, slotKeyName(slot, entry.generation));
+      if (pem === undefined)
+        problems.push(
+          `customer ${customer.name} slot ${slot}: the key store ${store.description} has no private key for its active key ` +
+            `(${slotKeyName(slot, entry.generation)}): restore the key store from its backup (or point --key-store at it)`,
+        );
+      else
+        keys.push({ domain: customer.name, selector: slot, algorithm: entry.algorithm, fingerprint: entry.fingerprint, state: "active", privateKeyPem: pem });
+    }
   if (problems.length) throw new ProblemsError(problems);
   return keys;
 }

@@ -12,7 +12,7 @@ import { type CheckedName, checkHostName } from "../dns/host-name";
 import { excerpt } from "../redact";
 import { commandHint } from "../command-hint";
 import type { Config } from "../config/model";
-import { type KeyState, STATES } from "../lifecycle";
+import { holdsSlot, type KeyState, STATES } from "../lifecycle";
 
 export interface LockEntry {
   readonly algorithm: KeyAlgorithm;
@@ -41,6 +41,10 @@ export interface LockEntry {
 export interface SlotKey extends LockEntry {
   /** 1 for the slot's first key. */
   readonly generation: number;
+  /** The longest TTL (seconds) its record has been published with, as `rotate` saw it (src/rotation/slots.ts). */
+  readonly ttl?: number;
+  /** The `ttl` of the key it replaced at its slot: it signs no sooner than this long after it is published. */
+  readonly replacedTtl?: number;
 }
 
 /** The name a key store keeps a slot's key under (the "selector" of the store's `<domain>/<selector>`): `esp1.1`. */
@@ -59,7 +63,8 @@ const LIFECYCLE_TIMES = ["activated", "retired", "revoked", "removed"] as const;
 
 const HEADER = "# Written by dkimctl. Commit it: it holds public keys only.\n";
 const ENTRY_FIELDS = ["algorithm", "publicKey", "fingerprint", "created", "origin", "state", ...LIFECYCLE_TIMES];
-const SLOT_FIELDS = [...ENTRY_FIELDS, "generation"];
+const SLOT_TTLS = ["ttl", "replacedTtl"] as const;
+const SLOT_FIELDS = [...ENTRY_FIELDS, "generation", ...SLOT_TTLS];
 /** A lock time as written, if it is a strict ISO 8601 time; YAML 1.1 (`%YAML 1.1`) reads timestamps as Dates. */
 const time = (v: unknown): string | undefined => (v instanceof Date ? isoSeconds(v) : typeof v === "string" && parseIsoTime(v) ? v : undefined);
 
@@ -115,6 +120,13 @@ export class Lock {
   setSlotKey(customer: string, slot: string, entry: SlotKey): void {
     if (!this.slots.has(customer)) this.slots.set(customer, new Map());
     this.slots.get(customer)!.set(slot, entry);
+  }
+
+  /** Forgets a slot's key (a slot the customer no longer has, once its key left DNS). */
+  removeSlotKey(customer: string, slot: string): void {
+    const slots = this.slots.get(customer);
+    slots?.delete(slot);
+    if (slots?.size === 0) this.slots.delete(customer);
   }
 
   /** Every customer slot's key, sorted by customer then slot. */
@@ -231,8 +243,21 @@ export class Lock {
         const generation = isMapping(raw) ? raw.generation : undefined;
         if (!(typeof generation === "number" && Number.isSafeInteger(generation) && generation >= 1))
           at([...path, "generation"], "generation must be a whole number from 1");
+        const ttls: Partial<Record<(typeof SLOT_TTLS)[number], number>> = {};
+        for (const field of SLOT_TTLS) {
+          const v = isMapping(raw) ? raw[field] : undefined;
+          if (v === undefined) continue;
+          if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) ttls[field] = v;
+          else at([...path, field], `${field} must be a whole number of seconds`);
+        }
+        if (entry?.state !== undefined && !holdsSlot(entry.state))
+          at([...path, "state"], `a slot's key is pending, active or retiring, then replaced by the slot's next key; not ${entry.state}`);
+        if (entry?.state === "active") {
+          const other = Object.entries(slots as Record<string, unknown>).find(([s, o]) => s !== slot && isMapping(o) && o.state === "active");
+          if (other && slot > other[0]) at([...path, "state"], `${customer} has two active slots (${other[0]} and ${slot}); a customer signs with one`);
+        }
         if (entry === undefined || problems > before) continue;
-        lock.setSlotKey(customer, slot, { ...entry, generation: generation as number });
+        lock.setSlotKey(customer, slot, { ...entry, generation: generation as number, ...ttls });
       }
     }
     return lock;
@@ -248,7 +273,11 @@ export class Lock {
     const customers: Record<string, Record<string, SlotKey>> = {};
     for (const { customer, slot, entry } of this.slotKeys()) {
       customers[customer] ??= {};
-      customers[customer][slot] = { ...entryFields(entry), generation: entry.generation };
+      customers[customer][slot] = {
+        ...entryFields(entry),
+        generation: entry.generation,
+        ...Object.fromEntries(SLOT_TTLS.filter((f) => entry[f] !== undefined).map((f) => [f, entry[f]])),
+      };
     }
     // yaml only here: reading a lock never loads it (config/yaml-source.ts).
     const { stringify } = require("yaml") as typeof import("yaml");

@@ -21,6 +21,7 @@ import { type DesiredRecord, desiredRecords } from "../records";
 import { isInUse } from "../lifecycle";
 import { checkHostName } from "../dns/host-name";
 import { canonicalName, type NameParts, partsOf, readName } from "../dns/names";
+import { slotTarget } from "../dkim/target";
 import { PROVIDER_NAMES, PROVIDERS, providerOfRecordType } from "../providers";
 import type { DnsProvider, ReadAttribute } from "../providers/provider";
 import { dmarcJudge } from "./dmarc-changes";
@@ -129,18 +130,25 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
 
   const dmarc = dmarcJudge(desired, existing, { error, warn });
 
+  const slots = slotTargets(config, lock, desired);
   /** What a name in the plan is: the desired record's own parts, else what the name says (a record dkimctl no longer publishes). */
   const partsAt = (name: string): NameParts | undefined => {
     const wanted = desired.get(name);
-    return wanted ? partsOf(wanted) : readName(name);
+    const slot = slots.get(name);
+    return wanted ? partsOf(wanted) : (readName(name) ?? (slot && { family: "dkim", domain: slot.customer, selector: slot.slot }));
   };
-  /** The selector of a DKIM record name, with what the lock and domains.yaml say of it. */
+  /** The selector of a DKIM record name (or a customer's slot, at its target), with what the lock and domains.yaml say of it. */
   const selectorOf = ({ selector, domain }: { selector: string; domain: string }, name: string) => {
-    const entry = lock.get(domain, selector);
     const wanted = desired.get(name);
+    if (slots.has(name)) {
+      // A configured customer's slot always answers with a key, whatever its state; a removed customer's keys are in the lock until pruned.
+      const entry = lock.slotKey(domain, selector);
+      return { selector, domain, entry, inUse: wanted !== undefined, what: entry?.state ?? "pending", wanted, slot: true as const };
+    }
+    const entry = lock.get(domain, selector);
     // Pending and active keys are in use (or about to be); so is a selector written in domains.yaml.
     const inUse = entry?.state !== undefined ? isInUse(entry.state) : wanted?.role === "selector";
-    return { selector, domain, entry, inUse, what: entry?.state ?? "active", wanted };
+    return { selector, domain, entry, inUse, what: entry?.state ?? "active", wanted, slot: false as const };
   };
   const notDkim = (c: Change, name: string) =>
     error(
@@ -162,6 +170,13 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
         rec.name,
         `the plan deletes the record of ${s.what} selector ${s.selector} of ${s.domain}${instead}: ` +
           `mail signed with it${s.what === "pending" ? " from the next rotation" : ""} would fail to verify. Let dkimctl rotate retire it`,
+      );
+    else if (s.slot)
+      warn(
+        c.address,
+        rec.name,
+        `the plan deletes the key of slot ${s.selector} of ${s.domain}, no longer a customer in domains.yaml: ` +
+          "make sure the signer no longer signs for it (a new export) and that mail it signed has arrived",
       );
     else if (s.entry?.state !== undefined && s.entry.state !== "removed")
       error(
@@ -255,6 +270,16 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
         `the plan publishes a key for ${selector} of ${domain} that the lock does not have (lock ${entry?.fingerprint ?? "none"}): ` +
           "re-run 'cdktf synth' from this commit and plan again",
       );
+    else if (previous && key && s.slot && s.entry?.state === "pending" && s.entry.generation > 1) {
+      // A slot's name takes its next key once its old key has retired: rotate placed it (pending) and it signs later.
+    } else if (previous && key && s.slot)
+      error(
+        c.address,
+        rec.name,
+        `the plan changes the key at slot ${selector} of ${domain} from ${shortPrint(previous)} to ${shortPrint(key)}, ` +
+          `but the lock has the new key as ${s.entry?.state ?? "missing"}${s.entry ? ` (generation ${s.entry.generation})` : ""}: ` +
+          "a slot takes a new key only when dkimctl rotate places one at it (pending, after the old one retired). Restore the lock from git",
+      );
     else if (previous && key)
       error(
         c.address,
@@ -329,6 +354,23 @@ export function checkPlan(plan: unknown, config: Config, lock: Lock): PlanFindin
     if (after) judgeAfter(c, after, same ? before : undefined);
   }
   return findings;
+}
+
+/**
+ * Customer slots' targets (signing-provider mode), by name: the desired
+ * ones, and those of every customer the lock still has in each key zone (a
+ * removed customer's records are deleted by the plan after it goes).
+ */
+function slotTargets(config: Config, lock: Lock, desired: ReadonlyMap<string, DesiredRecord>): Map<string, { customer: string; slot: string }> {
+  const out = new Map<string, { customer: string; slot: string }>();
+  for (const r of desired.values()) if (r.kind === "dkim-slot-key") out.set(r.name, { customer: r.domain, slot: r.selector });
+  const keyZones = [...new Set(config.customers.map((c) => c.keyZone))];
+  for (const { customer, slot } of lock.slotKeys())
+    for (const zone of keyZones) {
+      const name = slotTarget(customer, slot, zone);
+      if (!out.has(name)) out.set(name, { customer, slot });
+    }
+  return out;
 }
 
 /** The managed resource changes, each checked for the shape Terraform writes; `bad` gets every problem. */

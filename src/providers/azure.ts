@@ -30,6 +30,10 @@ export const azure: DnsProvider = {
   title: "Azure DNS",
   documentation: TXT_RECORD,
 
+  // "Record sets per public DNS zone: 10,000" (Azure DNS limits:
+  // https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-dns-limits).
+  recordQuota: { quota: 10_000, raise: "have Azure support raise it ('Record sets per public DNS zone')" },
+
   zoneFields: {
     resourceGroup: z.string().optional().describe("Azure DNS: the resource group that holds the zone; required in azure zones."),
   },

@@ -24,6 +24,10 @@ export const cloudflare: DnsProvider = {
     shape: "32 lower-case hex digits, on the zone's Overview page as 'Zone ID'",
   },
 
+  // The record quota depends on the plan: the Free plan's is the default (Pro and above: 3,500; Free zones made since September 2024: 200)
+  // (https://developers.cloudflare.com/dns/troubleshooting/faq/#does-cloudflare-limit-the-number-of-dns-records-a-domain-can-have).
+  recordQuota: { quota: 1_000, raise: "find your plan's quota (Pro and above: 3,500) or have Cloudflare raise it" },
+
   // "Setting to 1 means 'automatic'. Value must be between 60 and 86400, with the minimum reduced to 30 for Enterprise zones"
   // (https://developers.cloudflare.com/dns/manage-dns-records/reference/ttl/): 60..86400 holds on every plan.
   ttl: {

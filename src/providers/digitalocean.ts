@@ -20,6 +20,10 @@ export const digitalocean: DnsProvider = {
   title: "DigitalOcean",
   documentation: RECORD,
 
+  // No number of records per domain is documented that we found (unlike Route53's, Google's and Azure's): no quota unless the zone sets
+  // recordQuota (docs/providers.md says so).
+  recordQuota: { quota: Number.POSITIVE_INFINITY, raise: "ask DigitalOcean" },
+
   // A record names its zone by `domain`, the domain's name (RECORD): no zone options.
   zoneFields: {},
 

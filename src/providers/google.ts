@@ -28,6 +28,9 @@ export const google: DnsProvider = {
   title: "Google Cloud DNS",
   documentation: RECORD_SET,
 
+  // "Resource records (RR) sets per managed zone: 10,000", raised on request (https://cloud.google.com/dns/quotas).
+  recordQuota: { quota: 10_000, raise: "have Google raise it ('Resource record sets per managed zone', https://cloud.google.com/dns/quotas)" },
+
   zoneFields: {
     managedZone: z.string().optional().describe("Google Cloud DNS: the managed zone's name (not its DNS name), e.g. example-com; required in google zones."),
     project: z.string().optional().describe("Google Cloud DNS: the project of the managed zone; the provider's project (GOOGLE_PROJECT) when absent."),

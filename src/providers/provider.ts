@@ -98,6 +98,17 @@ export interface DnsProvider {
    */
   readonly zoneOptions?: (raw: Readonly<Record<string, unknown>>, at: (field: string, message: string) => void) => Readonly<Record<string, string>>;
 
+  /**
+   * How many records (record sets, its SOA and NS included) one of its zones
+   * may hold unless the zone sets `recordQuota`: a zone over it is refused
+   * before any plan (src/config/record-quota.ts).
+   */
+  readonly recordQuota: {
+    readonly quota: number;
+    /** How to get more, for people, completing "…, or <raise> and set 'recordQuota'": `have AWS raise it (…)`. */
+    readonly raise: string;
+  };
+
   readonly ttl: {
     /** For the schema and docs, when the provider limits TTLs: `Cloudflare: 1 for automatic, or 60..86400`. */
     readonly note?: string;

@@ -27,6 +27,10 @@ export const route53: DnsProvider = {
     },
   },
 
+  // "Records (resource record sets) per hosted zone: 10,000", SOA and NS included, raised on request
+  // (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html).
+  recordQuota: { quota: 10_000, raise: "have AWS raise it ('Records per hosted zone' in Service Quotas, us-east-1)" },
+
   // TTL: 0..2147483647 seconds (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ResourceRecordSet.html), as domains.yaml's schema bounds every TTL.
   ttl: { problem: () => undefined },
 

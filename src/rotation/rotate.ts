@@ -94,13 +94,14 @@ function entryOf(lifecycle: Omit<ManagedKey, "selector">, pair: KeyPair): LockEn
 }
 
 /**
- * A lifecycle only moves forward: a time before the lock's latest event (a
- * wrong --now, a runner's clock behind) would write times out of order,
- * which every later command refuses.
+ * A lifecycle only moves forward (a rotated domain's or a customer slot's):
+ * a time before the lock's latest event (a wrong --now, a runner's clock
+ * behind) would write times out of order, which every later command refuses.
  */
 function refuseTimeTravel(lock: Lock, now: Date): void {
   let latest: string | undefined;
-  for (const { entry } of lock.entries()) {
+  // A selector written in domains.yaml has no lifecycle, nor has a slot's key before rotate first sees it.
+  for (const { entry } of [...lock.entries(), ...lock.slotKeys()]) {
     if (entry.state === undefined) continue;
     for (const t of [entry.created, entry.activated, entry.retired, entry.revoked, entry.removed])
       if (t !== undefined && (latest === undefined || Date.parse(t) > Date.parse(latest))) latest = t;

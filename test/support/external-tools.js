@@ -19,6 +19,8 @@ module.exports = {
   "dmarc-terraform.test.ts": "Terraform, moto",
   "init.test.ts": "age-keygen, npm, cdktf CLI, Terraform",
   "instructions.test.ts": "knot, python3 (its csv module)",
+  "key-zone-deploy-e2e.test.ts": "Terraform, moto",
+  "key-zone-e2e.test.ts": "knot, unbound, dkimpy (python3-dkim)",
   "keys-migrate.test.ts": "moto, age-keygen",
   "moto-e2e.test.ts": "Terraform, moto",
   "playground.test.ts": "Terraform, moto (dkimctl playground, and without moto_server on PATH)",

@@ -40,16 +40,23 @@ export class MotoServer {
     return createHostedZone(this.emulator.url, name);
   }
 
-  /** The zone's record sets as moto serves them to the provider (ListResourceRecordSets). */
+  /** The zone's record sets as moto serves them to the provider (ListResourceRecordSets, page after page). */
   async records(zoneId: string): Promise<RecordSet[]> {
-    const xml = await route53Request(this.emulator.url, "GET", `/hostedzone/${zoneId}/rrset`);
-    if (xmlTags(xml, "IsTruncated")[0] === "true") throw new Error("moto returned a truncated record list: page through it");
-    return xmlTags(xml, "ResourceRecordSet").map((set) => ({
-      name: xmlTags(set, "Name")[0],
-      type: xmlTags(set, "Type")[0],
-      ttl: Number(xmlTags(set, "TTL")[0]),
-      values: xmlTags(set, "Value"),
-    }));
+    const out: RecordSet[] = [];
+    let next = "";
+    for (;;) {
+      const xml = await route53Request(this.emulator.url, "GET", `/hostedzone/${zoneId}/rrset?maxitems=300${next}`);
+      out.push(
+        ...xmlTags(xml, "ResourceRecordSet").map((set) => ({
+          name: xmlTags(set, "Name")[0],
+          type: xmlTags(set, "Type")[0],
+          ttl: Number(xmlTags(set, "TTL")[0]),
+          values: xmlTags(set, "Value"),
+        })),
+      );
+      if (xmlTags(xml, "IsTruncated")[0] !== "true") return out;
+      next = `&name=${encodeURIComponent(xmlTags(xml, "NextRecordName")[0])}&type=${encodeURIComponent(xmlTags(xml, "NextRecordType")[0])}`;
+    }
   }
 
   /** The server's log (requests and tracebacks), for a failure message. */

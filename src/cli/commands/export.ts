@@ -1,7 +1,10 @@
 /** `dkimctl export`: the private keys, in the form the signer reads. */
 import { dirname } from "node:path";
+import { commandHint } from "../../command-hint";
 import { collectKeys, EXPORT_FORMATS, type ExportFormat, FORMATS_WITH_PATHS, writeExport } from "../../keys/export";
 import { signerDirProblem } from "../../keys/signer-path";
+import { signingCustomers } from "../../delegation/gate";
+import { readStatus, statusFileOf } from "../../delegation/status-file";
 import { UsageError } from "../report";
 import { excerpt } from "../../redact";
 import { openKeyStore } from "../../keys/stores";
@@ -37,7 +40,8 @@ export const exportKeys: Command = {
   options: OPTIONS,
   help: commandHelp(
     USAGE,
-    "Writes the private keys of every selector in the lock, in the form the signer reads. Keep DIR out of git:\n" +
+    "Writes the private keys of every selector in the lock, in the form the signer reads (of customers, only those the\n" +
+      "signing gate has switched on: dkim.status.json, which dkimctl verify keeps). Keep DIR out of git:\n" +
       "an export inside a git work tree is refused unless git ignores it (or --force).",
     OPTIONS,
   ),
@@ -54,7 +58,10 @@ export const exportKeys: Command = {
     }
     const { config, lock } = load(io, values, { keys: true });
     const store = openKeyStore(config, values["key-store"]);
-    const keys = await collectKeys(config, lock, store);
+    // Customers: only those the signing gate has switched on (verify keeps its status file beside the lock).
+    const signing = config.customers.length ? signingCustomers(readStatus(statusFileOf(config.lockFile)).customers) : undefined;
+    const keys = await collectKeys(config, lock, store, signing);
+    const left = signing ? config.customers.filter((c) => !signing.has(c.name)).length : 0;
     const files = writeExport(keys, format, out, {
       force: values.force,
       signerDir,
@@ -62,7 +69,11 @@ export const exportKeys: Command = {
       stores: store.directory ? [store.directory] : [],
     });
     io.out(
-      `exported ${keys.length} private keys as ${format} to ${out} (${files.length} files, mode 0600): hand them to the signer and keep them out of git\n`,
+      `exported ${keys.length} private keys as ${format} to ${out} (${files.length} files, mode 0600): hand them to the signer and keep them out of git\n` +
+        (left
+          ? `${left} customer${left === 1 ? "" : "s"} left out: not switched on by the signing gate (${statusFileOf(config.lockFile)}); ` +
+            `${commandHint("verify", config.invocation)} switches a customer on once all its slots are delegated\n`
+          : ""),
     );
     return 0;
   },

@@ -49,7 +49,8 @@ export const instructions: Command = {
     if (!all && !positionals.length) throw new UsageError("give the customer whose records to print, e.g. 'dkimctl instructions shop.example', or --all");
     const allowed = all ? ALL_FORMATS : INSTRUCTION_FORMATS;
     const format = oneOf<InstructionFormat>("format", values.format, allowed, all ? "json" : "text");
-    const { config, lock } = load(io, values);
+    // A cname customer's records need no key (its targets come from the config); a txt customer's missing keys are reported below.
+    const { config, lock } = load(io, values, { missingKeys: "allowed" });
     const customers = all ? config.customers : [customerNamed(config, positionals[0])];
     const problems: Problem[] = [];
     const built = customers.map((c) => instructionsFor(c, lock, config, problems));

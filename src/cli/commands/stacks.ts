@@ -1,17 +1,18 @@
 /**
- * `dkimctl stacks`: the stacks (one per zone) whose records differ from an
- * earlier git revision of domains.yaml + dkim.lock.yaml, so that CI plans and
- * applies only those. Without --changed-from: every stack.
+ * `dkimctl stacks`: the stacks (one per zone, and a key zone's customer
+ * stacks) whose records differ from an earlier git revision of domains.yaml +
+ * dkim.lock.yaml, so that CI plans and applies only those. Without
+ * --changed-from: every stack.
  */
 import { spawnSync } from "node:child_process";
 import { basename, dirname, isAbsolute, resolve } from "node:path";
 import { type ListFile, readListFile } from "../../config/customer-list";
 import { parseConfig } from "../../config/load";
 import type { Config } from "../../config/model";
-import { formatProblem, InputError } from "../../config/problems";
+import { formatProblem, InputError, ProblemsError } from "../../config/problems";
 import { Lock } from "../../keys/lock";
 import { excerpt } from "../../redact";
-import { allStacks, changedStacks, type ListedStack, type StackContents, stackContents } from "../../stacks";
+import { allStacks, changedStacks, type ListedStack, type MovedRecord, movedRecords, type StackContents, stackContents } from "../../stacks";
 import { oneOf } from "../args";
 import type { Command } from "../command";
 import { load, parse, withCommon } from "../common";
@@ -45,7 +46,8 @@ export const stacks: Command = {
   options: OPTIONS,
   help: commandHelp(
     USAGE,
-    `Prints the stacks (one per zone, named as cdktf.out/stacks/<name>) to plan or apply.
+    `Prints the stacks (one per zone, and a key zone's customer stacks, named as
+cdktf.out/stacks/<name>) to plan or apply.
 With --changed-from, only those whose records, provider, zoneId, zone options or backend differ
 between GIT_REF's domains.yaml + dkim.lock.yaml (read with git, beside the config)
 and the working tree: new zones, zones that lost records, and removed zones included.
@@ -56,7 +58,8 @@ there, every stack is listed with a warning.
 In --format json, "change" is added, changed, removed or all, and before/after count
 the zone's records (null where it is absent).
 A removed zone's stack is no longer synthesized: Terraform neither plans nor deletes
-its records; empty the zone (deploy), then remove it.
+its records; empty the zone (deploy), then remove it. A changed 'stacks' of a key zone,
+which would move records from one of its stacks to another, is refused (exit 1).
 An unknown GIT_REF is a usage error (exit 2); in a shallow clone fetch it first.`,
     OPTIONS,
   ),
@@ -93,7 +96,9 @@ function changedSince(io: Io, config: Config, ref: string, head: Map<string, Sta
     };
     const baseConfig: Config = { ...parseConfig(configLabel, configText, { readList }), lockFile: lockLabel };
     const baseLock = lockText === undefined ? new Lock() : Lock.parse(lockLabel, lockText);
-    return changedStacks(stackContents(baseConfig, baseLock), head);
+    const base = stackContents(baseConfig, baseLock);
+    refuseMoves(movedRecords(base, head), ref);
+    return changedStacks(base, head);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     const n = e.problems.length;
@@ -103,6 +108,28 @@ function changedSince(io: Io, config: Config, ref: string, head: Map<string, Sta
     io.err(shown.join(""));
     return allStacks(head, `the config at ${excerpt(ref)} is not valid: not compared`);
   }
+}
+
+/**
+ * A record that stays in its zone but changes stacks would be deleted by one
+ * stack's apply and created by another's, in an order nothing decides: the
+ * key would be missing in between, or the create refused as a record that
+ * exists. Only a changed `stacks` of a key zone moves records.
+ */
+function refuseMoves(moved: readonly MovedRecord[], ref: string): void {
+  if (moved.length === 0) return;
+  const zones = [...new Set(moved.map((m) => m.zone))];
+  throw new ProblemsError(
+    zones.map((zone) => {
+      const mine = moved.filter((m) => m.zone === zone);
+      const examples = mine.slice(0, 3).map((m) => `${m.name} (${m.from} -> ${m.to})`);
+      return (
+        `${mine.length.toLocaleString("en-US")} records of ${zone} would move to another of its stacks since ${excerpt(ref)}, ` +
+        `e.g. ${examples.join(", ")}: a key zone's 'stacks' is fixed for its life (a move deletes a record in one stack and creates it in another, ` +
+        "in no order Terraform can keep); set 'stacks' back, and put new customers in a second key zone instead"
+      );
+    }),
+  );
 }
 
 /** Files of one git revision, by their path relative to a directory of the work tree. */
