@@ -157,7 +157,6 @@ interface Project {
 function makeProject(dir: string, zones: { name: string; id: string }[]): Project {
   mkdirSync(join(dir, "node_modules", ".bin"), { recursive: true });
   symlinkSync(join(ROOT, "bin", "dkimctl.js"), join(dir, "node_modules", ".bin", "dkimctl"));
-  symlinkSync(join(ROOT, "node_modules", ".bin", "cdktf"), join(dir, "node_modules", ".bin", "cdktf"));
   writeFileSync(join(dir, "package.json"), '{ "private": true }\n');
   writeFileSync(join(dir, ".gitignore"), "node_modules/\ncdktf.out/\n.terraform-plugin-cache/\n*.tfstate*\n.bench-*\n");
   writeFileSync(

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { CDKTN_VERSION, CONSTRUCTS_VERSION, cdktnProject, resolvedFrom } from "./support/cdk-terrain";
-import { cdktf, cdktfProject } from "./support/cdktf-project";
+import { cdktfProject, projectCommand } from "./support/cdktf-project";
 import { dkimctl, ROOT } from "./support/project";
 import { terraformEnv } from "./support/terraform";
 
@@ -64,19 +64,19 @@ function unstamped(file: string, text: string): { version: string; json: string 
   return { version, json: JSON.stringify(json, null, 2) };
 }
 
-/** The scratch copy's own `npx cdktf synth`: its cdktf-cli, whose cdktf is cdktn too. */
+/** The scratch copy's own `dkimctl synth` (its app, whose cdktf is cdktn). */
 function synthInScratch() {
-  const r = spawnSync(join(scratch, "node_modules", ".bin", "cdktf"), ["synth"], {
+  const r = spawnSync(process.execPath, [join(scratch, "bin", "dkimctl.js"), "synth"], {
     cwd: scratch,
-    env: { ...terraformEnv(), CHECKPOINT_DISABLE: "1", CI: "1", FORCE_COLOR: "0", NO_COLOR: "1" },
+    env: { ...terraformEnv(), NO_COLOR: "1" },
     encoding: "utf8",
     timeout: 120_000,
   });
   return { code: r.status ?? -1, out: r.status === 0 ? "" : `${r.error?.message ?? ""}${r.stdout}${r.stderr}` };
 }
 
-test("cdktf synth of the example writes the same Terraform JSON with cdktf and with cdktn", async () => {
-  const r = await cdktf(["synth"], { cwd: example.dir, env: terraformEnv() });
+test("dkimctl synth of the example writes the same Terraform JSON with cdktf and with cdktn", async () => {
+  const r = await projectCommand(["synth"], { cwd: example.dir, env: terraformEnv() });
   expect({ code: r.code, out: r.code === 0 ? "" : r.out }).toEqual({ code: 0, out: "" });
   expect(synthInScratch()).toEqual({ code: 0, out: "" });
   const withCdktf = synthesized(example.dir);

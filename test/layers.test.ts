@@ -28,6 +28,8 @@ const LAYERS: [group: RegExp, rank: number][] = [
   [/^src\/verify\//, 7],
   [/^src\/stacks\.ts$/, 7],
   [/^src\/init\//, 7],
+  [/^src\/terraform\//, 7],
+  [/^src\/playground\//, 7],
   // Each provider's cdktf resources, below the constructs that add a zone's records through them.
   [/^constructs\/providers\//, 8],
   [/^constructs\//, 9],

@@ -9,13 +9,11 @@
 import { generateKeyPairSync } from "node:crypto";
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { App } from "cdktf";
 import fc from "fast-check";
 import { parse, stringify } from "yaml";
-import { buildApp } from "../src/app";
-import { formatFailure, exitCodeFor } from "../src/cli/report";
 import { dkimctl, tempDir, tempProject } from "./support/project";
 import { findSecrets } from "./support/secrets";
+import { synthInProcess } from "./support/synth";
 import { snapshotTree } from "./support/tree";
 
 const BASE = `version: 1
@@ -134,14 +132,7 @@ const COMMANDS = [
 ];
 
 /** `cdktf synth` in-process: what `main.ts` does, into the project's cdktf.out. */
-function synth(): { code: number; out: string; err: string } {
-  try {
-    buildApp(p.config, () => new App({ outdir: join(p.dir, "cdktf.out") })).synth();
-    return { code: 0, out: "", err: "" };
-  } catch (e) {
-    return { code: exitCodeFor(e), out: "", err: formatFailure(e) };
-  }
-}
+const synth = () => synthInProcess(p.config, join(p.dir, "cdktf.out"));
 
 const JS_ERROR = /\b(TypeError|ReferenceError|RangeError|SyntaxError|Cannot read propert|is not a function|is not iterable|undefined|\[object Object\])/;
 const STACK = /^\s+at .+:\d+:\d+\)?$/m;

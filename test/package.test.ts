@@ -1,22 +1,43 @@
 /**
- * The package as users get it: `npm pack`'s tarball installed from the npm
- * registry's point of view into an empty directory, then the README's path
- * from there (init, keys, cdktf synth, records), and a cdktf app of one's
- * own importing `dkimctl/constructs`. One install, shared by every test.
+ * The package as users get it: `npm pack`'s tarball installed into an empty
+ * directory, then the README's walkthrough from there with its own commands
+ * (init, npm install, keys, npm run synth, and a plan against the local
+ * emulator), Terraform offline with the documentation's mirror configuration
+ * and nothing else; a second project written by init elsewhere, with the
+ * cdktf CLI that runs on this Node; and a cdktf app of one's own importing
+ * `dkimctl/constructs`. One install, shared by every test.
  */
 import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import { cliProblem, currentNode } from "../src/init/cli-choice";
+import { requireMoto } from "./support/moto";
 import { ROOT, tempDir } from "./support/project";
-import { requireTerraform, terraform, terraformEnv } from "./support/terraform";
+import { findSecrets, scanTree } from "./support/secrets";
+import { pluginMirror, requireTerraform, terraform } from "./support/terraform";
 import { snapshotTree } from "./support/tree";
 
-jest.setTimeout(600_000);
+jest.setTimeout(900_000);
 
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
-// Terraform's CLI config for the offline provider mirror (cdktf synth runs terraform too); no dkimctl settings of this machine.
-const { DKIMCTL_CONFIG, DKIMCTL_KEY_STORE, ...inherited } = terraformEnv();
-const ENV = { ...inherited, CHECKPOINT_DISABLE: "1", CI: "1", FORCE_COLOR: "0", NO_COLOR: "1" };
+
+/**
+ * Terraform's CLI configuration exactly as docs/install.md gives it for a
+ * machine without network (its first hcl block), with this machine's mirror.
+ */
+function documentedCliConfig(): string {
+  const doc = readFileSync(join(ROOT, "docs", "install.md"), "utf8");
+  const section = doc.slice(doc.indexOf("## Offline and air-gapped"));
+  const hcl = /```hcl\n([\s\S]*?)```/.exec(section)?.[1];
+  if (!hcl?.includes('"/opt/tf-plugins"')) throw new Error("docs/install.md, 'Offline and air-gapped', has no hcl block with the mirror path /opt/tf-plugins");
+  const file = join(tempDir("dkimctl-tfrc-"), "terraform.tfrc");
+  writeFileSync(file, hcl.replace('"/opt/tf-plugins"', JSON.stringify(pluginMirror())));
+  return file;
+}
+
+// This machine's environment without dkimctl's or Terraform's settings, then only what the docs say to set.
+const { DKIMCTL_CONFIG, DKIMCTL_KEY_STORE, TF_CLI_CONFIG_FILE, CHECKPOINT_DISABLE, ...inherited } = process.env;
+let ENV: NodeJS.ProcessEnv;
 
 function run(cmd: string, args: string[], cwd: string, timeout = 300_000) {
   const r: SpawnSyncReturns<string> = spawnSync(cmd, args, { cwd, env: ENV, encoding: "utf8", timeout });
@@ -27,7 +48,7 @@ const PEERS = ["cdktf", "constructs"];
 /** The DNS providers' packages: optional peers, installed by a project for the providers of its zones (init: route53, the default). */
 const PROVIDER_PACKAGES = Object.keys(pkg.peerDependenciesMeta);
 const ROUTE53_PACKAGE = "@cdktf/provider-aws";
-const installedVersion = (name: string): string => JSON.parse(readFileSync(join(project, "node_modules", name, "package.json"), "utf8")).version;
+const installedVersion = (name: string, dir = project): string => JSON.parse(readFileSync(join(dir, "node_modules", name, "package.json"), "utf8")).version;
 
 /** `version` satisfies `^X.Y.Z` (X > 0: same major; X = 0: same minor), and is not older. */
 function inCaretRange(version: string, range: string): boolean {
@@ -38,6 +59,7 @@ function inCaretRange(version: string, range: string): boolean {
   return true;
 }
 
+let tarball: string;
 let project: string;
 let installed: string;
 let before: Record<string, string>;
@@ -52,17 +74,22 @@ function timed<T>(what: string, fn: () => T): T {
   }
 }
 
+/** The private keys of a project's local store. */
+const pems = (dir: string) =>
+  readdirSync(join(dir, ".dkim", "keys"), { recursive: true, withFileTypes: true })
+    .filter((f) => f.isFile())
+    .map((f) => readFileSync(join(f.parentPath, f.name), "utf8"));
+
 beforeAll(() => {
+  ENV = { ...inherited, TF_CLI_CONFIG_FILE: documentedCliConfig(), FORCE_COLOR: "0", NO_COLOR: "1" };
   // dist/ is fresh (jest's globalSetup builds it): pack without running prepare again.
   const packs = tempDir("dkimctl-pack-");
   const packed = timed("npm pack", () => run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", packs], ROOT));
   expect(packed.code).toBe(0);
-  const tarball = join(packs, JSON.parse(packed.out)[0].filename);
+  tarball = join(packs, JSON.parse(packed.out)[0].filename);
   project = tempDir("dkimctl-user-");
-  // As the README says: the package and the cdktf CLI, into an empty directory (npm installs the peers too).
-  const install = timed("npm install", () =>
-    run("npm", ["install", "--no-audit", "--no-fund", tarball, `cdktf-cli@${pkg.devDependencies["cdktf-cli"]}`], project, 540_000),
-  );
+  // As docs/install.md says for a tarball, into an empty directory (npm installs the peers too).
+  const install = timed("npm install tarball", () => run("npm", ["install", tarball], project, 540_000));
   if (install.code !== 0) throw new Error(`npm install failed:\n${install.all}`);
   installed = join(project, "node_modules", "dkimctl");
   before = snapshotTree(installed);
@@ -86,61 +113,125 @@ test("the tarball holds the compiled package, its types and schema, and no sourc
     expect({ peer, inRange: inCaretRange(version, pkg.peerDependencies[peer]) }).toEqual({ peer, inRange: true });
   }
   // No provider's package until the project asks for one: npm leaves optional peers out.
-  expect(PROVIDER_PACKAGES.sort()).toEqual(["@cdktf/provider-aws", "@cdktf/provider-cloudflare"]);
+  expect(PROVIDER_PACKAGES.sort()).toEqual([
+    "@cdktf/provider-aws",
+    "@cdktf/provider-azurerm",
+    "@cdktf/provider-cloudflare",
+    "@cdktf/provider-digitalocean",
+    "@cdktf/provider-google",
+  ]);
   for (const p of PROVIDER_PACKAGES) expect({ p, installed: existsSync(join(project, "node_modules", p)) }).toEqual({ p, installed: false });
+  // No cdktf CLI, so no native module, whatever the Node.
+  expect(existsSync(join(project, "node_modules", "cdktf-cli"))).toBe(false);
+  expect(readdirSync(join(project, "node_modules"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".node"))).toEqual([]);
 });
 
-test("npx dkimctl init, npm install, npx dkimctl keys, npx cdktf synth, npx dkimctl records: all in the project, nothing in the package", () => {
-  const init = timed("init", () => run("npx", ["dkimctl", "init", "--zone", "acme.example"], project));
+test("the README's walkthrough: init, npm install, keys, npm run synth, and a plan against the local emulator, Terraform offline", () => {
+  requireTerraform();
+  requireMoto();
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const commands = ["npx dkimctl init --zone example.com", "npm install", "npx dkimctl keys", "npm run synth", "npx dkimctl playground -- npm run plan"];
+  for (const c of commands) expect({ c, inReadme: readme.includes(`\n${c}`) }).toEqual({ c, inReadme: true });
+  const sh = (what: string, cwd = project) => {
+    const [cmd, ...args] = what.split(" ");
+    return timed(what, () => run(cmd, args, cwd));
+  };
+
+  const init = sh(commands[0]);
   expect(init).toMatchObject({ code: 0, err: "" });
   expect(init.out).toMatch(/^ {2}update +package\.json: add script synth, script plan, script deploy, dependency /m);
-  const again = timed("npm install after init", () => run("npm", ["install", "--no-audit", "--no-fund"], project));
-  expect(again.code).toBe(0);
+  expect(init.out).toContain("npm run synth | plan | deploy run dkimctl synth | plan | deploy: the app and Terraform directly, no cdktf CLI");
+  const written = JSON.parse(readFileSync(join(project, "package.json"), "utf8"));
+  // The tarball as npm saved it: the next npm install gets the same package.
+  expect(written.dependencies.dkimctl).toBe(`file:${relative(project, tarball)}`);
+  expect(sh(commands[1]).code).toBe(0);
   // Now exactly the versions dkimctl is tested with, as init pinned them.
   for (const peer of [...PEERS, ROUTE53_PACKAGE]) expect({ peer, version: installedVersion(peer) }).toEqual({ peer, version: pkg.devDependencies[peer] });
   // Only the package of the zone's provider: the project never installs Cloudflare's.
   for (const p of PROVIDER_PACKAGES.filter((p) => p !== ROUTE53_PACKAGE))
     expect({ p, installed: existsSync(join(project, "node_modules", p)) }).toEqual({ p, installed: false });
 
-  const keys = timed("keys", () => run("npx", ["dkimctl", "keys"], project));
-  expect(keys.code).toBe(0);
+  expect(sh(commands[2]).code).toBe(0);
   expect(existsSync(join(project, "dkim.lock.yaml"))).toBe(true);
-  expect(readdirSync(join(project, ".dkim", "keys", "acme.example"))).toHaveLength(1);
+  expect(readdirSync(join(project, ".dkim", "keys", "example.com"))).toHaveLength(1);
 
-  const synth = timed("cdktf synth", () => run("npx", ["cdktf", "synth"], project));
-  expect({ code: synth.code, err: synth.err }).toEqual({ code: 0, err: "" });
-  const stack = join(project, "cdktf.out", "stacks", "acme-example");
-  const text = readFileSync(join(stack, "cdk.tf.json"), "utf8");
-  const doc = JSON.parse(text);
+  const synth = sh(commands[3]);
+  expect(synth).toMatchObject({ code: 0, err: expect.stringContaining("synthesized 1 stack into cdktf.out: example-com\n") });
+  const stack = join(project, "cdktf.out", "stacks", "example-com");
+  const doc = JSON.parse(readFileSync(join(stack, "cdk.tf.json"), "utf8"));
   expect(doc.resource.aws_route53_record).toBeDefined();
   // Local state beside domains.yaml, by a path from the stack's directory: no path of this machine in cdktf.out.
   const statePath: string = doc.terraform.backend.local.path;
   expect(isAbsolute(statePath)).toBe(false);
-  expect(resolve(stack, statePath)).toBe(join(project, "terraform.acme-example.tfstate"));
+  expect(resolve(stack, statePath)).toBe(join(project, "terraform.example-com.tfstate"));
   for (const f of readdirSync(join(project, "cdktf.out"), { recursive: true, encoding: "utf8" }))
     if (f.endsWith(".json")) expect({ f, has: readFileSync(join(project, "cdktf.out", f), "utf8").includes(project) }).toEqual({ f, has: false });
 
-  const records = timed("records", () => run("npx", ["dkimctl", "records"], project));
-  expect(records.code).toBe(0);
-  expect(records.out).toContain("._domainkey.acme.example");
+  const plan = sh(commands[4]);
+  expect({ code: plan.code, out: plan.code === 0 ? "" : plan.all }).toEqual({ code: 0, out: "" });
+  expect(plan.err).toMatch(/^playground: moto's AWS emulator on http:\/\/127\.0\.0\.1:\d+, with the zone example\.com \(/m);
+  expect(plan.out).toMatch(/# aws_route53_record\.\S+ will be created/);
+  expect(plan.out).toContain("Plan: 1 to add, 0 to change, 0 to destroy.");
+  // Terraform took the provider from the mirror (the documented configuration has no direct block): nothing came from the network.
+  expect(plan.all).not.toMatch(/could not connect|Error:/);
+  for (const dir of ["cdktf.out", ".dkimctl-playground"]) expect({ dir, found: scanTree(join(project, dir), pems(project)) }).toEqual({ dir, found: [] });
+  expect(findSecrets(plan.all, pems(project))).toEqual([]);
 
   // Everything written is the project's; the installed package is as npm left it.
   expect(snapshotTree(installed)).toEqual(before);
   expect(readdirSync(project).sort()).toEqual(
-    [".dkim", ".github", ".gitignore", "cdktf.json", "cdktf.out", "dkim.lock.yaml", "domains.yaml", "node_modules", "package-lock.json", "package.json"].sort(),
+    [
+      ".dkim",
+      ".dkimctl-playground",
+      ".github",
+      ".gitignore",
+      "cdktf.json",
+      "cdktf.out",
+      "dkim.lock.yaml",
+      "domains.yaml",
+      "node_modules",
+      "package-lock.json",
+      "package.json",
+    ].sort(),
   );
+});
+
+test("init into another, empty directory: dkimctl from the same tarball, and the cdktf CLI this Node runs (cdktn from 22.19, else cdktf-cli)", () => {
+  requireMoto();
+  const cli = cliProblem("cdktn", currentNode()) === undefined ? "cdktn" : "cdktf";
+  const other = join(tempDir("dkimctl-other-"), "dns");
+  const init = timed(`init --cli ${cli}`, () => run("npx", ["dkimctl", "init", other, "--zone", "acme.example", "--cli", cli], project));
+  expect(init).toMatchObject({ code: 0, err: "" });
+  expect(JSON.parse(readFileSync(join(other, "package.json"), "utf8")).dependencies.dkimctl).toBe(`file:${relative(other, tarball)}`);
+  // The step init prints next: npm install in the new directory gets dkimctl from the tarball, and the CLI.
+  const install = timed(`npm install (--cli ${cli})`, () => run("npm", ["install"], other, 540_000));
+  expect({ code: install.code, out: install.code === 0 ? "" : install.all }).toEqual({ code: 0, out: "" });
+  expect(installedVersion("dkimctl", other)).toBe(pkg.version);
+  expect(existsSync(join(other, "node_modules", ".bin", cli))).toBe(true);
+  expect(timed(`keys (--cli ${cli})`, () => run("npx", ["dkimctl", "keys"], other)).code).toBe(0);
+  const synth = timed(`npm run synth (--cli ${cli})`, () => run("npm", ["run", "synth"], other));
+  expect({ code: synth.code, out: synth.code === 0 ? "" : synth.all }).toEqual({ code: 0, out: "" });
+  expect(existsSync(join(other, "cdktf.out", "stacks", "acme-example", "cdk.tf.json"))).toBe(true);
+  const plan = timed(`plan (--cli ${cli})`, () => run("npx", ["dkimctl", "playground", "--", "npm", "run", "plan"], other));
+  expect({ code: plan.code, out: plan.code === 0 ? "" : plan.all }).toEqual({ code: 0, out: "" });
+  expect(plan.all).toContain("Plan: 1 to add, 0 to change, 0 to destroy.");
 });
 
 test("Terraform keeps the local state where synth says: beside domains.yaml", () => {
   requireTerraform();
-  const stack = join(project, "cdktf.out", "stacks", "acme-example");
+  // Outside the playground, synth writes the project's own stacks again (the playground's kept its state apart).
+  expect(run("npm", ["run", "synth"], project).code).toBe(0);
+  const stack = join(project, "cdktf.out", "stacks", "example-com");
   const synthesized = JSON.parse(readFileSync(join(stack, "cdk.tf.json"), "utf8"));
   // The stack's own backend block, with an output in place of the records (no provider needed to apply it).
   writeFileSync(join(stack, "cdk.tf.json"), JSON.stringify({ terraform: { backend: synthesized.terraform.backend }, output: { x: { value: 1 } } }));
   const env = ENV;
-  expect(terraform(["init", "-input=false", "-no-color"], { cwd: stack, env }).status).toBe(0);
+  // The playground's plan ran here first: its terraform init (TF_DATA_DIR) left this one nothing to migrate.
+  expect(readdirSync(stack)).toContain(".terraform-playground");
+  const init = terraform(["init", "-input=false", "-no-color"], { cwd: stack, env });
+  expect({ status: init.status, out: init.status === 0 ? "" : `${init.stdout}${init.stderr}` }).toEqual({ status: 0, out: "" });
   expect(terraform(["apply", "-auto-approve", "-input=false", "-no-color"], { cwd: stack, env }).status).toBe(0);
-  expect(existsSync(join(project, "terraform.acme-example.tfstate"))).toBe(true);
+  expect(existsSync(join(project, "terraform.example-com.tfstate"))).toBe(true);
   expect(readdirSync(stack).filter((f) => f.endsWith(".tfstate"))).toEqual([]);
   expect(snapshotTree(installed)).toEqual(before);
 });
@@ -156,8 +247,8 @@ import { DkimRecords, type DkimRecordsProps } from "dkimctl/constructs";
 const app = new App({ outdir: "app.out" });
 const stack = new TerraformStack(app, "dns");
 new AwsProvider(stack, "aws", { region: "us-east-1" });
-new Route53Record(stack, "www", { zoneId: "Z0123456789ABCDEFGHIJ", name: "www.acme.example", type: "A", ttl: 300, records: ["192.0.2.10"] });
-const props: DkimRecordsProps = { config: "domains.yaml", zone: "acme.example" };
+new Route53Record(stack, "www", { zoneId: "Z0123456789ABCDEFGHIJ", name: "www.example.com", type: "A", ttl: 300, records: ["192.0.2.10"] });
+const props: DkimRecordsProps = { config: "domains.yaml", zone: "example.com" };
 const dkim = new DkimRecords(stack, "dkim", props);
 console.log(dkim.records.length);
 app.synth();
@@ -187,7 +278,7 @@ app.synth();
   const app = timed("own app", () => run(process.execPath, ["app-js/app.js"], project));
   expect(app).toMatchObject({ code: 0, out: "1\n" });
   const doc = JSON.parse(readFileSync(join(project, "app.out", "stacks", "dns", "cdk.tf.json"), "utf8"));
-  expect(Object.keys(doc.resource.aws_route53_record).sort()).toEqual([expect.stringMatching(/acme/), "www"].sort());
+  expect(Object.keys(doc.resource.aws_route53_record).sort()).toEqual([expect.stringMatching(/example_com/), "www"].sort());
   expect(snapshotTree(installed)).toEqual(before);
   // A type error in the user's app is reported: the check is real.
   writeFileSync(join(project, "bad.ts"), `import { DkimRecords } from "dkimctl/constructs";\nnew DkimRecords(undefined as never, "d", { zone: 1 });\n`);

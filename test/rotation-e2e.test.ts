@@ -1,6 +1,6 @@
 /**
  * Two full key rotations, end to end: `dkimctl rotate` at simulated times,
- * `cdktf deploy` with the real AWS provider against the Route53 stand-in,
+ * `dkimctl deploy` with the real AWS provider against the Route53 stand-in,
  * the zones served by knot, and at each step a message signed with the
  * signer's current key verifies in mailauth and dkimpy, while a message
  * signed with the previous key keeps verifying until its retirement ends.
@@ -9,7 +9,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
-import { cdktf, cdktfProject } from "./support/cdktf-project";
+import { cdktfProject, projectCommand } from "./support/cdktf-project";
 import { type DnsServer, startDnsServer } from "./support/dns-server";
 import { dkimctl, tempDir } from "./support/project";
 import { Route53Endpoint } from "./support/route53-endpoint";
@@ -58,9 +58,9 @@ async function rotateAt(days: number) {
   return r.out;
 }
 
-/** Synth, plan, check-plan, apply (as the deploy workflow does, through cdktf), then serve the zone. */
+/** Synth, plan, check-plan, apply (as the deploy workflow does, through dkimctl deploy), then serve the zone. */
 async function deploy() {
-  const synth = await cdktf(["synth"], { cwd: project.dir, env });
+  const synth = await projectCommand(["synth"], { cwd: project.dir, env });
   expect(synth.code).toBe(0);
   const dir = join(project.dir, "cdktf.out", "stacks", "example-com");
   terraform(["init", "-input=false", "-no-color"], { cwd: dir, env });
@@ -69,7 +69,7 @@ async function deploy() {
   writeFileSync(join(dir, "plan.json"), terraform(["show", "-json", "tfplan"], { cwd: dir, env }).stdout);
   const check = await dkimctl("check-plan", join(dir, "plan.json"), "--config", project.config);
   expect({ code: check.code, err: check.err }).toEqual({ code: 0, err: "" });
-  const r = await cdktf(["deploy", "example-com", "--auto-approve", "--skip-provider-lock"], { cwd: project.dir, env });
+  const r = await projectCommand(["deploy", "example-com", "--auto-approve"], { cwd: project.dir, env });
   expect({ code: r.code, out: r.code === 0 ? "" : r.out }).toEqual({ code: 0, out: "" });
   await dns.reload([{ name: "example.com", zoneFile: endpoint.zoneFile("Z0123456789ABCDEFGHIJ") }]);
   const v = await dkimctl("verify", "--config", project.config, "--resolver", dns.address);
@@ -176,7 +176,7 @@ async function staleLockPlanIsRefused() {
   for (const sel of pending) delete doc.keys["example.com"][sel];
   writeFileSync(project.lock, JSON.stringify(doc));
   try {
-    expect((await cdktf(["synth"], { cwd: project.dir, env })).code).toBe(0);
+    expect((await projectCommand(["synth"], { cwd: project.dir, env })).code).toBe(0);
     expect(terraform(["plan", "-input=false", "-no-color", "-out=stale.tfplan"], { cwd: dir, env }).status).toBe(0);
     writeFileSync(join(dir, "stale.json"), terraform(["show", "-json", "stale.tfplan"], { cwd: dir, env }).stdout);
   } finally {

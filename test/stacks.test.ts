@@ -4,7 +4,7 @@
  * stacks whose records differ, and a change of no record lists none.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bucketOf } from "../src/config/zone-stacks";
 import { dkimctl, tempDir } from "./support/project";
@@ -43,17 +43,40 @@ interface Repo {
   commit(message: string): void;
 }
 
+/** Each domains.yaml's repository, made once: each test gets a copy (.git included; nothing in it names the directory). */
+const made = new Map<string, Promise<string>>();
+
 /** A git repository with `infra/domains.yaml` (and its keys) committed; HEAD is that commit. */
 async function repo(yaml = BASE): Promise<Repo> {
+  const template = made.get(yaml) ?? makeRepo(yaml).then((r) => r.dir);
+  made.set(yaml, template);
   const dir = tempDir("dkimctl-stacks-");
-  const infra = join(dir, "infra");
-  mkdirSync(infra);
-  const config = join(infra, "domains.yaml");
+  cpSync(await template, dir, { recursive: true });
+  return bind(dir);
+}
+
+async function makeRepo(yaml: string): Promise<Repo> {
+  const r = bind(tempDir("dkimctl-stacks-"));
+  mkdirSync(join(r.dir, "infra"));
+  r.git("init", "-q", "-b", "main");
+  writeFileSync(join(r.dir, "README.md"), "a project\n");
+  writeFileSync(join(r.dir, ".gitignore"), ".dkim/\n");
+  r.commit("start");
+  writeFileSync(r.config, yaml);
+  await ok("keys", "--config", r.config);
+  await ok("rotate", "--now", "2026-01-01T00:00:00Z", "--config", r.config);
+  r.commit("dkim");
+  return r;
+}
+
+/** The Repo of the repository in `dir`. */
+function bind(dir: string): Repo {
+  const config = join(dir, "infra", "domains.yaml");
   const git = (...args: string[]) => execFileSync("git", ["-C", dir, "-c", "commit.gpgsign=false", ...args], { env: GIT_ENV, encoding: "utf8" });
   const r: Repo = {
     dir,
     config,
-    lock: join(infra, "dkim.lock.yaml"),
+    lock: join(dir, "infra", "dkim.lock.yaml"),
     git,
     edit(from, to) {
       const text = readFileSync(config, "utf8");
@@ -66,14 +89,6 @@ async function repo(yaml = BASE): Promise<Repo> {
       git("commit", "-q", "-m", message);
     },
   };
-  git("init", "-q", "-b", "main");
-  writeFileSync(join(dir, "README.md"), "a project\n");
-  writeFileSync(join(dir, ".gitignore"), ".dkim/\n");
-  r.commit("start");
-  writeFileSync(config, yaml);
-  await ok("keys", "--config", config);
-  await ok("rotate", "--now", "2026-01-01T00:00:00Z", "--config", config);
-  r.commit("dkim");
   return r;
 }
 

@@ -1,7 +1,8 @@
 /** Local Terraform state lives beside domains.yaml, wherever synth runs: never in the directory the tool is installed in. */
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { dkimctlBin, ROOT, synthApp, tempDir, tempProject } from "./support/project";
+import { dkimctl, ROOT, synthApp, tempDir, tempProject } from "./support/project";
+import { synthInProcess } from "./support/synth";
 
 const YAML = `version: 1
 zones:
@@ -12,9 +13,9 @@ domains:
       s1: {}
 `;
 
-test("with --config elsewhere, the state path points beside that config, relative to the stack's directory", () => {
+test("with --config elsewhere, the state path points beside that config, relative to the stack's directory", async () => {
   const p = tempProject(YAML);
-  expect(dkimctlBin(["keys", "--config", p.config]).code).toBe(0);
+  expect((await dkimctl("keys", "--config", p.config)).code).toBe(0);
   const out = join(tempDir(), "cdktf.out");
   // Synth runs in the tool's directory (ROOT), as `cdktf synth` there with DKIMCTL_CONFIG would.
   expect(synthApp(p.config, out)).toMatchObject({ code: 0, err: "" });
@@ -30,11 +31,12 @@ test("with --config elsewhere, the state path points beside that config, relativ
   expect(existsSync(join(ROOT, "terraform.example-com.tfstate"))).toBe(false);
 });
 
-test("the bundled example keeps its state where it always was: the project directory", () => {
+test("the bundled example keeps its state where it always was: the project directory", async () => {
   const p = tempProject(YAML);
-  expect(dkimctlBin(["keys", "--config", p.config]).code).toBe(0);
+  expect((await dkimctl("keys", "--config", p.config)).code).toBe(0);
   const out = join(p.dir, "cdktf.out");
-  expect(synthApp(p.config, out).code).toBe(0);
+  // In-process, as main.ts runs it (the compiled app is the test above's).
+  expect(synthInProcess(p.config, out).code).toBe(0);
   const stack = join(out, "stacks", "example-com");
   expect(JSON.parse(readFileSync(join(stack, "cdk.tf.json"), "utf8")).terraform.backend.local.path).toBe("../../../terraform.example-com.tfstate");
 });

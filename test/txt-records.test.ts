@@ -101,8 +101,16 @@ describe("desired records across key types and providers", () => {
             expect(parseQuotedTxt(`"${PROVIDERS.route53.txt.write(r.strings)}"`)).toEqual(r.strings);
             // Cloudflare: content is the quoted strings as published.
             expect(parseQuotedTxt(PROVIDERS.cloudflare.txt.write(r.strings))).toEqual(r.strings);
-            // Every provider reads back what it writes: no drift.
-            for (const p of Object.values(PROVIDERS) as DnsProvider[]) expect(p.txt.read(p.txt.write(r.strings))).toEqual(r.strings);
+            // Every provider reads back what it writes (provider.ts: the strings, or the one value they join to where the provider
+            // holds the value whole and cuts it itself, as Azure and DigitalOcean do): no drift.
+            for (const p of Object.values(PROVIDERS) as DnsProvider[]) {
+              const back = p.txt.read(p.txt.write(r.strings));
+              expect({ provider: p.name, back: back.length === r.strings.length ? back : back.join("") }).toEqual({
+                provider: p.name,
+                back: back.length === r.strings.length ? r.strings : r.value,
+              });
+              expect(back.length === r.strings.length || back.length === 1).toBe(true);
+            }
           }
         },
       ),

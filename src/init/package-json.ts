@@ -17,21 +17,19 @@ export interface PackageJsonMerge {
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** A new package.json for a project named `name`. */
-export function newPackageJson(name: string, scripts: Readonly<Record<string, string>>, dependencies: Readonly<Record<string, string>>): string {
-  return `${JSON.stringify({ name, private: true, scripts, dependencies }, null, 2)}\n`;
+type Entries = Readonly<Record<string, string>>;
+
+/** A new package.json for a project named `name` (overrides only when there are some). */
+export function newPackageJson(name: string, scripts: Entries, dependencies: Entries, overrides: Entries = {}): string {
+  return `${JSON.stringify({ name, private: true, scripts, dependencies, ...(Object.keys(overrides).length ? { overrides } : {}) }, null, 2)}\n`;
 }
 
 /**
- * `existing` with `scripts` and `dependencies` added where missing. A
+ * `existing` with `scripts`, `dependencies` and `overrides` added where missing. A
  * dependency counts as present in any of dependencies, devDependencies,
  * optionalDependencies. Throws an Error when `existing` is not a JSON object.
  */
-export function mergePackageJson(
-  existing: string,
-  scripts: Readonly<Record<string, string>>,
-  dependencies: Readonly<Record<string, string>>,
-): PackageJsonMerge {
+export function mergePackageJson(existing: string, scripts: Entries, dependencies: Entries, overrides: Entries = {}): PackageJsonMerge {
   let pkg: unknown;
   try {
     pkg = JSON.parse(existing);
@@ -74,6 +72,13 @@ export function mergePackageJson(
       deps[name] = version;
       added.push(`dependency ${name} ${version}`);
     }
+  }
+  for (const [name, value] of Object.entries(overrides)) {
+    const own = section("overrides");
+    if (own[name] === undefined) {
+      own[name] = value;
+      added.push(`override ${name} ${value}`);
+    } else if (own[name] !== value) kept.push(`override ${name} (${JSON.stringify(own[name])}; init would write '${value}')`);
   }
   if (added.length === 0) return { text: existing, added, kept };
   const indent = /^[{[]\r?\n([ \t]+)/.exec(existing)?.[1] ?? 2;

@@ -6,6 +6,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { basename, dirname, join, resolve } from "node:path";
 import type { InitOptions } from "./options";
 import { mergePackageJson, newPackageJson } from "./package-json";
+import { cliScripts } from "./cli-choice";
 import {
   CUSTOMER_LIST,
   CUSTOMER_LIST_TEXT,
@@ -14,7 +15,7 @@ import {
   GITIGNORE_LINES,
   type PackageInfo,
   projectDependencies,
-  SCRIPTS,
+  projectOverrides,
   workflowFor,
 } from "./templates";
 
@@ -85,7 +86,7 @@ export function planInit(dir: string, inputs: InitInputs): InitPlan {
   whole("cdktf.json", cdktfJson());
   files.push(packageJson(read("package.json"), basename(root), inputs));
   files.push(gitignore(read(".gitignore")));
-  const header = `# Written by dkimctl init (dkimctl ${inputs.package.version}). Commands run the installed package: npx dkimctl, npx cdktf.\n`;
+  const header = `# Written by dkimctl init (dkimctl ${inputs.package.version}). Commands run the installed package: npx dkimctl.\n`;
   if (inputs.options.keyZone) whole(CUSTOMER_LIST, CUSTOMER_LIST_TEXT);
   for (const [name, text] of inputs.workflows) {
     if (name === CUSTOMERS_WORKFLOW && !inputs.options.keyZone) continue;
@@ -109,11 +110,12 @@ export function planInit(dir: string, inputs: InitInputs): InitPlan {
 }
 
 function packageJson(old: string | undefined, dirName: string, inputs: InitInputs): PlannedFile {
-  const dependencies = projectDependencies(inputs.package, inputs.options.provider);
-  const fresh = newPackageJson(projectName(dirName), SCRIPTS, dependencies);
+  const { cli, provider } = inputs.options;
+  const [scripts, dependencies, overrides] = [cliScripts(cli), projectDependencies(inputs.package, provider, cli), projectOverrides(cli)];
+  const fresh = newPackageJson(projectName(dirName), scripts, dependencies, overrides);
   if (old === undefined) return { path: "package.json", text: fresh, action: "create", added: [], kept: [] };
   try {
-    const merged = mergePackageJson(old, SCRIPTS, dependencies);
+    const merged = mergePackageJson(old, scripts, dependencies, overrides);
     return { path: "package.json", text: merged.text, action: merged.added.length ? "merge" : "unchanged", added: merged.added, kept: merged.kept };
   } catch (e) {
     if (!inputs.force) throw new Error(`package.json cannot be merged: ${(e as Error).message}`);

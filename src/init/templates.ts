@@ -2,15 +2,20 @@
  * The text of the files `dkimctl init` writes, from checked options. Pure:
  * the package's own versions come in as `PackageInfo`.
  */
+import { CDK_TERRAIN, type CliChoice } from "./cli-choice";
 import { EXAMPLE_RSA_PUBLIC_KEY } from "./example-key";
 import type { InitOptions } from "./options";
 import { newProjectId } from "../config/key-store";
 import { PROVIDERS, type ProviderName } from "../providers";
 
-/** What init pins: this package's version, and the versions it pins of cdktf, its CLI and the providers. */
+/** What init pins: this package as it was installed, and the versions it pins of cdktf, its CLI and the providers. */
 export interface PackageInfo {
   readonly name: string;
   readonly version: string;
+  /** The dependency spec of this package for the project, as it was installed (a version, a file: path, a git URL). */
+  readonly spec: string;
+  /** Said when init could not tell how this package was installed (spec is then its version). */
+  readonly specNote?: string;
   /** cdktf and constructs (its peerDependencies), at the exact versions this package is built and tested with. */
   readonly peers: Readonly<Record<string, string>>;
   /** The DNS providers' packages (its optional peerDependencies, src/providers/<p>.ts `init.package`), pinned the same way. */
@@ -46,7 +51,7 @@ export function domainsYaml(o: InitOptions, now: Date): string {
   const selector = exampleSelector(now);
   return [
     `# yaml-language-server: $schema=${SCHEMA_PATH}`,
-    "# The DKIM keys of your sender domains, published by 'npx cdktf synth' and 'npx cdktf deploy'.",
+    "# The DKIM keys of your sender domains, published by 'npm run deploy' ('npm run plan' shows the change first).",
     "# After a change: 'npx dkimctl validate', then 'npx dkimctl keys' makes the keys of new selectors",
     "# (public halves into dkim.lock.yaml: commit it; private halves into the key store below).",
     "version: 1",
@@ -144,36 +149,43 @@ export const GITIGNORE_LINES = [
   "terraform.*.tfstate.backup",
   ".terraform/",
   "*.tfplan",
+  "# dkimctl playground: the local emulator's Terraform state and log",
+  ".dkimctl-playground/",
 ];
 
-/** The scripts of package.json: cdktf without its network check (offline it prints an error; CI logs need none). */
-export const SCRIPTS: Readonly<Record<string, string>> = {
-  synth: "CHECKPOINT_DISABLE=1 cdktf synth",
-  plan: "CHECKPOINT_DISABLE=1 cdktf diff",
-  deploy: "CHECKPOINT_DISABLE=1 cdktf deploy",
-};
-
-/** The dependencies of the project: dkimctl, cdktf, the package of its zone's provider and the cdktf CLI, pinned as dkimctl pins them. */
-export function projectDependencies(p: PackageInfo, provider: ProviderName): Record<string, string> {
+/**
+ * The dependencies of the project: dkimctl as installed, cdktf, the package of its zone's provider and the chosen CLI,
+ * pinned as dkimctl pins them.
+ */
+export function projectDependencies(p: PackageInfo, provider: ProviderName, cli: CliChoice): Record<string, string> {
   const pkg = PROVIDERS[provider].init.package;
   const version = p.providerPackages[pkg];
   if (version === undefined) throw new Error(`dkimctl's package.json does not pin ${pkg} as an optional peer dependency: reinstall dkimctl`);
   const peers = Object.entries({ ...p.peers, [pkg]: version }).sort(([a], [b]) => a.localeCompare(b));
-  return { [p.name]: p.version, ...Object.fromEntries(peers), "cdktf-cli": p.cdktfCli };
+  const base = { [p.name]: p.spec, ...Object.fromEntries(peers) };
+  if (cli === "dkimctl") return base;
+  if (cli === "cdktf") return { ...base, "cdktf-cli": p.cdktfCli };
+  // CDK Terrain: cdktn under the name cdktf, so that dkimctl and the prebuilt providers share it (docs/cdk-terrain.md).
+  return { ...base, cdktf: `npm:cdktn@${CDK_TERRAIN.cdktn}`, constructs: CDK_TERRAIN.constructs, "cdktn-cli": CDK_TERRAIN.cli };
+}
+
+/** package.json's overrides for a CLI choice: with cdktn, every package's cdktf is the project's (the aliased cdktn). */
+export function projectOverrides(cli: CliChoice): Record<string, string> {
+  return cli === "cdktn" ? { cdktf: "$cdktf" } : {};
 }
 
 /**
- * A shipped workflow as the project gets it: one that runs cdktf also takes
+ * A shipped workflow as the project gets it: one that runs Terraform (plan, apply) also takes
  * the zone's provider's credentials from repository secrets, each added to
  * its top-level `env:` unless it is there already.
  */
 export function workflowFor(text: string, provider: ProviderName): string {
-  if (!/\bcdktf /.test(text)) return text;
+  if (!/\bterraform -chdir=/.test(text)) return text;
   const missing = (PROVIDERS[provider].init.secrets ?? []).filter((name) => !new RegExp(`^ {2}${name}:`, "m").test(text));
   if (missing.length === 0) return text;
   const lines = missing.map((name) => `  ${name}: \${{ secrets.${name} }}\n`).join("");
   const env = /^env:\n/m.exec(text);
-  if (!env) throw new Error("a shipped workflow that runs cdktf has no top-level env: reinstall dkimctl");
+  if (!env) throw new Error("a shipped workflow that runs Terraform has no top-level env: reinstall dkimctl");
   const at = env.index + env[0].length;
   return text.slice(0, at) + lines + text.slice(at);
 }

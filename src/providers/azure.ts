@@ -74,6 +74,7 @@ export const azure: DnsProvider = {
 
   // The provider's record data sources read one name and fail when it is absent ("was not found"), so none lists a zone; a create over an
   // existing record set fails: "already exists - to be managed via Terraform this resource needs to be imported" (dns_txt_record_resource.go).
+  playground: cannot("no local emulator of Azure DNS runs here: the playground leaves Azure DNS zones out"),
   existingRecords: cannot(
     "Azure's Terraform provider cannot list a zone's records, so check-plan sees only the records its stacks manage; Azure DNS refuses a " +
       "create over an existing record set at apply ('already exists - to be managed via Terraform this resource needs to be imported'): " +

@@ -47,6 +47,7 @@ export const cloudflare: DnsProvider = {
   // exists, so a synthesized import block cannot name it.
   adopt: cannot("in Cloudflare, import the record with 'cdktf' import blocks or delete it first"),
   existingRecords: cannot("dkimctl does not list a Cloudflare zone's existing records: check-plan sees only the records its stacks manage"),
+  playground: cannot("no local emulator of Cloudflare's API runs here: the playground leaves Cloudflare zones out"),
 
   plan: {
     recordTypes: ["cloudflare_dns_record"],

@@ -7,7 +7,7 @@
 import { joinTxt } from "../dkim/txt";
 import { absoluteName, relativeName } from "../dns/names";
 import { EXISTING_RECORDS_ID } from "../logical-id";
-import type { DnsProvider } from "./provider";
+import { cannot, type DnsProvider } from "./provider";
 
 /** The record resource's page, at the version the bindings pin. */
 const RECORD = "https://registry.terraform.io/providers/digitalocean/digitalocean/2.71.0/docs/resources/record";
@@ -57,6 +57,7 @@ export const digitalocean: DnsProvider = {
   // data "digitalocean_records" (https://registry.terraform.io/providers/digitalocean/digitalocean/2.71.0/docs/data-sources/records) lists the
   // domain's records at plan time, filtered by name. A create never conflicts: the API adds a record beside any of the same name
   // (resource_record.go creates with no check), so a second TXT would stand at the selector.
+  playground: cannot("no local emulator of DigitalOcean's API runs here: the playground leaves DigitalOcean zones out"),
   existingRecords: {
     can: true,
     address: LISTING,

@@ -93,6 +93,7 @@ export const google: DnsProvider = {
   // The provider lists no zone's records (its data source dns_record_set reads one name and fails when it is absent), and a create is
   // authoritative: "existing records (including the default records) for the given type will be overwritten when you create this resource"
   // (RECORD_SET).
+  playground: cannot("no local emulator of Google Cloud DNS runs here: the playground leaves Google Cloud DNS zones out"),
   existingRecords: cannot(
     "Google's Terraform provider cannot list a managed zone's records, so check-plan sees only the records its stacks manage, and a create " +
       "replaces any record set of that name and type already in the zone: before a name's first deploy, look it up with 'dkimctl verify', " +

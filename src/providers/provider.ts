@@ -157,6 +157,20 @@ export interface DnsProvider {
     readonly onCreateOver: string;
   }>;
 
+  /**
+   * `dkimctl playground`: the local emulator its Terraform provider is pointed
+   * at, so that a plan and a deploy need no account (src/playground/). Its zones
+   * are created there by name; a provider without one has its zones left out.
+   */
+  readonly playground: Capability<{
+    /** The emulator the playground starts: moto's server. */
+    readonly emulator: "moto";
+    /** What its Terraform provider needs to reach the emulator at `url`: endpoints, dummy credentials. */
+    env(url: string): Readonly<Record<string, string>>;
+    /** Creates the zone `name` in the emulator at `url`; resolves to the id the emulator gave it. */
+    createZone(url: string, name: string): Promise<string>;
+  }>;
+
   /** How check-plan reads its resources in a plan (`terraform show -json`). */
   readonly plan: {
     /** Resource types of its records. */

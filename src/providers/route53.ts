@@ -5,6 +5,7 @@
 import { parseQuotedTxt, quoteTxt } from "../dkim/txt";
 import { EXISTING_RECORDS_ID } from "../logical-id";
 import type { DnsProvider } from "./provider";
+import { createHostedZone, emulatorEnv } from "./route53-emulator";
 import { ZONE_ID_FIELD, zoneIdLine } from "./zone-fields";
 
 export const route53: DnsProvider = {
@@ -59,6 +60,10 @@ export const route53: DnsProvider = {
       ),
     onCreateOver: "Route53 refuses to overwrite it",
   },
+
+  // moto's server emulates Route53 and STS (https://docs.getmoto.org/en/latest/docs/services/route53.html); the AWS provider reaches it through
+  // AWS_ENDPOINT_URL_ROUTE_53 and AWS_ENDPOINT_URL_STS (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/guides/custom-service-endpoints).
+  playground: { can: true, emulator: "moto", env: emulatorEnv, createZone: createHostedZone },
 
   plan: {
     recordTypes: ["aws_route53_record"],

@@ -8,11 +8,12 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { CDK_TERRAIN } from "../../src/init/cli-choice";
 import { ROOT, tempDir } from "./project";
 
-export const CDKTN_VERSION = "0.24.0";
-/** cdktn's peer range for constructs starts here; the main project pins an older one. */
-export const CONSTRUCTS_VERSION = "10.6.0";
+/** What init --cli cdktn writes (src/init/cli-choice.ts): cdktn, and constructs at cdktn's minimum (the main project pins an older one). */
+export const CDKTN_VERSION = CDK_TERRAIN.cdktn;
+export const CONSTRUCTS_VERSION = CDK_TERRAIN.constructs;
 
 /** What the cdktf app needs; tests and docs stay behind. */
 const APP_FILES = ["bin", "src", "constructs", "main.ts", "tsconfig.json", "tsconfig.build.json", "cdktf.json", "package-lock.json"];

@@ -1,12 +1,13 @@
 /**
  * A temp cdktf project that runs this repository's app (main.ts) from its
- * own directory, so `cdktf deploy` keeps state and cdktf.out there, exactly
- * as a user's checkout would, with no change to the product's configuration.
+ * own directory, so `dkimctl deploy` keeps state and cdktf.out there, exactly
+ * as a user's project would, with no change to the product's configuration.
  */
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, tempProject } from "./project";
+import { terraformAsync } from "./terraform";
 
 export function cdktfProject(yaml: string) {
   const p = tempProject(yaml);
@@ -25,17 +26,21 @@ export function cdktfProject(yaml: string) {
   return p;
 }
 
-export interface CdktfResult {
+export interface CommandResult {
   code: number;
   out: string;
 }
 
-/** Runs the cdktf CLI (stdout and stderr together, as a CI log shows them). */
-export function cdktf(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CdktfResult> {
+/**
+ * Runs `dkimctl synth | plan | deploy ...` in the project, as its npm scripts
+ * run them (the compiled bin: no cdktf CLI), stdout and stderr together, as
+ * a CI log shows them.
+ */
+export function projectCommand(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(ROOT, "node_modules", ".bin", "cdktf"), args, {
+    const child = spawn(process.execPath, [join(ROOT, "bin", "dkimctl.js"), ...args], {
       cwd: opts.cwd,
-      env: { ...opts.env, CHECKPOINT_DISABLE: "1", CI: "1", FORCE_COLOR: "0", NO_COLOR: "1" },
+      env: { ...opts.env, NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -48,4 +53,23 @@ export function cdktf(args: string[], opts: { cwd: string; env: NodeJS.ProcessEn
       resolve({ code: code ?? -1, out });
     });
   });
+}
+
+/** The output of `dkimctl plan` or `deploy` of several stacks, by stack: each one's block under its `== STACK: terraform ...` line. */
+export function stackBlocks(out: string): Record<string, string> {
+  return Object.fromEntries(
+    out
+      .split(/^== /m)
+      .slice(1)
+      .map((b) => [b.slice(0, b.indexOf(":")), b]),
+  );
+}
+
+/** `terraform destroy` in each synthesized stack of the project (what `cdktf destroy` does): the first failure, or undefined. */
+export async function destroyStacks(dir: string, stacks: readonly string[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  for (const stack of stacks) {
+    const r = await terraformAsync(["destroy", "-auto-approve", "-input=false", "-no-color"], { cwd: join(dir, "cdktf.out", "stacks", stack), env });
+    if (r.status !== 0) return `${stack}: ${r.stdout}${r.stderr}`;
+  }
+  return undefined;
 }

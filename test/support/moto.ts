@@ -1,16 +1,13 @@
 /**
  * moto's server (`moto_server`, pip moto 5.2.1 on the machine image): an AWS
- * emulator nobody here wrote, for Route53 and STS. It picks the service from
- * the SigV4 credential scope and checks no signature, so plain HTTP requests
- * with a dummy `Authorization` header drive it.
+ * emulator nobody here wrote, for Route53, STS, Secrets Manager and KMS,
+ * started as the playground starts it (src/playground/moto.ts), driven
+ * through Route53's API as the playground drives it (src/providers/route53-emulator.ts).
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { createServer } from "node:net";
+import { spawnSync } from "node:child_process";
+import { MotoEmulator } from "../../src/playground/moto";
+import { createHostedZone, emulatorEnv, route53Request, xmlTags } from "../../src/providers/route53-emulator";
 import type { RecordSet } from "./route53-endpoint";
-
-const API = "/2013-04-01";
-const NS = "https://route53.amazonaws.com/doc/2013-04-01/";
-const ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE";
 
 /** Throws (so the test FAILS rather than skips) unless `moto_server` is on PATH. */
 export function requireMoto(): void {
@@ -18,93 +15,29 @@ export function requireMoto(): void {
   if (r.error || r.status !== 0) throw new Error(`moto_server is required for this test (pip install 'moto[server]==5.2.1'): ${r.error?.message ?? r.stderr}`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const unescapeXml = (s: string) =>
-  s.replace(/&(lt|gt|quot|apos|amp|#(\d+));/g, (_, name: string, code?: string) =>
-    code ? String.fromCharCode(Number(code)) : { lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" }[name]!,
-  );
-const tag = (xml: string, name: string) => [...xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, "g"))].map((m) => unescapeXml(m[1]));
-
 export class MotoServer {
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly url: string,
-    private log: string[],
-  ) {}
+  private constructor(private readonly emulator: MotoEmulator) {}
 
   /**
    * Starts `moto_server` on a free port of 127.0.0.1 and waits until it answers. Its Python start-up
    * took 16 s on the shared 2-core machine at load 18 (30 s was too short there): the limit only ends a start that failed.
    */
   static async start(timeoutMs = 120_000): Promise<MotoServer> {
-    const port = await freePort();
-    const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
-    const log: string[] = [];
-    const keep = (d: Buffer) => void log.push(d.toString("utf8"));
-    child.stdout!.on("data", keep);
-    child.stderr!.on("data", keep);
-    const moto = new MotoServer(child, `http://127.0.0.1:${port}`, log);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}: ${log.join("").slice(-2000)}`);
-      try {
-        if ((await fetch(`${moto.url}/moto-api/`)).ok) return moto;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) {
-        moto.stop();
-        throw new Error(`moto_server did not answer on port ${port} within ${timeoutMs} ms: ${log.join("").slice(-2000)}`);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    return new MotoServer(await MotoEmulator.start({ timeoutMs }));
+  }
+
+  get url(): string {
+    return this.emulator.url;
   }
 
   /** What the AWS provider needs to talk to this server with dummy credentials. */
   env(): Record<string, string> {
-    return {
-      AWS_ENDPOINT_URL_ROUTE_53: this.url,
-      AWS_ENDPOINT_URL_STS: this.url,
-      AWS_ACCESS_KEY_ID: ACCESS_KEY,
-      AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-      AWS_REGION: "us-east-1",
-      AWS_DEFAULT_REGION: "us-east-1",
-      AWS_EC2_METADATA_DISABLED: "true",
-    };
-  }
-
-  private async route53(method: "GET" | "POST", path: string, body?: string): Promise<string> {
-    const res = await fetch(`${this.url}${API}${path}`, {
-      method,
-      headers: {
-        // moto routes a request by the service of its credential scope; the signature is not checked.
-        Authorization: `AWS4-HMAC-SHA256 Credential=${ACCESS_KEY}/20260101/us-east-1/route53/aws4_request, SignedHeaders=host, Signature=0`,
-        ...(body ? { "Content-Type": "application/xml" } : {}),
-      },
-      body,
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`moto ${method} ${path}: HTTP ${res.status}: ${text.slice(0, 500)}`);
-    return text;
+    return emulatorEnv(this.emulator.url);
   }
 
   /** Creates a public hosted zone; returns its id as moto issues it (no `/hostedzone/`). */
-  async createZone(name: string): Promise<string> {
-    const body =
-      `<?xml version="1.0" encoding="UTF-8"?><CreateHostedZoneRequest xmlns="${NS}"><Name>${name}</Name>` +
-      `<CallerReference>dkimctl-test-${name}-${Date.now()}</CallerReference></CreateHostedZoneRequest>`;
-    const [id] = tag(await this.route53("POST", "/hostedzone", body), "Id");
-    return id.replace(/^\/hostedzone\//, "");
+  createZone(name: string): Promise<string> {
+    return createHostedZone(this.emulator.url, name);
   }
 
   /** The zone's record sets as moto serves them to the provider (ListResourceRecordSets, page after page). */
@@ -112,26 +45,26 @@ export class MotoServer {
     const out: RecordSet[] = [];
     let next = "";
     for (;;) {
-      const xml = await this.route53("GET", `/hostedzone/${zoneId}/rrset?maxitems=300${next}`);
+      const xml = await route53Request(this.emulator.url, "GET", `/hostedzone/${zoneId}/rrset?maxitems=300${next}`);
       out.push(
-        ...tag(xml, "ResourceRecordSet").map((set) => ({
-          name: tag(set, "Name")[0],
-          type: tag(set, "Type")[0],
-          ttl: Number(tag(set, "TTL")[0]),
-          values: tag(set, "Value"),
+        ...xmlTags(xml, "ResourceRecordSet").map((set) => ({
+          name: xmlTags(set, "Name")[0],
+          type: xmlTags(set, "Type")[0],
+          ttl: Number(xmlTags(set, "TTL")[0]),
+          values: xmlTags(set, "Value"),
         })),
       );
-      if (tag(xml, "IsTruncated")[0] !== "true") return out;
-      next = `&name=${encodeURIComponent(tag(xml, "NextRecordName")[0])}&type=${encodeURIComponent(tag(xml, "NextRecordType")[0])}`;
+      if (xmlTags(xml, "IsTruncated")[0] !== "true") return out;
+      next = `&name=${encodeURIComponent(xmlTags(xml, "NextRecordName")[0])}&type=${encodeURIComponent(xmlTags(xml, "NextRecordType")[0])}`;
     }
   }
 
   /** The server's log (requests and tracebacks), for a failure message. */
   logTail(chars = 4000): string {
-    return this.log.join("").slice(-chars);
+    return this.emulator.logTail(chars);
   }
 
   stop(): void {
-    if (this.child.exitCode === null) this.child.kill("SIGTERM");
+    this.emulator.stop();
   }
 }

@@ -1,15 +1,18 @@
 /** `dkimctl init [DIR]`: a project of one's own that runs the installed package. */
+import { cliReason, currentNode } from "../../init/cli-choice";
 import { checkInitOptions } from "../../init/options";
-import { packageInfo, packagedWorkflows } from "../../init/package-info";
+import { packageInfo, packageRoot, packagedWorkflows } from "../../init/package-info";
 import { type InitPlan, type PlannedFile, planInit, writeInit } from "../../init/scaffold";
 import { parseOptions } from "../args";
 import type { Command } from "../command";
 import { commandHelp, type OptionTable, parserOptions } from "../help";
 import { UsageError } from "../report";
-import { DEFAULT_PROVIDER, PROVIDER_NAMES } from "../../providers";
+import { DEFAULT_PROVIDER, PROVIDER_NAMES, PROVIDERS as DNS_PROVIDERS } from "../../providers";
 
 const PROVIDERS = PROVIDER_NAMES.join("|");
-const USAGE = `  dkimctl init [DIR] [--provider ${PROVIDERS}] [--zone NAME] [--key-zone NAME] [--key-store local|age|awsSecretsManager] [--force]`;
+const USAGE =
+  `  dkimctl init [DIR] [--provider ${PROVIDERS}] [--zone NAME] [--key-zone NAME] [--key-store local|age|awsSecretsManager] ` +
+  "[--cli dkimctl|cdktf|cdktn] [--force]";
 
 /** init's own options: it reads no config, and --key-store names a kind of store, not a directory. */
 const OPTIONS = {
@@ -27,6 +30,13 @@ const OPTIONS = {
     help: "with --key-store age: a recipient keys are encrypted to, one for each teammate",
   },
   region: { type: "string", arg: "REGION", help: "with --key-store awsSecretsManager: the AWS region of the secrets, e.g. eu-west-1" },
+  cli: {
+    type: "string",
+    arg: "CLI",
+    help:
+      "what npm run synth, plan and deploy run: dkimctl (default: its own synth, plan and deploy, no cdktf CLI, every supported Node), " +
+      "cdktf (cdktf-cli 0.21, Node 20 and 22 only) or cdktn (CDK Terrain's cdktn-cli, Node 22.19 or later)",
+  },
   "key-zone": {
     type: "string",
     arg: "NAME",
@@ -56,12 +66,15 @@ domains.yaml, cdktf.json, package.json, .gitignore and the GitHub workflows in .
       keyStore: values["key-store"],
       ageRecipients: values["age-recipient"],
       region: values.region,
+      cli: values.cli,
       keyZone: values["key-zone"],
     });
     if (!checked.ok) throw new UsageError(checked.problems.join("\nerror: "));
     const given = positionals[0];
     const force = values.force === true;
-    const plan = planInit(given ?? ".", { options: checked.options, package: packageInfo(), workflows: packagedWorkflows(), now: new Date(), force });
+    const dir = given ?? ".";
+    const info = packageInfo(packageRoot(), dir);
+    const plan = planInit(dir, { options: checked.options, package: info, workflows: packagedWorkflows(), now: new Date(), force });
     const where = given === undefined ? "the current directory" : given;
 
     if (plan.conflicts.length && !force) {
@@ -75,9 +88,21 @@ domains.yaml, cdktf.json, package.json, .gitignore and the GitHub workflows in .
     writeInit(plan);
     const o = checked.options;
     io.out(`dkimctl init: ${o.provider} zone ${o.zone}, ${o.keyStore} key store, in ${where}:\n${listing(plan)}`);
+    io.out(`${cliReason(o.cli, currentNode())}.\n`);
+    if (info.specNote) io.out(`note: ${info.specNote}\n`);
     const cd = given === undefined || given === "." ? [] : [`cd ${shellWord(given)}`];
-    const steps = [...cd, "npm install", "npx dkimctl keys", "npx cdktf synth"];
-    io.out(`Next steps (edit domains.yaml first: your zone, domains and selectors):\n${steps.map((s) => `  ${s}\n`).join("")}`);
+    const steps: [string, string][] = [
+      ...cd.map((c): [string, string] => [c, ""]),
+      ["npm install", "what package.json lists"],
+      ["npx dkimctl keys", "keys for the selectors of domains.yaml"],
+      ["npm run synth", "Terraform JSON in cdktf.out/, one stack per zone"],
+      ...(DNS_PROVIDERS[o.provider].playground.can
+        ? [["npx dkimctl playground -- npm run plan", "a real plan against a local AWS emulator, no account (needs moto_server)"] as [string, string]]
+        : []),
+    ];
+    const width = Math.max(...steps.map(([s]) => s.length)) + 2;
+    const lines = steps.map(([s, why]) => `  ${why ? `${s.padEnd(width)}# ${why}` : s}\n`).join("");
+    io.out(`Next steps (edit domains.yaml first: your zone, domains and selectors):\n${lines}`);
     return 0;
   },
 };
