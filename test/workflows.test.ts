@@ -169,6 +169,23 @@ test("main: only the stacks changed since the last successful deploy, or all on 
   expect(wf.jobs.verify.needs).toBe("deploy");
 });
 
+test("AWS credentials only when the role's secret is set: a project without AWS runs pull requests, deploys and drift without one", () => {
+  for (const [file, job, secret] of [
+    ["dkimctl-pr.yml", "plan", "DKIMCTL_PLAN_ROLE_ARN"],
+    ["dkimctl-deploy.yml", "deploy", "DKIMCTL_DEPLOY_ROLE_ARN"],
+    ["dkimctl-drift.yml", "plan", "DKIMCTL_PLAN_ROLE_ARN"],
+  ]) {
+    const wf = parse(text(file));
+    const steps = wf.jobs[job].steps as { uses?: string; if?: string; with?: Record<string, string> }[];
+    const aws = steps.filter((st) => st.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+    expect({ file, steps: aws.map((st) => ({ if: st.if, role: st.with?.["role-to-assume"] })) }).toEqual({
+      file,
+      steps: [{ if: "env.AWS_ROLE_ARN != ''", role: "${{ env.AWS_ROLE_ARN }}" }],
+    });
+    expect({ file, env: wf.jobs[job].env?.AWS_ROLE_ARN }).toEqual({ file, env: `\${{ secrets.${secret} }}` });
+  }
+});
+
 test("schedule: a full plan of every stack that fails on drift", () => {
   const wf = parse(text("dkimctl-drift.yml"));
   expect(wf.on.schedule).toHaveLength(1);
