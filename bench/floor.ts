@@ -8,7 +8,8 @@
  *   node -r ./bin/register.js bench/floor.ts <floor.json> <outdir>
  */
 import { readFileSync } from "node:fs";
-import { App, TerraformStack } from "cdktf";
+import { dirname, join, relative, resolve } from "node:path";
+import { App, LocalBackend, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsRoute53Records } from "@cdktf/provider-aws/lib/data-aws-route53-records";
 import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
@@ -28,6 +29,8 @@ const input = JSON.parse(readFileSync(inputFile, "utf8")) as FloorInput;
 const app = new App({ outdir });
 for (const zone of input.zones) {
   const stack = new TerraformStack(app, zone.stack);
+  // The app keeps local state beside domains.yaml (here: beside floor.json), named relative to the stack's directory.
+  new LocalBackend(stack, { path: relative(resolve(outdir, "stacks", zone.stack), join(resolve(dirname(inputFile)), `terraform.${zone.stack}.tfstate`)) });
   if (zone.provider === "route53") {
     new AwsProvider(stack, "aws", { region: "us-east-1" });
     if (zone.records.length === 0) continue;

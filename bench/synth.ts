@@ -8,14 +8,16 @@
  *     read as every command reads them, vs a fixed 1.2 s (bench/load.ts);
  *   - synth: the cdktf app (cdktf.json's app, what `cdktf synth` runs) vs the
  *     floor (bench/floor.ts, compiled too: the same resources built directly
- *     with cdktf), at several sizes; and the example through `dkimctl synth`
+ *     with cdktf), at several sizes; signing-provider mode (10,000 customers,
+ *     two slots each, their 20,000 keys in the lock, over the key zone's
+ *     stacks) against its floor likewise; and the example through `dkimctl synth`
  *     (the whole command: config check, the app as a child, the manifest).
  * Prints numbers; asserts nothing about timing.
  *
- *   npm run bench [-- --sizes=10,1000 --runs=5 --large-runs=3 --cli-runs=3 --startup-runs=10 --load-runs=3
+ *   npm run bench [-- --sizes=10,1000 --customers=10000 --runs=5 --large-runs=3 --cli-runs=3 --startup-runs=10 --load-runs=3
  *                    --profile=auto|always|never --profile-floor --no-example --no-startup --no-load --keep]
  *
- * Environment equivalents: BENCH_SIZES, BENCH_RUNS, BENCH_RUNS_LARGE,
+ * Environment equivalents: BENCH_SIZES, BENCH_CUSTOMERS (0: none), BENCH_RUNS, BENCH_RUNS_LARGE,
  * BENCH_CLI_RUNS, BENCH_STARTUP_RUNS, BENCH_LOAD_RUNS, BENCH_PROFILE,
  * BENCH_PROFILE_FLOOR=1, BENCH_EXAMPLE=0, BENCH_STARTUP=0, BENCH_LOAD=0, BENCH_KEEP=1.
  *
@@ -38,7 +40,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ModuleKind, ScriptTarget, transpileModule } from "typescript";
-import { benchZones, DEFAULT_ZONES, generateConfig, type GeneratedConfig } from "./generate";
+import { benchZones, DEFAULT_ZONES, generateConfig, generateCustomers, type GeneratedConfig, KEY_ZONE } from "./generate";
 import { benchLoad, formatLoad, type LoadResult, loadRatio } from "./load";
 import { check, childEnv, fmtMb, fmtMs, fmtRatio, log, maxOf, type Measurement, measure, median, medianOf, out, ROOT, table } from "./measure";
 import { formatProfile, type ProfileSummary, readProfile } from "./profile";
@@ -54,6 +56,7 @@ const TARGET_EXAMPLE_MS = 3000;
 
 interface Options {
   sizes: number[];
+  customers: number;
   runs: number;
   largeRuns: number;
   cliRuns: number;
@@ -76,6 +79,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   }
   const known = [
     "sizes",
+    "customers",
     "runs",
     "large-runs",
     "cli-runs",
@@ -104,6 +108,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   if (!["auto", "always", "never"].includes(profile)) throw new Error(`--profile / BENCH_PROFILE must be auto, always or never, got '${profile}'`);
   return {
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
+    customers: (flags.get("customers") ?? env.BENCH_CUSTOMERS) === "0" ? 0 : int("customers", "BENCH_CUSTOMERS", LARGE),
     runs: int("runs", "BENCH_RUNS", 5),
     largeRuns: int("large-runs", "BENCH_RUNS_LARGE", 3),
     cliRuns: int("cli-runs", "BENCH_CLI_RUNS", 3),
@@ -412,6 +417,15 @@ function main(): void {
       results.push(benchSize(g, runs));
     }
 
+    let customers: SizeResult | undefined;
+    if (opts.customers > 0) {
+      const t0 = performance.now();
+      const g = generateCustomers(join(tmp, "cfg-customers"), opts.customers);
+      log(`generated ${g.size} customers (${g.records} records in ${g.zones} stacks) in ${fmtMs(performance.now() - t0)}`);
+      log(`measuring ${g.size} customers: ${opts.largeRuns} runs each of app and floor`);
+      customers = benchSize(g, opts.largeRuns);
+    }
+
     const example = exampleConfig && opts.example ? benchExample(opts, exampleConfig) : undefined;
 
     const large = results.find((r) => r.size === LARGE) ?? results.find((r) => r.size >= LARGE);
@@ -465,6 +479,24 @@ function main(): void {
     for (const l of table(header, rows)) out(l);
     for (const r of results) if (r.mismatch) out(`WARNING (${r.size} domains): floor output differs from the app's: ${r.mismatch}`);
     out();
+    if (customers) {
+      const c = customers;
+      out(
+        `signing-provider mode: key zone ${KEY_ZONE} (route53, looked up by name), ${c.size.toLocaleString("en-US")} customers in a list file, ` +
+          `two slots each (RSA-2048 keys in the lock), ${c.generated.zones} stacks:`,
+      );
+      const row = [c.size, c.records, c.runs].map((n) => n.toLocaleString("en-US"));
+      const cells = [fmtMs(medianOf(c.app, "ms")), fmtMs(medianOf(c.floor, "ms")), fmtRatio(ratioOf(c)), fmtMs(medianOf(c.app, "cpuMs"))];
+      const more = [
+        fmtMs(medianOf(c.floor, "cpuMs")),
+        fmtRatio(ratioOf(c, "cpuMs")),
+        fmtMb(maxOf(c.app.map((m) => m.rssKb))),
+        fmtMb(maxOf(c.floor.map((m) => m.rssKb))),
+      ];
+      for (const l of table(["customers", ...header.slice(1)], [[...row, ...cells, ...more]])) out(l);
+      if (c.mismatch) out(`WARNING (${c.size} customers): floor output differs from the app's: ${c.mismatch}`);
+      out();
+    }
     out("all runs (wall ms / CPU ms):");
     const runsOf = (ms: Measurement[]) => ms.map((m) => `${Math.round(m.ms)}/${m.cpuMs === undefined ? "?" : Math.round(m.cpuMs)}`).join(", ");
     for (const r of results) {
@@ -532,6 +564,21 @@ function main(): void {
         verdict(peakMb(large) <= TARGET_PEAK_MB),
       ]);
     }
+    if (customers)
+      summary.push(
+        [
+          `synth, ${customers.size.toLocaleString("en-US")} customers (2 slots each): app wall / plain-cdktf floor wall`,
+          fmtRatio(ratioOf(customers)),
+          `<= ${TARGET_RATIO}x`,
+          verdict(ratioOf(customers) <= TARGET_RATIO),
+        ],
+        [
+          `synth, ${customers.size.toLocaleString("en-US")} customers: app peak RSS (floor ${fmtMb(maxOf(customers.floor.map((m) => m.rssKb)))})`,
+          `${Math.round(peakMb(customers))} MB`,
+          `<= ${TARGET_PEAK_MB} MB`,
+          verdict(peakMb(customers) <= TARGET_PEAK_MB),
+        ],
+      );
     if (load)
       summary.push([
         `load, ${load.domains.toLocaleString("en-US")} domains + ${load.keys.toLocaleString("en-US")} keys: wall / 1.2 s`,

@@ -3,6 +3,8 @@ import type { TerraformProvider } from "cdktf";
 import type { Zone } from "../src/config/model";
 import type { DesiredRecord } from "../src/records";
 import { zoneConstructs } from "./providers";
+import { logicalId } from "../src/logical-id";
+import { RecordBlocks } from "./record-blocks";
 
 export interface ZoneRecordsProps {
   /** The zone the records are written into. */
@@ -21,7 +23,9 @@ export interface ZoneRecordsProps {
  * zone's provider (constructs/providers/<p>.ts): the zone looked up by name
  * when no id is given ('zone'), the zone's existing `_domainkey` listing
  * where the provider has one ('existing'), and one resource per record
- * ('records'), each under the logical id of its name. Children go directly
+ * ('records': the blocks the provider declares, written together by one
+ * element, constructs/record-blocks.ts), each under the logical id of its
+ * name and the path `<scope>/records/<name>`. Children go directly
  * into `scope`, so the bundled stacks keep their addresses
  * (`data.<type>.zone`).
  */
@@ -32,5 +36,6 @@ export function addZoneRecords(scope: Construct, props: ZoneRecordsProps): void 
   const by = provider ? { provider } : {};
   const zoneId = props.zoneId ?? zone.zoneId ?? constructs.lookUpZone(scope, "zone", zone, by);
   constructs.listExisting?.(scope, "existing", { zoneId, dmarc: records.some((r) => r.kind === "dmarc"), ...by });
-  constructs.addRecords(scope, "records", { zoneId, zone, records, ...by });
+  const blocks = records.map((r) => ({ ...constructs.recordBlock(r, { zoneId, zone }), id: r.name, logicalId: logicalId(r) }));
+  new RecordBlocks(scope, "records", { blocks, ...by });
 }

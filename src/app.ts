@@ -20,6 +20,7 @@ import { stackContents } from "./stacks";
  */
 export function buildApp(configFile: string, makeApp: () => App = () => new App(), playground = process.env[PLAYGROUND_ENV] || undefined): App {
   const config = loadConfig(configFile);
+  // Each zone's records, grouped in one pass over all of them.
   const stacks = stackContents(config, Lock.read(config.lockFile));
   // The cdktf bindings of the providers the zones use, and only those; a missing package is a problem at its zone.
   loadZoneProviders(config.zones);

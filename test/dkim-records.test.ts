@@ -10,6 +10,7 @@ import { type App, S3Backend, TerraformStack, Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
 import { CloudflareProvider } from "@cdktf/provider-cloudflare/lib/provider";
+import { Zone as CloudflareZone } from "@cdktf/provider-cloudflare/lib/zone";
 import { DkimRecords, type DkimRecordsProps, InputError, loadConfig } from "../constructs";
 import { buildApp } from "../src/app";
 import { describeError } from "../src/cli/report";
@@ -210,6 +211,36 @@ test("a Cloudflare zone looked up by name and a Route53 zone with a zoneId prop:
   const { www: _www, ...dkim } = doc.resource.aws_route53_record;
   expect(dkim).toEqual(Object.fromEntries(Object.entries(net).map(([id, r]) => [id, { ...(r as object), zone_id: "Z0OVERRIDE" }])));
   expect(doc.data.aws_route53_records.dkimctl_existing.zone_id).toBe("Z0OVERRIDE");
+});
+
+test("a zone id from a resource: a reference in its own stack, cdktf's cross-stack output and remote state from another", () => {
+  const outdir = tempDir();
+  const app = Testing.app({ outdir });
+  const zones = new TerraformStack(app, "zones");
+  new CloudflareProvider(zones, "cloudflare", {});
+  const zone = new CloudflareZone(zones, "org", { account: { id: "0123456789abcdef0123456789abcdef" }, name: "example.org" });
+  new DkimRecords(zones, "dkim", { config: project.config, zone: "example.org", zoneId: zone.id });
+  // Cloudflare has no listing of existing records: nothing but the records themselves refers to the zone in this stack.
+  const dns = new TerraformStack(app, "dns");
+  new CloudflareProvider(dns, "cloudflare", {});
+  new DkimRecords(dns, "dkim", { config: project.config, zone: "example.org", zoneId: zone.id });
+  app.synth();
+  const stack = (name: string) => JSON.parse(readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8"));
+  const [own, other] = [stack("zones"), stack("dns")];
+  const zoneIds = (doc: any) => Object.values(doc.resource.cloudflare_dns_record).map((r: any) => r.zone_id);
+  const records = Object.keys(bundled["example-org"].resource.cloudflare_dns_record);
+  expect(zoneIds(own)).toEqual(records.map(() => "${cloudflare_zone.org.id}"));
+  const [output] = Object.keys(own.output);
+  const [remote] = Object.keys(other.data.terraform_remote_state);
+  expect(zoneIds(other)).toEqual(records.map(() => `\${data.terraform_remote_state.${remote}.outputs.${output}}`));
+  expect(own.output[output].value).toBe("${cloudflare_zone.org.id}");
+});
+
+test("HCL output is refused, naming the construct, rather than written without the records", () => {
+  const { stack } = withDkim({ config: project.config, zone: "example.com" });
+  expect(() => Testing.synthHcl(stack)).toThrow(
+    "RecordBlocks 'dns/dkim/records': the DKIM records are written as Terraform JSON only: synthesize without --hcl",
+  );
 });
 
 describe("invalid input: the InputError with the problems `dkimctl records` prints", () => {

@@ -24,6 +24,9 @@ test.each(GOLDEN_FIXTURES)("%s: every output is the golden one, byte for byte", 
   if (fixture === "rich")
     for (const part of ["aws_route53_record", "cloudflare_dns_record", "data.aws_route53_zone.zone", "cloudflare_zone", "dkimctl_existing", '"import"'])
       expect(everything).toContain(part);
+  if (fixture === "providers3")
+    for (const part of ["google_dns_record_set", "azurerm_dns_txt_record", "azurerm_dns_cname_record", "digitalocean_record", '"import"'])
+      expect(everything).toContain(part);
 });
 
 /** The address and both blocks of the first resource or import block that differs between two cdk.tf.json texts. */

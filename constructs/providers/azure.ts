@@ -1,19 +1,16 @@
 /**
  * Azure DNS's resources: the AzureRM provider (@cdktf/provider-azurerm), the
  * zone read by its name and resource group, and one `azurerm_dns_txt_record`
- * or `azurerm_dns_cname_record` per record. What they are made of is
- * src/providers/azure.ts.
+ * or `azurerm_dns_cname_record` block per record (as the bindings write
+ * them, without building one per record: constructs/record-blocks.ts). What
+ * they are made of is src/providers/azure.ts.
  */
-import { Construct } from "constructs";
 import type { TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { DataAzurermDnsZone } from "@cdktf/provider-azurerm/lib/data-azurerm-dns-zone";
-import { DnsCnameRecord } from "@cdktf/provider-azurerm/lib/dns-cname-record";
-import { DnsTxtRecord } from "@cdktf/provider-azurerm/lib/dns-txt-record";
 import { relativeName } from "../../src/dns/names";
-import { logicalId } from "../../src/logical-id";
 import { azure } from "../../src/providers/azure";
-import type { ProviderConstructs, RecordsProps } from "./provider";
+import type { ProviderConstructs } from "./provider";
 
 export const azureConstructs: ProviderConstructs = {
   terraformType: "azurerm",
@@ -32,17 +29,13 @@ export const azureConstructs: ProviderConstructs = {
     new DataAzurermDnsZone(scope, id, { name: zone.name, resourceGroupName: zone.options.resourceGroup, ...(provider ? { provider } : {}) }).id,
   // One record set per record: `name` relative to the zone, a TXT value whole in one `record` block, a CNAME's target as is
   // (https://registry.terraform.io/providers/hashicorp/azurerm/4.55.0/docs/resources/dns_cname_record: record = "contoso.com").
-  addRecords: (scope, id, { zoneId, zone, records, provider }: RecordsProps) => {
-    const parent = new Construct(scope, id);
-    const common = { zoneName: zone.name, resourceGroupName: zone.options.resourceGroup, ...(provider ? { provider } : {}) };
-    for (const r of records) {
-      const name = relativeName(r.name, zone.name);
-      const set =
-        r.type === "TXT"
-          ? new DnsTxtRecord(parent, r.name, { ...common, name, ttl: r.ttl, record: [{ value: azure.txt.write(r.strings) }] })
-          : new DnsCnameRecord(parent, r.name, { ...common, name, ttl: r.ttl, record: r.value });
-      set.overrideLogicalId(logicalId(r));
-      if (r.adopt && azure.adopt.can) set.importFrom(azure.adopt.importId({ id: zoneId, name: zone.name, options: zone.options }, r), provider);
-    }
+  recordBlock: (r, { zoneId, zone }) => {
+    const common = { name: relativeName(r.name, zone.name), resource_group_name: zone.options.resourceGroup, ttl: r.ttl, zone_name: zone.name };
+    return {
+      ...(r.type === "TXT"
+        ? { type: "azurerm_dns_txt_record", attributes: { ...common, record: [{ value: azure.txt.write(r.strings) }] } }
+        : { type: "azurerm_dns_cname_record", attributes: { ...common, record: r.value } }),
+      ...(r.adopt && azure.adopt.can ? { importId: azure.adopt.importId({ id: zoneId, name: zone.name, options: zone.options }, r) } : {}),
+    };
   },
 };

@@ -1,18 +1,19 @@
 /**
  * DigitalOcean's resources: the DigitalOcean provider
  * (@cdktf/provider-digitalocean), the listing of the domain's existing DKIM
- * records, and one `digitalocean_record` per record. What they are made of
- * is src/providers/digitalocean.ts.
+ * records, and one `digitalocean_record` block per record (as the binding's
+ * Record writes it, without building one per record:
+ * constructs/record-blocks.ts). What they are made of is
+ * src/providers/digitalocean.ts.
  */
 import { Construct } from "constructs";
 import type { TerraformStack } from "cdktf";
 import { DigitaloceanProvider } from "@cdktf/provider-digitalocean/lib/provider";
 import { DataDigitaloceanRecords } from "@cdktf/provider-digitalocean/lib/data-digitalocean-records";
-import { Record as DigitaloceanRecord } from "@cdktf/provider-digitalocean/lib/record";
 import { publishedNamePattern, relativeName } from "../../src/dns/names";
-import { EXISTING_RECORDS_ID, logicalId } from "../../src/logical-id";
+import { EXISTING_RECORDS_ID } from "../../src/logical-id";
 import { digitalocean } from "../../src/providers/digitalocean";
-import type { ProviderConstructs, RecordsProps } from "./provider";
+import type { ProviderConstructs } from "./provider";
 
 export const digitaloceanConstructs: ProviderConstructs = {
   terraformType: "digitalocean",
@@ -38,20 +39,15 @@ export const digitaloceanConstructs: ProviderConstructs = {
   },
   // One record per record: `name` relative to the domain, a TXT value whole, a CNAME's target with its trailing dot ("422 Data needs to end
   // with a dot (.)": https://github.com/digitalocean/terraform-provider-digitalocean/issues/352; Read appends one, resource_record.go).
-  addRecords: (scope, id, { zoneId, zone, records, provider }: RecordsProps) => {
-    const parent = new Construct(scope, id);
-    for (const r of records) {
-      const record = new DigitaloceanRecord(parent, r.name, {
-        domain: zoneId,
-        name: relativeName(r.name, zone.name),
-        type: r.type,
-        ttl: r.ttl,
-        value: r.type === "TXT" ? digitalocean.txt.write(r.strings) : `${r.value}.`,
-        ...(provider ? { provider } : {}),
-      });
-      record.overrideLogicalId(logicalId(r));
-      if (r.adopt && digitalocean.adopt.can)
-        record.importFrom(digitalocean.adopt.importId({ id: zoneId, name: zone.name, options: zone.options }, r), provider);
-    }
-  },
+  recordBlock: (r, { zoneId, zone }) => ({
+    type: "digitalocean_record",
+    attributes: {
+      domain: zoneId,
+      name: relativeName(r.name, zone.name),
+      ttl: r.ttl,
+      type: r.type,
+      value: r.type === "TXT" ? digitalocean.txt.write(r.strings) : `${r.value}.`,
+    },
+    ...(r.adopt && digitalocean.adopt.can ? { importId: digitalocean.adopt.importId({ id: zoneId, name: zone.name, options: zone.options }, r) } : {}),
+  }),
 };

@@ -1,17 +1,15 @@
 /**
  * Google Cloud DNS's resources: the Google provider
  * (@cdktf/provider-google), the managed zone read by its name, and one
- * `google_dns_record_set` per record. What they are made of is
+ * `google_dns_record_set` block per record (as the binding's DnsRecordSet
+ * writes it, without building one per record: constructs/record-blocks.ts). What they are made of is
  * src/providers/google.ts.
  */
-import { Construct } from "constructs";
 import type { TerraformStack } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { DataGoogleDnsManagedZone } from "@cdktf/provider-google/lib/data-google-dns-managed-zone";
-import { DnsRecordSet } from "@cdktf/provider-google/lib/dns-record-set";
-import { logicalId } from "../../src/logical-id";
 import { google } from "../../src/providers/google";
-import type { ProviderConstructs, RecordsProps } from "./provider";
+import type { ProviderConstructs } from "./provider";
 
 export const googleConstructs: ProviderConstructs = {
   terraformType: "google",
@@ -31,21 +29,19 @@ export const googleConstructs: ProviderConstructs = {
   },
   // One record set per record: `name` with its trailing dot (the provider refuses one without), TXT `rrdatas` one zone-file text, a CNAME's
   // target with its trailing dot: "the hostnames must end with periods (.) in the rrdatas fields" (https://cloud.google.com/dns/docs/records/json-record).
-  addRecords: (scope, id, { zoneId, zone, records, provider }: RecordsProps) => {
+  recordBlock: (r, { zoneId, zone }) => {
     const project = zone.options.project;
-    const parent = new Construct(scope, id);
-    for (const r of records) {
-      const set = new DnsRecordSet(parent, r.name, {
-        managedZone: zoneId,
-        ...(project ? { project } : {}),
+    return {
+      type: "google_dns_record_set",
+      attributes: {
+        managed_zone: zoneId,
         name: `${r.name}.`,
-        type: r.type,
-        ttl: r.ttl,
+        ...(project ? { project } : {}),
         rrdatas: [r.type === "TXT" ? google.txt.write(r.strings) : `${r.value}.`],
-        ...(provider ? { provider } : {}),
-      });
-      set.overrideLogicalId(logicalId(r));
-      if (r.adopt && google.adopt.can) set.importFrom(google.adopt.importId({ id: zoneId, name: zone.name, options: zone.options }, r), provider);
-    }
+        ttl: r.ttl,
+        type: r.type,
+      },
+      ...(r.adopt && google.adopt.can ? { importId: google.adopt.importId({ id: zoneId, name: zone.name, options: zone.options }, r) } : {}),
+    };
   },
 };

@@ -15,13 +15,29 @@ export interface ZoneResourceProps {
   readonly provider?: TerraformProvider;
 }
 
-export interface RecordsProps extends ZoneResourceProps {
+/** The zone a record block is written into. */
+export interface BlockZone {
   /** The zone's id (a literal or a token from the zone look-up). */
   readonly zoneId: string;
   /** The zone, as domains.yaml declares it (its provider's options). */
   readonly zone: Zone;
-  /** The zone's records, all of this provider, at least one. */
-  readonly records: readonly DesiredRecord[];
+}
+
+/**
+ * One record's Terraform resource, as the provider's cdktf binding
+ * construct would write it (constructs/record-blocks.ts writes it as is).
+ */
+export interface RecordBlock {
+  /** The resource type: `aws_route53_record`. */
+  readonly type: string;
+  /**
+   * Its arguments in Terraform JSON: the names of the provider's schema
+   * (snake_case, as the binding's `synthesizeAttributes` writes them), only
+   * those set. A string may hold a token (the zone id).
+   */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  /** The id of a Terraform import block, for a record with `adopt` where the provider can. @default no import block */
+  readonly importId?: string;
 }
 
 export interface ProviderConstructs {
@@ -49,6 +65,11 @@ export interface ProviderConstructs {
    * Present exactly when that capability is.
    */
   listExisting?(scope: Construct, id: string, props: ZoneResourceProps & { readonly zoneId: string; readonly dmarc: boolean }): void;
-  /** One resource per record, under construct id `id`, each under the logical id of its name; import blocks for `adopt`. */
-  addRecords(scope: Construct, id: string, props: RecordsProps): void;
+  /**
+   * The resource of one record (one resource per record: a `for_each`
+   * resource makes `terraform plan` far slower), with its import id for
+   * `adopt`. Plain data, no construct: a zone's blocks are written together
+   * (constructs/record-blocks.ts), each under the logical id of its name.
+   */
+  recordBlock(record: DesiredRecord, zone: BlockZone): RecordBlock;
 }

@@ -1,56 +1,22 @@
 /**
  * Route53's resources: the AWS provider (@cdktf/provider-aws), the hosted
  * zone looked up by name, the listing of its existing DKIM records, and one
- * `aws_route53_record` per record. What they are made of is
- * src/providers/route53.ts.
+ * `aws_route53_record` block per record (as the binding's Route53Record
+ * writes it, without building one per record: constructs/record-blocks.ts).
+ * What they are made of is src/providers/route53.ts.
  */
 import { Construct } from "constructs";
 import type { TerraformProvider, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsRoute53Records } from "@cdktf/provider-aws/lib/data-aws-route53-records";
 import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
-import { Route53Record } from "@cdktf/provider-aws/lib/route53-record";
-import type { DesiredRecord } from "../../src/records";
-import { EXISTING_RECORDS_ID, logicalId } from "../../src/logical-id";
+import { EXISTING_RECORDS_ID } from "../../src/logical-id";
 import { route53 } from "../../src/providers/route53";
 import { publishedNamePattern } from "../../src/dns/names";
-import type { ProviderConstructs, RecordsProps } from "./provider";
+import type { ProviderConstructs } from "./provider";
 
 /** The region the AWS provider talks to: Route53 is a global service served from us-east-1. */
 export const ROUTE53_REGION = "us-east-1";
-
-export interface Route53DkimRecordsProps {
-  /** Hosted zone id (a literal or a token from a data source). */
-  readonly zoneId: string;
-  /** The zone's records, all with provider 'route53'. */
-  readonly records: readonly DesiredRecord[];
-  /** The AWS provider the records use. @default the stack's AWS provider without an alias */
-  readonly provider?: TerraformProvider;
-}
-
-/**
- * One `aws_route53_record` per DKIM record. A TXT value longer than 255
- * bytes goes in as one record value whose strings are joined with `""`
- * (src/providers/route53.ts `txt`). A record with `adopt` is imported
- * (Terraform import block) instead.
- */
-export class Route53DkimRecords extends Construct {
-  constructor(scope: Construct, id: string, props: Route53DkimRecordsProps) {
-    super(scope, id);
-    for (const r of props.records) {
-      const record = new Route53Record(this, r.name, {
-        zoneId: props.zoneId,
-        name: r.name,
-        type: r.type,
-        ttl: r.ttl,
-        records: [r.type === "TXT" ? route53.txt.write(r.strings) : r.value],
-        ...(props.provider ? { provider: props.provider } : {}),
-      });
-      record.overrideLogicalId(logicalId(r));
-      if (r.adopt && route53.adopt.can) record.importFrom(route53.adopt.importId({ id: props.zoneId, name: r.zone, options: {} }, r), props.provider);
-    }
-  }
-}
 
 export interface ExistingDkimRecordsProps {
   /** Hosted zone id (a literal or a token). */
@@ -95,6 +61,11 @@ export const route53Constructs: ProviderConstructs = {
     new DataAwsRoute53Zone(scope, id, { name: zone.name, privateZone: false, ...(provider ? { provider } : {}) }).zoneId,
   listExisting: (scope, id, { zoneId, dmarc, provider }) =>
     void new ExistingDkimRecords(scope, id, { zoneId, ...(dmarc ? { dmarc } : {}), ...(provider ? { provider } : {}) }),
-  addRecords: (scope, id, { zoneId, records, provider }: RecordsProps) =>
-    void new Route53DkimRecords(scope, id, { zoneId, records, ...(provider ? { provider } : {}) }),
+  // One record set per record (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/route53_record): a TXT value
+  // longer than 255 bytes is one value whose strings are joined with `""` (src/providers/route53.ts `txt`). `adopt` imports the record.
+  recordBlock: (r, { zoneId, zone }) => ({
+    type: "aws_route53_record",
+    attributes: { name: r.name, records: [r.type === "TXT" ? route53.txt.write(r.strings) : r.value], ttl: r.ttl, type: r.type, zone_id: zoneId },
+    ...(r.adopt && route53.adopt.can ? { importId: route53.adopt.importId({ id: zoneId, name: zone.name, options: zone.options }, r) } : {}),
+  }),
 };

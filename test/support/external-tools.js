@@ -40,6 +40,7 @@ module.exports = {
   "status-page.test.ts": "Chromium (playwright-core)",
   "support-dns-verifiers.test.ts": "knot, dkimpy, named-checkzone",
   "terraform-plan.test.ts": "Terraform",
+  "upgrade-e2e.test.ts": "Terraform, moto",
   "verify.test.ts": "knot",
   "workflows.test.ts": "actionlint, Terraform, moto, jq",
 };

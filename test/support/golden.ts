@@ -21,7 +21,7 @@ import { generateConfig, type GenerateOptions } from "../../bench/generate";
  * outputs are only the synthesized stacks and `stacks`.
  */
 export const GOLDEN_DIR = join(__dirname, "..", "fixtures", "golden");
-export const GOLDEN_FIXTURES = ["example", "rich", "generated-1000"] as const;
+export const GOLDEN_FIXTURES = ["example", "rich", "generated-1000", "providers3"] as const;
 
 /** Outputs larger than this are kept gzipped (`<name>.gz`), and compared unzipped. */
 const GZIP_OVER = 100_000;
