@@ -42,15 +42,15 @@ export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 let seq = 0;
 
 /**
- * Runs a command once, timed, in ROOT. `node: true` means argv[0] is node,
+ * Runs a command once, timed, in `cwd` (default ROOT). `node: true` means argv[0] is node,
  * so the usage probe can be preloaded; usage files go to `tmp`.
  */
-export function measure(tmp: string, label: string, argv: string[], env: NodeJS.ProcessEnv, opts: { node: boolean }): Measurement {
+export function measure(tmp: string, label: string, argv: string[], env: NodeJS.ProcessEnv, opts: { node: boolean; cwd?: string }): Measurement {
   const usageFile = join(tmp, `usage-${++seq}.json`);
   const args = opts.node ? ["-r", join(__dirname, "report-usage.js"), ...argv.slice(1)] : argv.slice(1);
   const t0 = performance.now();
   const r = spawnSync(argv[0], args, {
-    cwd: ROOT,
+    cwd: opts.cwd ?? ROOT,
     env: opts.node ? { ...env, BENCH_USAGE_FILE: usageFile } : env,
     stdio: ["ignore", "pipe", "pipe"],
     maxBuffer: 256 * 1024 * 1024,

@@ -302,7 +302,8 @@ function benchExample(opts: Options, config: string): ExampleResult {
       JSON.stringify({ app: `${process.execPath} ${APP.map((a) => (a.startsWith("-") ? a : join(ROOT, a))).join(" ")}`, output: outdir }),
     );
     const argv = [process.execPath, join(ROOT, "bin", "dkimctl.js"), "synth"];
-    const m = measure(project, "dkimctl synth (example)", argv, childEnv({ DKIMCTL_CONFIG: config }), { node: false });
+    // In the project directory, as a user runs it: dkimctl synth reads the cdktf.json of its working directory.
+    const m = measure(project, "dkimctl synth (example)", argv, childEnv({ DKIMCTL_CONFIG: config }), { node: false, cwd: project });
     const s = readSynth(outdir, "dkimctl synth (example)");
     if (s.stacks.size !== stacks || s.resources !== resources)
       throw new Error(`dkimctl synth wrote ${s.stacks.size} stacks / ${s.resources} resources, the app ${stacks} / ${resources}`);
