@@ -323,7 +323,7 @@ describe("finding the project from a subdirectory, as git finds .git", () => {
     mkdirSync(elsewhere);
     expect(git(elsewhere, "init", "-q").status).toBe(0);
     const failed = app(elsewhere, join(elsewhere, "out"));
-    expect([failed.status, failed.stderr]).toEqual([1, notFound(elsewhere, elsewhere).replace(" or any directory above it up to " + elsewhere, "")]);
+    expect([failed.status, failed.stderr]).toEqual([1, notFound(elsewhere, elsewhere).replace(` or any directory above it up to ${elsewhere}`, "")]);
   });
 
   test("DkimRecords without a config prop reads the domains.yaml dkimctl finds", async () => {

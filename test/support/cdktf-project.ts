@@ -4,9 +4,9 @@
  * as a user's project would, with no change to the product's configuration.
  */
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, tempProject } from "./project";
+import { ROOT, tempDir, tempProject } from "./project";
 import { terraformAsync } from "./terraform";
 
 export function cdktfProject(yaml: string) {
@@ -33,26 +33,26 @@ export interface CommandResult {
 
 /**
  * Runs `dkimctl synth | plan | deploy ...` in the project, as its npm scripts
- * run them (the compiled bin: no cdktf CLI), stdout and stderr together, as
- * a CI log shows them.
+ * run them (the compiled bin: no cdktf CLI), stdout and stderr into one file
+ * as a CI log takes them (`2>&1`): one descriptor keeps the order in which
+ * they were written, which two pipes read side by side do not.
  */
 export function projectCommand(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
+  const log = join(tempDir(), "output.log");
+  const fd = openSync(log, "w");
+  return new Promise<CommandResult>((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, "bin", "dkimctl.js"), ...args], {
       cwd: opts.cwd,
       env: { ...opts.env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", fd, fd],
     });
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 300_000);
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ code: code ?? -1, out });
+      resolve({ code: code ?? -1, out: readFileSync(log, "utf8") });
     });
-  });
+  }).finally(() => closeSync(fd));
 }
 
 /** The output of `dkimctl plan` or `deploy` of several stacks, by stack: each one's block under its `== STACK: terraform ...` line. */
