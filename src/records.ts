@@ -11,7 +11,7 @@ import type { ProviderName } from "./providers";
 import { keyType } from "./dkim/keys";
 import { keyRecordValue } from "./dkim/record";
 import { dmarcRecordValue } from "./dmarc/record";
-import { isInZone, nameOf, NULL_SELECTOR, type RecordMeaning } from "./dns/names";
+import { closestZone, nameOf, NULL_SELECTOR, type RecordMeaning } from "./dns/names";
 import { splitTxt } from "./dkim/txt";
 import type { Lock } from "./keys/lock";
 import { isPublished, isRevoked } from "./lifecycle";
@@ -157,7 +157,7 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
     unmade.set(zone.name, (unmade.get(zone.name) ?? 0) + missingKeys.length - missingBefore + rotationUnmade);
   }
   for (const customer of config.customers) {
-    for (const record of customerRecords(customer, config, lock, missingKeys, unmade)) {
+    for (const record of customerRecords(customer, config, lock, zones, missingKeys, unmade)) {
       records.push(record);
       origins.set(record, { at: customer, path: `customers/${customer.keyZone}/${customer.name}` });
     }
@@ -174,10 +174,17 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
  * one of ours, the records it would create there (its instructions). A slot
  * without a key is a missing key, counted against the key zone's quota.
  */
-function customerRecords(customer: Customer, config: Config, lock: Lock, missingKeys: Problem[], unmade: Map<string, number>): DesiredRecord[] {
+function customerRecords(
+  customer: Customer,
+  config: Config,
+  lock: Lock,
+  zones: ReadonlyMap<string, Zone>,
+  missingKeys: Problem[],
+  unmade: Map<string, number>,
+): DesiredRecord[] {
   const inZone = (z: Zone) => ({ zone: z.name, provider: z.provider, ...(z.zoneId !== undefined ? { zoneId: z.zoneId } : {}) });
   const of = (meaning: RecordMeaning, z: Zone) => ({ ...meaning, role: "customer" as const, name: nameOf(meaning), ...inZone(z) });
-  const keyZone = config.zones.find((z) => z.name === customer.keyZone)!;
+  const keyZone = zones.get(customer.keyZone)!;
   const out: DesiredRecord[] = [];
   let missing = false;
   for (const s of slotsOf(customer)) {
@@ -200,7 +207,7 @@ function customerRecords(customer: Customer, config: Config, lock: Lock, missing
     out.push({ ...of(meaning, keyZone), type: "TXT", ttl: customer.ttl, value, strings: splitTxt(value) });
   }
   // The customer's own zone, when it is one of ours: the records its instructions name (never its key zone: a customer is not below it).
-  const own = config.zones.filter((z) => isInZone(customer.name, z.name)).sort((a, b) => b.name.length - a.name.length)[0];
+  const own = closestZone(customer.name, zones);
   if (own && !missing)
     for (const r of instructionsFor(customer, lock, config, []).records) {
       const kind = r.type === "CNAME" ? "dkim-delegation" : "dkim-key";

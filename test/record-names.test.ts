@@ -4,7 +4,17 @@
  * the Terraform resource names (src/logical-id.ts) come from the meaning.
  */
 import { parseConfig } from "../src/config/load";
-import { absoluteName, nameOf, partsOf, publishedNamePattern, type RecordMeaning, readName, relativeName, reportAuthorizationName } from "../src/dns/names";
+import {
+  absoluteName,
+  closestZone,
+  nameOf,
+  partsOf,
+  publishedNamePattern,
+  type RecordMeaning,
+  readName,
+  relativeName,
+  reportAuthorizationName,
+} from "../src/dns/names";
 import { Lock } from "../src/keys/lock";
 import { logicalId } from "../src/logical-id";
 import { desiredRecords } from "../src/records";
@@ -97,4 +107,14 @@ test.each([
 
 test("the report authorization name (RFC 7489 7.1)", () => {
   expect(reportAuthorizationName("example.com", "reports.example.net")).toBe("example.com._report._dmarc.reports.example.net");
+});
+
+test("closestZone: the deepest zone holding the name, on label boundaries only", () => {
+  const zones = new Map(["example.com", "mail.example.com", "example.org"].map((z) => [z, `zone ${z}`]));
+  expect(closestZone("s1._domainkey.news.mail.example.com", zones)).toBe("zone mail.example.com");
+  expect(closestZone("mail.example.com", zones)).toBe("zone mail.example.com");
+  expect(closestZone("example.com", zones)).toBe("zone example.com");
+  expect(closestZone("xmail.example.com", zones)).toBe("zone example.com");
+  expect(closestZone("notexample.com", zones)).toBeUndefined();
+  expect(closestZone("example.net", zones)).toBeUndefined();
 });

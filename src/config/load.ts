@@ -8,7 +8,7 @@ import { algorithmWarning, KEY_ALGORITHMS, type KeyAlgorithm } from "../dkim/key
 import { parseDuration } from "../duration";
 import { DEFAULT_POLICY, policyProblems, type RotationPolicy } from "./rotation-policy";
 import { checkHostName, MAX_NAME_OCTETS, mixedScriptLabel } from "../dns/host-name";
-import { isInZone, selectorName } from "../dns/names";
+import { closestZone, isInZone, selectorName } from "../dns/names";
 import { formatTags, noteProblem, parseKeyRecord, withTag } from "../dkim/record";
 import { joinTxt, parseQuotedTxt } from "../dkim/txt";
 import type { Backend, Config, Customer, Domain, Selector, SelectorSource, Zone } from "./model";
@@ -226,6 +226,7 @@ function validateDomains(raw: Obj, ctx: Context): Domain[] {
   const domains: Domain[] = [];
   const domainKeys = new Map<string, string>();
   const entries = Object.entries(raw);
+  const zonesByName = new Map(ctx.zones.map((z) => [z.name, z]));
   const indentedUnder = (i: number) => DOMAIN_FIELDS.includes(entries[i + 1]?.[0]);
   for (const [i, [key, value]] of entries.entries()) {
     const path = ["domains", key];
@@ -243,7 +244,7 @@ function validateDomains(raw: Obj, ctx: Context): Domain[] {
     const other = name && domainKeys.get(name);
     if (other !== undefined) ctx.at(path, `domain ${name} is listed twice (also as '${excerpt(other)}'); merge their selectors into one entry`, "key");
     else if (name) domainKeys.set(name, key);
-    const zone = name === undefined ? undefined : ctx.zones.filter((z) => isInZone(name, z.name)).sort((a, b) => b.name.length - a.name.length)[0];
+    const zone = name === undefined ? undefined : closestZone(name, zonesByName);
     if (name && !zone && !ctx.unusableZones.some((z) => isInZone(name, z))) {
       const hint = ctx.zones.length ? ` (zones: ${ctx.zones.map((z) => z.name).join(", ")})` : "";
       ctx.at(path, `${name} is under no zone in 'zones'${hint}: add the zone that holds ${name} to 'zones', or fix the name`, "key");

@@ -9,6 +9,7 @@
 import { KEY_ALGORITHMS, type KeyAlgorithm, keyType, PUBLIC_KEY_CHARS } from "../dkim/keys";
 import { type KeyRecordOptions, keyRecordValue } from "../dkim/record";
 import { PROVIDERS, type ProviderName } from "../providers";
+import { wordList } from "../word-list";
 
 /** The longest TXT value a zone of `provider` holds, and a sentence on it for messages; undefined where no such limit applies. */
 export interface TxtLimit {
@@ -31,7 +32,10 @@ export function keyRecordBytes(algorithm: KeyAlgorithm, opts: KeyRecordOptions =
 
 /** The algorithms whose plain key record fits, weak rsa-1024 left out: `rsa-2048 or ed25519`. */
 function fitting(limit: TxtLimit): string {
-  return new Intl.ListFormat("en", { type: "disjunction" }).format(KEY_ALGORITHMS.filter((a) => a !== "rsa-1024" && keyRecordBytes(a) <= limit.bytes));
+  return wordList(
+    KEY_ALGORITHMS.filter((a) => a !== "rsa-1024" && keyRecordBytes(a) <= limit.bytes),
+    "or",
+  );
 }
 
 /** Why a generated selector's key (`algorithm`, from its `key` or defaults.key) cannot be published in its zone; undefined when it can. */

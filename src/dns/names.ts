@@ -19,6 +19,21 @@ export function isInZone(name: string, zone: string): boolean {
   return name === zone || name.endsWith(`.${zone}`);
 }
 
+/**
+ * The closest of `zones` (by name) that holds `name`: the one of the longest
+ * name among those `name` is in. Walks up `name` one label at a time, so it
+ * costs the labels of the name, not the number of zones.
+ */
+export function closestZone<Z>(name: string, zones: ReadonlyMap<string, Z>): Z | undefined {
+  for (let at = name; ; ) {
+    const zone = zones.get(at);
+    if (zone !== undefined) return zone;
+    const dot = at.indexOf(".");
+    if (dot < 0) return undefined;
+    at = at.slice(dot + 1);
+  }
+}
+
 /** The zone's own name as a name relative to the zone, as zone files and several DNS providers write it (RFC 1035 5.1). */
 export const APEX = "@";
 

@@ -5,6 +5,7 @@
  * a warning), and its other options.
  */
 import { excerpt } from "../redact";
+import { wordList } from "../word-list";
 import { PROVIDER_NAMES, PROVIDERS, type ProviderName } from "./index";
 import type { DnsProvider } from "./provider";
 
@@ -79,5 +80,8 @@ export function adoptProblem(provider: ProviderName): string | undefined {
 
 /** The titles of the providers that can take over an existing record, for the schema: `Route53, Google Cloud DNS, and Azure DNS`. */
 export function adoptingProviders(): string {
-  return new Intl.ListFormat("en", { type: "conjunction" }).format(all().flatMap((p) => (p.adopt.can ? [p.title] : [])));
+  return wordList(
+    all().flatMap((p) => (p.adopt.can ? [p.title] : [])),
+    "and",
+  );
 }
