@@ -12,9 +12,8 @@
  */
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
-import type { Position } from "./model";
 import type { Problem } from "./problems";
-import { DELEGATIONS, type Delegation } from "./schema";
+import { DELEGATIONS, type Delegation, type Position } from "./model";
 import { isMapping, type PathKey, YamlSource } from "./yaml-source";
 import { excerpt, isPrivateKey, PRIVATE_KEY_MESSAGE, privateKeyOffset } from "../redact";
 

@@ -4,8 +4,7 @@
  */
 import { selectorName } from "../dns/names";
 import { slotTarget } from "../dkim/target";
-import type { Config, Customer } from "./model";
-import type { Delegation } from "./schema";
+import type { Config, Customer, Delegation } from "./model";
 
 export interface CustomerSlot {
   readonly customer: Customer;

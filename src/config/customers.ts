@@ -12,13 +12,12 @@ import { hashedTargetLength, slotTarget } from "../dkim/target";
 import { parseDuration } from "../duration";
 import { excerpt } from "../redact";
 import { type ListedCustomer, type ListFile, parseCustomerList, readListFile } from "./customer-list";
-import type { Customer, Domain, Position, Zone } from "./model";
 import type { Problem } from "./problems";
 import { DEFAULT_POLICY } from "./rotation-policy";
 import { type SlotPolicy, slotPolicyProblems } from "./slot-policy";
 import { PROVIDERS } from "../providers";
 import { generatedKeyProblem, txtLimit } from "./txt-limit";
-import { DELEGATIONS, type Delegation } from "./schema";
+import { type Customer, DELEGATIONS, type Delegation, type Domain, type Position, type Zone } from "./model";
 import { isMapping, located, type PathKey, pathText, withLazyPosition, type YamlSource } from "./yaml-source";
 
 /** The slots of a key zone that names none. */

@@ -6,8 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { excerpt } from "../redact";
-import type { KeyStoreSpec } from "./model";
-import { KEY_STORE_KINDS } from "./schema";
+import { KEY_STORE_KINDS, type KeyStoreSpec } from "./model";
 import { isMapping, type PathKey } from "./yaml-source";
 
 type Report = (path: PathKey[], message: string) => void;

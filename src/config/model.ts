@@ -3,9 +3,15 @@ import type { KeyAlgorithm } from "../dkim/keys";
 import type { DmarcPolicy } from "../dmarc/policy";
 import type { SpfRequirement } from "../spf/requirement";
 import type { ProviderName } from "../providers";
-import type { Delegation } from "./schema";
 import type { RotationPolicy } from "./rotation-policy";
 import type { SlotPolicy } from "./slot-policy";
+
+/** How a customer delegates its slots: a CNAME to our target, or the key record published by the customer. */
+export const DELEGATIONS = ["cname", "txt"] as const;
+export type Delegation = (typeof DELEGATIONS)[number];
+
+/** The kinds of key store, as keyStore names them. */
+export const KEY_STORE_KINDS = ["local", "age", "awsSecretsManager"] as const;
 
 export interface Position {
   readonly file: string;

@@ -6,6 +6,7 @@
  * `npm run schema`.
  */
 import { z } from "zod";
+import { DELEGATIONS } from "./model";
 import { KEY_ALGORITHMS } from "../dkim/keys";
 import { DURATION_PATTERN } from "../duration";
 import { DMARC_ALIGNMENTS, DMARC_POLICIES } from "../dmarc/policy";
@@ -109,9 +110,6 @@ export const domainSchema = z
   })
   .describe("A sender domain (the d= of the signature).");
 
-export const DELEGATIONS = ["cname", "txt"] as const;
-export type Delegation = (typeof DELEGATIONS)[number];
-
 const delegation = z
   .enum(DELEGATIONS)
   .describe("cname: the customer points <slot>._domainkey.<customer> at our target once; txt: the customer publishes the key record itself.");
@@ -139,11 +137,16 @@ export const customerGroupSchema = z
   })
   .describe("Customers whose DKIM keys are published in this key zone (a zone in 'zones'), each delegating its slots to it.");
 
-/** `provider`, then every provider's zone fields (a field two providers share is one piece); src/providers/zones.ts checks which apply. */
+/** Every provider's zone fields, each an optional string (a field two providers share is one, with their one description). */
+const providerZoneFields = Object.fromEntries(
+  providers.flatMap((p) => Object.entries(p.zoneFields)).map(([field, description]) => [field, z.string().optional().describe(description)]),
+);
+
+/** `provider`, then every provider's zone fields; src/providers/zones.ts checks which apply. */
 export const zoneSchema = z
   .strictObject({
     provider: z.enum(PROVIDER_NAMES).describe("Where the zone is hosted."),
-    ...Object.assign({}, ...providers.map((p) => p.zoneFields)),
+    ...providerZoneFields,
     stacks: z
       .int()
       .min(1)
@@ -208,8 +211,6 @@ const secretsManagerStore = z
   })
   .describe("One AWS Secrets Manager secret per key, created only if absent; credentials from the standard AWS chain.");
 
-export const KEY_STORE_KINDS = ["local", "age", "awsSecretsManager"] as const;
-
 export const keyStoreSchema = z
   .strictObject({ local: localStore.optional(), age: ageStore.optional(), awsSecretsManager: secretsManagerStore.optional() })
   .describe("Where private keys live: exactly one of local, age or awsSecretsManager. @default { local: { dir: .dkim/keys } }");
@@ -241,10 +242,15 @@ export const configSchema = z
 
 export type RawConfig = z.infer<typeof configSchema>;
 
+/** configSchema as JSON Schema (draft 7): what the editors' schema and the generated shape check (config-shape.ts) are made from. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { target: "draft-7" });
+}
+
 /** The JSON Schema for editors (yaml-language-server). */
 export function jsonSchema(): object {
   return {
-    ...z.toJSONSchema(configSchema, { target: "draft-7" }),
+    ...configJsonSchema(),
     // A provider's file may list customers only; one of the two is required (src/config/load.ts says so too).
     anyOf: [{ required: ["domains"] }, { required: ["customers"] }],
     $id: "https://dkimctl.dev/domains.schema.json",

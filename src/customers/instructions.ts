@@ -12,7 +12,7 @@ import { slotsOf } from "../config/customer-slots";
 import type { Config, Customer } from "../config/model";
 import { commandHint } from "../command-hint";
 import type { Problem } from "../config/problems";
-import type { Delegation } from "../config/schema";
+import type { Delegation } from "../config/model";
 import { keyType } from "../dkim/keys";
 import { keyRecordValue } from "../dkim/record";
 import { splitTxt } from "../dkim/txt";

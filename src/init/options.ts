@@ -4,7 +4,7 @@
  */
 import { AGE_RECIPIENT, AWS_REGION } from "../config/key-store";
 import { didYouMean } from "../config/problems";
-import { KEY_STORE_KINDS } from "../config/schema";
+import { KEY_STORE_KINDS } from "../config/model";
 import { DEFAULT_PROVIDER, PROVIDER_NAMES, type ProviderName } from "../providers";
 import { checkHostName } from "../dns/host-name";
 import { excerpt } from "../redact";

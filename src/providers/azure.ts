@@ -4,7 +4,6 @@
  * (@cdktf/provider-azurerm, hashicorp/azurerm 4.55.0). Its cdktf side is
  * constructs/providers/azure.ts.
  */
-import { z } from "zod";
 import { joinTxt } from "../dkim/txt";
 import { absoluteName, relativeName } from "../dns/names";
 import { excerpt } from "../redact";
@@ -35,7 +34,7 @@ export const azure: DnsProvider = {
   recordQuota: { quota: 10_000, raise: "have Azure support raise it ('Record sets per public DNS zone')" },
 
   zoneFields: {
-    resourceGroup: z.string().optional().describe("Azure DNS: the resource group that holds the zone; required in azure zones."),
+    resourceGroup: "Azure DNS: the resource group that holds the zone; required in azure zones.",
   },
   // A record names its zone by `zone_name` and `resource_group_name`, both required (TXT_RECORD).
   zoneOptions: (raw, at): Record<string, string> => {

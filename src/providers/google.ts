@@ -3,7 +3,6 @@
  * `google_dns_record_set` (@cdktf/provider-google, hashicorp/google 6.50.0).
  * Its cdktf side is constructs/providers/google.ts.
  */
-import { z } from "zod";
 import { parseQuotedTxt, quoteTxt } from "../dkim/txt";
 import { excerpt } from "../redact";
 import { cannot, type DnsProvider } from "./provider";
@@ -32,8 +31,8 @@ export const google: DnsProvider = {
   recordQuota: { quota: 10_000, raise: "have Google raise it ('Resource record sets per managed zone', https://cloud.google.com/dns/quotas)" },
 
   zoneFields: {
-    managedZone: z.string().optional().describe("Google Cloud DNS: the managed zone's name (not its DNS name), e.g. example-com; required in google zones."),
-    project: z.string().optional().describe("Google Cloud DNS: the project of the managed zone; the provider's project (GOOGLE_PROJECT) when absent."),
+    managedZone: "Google Cloud DNS: the managed zone's name (not its DNS name), e.g. example-com; required in google zones.",
+    project: "Google Cloud DNS: the project of the managed zone; the provider's project (GOOGLE_PROJECT) when absent.",
   },
   // A record set names its managed zone by name (`managed_zone`, "The name of the zone in which this record set will reside", RECORD_SET),
   // and its project (`project`, "If it is not provided, the provider project is used").

@@ -7,7 +7,6 @@
  * Nothing outside `src/providers/` and `constructs/providers/` names a
  * provider: the rest of dkimctl reads these fields.
  */
-import type { z } from "zod";
 
 /** A capability the provider lacks, and what a user does instead (DNSControl's `Cannot("...")`). */
 export interface Cannot {
@@ -84,11 +83,13 @@ export interface DnsProvider {
   readonly plainCname?: string;
 
   /**
-   * The zone fields it takes beside `provider`, as zod pieces of the zone
-   * schema (domains.schema.json). A field two providers share is one piece
-   * (e.g. ZONE_ID_FIELD), so its description is the same for both.
+   * The zone fields it takes beside `provider`, each an optional string, with
+   * its description in the zone schema (domains.schema.json). A field two
+   * providers share has one description (e.g. ZONE_ID_FIELD) for both.
+   * Plain text, not zod pieces: a command that reads a valid domains.yaml
+   * never loads zod (src/config/shape.ts).
    */
-  readonly zoneFields: Readonly<Record<string, z.ZodType>>;
+  readonly zoneFields: Readonly<Record<string, string>>;
   /** The shape of the zone's id, when the provider's zones have one (absent: its zones are found by name only). */
   readonly zoneId?: ZoneIdRule;
   /**
