@@ -1,11 +1,15 @@
-/** domains.schema.json is generated from the zod schema and must not go stale. */
+/** domains.schema.json and the generated shape check are generated from the zod schema and must not go stale. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SCHEMA_FILE, schemaText } from "../scripts/write-schema";
+import { SCHEMA_FILE, SHAPE_CHECK_FILE, schemaText, shapeCheckText } from "../scripts/write-schema";
 import { ROOT } from "./support/project";
 
 test("the committed domains.schema.json matches the zod schema (run 'npm run schema' after changing it)", () => {
   expect(readFileSync(SCHEMA_FILE, "utf8")).toBe(schemaText());
+});
+
+test("the committed src/config/config-shape.generated.ts is what ajv compiles from the zod schema now (run 'npm run schema' after changing it)", () => {
+  expect(readFileSync(SHAPE_CHECK_FILE, "utf8")).toBe(shapeCheckText());
 });
 
 test("the schema describes the format: selectors take key, txt, cname, ttl, testing, note, adopt; unknown fields are refused", () => {

@@ -28,7 +28,8 @@ test("no line of a git-tracked .ts or .js file is longer than biome.json's forma
   const files = trackedFiles();
   expect(files.length).toBeGreaterThan(0);
   const long: string[] = [];
-  for (const file of files) {
+  // Generated code (src/config/config-shape.generated.ts, from the schema by 'npm run schema') is written as its generator writes it.
+  for (const file of files.filter((f) => !f.endsWith(".generated.ts"))) {
     const lines = readFileSync(join(ROOT, file), "utf8").split(/\r?\n/);
     lines.forEach((line, i) => {
       // Characters (code points), as an editor counts them; not UTF-16 units.

@@ -14,7 +14,7 @@ import { joinTxt, parseQuotedTxt } from "../dkim/txt";
 import type { Backend, Config, Customer, Domain, Selector, SelectorSource, Zone } from "./model";
 import { didYouMean, formatProblem, InputError, type Problem } from "./problems";
 import { capText, excerpt, excerptValue } from "../redact";
-import { configSchema, knownFields } from "./schema";
+import { DOMAIN_FIELDS, knownFields, shapeIssues } from "./config-shape";
 import { isProviderName, PROVIDERS, type ProviderName } from "../providers";
 import { adoptProblem, zoneFields } from "../providers/zones";
 import { isMapping, located, type PathKey, YamlSource } from "./yaml-source";
@@ -99,11 +99,10 @@ function validateSource(source: YamlSource, options: { readList?: (list: string)
   const problems: Problem[] = [...flagged];
   const keep = (p: Problem) => void (flaggedPaths.has(p.path) || problems.push(p));
   const warnings: string[] = [];
-  const parsed = configSchema.safeParse(data, { reportInput: true });
-  // A domain's field at the level of the domain names (under-indented) is one problem, reported by validateDomains.
+  // A domain's field (DOMAIN_FIELDS) at the level of the domain names (under-indented) is one problem, reported by validateDomains.
   const misplaced = new Set(isObj(data.domains) ? Object.keys(data.domains).filter((k) => DOMAIN_FIELDS.includes(k)) : []);
   const isMisplaced = (path: readonly PropertyKey[]) => path[0] === "domains" && misplaced.has(String(path[1]));
-  if (!parsed.success) for (const issue of parsed.error.issues) if (!isMisplaced(issue.path)) zodProblems(source, issue).forEach(keep);
+  for (const issue of shapeIssues(data)) if (!isMisplaced(issue.path)) zodProblems(source, issue).forEach(keep);
 
   // Cross-field rules, run on the raw data defensively so that every problem
   // is found even when the shape check failed somewhere else.
@@ -160,9 +159,6 @@ function validateSource(source: YamlSource, options: { readList?: (list: string)
     warnings,
   };
 }
-
-/** The fields of a domain: under-indented, they read as domain names. */
-const DOMAIN_FIELDS = knownFields(["domains", "example.com"]);
 
 /** Names of the zones left out for want of a valid provider (the shape check reported why). */
 function unusableZones(raw: Obj): string[] {
