@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { load } from "js-yaml";
+import { isPlainData, shapeIssues } from "../src/config/config-shape";
 import { validate } from "../src/config/config-shape.generated";
 import { configJsonSchema, configSchema } from "../src/config/schema";
 import { ROOT } from "./support/project";
@@ -181,4 +182,19 @@ test("the bundled example and the golden projects have the shape by the generate
     expect({ file, generated: validate(data) }).toEqual({ file, generated: true });
     agrees(data);
   }
+});
+
+test("what a YAML tag makes (a Set, a Map, a Date) is left to zod, which refuses it where a mapping or a string goes", () => {
+  const zones = { "example.com": { provider: "route53" } };
+  for (const odd of [new Set(), new Map(), new Date(0), new Uint8Array(1)]) {
+    for (const data of [
+      { version: 1, zones, domains: { "example.com": { selectors: odd } } },
+      { version: 1, zones, domains: { "example.com": { selectors: { s1: { txt: odd } } } } },
+    ]) {
+      expect(isPlainData(data)).toBe(false);
+      expect(shapeIssues(data).length).toBeGreaterThan(0);
+      expect(zodSays(data)).toBe(false);
+    }
+  }
+  expect(isPlainData({ version: 1, zones, domains: { "example.com": { selectors: { s1: null, s2: { ttl: 60 } } } } })).toBe(true);
 });
