@@ -112,6 +112,8 @@ function yamlList(source: YamlSource): CustomerList {
   const flagged = source.nodeProblems();
   const problems: Problem[] = [...flagged];
   const data = source.toJS();
+  // The positions below keep the source: what is made from the data is all that is kept of it.
+  source.release();
   const position = (path: PathKey[]): Position => {
     const { file, line, col } = source.problem(path, "", "key");
     return { file, line, col };

@@ -81,6 +81,8 @@ function validateSource(source: YamlSource, options: { readList?: (list: string)
   const data = source.toJS();
   // Tags and pasted private keys: one problem per node, in place of any other problem at it.
   const flagged = source.nodeProblems();
+  // What is made from the data below is all that is kept of it.
+  source.release();
   const flaggedPaths = new Set(flagged.map((p) => p.path));
   const fail = (message: string, path: PathKey[] = []) => new InputError([source.problem(path, message), ...flagged]);
 
