@@ -37,6 +37,20 @@ describe("splitTxt", () => {
     );
   });
 
+  test("ASCII, split as characters: every string but the last exactly `max` long; other text, split as bytes, agrees", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary-ascii", maxLength: 1200 }), fc.integer({ min: 4, max: 300 }), fc.string({ maxLength: 3 }), (value, max, tail) => {
+        const strings = splitTxt(value, max);
+        expect(joinTxt(strings)).toBe(value);
+        for (const s of strings.slice(0, -1)) expect(s.length).toBe(max);
+        // The same text with a character of two or more bytes at the end is split the byte-wise way: the same strings before it.
+        const wide = splitTxt(`${value}é${tail}`, max);
+        expect(wide.slice(0, Math.floor(value.length / max))).toEqual(strings.slice(0, Math.floor(value.length / max)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test("exact boundaries: 255 bytes is one string, 256 is two", () => {
     expect(splitTxt("a".repeat(255))).toEqual(["a".repeat(255)]);
     expect(splitTxt("a".repeat(256))).toEqual(["a".repeat(255), "a"]);
