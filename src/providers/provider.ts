@@ -87,7 +87,7 @@ export interface DnsProvider {
    * its description in the zone schema (domains.schema.json). A field two
    * providers share has one description (e.g. ZONE_ID_FIELD) for both.
    * Plain text, not zod pieces: a command that reads a valid domains.yaml
-   * never loads zod (src/config/shape.ts).
+   * never loads zod (src/config/config-shape.ts).
    */
   readonly zoneFields: Readonly<Record<string, string>>;
   /** The shape of the zone's id, when the provider's zones have one (absent: its zones are found by name only). */
