@@ -40,6 +40,21 @@ const CORE_SCALARS: readonly [RegExp, (text: string) => unknown][] = [
   [/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/, (t) => parseFloat(t)],
 ];
 
+/** Plain scalars that may resolve to something other than a string start with one of these (see CORE_SCALARS). */
+const NOT_ALWAYS_STRING = /^[-+.0-9~nNtTfF]/;
+
+/**
+ * A plain scalar's value under the YAML 1.2 core schema, as the `yaml`
+ * package resolves it (CORE_SCALARS): `1` a number, `true` a boolean, `~` or
+ * an empty scalar null, any other text itself. For readers of a fixed shape
+ * of YAML (src/keys/lock-text.ts) that must make the data the fast read makes.
+ */
+export function plainScalar(text: string): unknown {
+  if (text !== "" && !NOT_ALWAYS_STRING.test(text)) return text;
+  for (const [pattern, value] of CORE_SCALARS) if (pattern.test(text)) return value(text);
+  return text;
+}
+
 const CORE = FAILSAFE_SCHEMA.extend({
   implicit: CORE_SCALARS.map(
     ([pattern, value], i) =>

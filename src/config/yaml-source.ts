@@ -15,6 +15,9 @@ import { fastYaml } from "./fast-yaml";
 
 export type PathKey = string | number;
 
+/** A text's plain data without positions, or undefined where the position-keeping parse must read it (fast-yaml.ts). */
+export type FastRead = (text: string) => { readonly data: unknown } | undefined;
+
 const INIT = commandHint("init");
 
 /** The `yaml` package, loaded for a file parsed with positions: a valid file that the fast read takes never needs it. */
@@ -66,12 +69,15 @@ export class YamlSource {
     return this.positions;
   }
 
-  /** Parses `text`; YAML syntax errors (duplicate keys among them) become problems. */
-  static parse(file: string, text: string): { source: YamlSource; problems: Problem[] } {
+  /**
+   * Parses `text`; YAML syntax errors (duplicate keys among them) become problems.
+   * `fast`: the fast read (fastYaml, or a reader of one file's fixed form that falls back to it).
+   */
+  static parse(file: string, text: string, fast: FastRead = fastYaml): { source: YamlSource; problems: Problem[] } {
     const nul = text.indexOf("\0");
     if (nul >= 0) return YamlSource.notText(file, text.slice(0, nul), "it holds NUL bytes (UTF-16?)");
-    const fast = fastYaml(text);
-    if (fast) return { source: new YamlSource(file, text, fast), problems: [] };
+    const read = fast(text);
+    if (read) return { source: new YamlSource(file, text, read), problems: [] };
     const source = new YamlSource(file, text);
     const { doc } = source.parsed();
     // A file that does not parse may hold a private key where no node shows it:
@@ -87,7 +93,7 @@ export class YamlSource {
   }
 
   /** Reads `file` as UTF-8 (a UTF-8 BOM is dropped); bytes that are not UTF-8 text are one problem. */
-  static read(file: string): { source: YamlSource; problems: Problem[] } {
+  static read(file: string, fast: FastRead = fastYaml): { source: YamlSource; problems: Problem[] } {
     let bytes: Buffer;
     try {
       bytes = readFileSync(file);
@@ -100,7 +106,7 @@ export class YamlSource {
       return { source: YamlSource.parse(file, "").source, problems: [{ file, line: 1, col: 1, path: "", message: why }] };
     }
     try {
-      return YamlSource.parse(file, new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+      return YamlSource.parse(file, new TextDecoder("utf-8", { fatal: true }).decode(bytes), fast);
     } catch {
       const lossy = new TextDecoder("utf-8").decode(bytes);
       const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);

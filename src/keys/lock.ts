@@ -6,6 +6,8 @@ import { existsSync } from "node:fs";
 import { fingerprint, KEY_ALGORITHMS, type KeyAlgorithm } from "../dkim/keys";
 import { InputError, type Problem } from "../config/problems";
 import { isMapping, YamlSource } from "../config/yaml-source";
+import { fastYaml } from "../config/fast-yaml";
+import { readLockText } from "./lock-text";
 import { writeFileAtomic } from "./atomic";
 import { isoSeconds, parseIsoTime } from "../time";
 import { type CheckedName, checkHostName } from "../dns/host-name";
@@ -58,6 +60,9 @@ export interface StoreKey {
   readonly name: string;
   readonly entry: LockEntry;
 }
+
+/** A lock in the form dkimctl writes is read without YAML; any other text the YAML way. */
+const lockRead = (text: string) => readLockText(text) ?? fastYaml(text);
 
 const LIFECYCLE_TIMES = ["activated", "retired", "revoked", "removed"] as const;
 
@@ -162,7 +167,7 @@ export class Lock {
    */
   static read(file: string, invocation?: readonly string[]): Lock {
     if (!existsSync(file)) return new Lock();
-    return Lock.fromSource(YamlSource.read(file), invocation);
+    return Lock.fromSource(YamlSource.read(file, lockRead), invocation);
   }
 
   /** The lock of a loaded config (its lockFile), with hints that repeat the options the config was found with. */
@@ -172,7 +177,7 @@ export class Lock {
 
   /** Reads a lock from its text (e.g. an earlier revision read from git); `file` names it in messages. */
   static parse(file: string, text: string): Lock {
-    return Lock.fromSource(YamlSource.parse(file, text));
+    return Lock.fromSource(YamlSource.parse(file, text, lockRead));
   }
 
   private static fromSource({ source, problems }: { source: YamlSource; problems: Problem[] }, invocation?: readonly string[]): Lock {
