@@ -3,7 +3,8 @@
  * what each accepts (and in what form) and what each refuses, side by side,
  * so a difference between two policies is one that a table row shows.
  */
-import { checkHostName, HOST_NAME_POLICIES, type HostNamePolicy, hostNameReason } from "../src/dns/host-name";
+import fc from "fast-check";
+import { checkHostName, HOST_NAME_POLICIES, type HostNamePolicy, hostNameReason, readHostName } from "../src/dns/host-name";
 
 const label = (n: number, c = "a") => c.repeat(n);
 /** Four labels, 253 octets: the longest name (255 on the wire). */
@@ -104,4 +105,29 @@ test("every problem of a name is kept, in order; the reason is the first one's",
   });
   // A gate (here: the characters a URL parser would misread) ends the reading: the labels are not read on.
   expect(checkHostName("a@b..example", "publish")).toMatchObject({ ok: false, problems: [{ kind: "characters" }] });
+});
+
+describe("the shortcut for plain names reads as the whole reading does", () => {
+  // Labels near the edges the shortcut decides on: hyphens first and last, A-label prefixes, digits last, 63 and 64 characters.
+  const part = fc.oneof(
+    fc.stringMatching(/^[a-z0-9-]{1,6}$/),
+    fc.constantFrom("xn--", "xn--bcher-kva", "XN--", "0x1f", "123", "-", "--", "_", "A", "é", " ", ".", ""),
+    fc.integer({ min: 60, max: 65 }).map((n) => "a".repeat(n)),
+  );
+  const anyLabel = fc.array(part, { minLength: 1, maxLength: 3 }).map((p) => p.join(""));
+  const name = fc.array(anyLabel, { minLength: 1, maxLength: 6 }).map((l) => l.join("."));
+
+  test.each(["publish", "selector"] as const)("%s: checkHostName agrees with readHostName", (policy) => {
+    fc.assert(
+      fc.property(name, (input) => {
+        expect(checkHostName(input, policy)).toEqual(readHostName(input, policy));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  test("names at the length limits", () => {
+    for (const input of [NAME_253, `${NAME_253}d`, `${label(63)}.example`, `${label(64)}.example`, "a.b", "a", "1.example.0x1", "example.com"])
+      for (const policy of ["publish", "selector"] as const) expect(checkHostName(input, policy)).toEqual(readHostName(input, policy));
+  });
 });
