@@ -38,13 +38,17 @@ export function privateKeyOffset(text: string): number {
 /** Base64 runs in `text` that decode to a DER private key (with `joined`: whitespace and quotes between them ignored). */
 function base64Keys(text: string, joined = true): string[] {
   if (text.length < 60) return [];
-  return ((joined ? text.replace(/[\s"']+/g, "") : text).match(BASE64_RUN) ?? []).filter(isDerPrivateKey);
+  return ((joined && SEPARATORS.test(text) ? text.replace(/[\s"']+/g, "") : text).match(BASE64_RUN) ?? []).filter(isDerPrivateKey);
 }
+
+const SEPARATORS = /[\s"']/;
 
 function isDerPrivateKey(base64: string): boolean {
   // A private key is a SEQUENCE that starts with an INTEGER (its version); a
   // public key (SubjectPublicKeyInfo, as in p=) starts with a SEQUENCE. The
   // header is in the first 7 bytes (16 characters): only a run that passes is decoded whole.
+  // A SEQUENCE (0x30) is `M` in base64: no other run is decoded at all.
+  if (base64.charCodeAt(0) !== 0x4d) return false;
   const head = Buffer.from(base64.slice(0, 16), "base64");
   if (head[0] !== 0x30) return false;
   const header = head[1] < 0x80 ? 2 : 2 + (head[1] & 0x7f);

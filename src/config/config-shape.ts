@@ -27,7 +27,9 @@ const schema = () => require("./schema") as typeof import("./schema");
 export function isPlainData(v: unknown): boolean {
   if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return true;
   if (Array.isArray(v)) return v.every(isPlainData);
-  return isMapping(v) && Object.values(v).every(isPlainData);
+  if (!isMapping(v)) return false;
+  for (const k in v) if (!isPlainData(v[k])) return false;
+  return true;
 }
 
 /** Why `data` does not have domains.yaml's shape, as zod says it (with each value found, `input`); none when it has. */

@@ -226,7 +226,8 @@ function validateDomains(raw: Obj, ctx: Context): Domain[] {
   const entries = Object.entries(raw);
   const zonesByName = new Map(ctx.zones.map((z) => [z.name, z]));
   const indentedUnder = (i: number) => DOMAIN_FIELDS.includes(entries[i + 1]?.[0]);
-  for (const [i, [key, value]] of entries.entries()) {
+  for (let i = 0; i < entries.length; i++) {
+    const [key, value] = entries[i];
     const path = ["domains", key];
     if (DOMAIN_FIELDS.includes(key)) {
       const owner = i > 0 && !DOMAIN_FIELDS.includes(entries[i - 1][0]) ? entries[i - 1][0] : undefined;
@@ -305,7 +306,8 @@ function validateSelectors(raw: Obj, domainPath: PathKey[], domain: string | und
   const { at } = ctx;
   const selectors: Selector[] = [];
   const selectorKeys = new Map<string, string>();
-  for (const [selKey, selRaw] of Object.entries(raw)) {
+  for (const selKey in raw) {
+    const selRaw = raw[selKey];
     const path = [...domainPath, "selectors", selKey];
     const sel = checkHostName(selKey, "selector");
     let named = sel.ok;

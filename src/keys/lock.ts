@@ -66,6 +66,7 @@ const lockRead = (text: string) => readLockText(text) ?? fastYaml(text);
 
 const LIFECYCLE_TIMES = ["activated", "retired", "revoked", "removed"] as const;
 
+const TIME_FIELDS = ["created", ...LIFECYCLE_TIMES] as const;
 const HEADER = "# Written by dkimctl. Commit it: it holds public keys only.\n";
 const ENTRY_FIELDS = ["algorithm", "publicKey", "fingerprint", "created", "origin", "state", ...LIFECYCLE_TIMES];
 const SLOT_TTLS = ["ttl", "replacedTtl"] as const;
@@ -315,31 +316,37 @@ function readEntry(
     at(p, message, where);
   };
   const e = raw ?? {};
-  for (const k of Object.keys(e).filter((k) => !fields.includes(k))) bad([...path, k], `unknown field '${excerpt(k)}' in the lock`, "key");
+  for (const k in e) if (!fields.includes(k)) bad([...path, k], `unknown field '${excerpt(k)}' in the lock`, "key");
   if (!KEY_ALGORITHMS.includes(e.algorithm as KeyAlgorithm)) bad([...path, "algorithm"], `algorithm must be one of ${KEY_ALGORITHMS.join(", ")}`);
   if (typeof e.publicKey !== "string" || !/^[A-Za-z0-9+/]+={0,2}$/.test(e.publicKey)) bad([...path, "publicKey"], "publicKey must be the base64 p= value");
   else if (e.fingerprint !== fingerprint(e.publicKey)) bad([...path, "fingerprint"], "fingerprint does not match publicKey");
-  for (const field of ["created", ...LIFECYCLE_TIMES]) {
-    if ((field === "created" || e[field] !== undefined) && time(e[field]) === undefined)
-      bad([...path, field], `${field} must be an ISO 8601 time (e.g. 2026-11-26T04:00:00Z)`);
+  // Each time read once (a lock of 20,000 keys: 20,000 times at least).
+  const times: Partial<Record<"created" | (typeof LIFECYCLE_TIMES)[number], string>> = {};
+  for (const field of TIME_FIELDS) {
+    if (field !== "created" && e[field] === undefined) continue;
+    const t = time(e[field]);
+    if (t === undefined) bad([...path, field], `${field} must be an ISO 8601 time (e.g. 2026-11-26T04:00:00Z)`);
+    else times[field] = t;
   }
   if (e.state !== undefined && !STATES.includes(e.state as KeyState)) bad([...path, "state"], `state must be one of ${STATES.join(", ")}`);
   if (e.origin !== undefined && e.origin !== "generated" && e.origin !== "imported") bad([...path, "origin"], "origin must be generated or imported");
   if (!ok) return undefined;
-  const timeline = lifecycleProblem(e.state as KeyState | undefined, (f) => time(e[f]));
+  const timeline = lifecycleProblem(e.state as KeyState | undefined, (f) => times[f as keyof typeof times]);
   if (timeline) {
     at([...path, timeline.field], timeline.message);
     return undefined;
   }
-  return {
+  // Field by field, in the order the file shows them: spreads would take V8's generic path for each of 20,000 entries.
+  const entry: { -readonly [F in keyof LockEntry]: LockEntry[F] } = {
     algorithm: e.algorithm as KeyAlgorithm,
     publicKey: e.publicKey as string,
     fingerprint: e.fingerprint as string,
-    created: time(e.created)!,
-    ...(e.origin === "imported" ? { origin: "imported" as const } : {}),
-    ...(e.state !== undefined ? { state: e.state as KeyState } : {}),
-    ...Object.fromEntries(LIFECYCLE_TIMES.filter((f) => e[f] !== undefined).map((f) => [f, time(e[f])])),
+    created: times.created!,
   };
+  if (e.origin === "imported") entry.origin = "imported";
+  if (e.state !== undefined) entry.state = e.state as KeyState;
+  for (const f of LIFECYCLE_TIMES) if (times[f] !== undefined) entry[f] = times[f];
+  return entry;
 }
 
 /** An entry's fields in the order the file shows them. */
