@@ -117,7 +117,7 @@ describe("the shortcut for plain names reads as the whole reading does", () => {
   const anyLabel = fc.array(part, { minLength: 1, maxLength: 3 }).map((p) => p.join(""));
   const name = fc.array(anyLabel, { minLength: 1, maxLength: 6 }).map((l) => l.join("."));
 
-  test.each(["publish", "selector"] as const)("%s: checkHostName agrees with readHostName", (policy) => {
+  test.each(["publish", "selector", "target"] as const)("%s: checkHostName agrees with readHostName", (policy) => {
     fc.assert(
       fc.property(name, (input) => {
         expect(checkHostName(input, policy)).toEqual(readHostName(input, policy));
@@ -128,6 +128,6 @@ describe("the shortcut for plain names reads as the whole reading does", () => {
 
   test("names at the length limits", () => {
     for (const input of [NAME_253, `${NAME_253}d`, `${label(63)}.example`, `${label(64)}.example`, "a.b", "a", "1.example.0x1", "example.com"])
-      for (const policy of ["publish", "selector"] as const) expect(checkHostName(input, policy)).toEqual(readHostName(input, policy));
+      for (const policy of ["publish", "selector", "target"] as const) expect(checkHostName(input, policy)).toEqual(readHostName(input, policy));
   });
 });
