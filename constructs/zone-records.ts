@@ -36,6 +36,6 @@ export function addZoneRecords(scope: Construct, props: ZoneRecordsProps): void 
   const by = provider ? { provider } : {};
   const zoneId = props.zoneId ?? zone.zoneId ?? constructs.lookUpZone(scope, "zone", zone, by);
   constructs.listExisting?.(scope, "existing", { zoneId, dmarc: records.some((r) => r.kind === "dmarc"), ...by });
-  const blocks = records.map((r) => ({ ...constructs.recordBlock(r, { zoneId, zone }), id: r.name, logicalId: logicalId(r) }));
-  new RecordBlocks(scope, "records", { blocks, ...by });
+  const blockOf = (r: DesiredRecord) => ({ ...constructs.recordBlock(r, { zoneId, zone }), id: r.name, logicalId: logicalId(r) });
+  new RecordBlocks(scope, "records", { items: records, blockOf, ...by });
 }
