@@ -424,6 +424,15 @@ describe("files that are not UTF-8 text", () => {
     expect(c.domains.map((d) => d.name)).toEqual(["example.com"]);
   });
 
+  // U+FFFD written as UTF-8 is text; it is also how a lossy read shows bytes that are not (src/read-utf8.ts tells the two apart).
+  test("a U+FFFD character written in UTF-8 is text, a stray byte after it is not", () => {
+    const c = loadConfig(file(Buffer.from(`# a replacement character: \ufffd\n${text}`)));
+    expect(c.domains.map((d) => d.name)).toEqual(["example.com"]);
+    const ps = problemsOf(() => loadConfig(file(Buffer.concat([Buffer.from(`# \ufffd\n${ZONE}`), Buffer.from([0xff]), Buffer.from("\n")]))));
+    // The byte starts line 6 (the comment, then ZONE's four lines): found past the character that is text.
+    expect(ps.map((p) => [p.line, p.col, p.message])).toEqual([[6, 1, "not UTF-8 text: it holds bytes that are not UTF-8; save the file as UTF-8"]]);
+  });
+
   test("the CLI says so with FILE:LINE:COL and exit 1, as it does for an alias bomb", async () => {
     const utf16 = file(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]));
     const r = await dkimctl("validate", "--config", utf16);

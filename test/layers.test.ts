@@ -9,7 +9,7 @@ import { ROOT } from "./support/project";
 
 /** Layers from the bottom: a file imports from lower layers and from its own group only. */
 const LAYERS: [group: RegExp, rank: number][] = [
-  [/^src\/(time|clock|duration|redact|map-limit|read-capped|lifecycle|command-hint|tag-list|word-list)\.ts$/, 0],
+  [/^src\/(time|clock|duration|redact|map-limit|read-capped|read-utf8|lifecycle|command-hint|tag-list|word-list)\.ts$/, 0],
   [/^src\/dns\//, 1],
   // Resource names from what a record is (src/dns/names.ts).
   [/^src\/logical-id\.ts$/, 2],

@@ -10,7 +10,7 @@
  * Every entry keeps its line and column in the list file itself; reading is
  * linear in the size of the file.
  */
-import { readFileSync } from "node:fs";
+import { readUtf8 } from "../read-utf8";
 import { extname } from "node:path";
 import type { Problem } from "./problems";
 import { DELEGATIONS, type Delegation, type Position } from "./model";
@@ -42,24 +42,16 @@ export type ListFile = { readonly file: string; readonly text: string } | { read
 
 /** A list file on disk; a UTF-8 byte order mark is dropped. */
 export function readListFile(file: string): ListFile {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "no such file; create it (one domain per line) or fix the path"
-        : code === "EISDIR"
-          ? "it is a directory; name the file of customers"
-          : `cannot read it (${code ?? String(e)}); make it readable`;
-    return { file, unreadable: why };
-  }
-  try {
-    return { file, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
-  } catch {
-    return { file, unreadable: "it is not UTF-8 text: save the list as UTF-8" };
-  }
+  const read = readUtf8(file);
+  if ("text" in read) return { file, text: read.text };
+  if ("notUtf8" in read) return { file, unreadable: "it is not UTF-8 text: save the list as UTF-8" };
+  const why =
+    read.unreadable === "ENOENT"
+      ? "no such file; create it (one domain per line) or fix the path"
+      : read.unreadable === "EISDIR"
+        ? "it is a directory; name the file of customers"
+        : `cannot read it (${read.unreadable}); make it readable`;
+  return { file, unreadable: why };
 }
 
 /** The customers of a list file's text: YAML when its name ends in .yaml or .yml, else one per line. */

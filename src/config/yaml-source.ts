@@ -3,7 +3,6 @@
  * column. A file the fast read takes (fast-yaml.ts: most valid files) is
  * parsed with positions only when a problem must be located.
  */
-import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Alias, Document, LineCounter, Node, Pair, YAMLMap } from "yaml";
 import type { Position } from "./model";
@@ -12,6 +11,7 @@ import { commandHint } from "../command-hint";
 import { capText, excerpt, isPrivateKey, PRIVATE_KEY_MESSAGE, privateKeyOffset } from "../redact";
 import { checkHostName } from "../dns/host-name";
 import { fastYaml } from "./fast-yaml";
+import { readUtf8 } from "../read-utf8";
 
 export type PathKey = string | number;
 
@@ -94,28 +94,19 @@ export class YamlSource {
 
   /** Reads `file` as UTF-8 (a UTF-8 BOM is dropped); bytes that are not UTF-8 text are one problem. */
   static read(file: string, fast: FastRead = fastYaml): { source: YamlSource; problems: Problem[] } {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(file);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const why =
-        code === "ENOENT"
-          ? `no such file; check the path given (--config or DKIMCTL_CONFIG), or start a project with ${INIT}`
-          : `cannot read it (${code ?? String(e)})`;
-      return { source: YamlSource.parse(file, "").source, problems: [{ file, line: 1, col: 1, path: "", message: why }] };
-    }
-    try {
-      return YamlSource.parse(file, new TextDecoder("utf-8", { fatal: true }).decode(bytes), fast);
-    } catch {
-      const lossy = new TextDecoder("utf-8").decode(bytes);
-      const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+    const read = readUtf8(file);
+    if ("text" in read) return YamlSource.parse(file, read.text, fast);
+    if ("notUtf8" in read)
       return YamlSource.notText(
         file,
-        lossy.slice(0, Math.max(0, lossy.indexOf("\ufffd"))),
-        utf16 ? "it starts with a UTF-16 byte order mark" : "it holds bytes that are not UTF-8",
+        read.notUtf8.before,
+        read.notUtf8.utf16 ? "it starts with a UTF-16 byte order mark" : "it holds bytes that are not UTF-8",
       );
-    }
+    const why =
+      read.unreadable === "ENOENT"
+        ? `no such file; check the path given (--config or DKIMCTL_CONFIG), or start a project with ${INIT}`
+        : `cannot read it (${read.unreadable})`;
+    return { source: YamlSource.parse(file, "").source, problems: [{ file, line: 1, col: 1, path: "", message: why }] };
   }
 
   /** The one problem of a file that is not UTF-8 text, at the first offending character (`before` is the text up to it). */
