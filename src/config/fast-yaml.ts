@@ -55,15 +55,18 @@ export function plainScalar(text: string): unknown {
   return text;
 }
 
+/** Whether a plain scalar resolves to something other than a string. */
+const notString = (text: string) => (text === "" || NOT_ALWAYS_STRING.test(text)) && CORE_SCALARS.some(([pattern]) => pattern.test(text));
+
+// One implicit type for all of CORE_SCALARS: js-yaml asks each implicit type of every plain scalar, and nearly all are strings.
 const CORE = FAILSAFE_SCHEMA.extend({
-  implicit: CORE_SCALARS.map(
-    ([pattern, value], i) =>
-      new Type(`tag:dkimctl,2026:core-${i}`, {
-        kind: "scalar",
-        resolve: (text: string | null) => pattern.test(text ?? ""),
-        construct: (text: string | null) => value(text ?? ""),
-      }),
-  ),
+  implicit: [
+    new Type("tag:dkimctl,2026:core", {
+      kind: "scalar",
+      resolve: (text: string | null) => notString(text ?? ""),
+      construct: (text: string | null) => plainScalar(text ?? ""),
+    }),
+  ],
 });
 
 /** Text that the fast read leaves to `yaml`: directives, lone CRs, tags, anchors and aliases, explicit keys, null keys. */
