@@ -260,10 +260,13 @@ function publishedTwice(records: readonly DesiredRecord[], origins: Map<DesiredR
   return problems;
 }
 
+/** A problem at a selector: its position is looked up only now (config/load.ts `located`). */
+function selectorProblem(sel: Selector, message: string): Problem {
+  return { ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}`, message };
+}
+
 function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Problem[], missingKeys: Problem[]): string | undefined {
-  // The position is looked up only for a problem (config/load.ts `located`).
-  const where = () => ({ ...sel.position, path: `domains/${sel.domain}/selectors/${sel.name}` });
-  const at = (message: string) => problems.push({ ...where(), message });
+  const at = (message: string) => problems.push(selectorProblem(sel, message));
   const entry = lock.get(sel.domain, sel.name);
   if (entry?.state !== undefined) {
     at(
@@ -284,10 +287,7 @@ function selectorValue(sel: Selector, lock: Lock, config: Config, problems: Prob
       return sel.source.kind === "delegated" ? sel.source.cname : sel.source.txt;
     case "generated":
       if (!entry) {
-        missingKeys.push({
-          ...where(),
-          message: `has no key in ${config.lockFile}: run ${commandHint("keys", config.invocation)} and commit ${config.lockFile}`,
-        });
+        missingKeys.push(selectorProblem(sel, `has no key in ${config.lockFile}: run ${commandHint("keys", config.invocation)} and commit ${config.lockFile}`));
         return undefined;
       }
       if (entry.algorithm !== sel.source.algorithm) {

@@ -27,14 +27,11 @@ export function noteProblem(note: string): string | undefined {
 
 /** `v=DKIM1; k=<type>; [t=y; ][n=<note>; ]p=<key>` */
 export function keyRecordValue(type: KeyType, publicKey: string, opts: KeyRecordOptions = {}): string {
-  const tags: [string, string][] = [
-    ["v", "DKIM1"],
-    ["k", type],
-  ];
-  if (opts.testing) tags.push(["t", "y"]);
-  if (opts.note !== undefined && opts.note !== "") tags.push(["n", opts.note]);
-  tags.push(["p", publicKey]);
-  return tags.map(([k, v]) => `${k}=${v}`).join("; ");
+  // Concatenated, not joined from a list of tags: made for each of 20,000 keys of a large project.
+  let tags = `v=DKIM1; k=${type}; `;
+  if (opts.testing) tags += "t=y; ";
+  if (opts.note !== undefined && opts.note !== "") tags += `n=${opts.note}; `;
+  return `${tags}p=${publicKey}`;
 }
 
 export type ParsedKeyRecord = { ok: true; tags: [string, string][]; keyType: KeyType; publicKey: string } | { ok: false; reason: string };
