@@ -140,7 +140,8 @@ export function validateCustomers(raw: unknown, ctx: CustomerContext): Customer[
         ttl: group.ttl,
         rotation: group.rotation,
       };
-      customers.push(withLazyPosition(customer, () => entry.position));
+      // The position itself, not a closure: a closure here would keep this loop's scope (the entry, `problem`, `warning`) for each customer.
+      customers.push(withLazyPosition(customer, entry.position));
     }
   }
   for (const p of targetCollisions(customers)) ctx.problem(p);

@@ -371,8 +371,8 @@ function lazyPosition(this: Locating): Position {
   return found;
 }
 
-/** `value` with a `position` that `find` computes when first read, and only then. */
-export function withLazyPosition<T extends object>(value: T, find: () => Position): T & { readonly position: Position } {
+/** `value` with a `position` that `find` computes when first read, and only then (or the position itself, already known). */
+export function withLazyPosition<T extends object>(value: T, find: Position | (() => Position)): T & { readonly position: Position } {
   Object.defineProperty(value, LOCATE, { value: find, writable: true });
   return Object.defineProperty(value, "position", { enumerable: true, get: lazyPosition }) as T & { readonly position: Position };
 }
