@@ -218,7 +218,8 @@ interface SizeResult {
   readonly generated: GeneratedConfig;
 }
 
-function benchSize(g: GeneratedConfig, runs: number): SizeResult {
+/** `unit`: what the generated project has `g.size` of, as the log names it. */
+function benchSize(g: GeneratedConfig, runs: number, unit: "domains" | "customers" = "domains"): SizeResult {
   const app: Measurement[] = [];
   const floor: Measurement[] = [];
   let resources = 0;
@@ -227,17 +228,17 @@ function benchSize(g: GeneratedConfig, runs: number): SizeResult {
     const appOut = join(tmp, `out-app-${g.size}-${i}`);
     const floorOut = join(tmp, `out-floor-${g.size}-${i}`);
     // Interleaved, so a slow phase of the machine hits both sides.
-    const a = runApp(`app (${g.size} domains)`, g.configFile, appOut);
-    log(`  ${g.size} domains, run ${i}/${runs}: app   ${fmtMs(a.ms)} (CPU ${fmtMs(a.cpuMs ?? NaN)}), ${fmtMb(a.rssKb)}`);
-    const f = runFloor(`floor (${g.size} domains)`, g, floorOut);
-    log(`  ${g.size} domains, run ${i}/${runs}: floor ${fmtMs(f.ms)} (CPU ${fmtMs(f.cpuMs ?? NaN)}), ${fmtMb(f.rssKb)}`);
+    const a = runApp(`app (${g.size} ${unit})`, g.configFile, appOut);
+    log(`  ${g.size} ${unit}, run ${i}/${runs}: app   ${fmtMs(a.ms)} (CPU ${fmtMs(a.cpuMs ?? NaN)}), ${fmtMb(a.rssKb)}`);
+    const f = runFloor(`floor (${g.size} ${unit})`, g, floorOut);
+    log(`  ${g.size} ${unit}, run ${i}/${runs}: floor ${fmtMs(f.ms)} (CPU ${fmtMs(f.cpuMs ?? NaN)}), ${fmtMb(f.rssKb)}`);
     app.push(a);
     floor.push(f);
-    const appSynth = readSynth(appOut, `app (${g.size} domains)`, i === 1);
-    if (appSynth.stacks.size !== g.zones) throw new Error(`app (${g.size} domains) wrote ${appSynth.stacks.size} stacks, expected ${g.zones}`);
+    const appSynth = readSynth(appOut, `app (${g.size} ${unit})`, i === 1);
+    if (appSynth.stacks.size !== g.zones) throw new Error(`app (${g.size} ${unit}) wrote ${appSynth.stacks.size} stacks, expected ${g.zones}`);
     if (i === 1) {
-      const floorSynth = readSynth(floorOut, `floor (${g.size} domains)`);
-      if (appSynth.resources !== g.records) throw new Error(`app (${g.size} domains) wrote ${appSynth.resources} resources, expected ${g.records}`);
+      const floorSynth = readSynth(floorOut, `floor (${g.size} ${unit})`);
+      if (appSynth.resources !== g.records) throw new Error(`app (${g.size} ${unit}) wrote ${appSynth.resources} resources, expected ${g.records}`);
       resources = appSynth.resources;
       mismatch = compareSynth(appSynth, floorSynth);
       log(
@@ -424,7 +425,7 @@ function main(): void {
       const g = generateCustomers(join(tmp, "cfg-customers"), opts.customers);
       log(`generated ${g.size} customers (${g.records} records in ${g.zones} stacks) in ${fmtMs(performance.now() - t0)}`);
       log(`measuring ${g.size} customers: ${opts.largeRuns} runs each of app and floor`);
-      customers = benchSize(g, opts.largeRuns);
+      customers = benchSize(g, opts.largeRuns, "customers");
     }
 
     const example = exampleConfig && opts.example ? benchExample(opts, exampleConfig) : undefined;
