@@ -1,5 +1,6 @@
-// Runs every file the fast YAML read takes (src/config/fast-yaml.ts) through
-// the position-keeping parse too, and throws when the two disagree: the fast
+// Runs every file the fast YAML read takes (src/config/fast-yaml.ts), and
+// every lock the lock reader takes (src/keys/lock-text.ts), through the
+// position-keeping parse too, and throws when the two disagree: the fast
 // read took a file that `yaml` finds an error or a duplicate key in, or made
 // other data. Loaded into a test run so that each of its inputs is read both
 // ways (docs/development.md, "Performance"):
@@ -14,15 +15,22 @@ const { isDeepStrictEqual } = require("node:util");
 const { parseDocument } = require("yaml");
 
 const inJest = typeof jest !== "undefined";
-const module_ = inJest ? require("../../src/config/fast-yaml") : require(join(__dirname, "..", "..", "dist", "src", "config", "fast-yaml.js"));
-const fast = module_.fastYaml;
+/** The module of `src/<path>` (a TypeScript source in jest, dist/'s compiled one elsewhere). */
+const load = (path) => (inJest ? require(`../../src/${path}`) : require(join(__dirname, "..", "..", "dist", "src", `${path}.js`)));
 
-module_.fastYaml = (text) => {
-  const read = fast(text);
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
-  const agrees = read === undefined || (doc.errors.length === 0 && isDeepStrictEqual(read.data, doc.toJS({ maxAliasCount: 100 })));
-  if (process.env.CHECK_FAST_YAML_LOG)
-    appendFileSync(process.env.CHECK_FAST_YAML_LOG, `${read === undefined ? "slow" : "fast"} ${agrees ? "same" : "DIFFERENT"}\n`);
-  if (!agrees) throw new Error(`the fast YAML read and yaml disagree on:\n${text.slice(0, 2000)}`);
-  return read;
-};
+/** Wraps `module_[name]`, a reader of text to `{ data }` or undefined, to check each text it takes against `yaml`. */
+function check(module_, name, label) {
+  const read = module_[name];
+  module_[name] = (text) => {
+    const result = read(text);
+    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
+    const agrees = result === undefined || (doc.errors.length === 0 && isDeepStrictEqual(result.data, doc.toJS({ maxAliasCount: 100 })));
+    if (process.env.CHECK_FAST_YAML_LOG)
+      appendFileSync(process.env.CHECK_FAST_YAML_LOG, `${label} ${result === undefined ? "slow" : "fast"} ${agrees ? "same" : "DIFFERENT"}\n`);
+    if (!agrees) throw new Error(`the ${label} read and yaml disagree on:\n${text.slice(0, 2000)}`);
+    return result;
+  };
+}
+
+check(load("config/fast-yaml"), "fastYaml", "fast-yaml");
+check(load("keys/lock-text"), "readLockText", "lock-text");
