@@ -93,21 +93,29 @@ const MAX_LINE = 1024;
  * counts as one that opens: such a file only goes the slow way.
  */
 function hasLongOrOpenLine(text: string): boolean {
+  // Character codes, not one-character strings: this reads every character of a 6 MB file.
+  const NL = 0x0a;
+  const DQ = 0x22;
+  const SQ = 0x27;
+  const BACKSLASH = 0x5c;
+  const HASH = 0x23;
+  const SPACE = 0x20;
+  const TAB = 0x09;
   let lineStart = 0;
-  let quote = "";
+  let quote = 0;
   for (let i = 0; i <= text.length; i++) {
-    const c = text[i];
-    if (c === "\n" || i === text.length) {
-      if (quote !== "" || i - lineStart > MAX_LINE) return true;
+    const c = i === text.length ? NL : text.charCodeAt(i);
+    if (c === NL) {
+      if (quote !== 0 || i - lineStart > MAX_LINE) return true;
       lineStart = i + 1;
-    } else if (quote === '"') {
-      if (c === "\\" && text[i + 1] !== "\n") i++;
-      else if (c === '"') quote = "";
-    } else if (quote === "'") {
-      if (c === "'" && text[i + 1] === "'") i++;
-      else if (c === "'") quote = "";
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === "#" && (i === lineStart || text[i - 1] === " " || text[i - 1] === "\t")) {
+    } else if (quote === DQ) {
+      if (c === BACKSLASH && text.charCodeAt(i + 1) !== NL) i++;
+      else if (c === DQ) quote = 0;
+    } else if (quote === SQ) {
+      if (c === SQ && text.charCodeAt(i + 1) === SQ) i++;
+      else if (c === SQ) quote = 0;
+    } else if (c === DQ || c === SQ) quote = c;
+    else if (c === HASH && (i === lineStart || text.charCodeAt(i - 1) === SPACE || text.charCodeAt(i - 1) === TAB)) {
       const end = text.indexOf("\n", i);
       i = (end < 0 ? text.length : end) - 1;
     }
