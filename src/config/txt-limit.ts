@@ -19,15 +19,22 @@ export interface TxtLimit {
 }
 
 export function txtLimit(provider: ProviderName): TxtLimit | undefined {
-  const max = PROVIDERS[provider].txt.maxValue;
-  return max && { bytes: max.bytes, says: `a TXT record in a ${provider} zone holds at most ${max.bytes} bytes (${max.why})` };
+  if (!LIMITS.has(provider)) {
+    const max = PROVIDERS[provider].txt.maxValue;
+    LIMITS.set(provider, max && { bytes: max.bytes, says: `a TXT record in a ${provider} zone holds at most ${max.bytes} bytes (${max.why})` });
+  }
+  return LIMITS.get(provider);
 }
+
+/** Each provider's limit, made once: it is asked for each domain and selector of a project. */
+const LIMITS = new Map<ProviderName, TxtLimit | undefined>();
 
 const bytes = (value: string): number => Buffer.byteLength(value, "utf8");
 
 /** The length of the key record of a key of `algorithm` with these tags, before the key exists. */
 export function keyRecordBytes(algorithm: KeyAlgorithm, opts: KeyRecordOptions = {}): number {
-  return bytes(keyRecordValue(keyType(algorithm), "A".repeat(PUBLIC_KEY_CHARS[algorithm]), opts));
+  // The record with an empty p=, and the key's characters (base64: one byte each), without making a 400-character record per selector.
+  return bytes(keyRecordValue(keyType(algorithm), "", opts)) + PUBLIC_KEY_CHARS[algorithm];
 }
 
 /** The algorithms whose plain key record fits, weak rsa-1024 left out: `rsa-2048 or ed25519`. */
