@@ -38,7 +38,8 @@ function agrees(text: string): boolean {
 
 // Names and values that YAML reads as something else unless quoted, beside ordinary ones.
 const TRICKY = ["true", "null", "~", "1", "1e5", "0x1f", "0o7", ".inf", ".nan", "2026", "-1", "+1", "1.5", "yes", "a:b", "a #b", "-", "=", "@x", "'q'"];
-const ldh = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}[a-z0-9]$/);
+// Not `xn--`: an A-label must be valid Punycode, which Lock.parse checks (IDNA).
+const ldh = fc.stringMatching(/^[a-z][a-z0-9-]{0,8}[a-z0-9]$/).filter((l) => !l.startsWith("xn--"));
 const anyName = fc.oneof({ weight: 4, arbitrary: ldh }, { weight: 1, arbitrary: fc.constantFrom(...TRICKY) });
 const domain = fc.array(anyName, { minLength: 2, maxLength: 3 }).map((l) => l.join("."));
 const iso = fc
