@@ -4,7 +4,7 @@
  * truth for synth, `dkimctl records`, `dkimctl verify` and the tests.
  */
 import { slotsOf } from "./config/customer-slots";
-import type { Config, Customer, Position, Selector, Zone } from "./config/model";
+import type { Config, Customer, Domain, Selector, Zone } from "./config/model";
 import { InputError, type Problem } from "./config/problems";
 import { quotaProblems } from "./config/record-quota";
 import type { ProviderName } from "./providers";
@@ -112,27 +112,33 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
   const problems: Problem[] = [];
   const missingKeys: Problem[] = [];
   const records: DesiredRecord[] = [];
-  /** Where each record comes from, for a name published twice: the domain, selector or customer, whose position is looked up only then. */
-  const origins = new Map<DesiredRecord, Origin>();
+  /**
+   * Where each record comes from (origins[i] of records[i]), for a name
+   * published twice: the domain, selector or customer, whose position and
+   * path are made only then. An array beside the records, not a Map keyed by
+   * them: 40,000 records of a large project each needed an identity hash,
+   * an entry and an object.
+   */
+  const origins: Origin[] = [];
+  const add = (record: DesiredRecord, origin: Origin) => {
+    records.push(record);
+    origins.push(origin);
+  };
   /** Per zone, the records whose keys are not made yet: the quota counts them (keys refuses to make what could not be published). */
   const unmade = new Map<string, number>();
   for (const domain of config.domains) {
     const zone = zones.get(domain.zone)!;
     const missingBefore = missingKeys.length;
-    const add = (record: DesiredRecord) => {
-      records.push(record);
-      origins.set(record, { at: domain, path: `domains/${domain.name}` });
-    };
     if (domain.dmarc) {
       const value = dmarcRecordValue(domain.dmarc);
       const data = { type: "TXT", ttl: domain.ttl, value, strings: splitTxt(value), adopt: domain.adoptDmarc } as const;
-      add(desiredRecord({ kind: "dmarc", domain: domain.name }, "domain", zone, data));
+      add(desiredRecord({ kind: "dmarc", domain: domain.name }, "domain", zone, data), domain);
     }
     if (domain.parked) {
       // A DKIM null record: every selector of the domain has no key (RFC 6376 3.6.1, M3AAWG parked domains).
       const value = NULL_KEY_RECORD;
       const meaning = { kind: "dkim-null", domain: domain.name, selector: NULL_SELECTOR } as const;
-      add(desiredRecord(meaning, "domain", zone, { type: "TXT", ttl: domain.ttl, value, strings: splitTxt(value) }));
+      add(desiredRecord(meaning, "domain", zone, { type: "TXT", ttl: domain.ttl, value, strings: splitTxt(value) }), domain);
     }
     if (domain.rotation) {
       const rotated = lock.rotated(domain.name);
@@ -153,6 +159,7 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
             value,
             strings: splitTxt(value),
           }),
+          domain,
         );
       }
     }
@@ -164,18 +171,13 @@ function recordsAndProblems(config: Config, lock: Lock): { records: DesiredRecor
       const data = delegated
         ? ({ type: "CNAME", ttl: sel.ttl, value, strings: [], adopt: sel.adopt } as const)
         : ({ type: "TXT", ttl: sel.ttl, value, strings: splitTxt(value), adopt: sel.adopt } as const);
-      const record = desiredRecord(meaning, "selector", zone, data);
-      records.push(record);
-      origins.set(record, { at: sel, path: `domains/${sel.domain}/selectors/${sel.name}` });
+      add(desiredRecord(meaning, "selector", zone, data), sel);
     }
     const rotationUnmade = domain.rotation && lock.rotated(domain.name).length === 0 ? domain.rotation.keys.length - 1 : 0;
     unmade.set(zone.name, (unmade.get(zone.name) ?? 0) + missingKeys.length - missingBefore + rotationUnmade);
   }
   for (const customer of config.customers) {
-    for (const record of customerRecords(customer, config, lock, zones, missingKeys, unmade)) {
-      records.push(record);
-      origins.set(record, { at: customer, path: `customers/${customer.keyZone}/${customer.name}` });
-    }
+    for (const record of customerRecords(customer, config, lock, zones, missingKeys, unmade)) add(record, customer);
   }
   problems.push(...publishedTwice(records, origins));
   problems.push(...quotaProblems(config.zones, recordCounts(records, unmade)));
@@ -239,20 +241,26 @@ function recordCounts(records: readonly DesiredRecord[], unmade: ReadonlyMap<str
 }
 
 /** A name published twice would be two resources of one name (a cdktf error without a position): a problem at the second. */
-/** What in domains.yaml asks for a record: the domain or selector, and its path as problems show it. */
-interface Origin {
-  readonly at: { readonly position: Position };
-  readonly path: string;
+/** What in domains.yaml asks for a record: the domain, selector or customer. */
+type Origin = Domain | Selector | Customer;
+
+/** An origin's path as problems show it. */
+function originPath(at: Origin): string {
+  if ("keyZone" in at) return `customers/${at.keyZone}/${at.name}`;
+  if ("source" in at) return `domains/${at.domain}/selectors/${at.name}`;
+  return `domains/${at.name}`;
 }
 
-function publishedTwice(records: readonly DesiredRecord[], origins: Map<DesiredRecord, Origin>): Problem[] {
+/** `origins[i]`: where `records[i]` comes from. */
+function publishedTwice(records: readonly DesiredRecord[], origins: readonly Origin[]): Problem[] {
   const seen = new Set<string>();
   const problems: Problem[] = [];
-  for (const r of records) {
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
     if (seen.has(r.name))
       problems.push({
-        ...origins.get(r)!.at.position,
-        path: origins.get(r)!.path,
+        ...origins[i].position,
+        path: originPath(origins[i]),
         message: `the record ${r.name} would be published twice: give each selector of ${r.domain} its own name`,
       });
     seen.add(r.name);
