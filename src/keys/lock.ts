@@ -72,7 +72,19 @@ const ENTRY_FIELDS = ["algorithm", "publicKey", "fingerprint", "created", "origi
 const SLOT_TTLS = ["ttl", "replacedTtl"] as const;
 const SLOT_FIELDS = [...ENTRY_FIELDS, "generation", ...SLOT_TTLS];
 /** A lock time as written, if it is a strict ISO 8601 time; YAML 1.1 (`%YAML 1.1`) reads timestamps as Dates. */
-const time = (v: unknown): string | undefined => (v instanceof Date ? isoSeconds(v) : typeof v === "string" && parseIsoTime(v) ? v : undefined);
+const time = (v: unknown): string | undefined => (v instanceof Date ? isoSeconds(v) : typeof v === "string" && isIsoTime(v) ? v : undefined);
+
+/** Times already read: the keys one `dkimctl keys` makes share their `created` second, so a lock holds few distinct times. */
+const ISO_TIMES = new Map<string, boolean>();
+function isIsoTime(text: string): boolean {
+  let ok = ISO_TIMES.get(text);
+  if (ok === undefined) {
+    if (ISO_TIMES.size >= 10_000) ISO_TIMES.clear();
+    ok = parseIsoTime(text) !== undefined;
+    ISO_TIMES.set(text, ok);
+  }
+  return ok;
+}
 
 /** Domains and selectors in the lock are in their published form, as dkimctl writes them. */
 function publishedName(
