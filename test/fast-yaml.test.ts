@@ -5,7 +5,7 @@
  * positions from the start.
  */
 import fc from "fast-check";
-import { parseDocument } from "yaml";
+import { yamlData } from "./support/yaml-data";
 import { fastYaml } from "../src/config/fast-yaml";
 import type { Problem } from "../src/config/problems";
 import { YamlSource } from "../src/config/yaml-source";
@@ -31,21 +31,10 @@ function loadProblems(text: string, fast: boolean): Problem[] {
   }
 }
 
-/** What `yaml` makes of `text`, or undefined when it finds an error or a duplicate key (the fast read must decline those). */
-function slowData(text: string): { data: unknown } | undefined {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
-  if (doc.errors.length) return undefined;
-  try {
-    return { data: doc.toJS({ maxAliasCount: 100 }) };
-  } catch {
-    return undefined;
-  }
-}
-
 const agrees = (text: string) => {
   const fast = fastYaml(text);
   if (fast === undefined) return;
-  const slow = slowData(text);
+  const slow = yamlData(text);
   expect({ text, data: slow?.data }).toEqual({ text, data: fast.data });
   expect(slow).toBeDefined();
 };

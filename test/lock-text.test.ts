@@ -9,24 +9,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { parseDocument } from "yaml";
+import { yamlData } from "./support/yaml-data";
 import { fastYaml } from "../src/config/fast-yaml";
 import type { InputError } from "../src/config/problems";
 import { fingerprint, KEY_ALGORITHMS } from "../src/dkim/keys";
 import { Lock, type LockEntry } from "../src/keys/lock";
 import { readLockText } from "../src/keys/lock-text";
 import { STATES } from "../src/lifecycle";
-
-/** What `yaml` makes of `text` (as YamlSource reads it), or undefined when it finds an error or a duplicate key. */
-function yamlData(text: string): { data: unknown } | undefined {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
-  if (doc.errors.length) return undefined;
-  try {
-    return { data: doc.toJS({ maxAliasCount: 100 }) };
-  } catch {
-    return undefined; // an alias to no anchor
-  }
-}
 
 /** The lock reader either declines `text` or makes what `yaml` makes of it. */
 function agrees(text: string): boolean {
