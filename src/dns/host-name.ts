@@ -283,12 +283,13 @@ export function hostNameReason(problem: HostNameProblem, policy: HostNamePolicy)
  * test/host-name.test.ts holds the shortcut to readHostName.
  */
 const PLAIN_LDH_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
-const A_LABEL_START = /(?:^|\.)xn--/;
+/** A label that starts `xn--` (any case): an A-label, whose Unicode form is checked. */
+const A_LABEL = /(?:^|\.)xn--/i;
 
 function isPlainName(input: string, policy: HostNamePolicy): boolean {
   if (policy === "selector") return PLAIN_LDH_NAME.test(input);
   if (policy === "publish")
-    return input.length <= MAX_NAME_OCTETS && input.includes(".") && PLAIN_LDH_NAME.test(input) && !A_LABEL_START.test(input) && !URL_NUMBER.test(input);
+    return input.length <= MAX_NAME_OCTETS && input.includes(".") && PLAIN_LDH_NAME.test(input) && !A_LABEL.test(input) && !URL_NUMBER.test(input);
   if (policy === "target") return input.length <= MAX_NAME_OCTETS && input.includes(".") && PLAIN_LDH_NAME.test(input) && !DIGITS.test(input);
   return false;
 }
@@ -322,7 +323,6 @@ export function isTopLabel(label: string): boolean {
 }
 
 const ASCII = /^[\x00-\x7f]*$/;
-const A_LABEL = /(?:^|\.)xn--/i;
 const CONFUSABLE_SCRIPTS = ["Latin", "Cyrillic", "Greek"] as const;
 const SCRIPT_PATTERNS = CONFUSABLE_SCRIPTS.map((script) => [script, new RegExp(`\\p{Script=${script}}`, "u")] as const);
 

@@ -26,16 +26,15 @@ import { plainScalar } from "../config/fast-yaml";
 /**
  * A plain scalar that reads the same as a key or a value on a block mapping
  * line (YAML 1.2.2 7.3.3): no indicator first (base64 may start with `+` or
- * `/`, which are none), no `: `, ` #` or space, no `:` last.
+ * `/`, which are none), no `: `, ` #` or space, no `:` last. Sticky: matched
+ * where it is set to start (lastIndex) in the whole text, so that no line is
+ * copied to be read.
  */
-const PLAIN = /^[A-Za-z0-9+/._][A-Za-z0-9+/=._-]*(?::[A-Za-z0-9+/=._-]+)*$/;
+const PLAIN_AT = /[A-Za-z0-9+/._][A-Za-z0-9+/=._-]*(?::[A-Za-z0-9+/=._-]+)*/y;
 const SECTIONS = new Set(["keys", "customers"]);
 const INDENT = 2;
 
 type Mapping = Record<string, unknown>;
-
-/** PLAIN, matched where it is set to start (lastIndex) in the whole text, so that no line is copied to be read. */
-const PLAIN_AT = new RegExp(PLAIN.source.slice(1, -1), "y");
 
 /** The end of the plain scalar at `from` in `text`, or -1 when none starts there. */
 function plainEnd(text: string, from: number): number {
